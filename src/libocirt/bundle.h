@@ -1,0 +1,20 @@
+/* Loading and checking config.json before anything is created.  */
+#ifndef OCIRT_BUNDLE_H
+#define OCIRT_BUNDLE_H
+
+#include "error.h"
+#include "oci_types.h"
+
+/* Parse CONFIG_PATH (NULL: BUNDLE/config.json).  */
+oci_spec *ocirt_config_load (const char *bundle, const char *config_path, ocirt_error_t *err);
+
+/* The checks a careful runtime makes before it creates anything.  */
+int ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err);
+
+/* The absolute rootfs path: root.path, relative to BUNDLE when relative.  */
+char *ocirt_config_rootfs (const oci_spec *spec, const char *bundle, ocirt_error_t *err);
+
+/* Whether the config asks for namespace TYPE (new or joined).  */
+bool ocirt_config_has_ns (const oci_spec *spec, const char *type);
+
+#endif

@@ -1,0 +1,924 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "bundle.h"
+#include "container.h"
+#include "log.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "path.h"
+#include "process.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* Everything the container process needs, prepared by the runtime before
+   clone so that both sides share it.  */
+struct spawn
+{
+  const struct ocirt_create_options *opts;
+  oci_spec *spec;
+  char *bundle;
+  char *rootfs;
+  int dirfd;
+  int fifo_fd;   /* O_PATH fd of exec.fifo, -1 for run */
+  int procfd;    /* the host's /proc, to reopen the fifo after pivot_root */
+  int console_fd;
+  int sync[2];
+  struct ocirt_ns_plan ns;
+  struct ocirt_cgroup cg;
+  bool have_cgroup;
+  pid_t pid;
+};
+
+static void
+spawn_init (struct spawn *s, const struct ocirt_create_options *o)
+{
+  memset (s, 0, sizeof (*s));
+  s->opts = o;
+  s->dirfd = s->fifo_fd = s->procfd = s->console_fd = -1;
+  s->sync[0] = s->sync[1] = -1;
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+static void
+spawn_release (struct spawn *s)
+{
+  free_oci_spec (s->spec);
+  free (s->bundle);
+  free (s->rootfs);
+  close_fd (&s->dirfd);
+  close_fd (&s->fifo_fd);
+  close_fd (&s->procfd);
+  close_fd (&s->console_fd);
+  close_fd (&s->sync[0]);
+  close_fd (&s->sync[1]);
+  ocirt_ns_plan_release (&s->ns);
+  if (s->have_cgroup)
+    ocirt_cgroup_release (&s->cg);
+}
+
+/* ---- the container process ---------------------------------------- */
+
+static int
+set_hostname (const oci_spec *spec, ocirt_error_t *err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return ocirt_make_error (err, errno, "sethostname `%s`", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return ocirt_make_error (err, errno, "setdomainname `%s`", spec->domainname);
+  return 0;
+}
+
+static int
+write_sysctls (const oci_linux *lx, ocirt_error_t *err)
+{
+  size_t i;
+
+  if (lx->sysctl == NULL)
+    return 0;
+  for (i = 0; i < lx->sysctl->len; i++)
+    {
+      const char *key = lx->sysctl->keys[i];
+      const char *val = lx->sysctl->values[i];
+      cleanup_free char *path = NULL;
+      char *p;
+
+      if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
+        return ocirt_make_error (err, 0, "invalid sysctl `%s`", key);
+      path = xasprintf ("/proc/sys/%s", key);
+      for (p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (write_file_at (AT_FDCWD, path, val, strlen (val), err) < 0)
+        return ocirt_error_prefix (err, "set sysctl %s", key);
+    }
+  return 0;
+}
+
+static int
+wait_for_start (struct spawn *s, ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+  char path[64];
+
+  if (s->fifo_fd < 0)
+    return ocirt_sync_expect (s->sync[1], OCIRT_SYNC_EXEC, err);
+
+  /* Blocks until `start` opens the fifo for reading.  */
+  snprintf (path, sizeof (path), "self/fd/%d", s->fifo_fd);
+  fd = openat (s->procfd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open exec fifo");
+  if (write_all (fd, "0", 1) < 0)
+    return ocirt_make_error (err, errno, "write exec fifo");
+  return 0;
+}
+
+static char **
+process_env (const oci_process *p)
+{
+  char **env = xmalloc0 (sizeof (char *) * (p->env_len + 1));
+  size_t i;
+
+  for (i = 0; i < p->env_len; i++)
+    env[i] = p->env[i];
+  return env;
+}
+
+static char **
+process_args (const oci_process *p)
+{
+  char **args = xmalloc0 (sizeof (char *) * (p->args_len + 1));
+  size_t i;
+
+  for (i = 0; i < p->args_len; i++)
+    args[i] = p->args[i];
+  return args;
+}
+
+static int
+child_setup (struct spawn *s, char **exe, ocirt_error_t *err)
+{
+  const oci_spec *spec = s->spec;
+  const oci_process *p = spec->process;
+  struct ocirt_caps caps;
+  struct ocirt_rootfs_ctx rctx = {
+    .spec = spec,
+    .rootfs = s->rootfs,
+    .bundle = s->bundle,
+    .cgroup = s->have_cgroup ? &s->cg : NULL,
+    .userns = ocirt_config_has_ns (spec, "user"),
+    .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .no_pivot = s->opts->no_pivot,
+    .console_fd = -1,
+  };
+
+  if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_GO, err) < 0)
+    return -1;
+
+  if (s->ns.clone_flags & CLONE_NEWUSER)
+    {
+      /* Become root of the new user namespace, when root is mapped.  */
+      if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
+        ocirt_debug ("root is not mapped in the user namespace");
+    }
+  if (ocirt_ns_join_in_child (&s->ns, err) < 0)
+    return -1;
+  if (ocirt_ns_unshare_in_child (&s->ns, spec->linux, err) < 0)
+    return -1;
+  if (setsid () < 0)
+    return ocirt_make_error (err, errno, "setsid");
+  if (set_hostname (spec, err) < 0)
+    return -1;
+
+  /* Modes of created files and devices are exact; the process gets its own
+     umask before exec.  */
+  umask (0);
+  {
+    cleanup_close int rootfd = open (s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int cwd = -1;
+
+    if (rootfd < 0)
+      return ocirt_make_error (err, errno, "open rootfs `%s`", s->rootfs);
+    if (ocirt_rootfs_prepare (&rctx, err) < 0)
+      return -1;
+    (void) cwd;
+  }
+
+  /* After pivot_root, "/" is the container's.  */
+  {
+    cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int cwdfd = -1;
+
+    if (rootfd < 0)
+      return ocirt_make_error (err, errno, "open /");
+    cwdfd = ocirt_mkpath_in_root (rootfd, p->cwd, false, err);
+    if (cwdfd < 0)
+      return ocirt_error_prefix (err, "create cwd");
+  }
+  if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, err) < 0)
+    return -1;
+  close_fd (&s->console_fd);
+  if (write_sysctls (spec->linux, err) < 0)
+    return -1;
+  if (ocirt_rootfs_finalize (&rctx, err) < 0)
+    return -1;
+
+  if (!s->opts->no_new_keyring)
+    {
+      cleanup_free char *name = xasprintf ("_ses.%s", s->opts->id);
+      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS
+          && errno != EPERM)
+        return ocirt_make_error (err, errno, "join session keyring");
+    }
+
+  if (ocirt_process_set_oom_score_adj (p, err) < 0)
+    return -1;
+  if (ocirt_process_set_rlimits (p, err) < 0)
+    return -1;
+
+  ocirt_caps_from_config (p->capabilities, &caps);
+  if (ocirt_process_set_user (p, &caps, err) < 0)
+    return -1;
+  /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  */
+  if (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  if (ocirt_process_chdir (p, err) < 0)
+    return -1;
+  *exe = ocirt_process_find_executable (p, err);
+  if (*exe == NULL)
+    return -1;
+  if (ocirt_process_cloexec_fds (s->opts->preserve_fds, err) < 0)
+    return -1;
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+child_main (struct spawn *s)
+{
+  cleanup_error ocirt_error_t err = NULL;
+  const oci_process *p = s->spec->process;
+  char *exe = NULL;
+  char **argv, **envp;
+
+  close_fd (&s->sync[0]);
+  if (child_setup (s, &exe, &err) < 0)
+    {
+      ocirt_sync_send_error (s->sync[1], &err);
+      _exit (1);
+    }
+  if (ocirt_sync_send (s->sync[1], OCIRT_SYNC_READY, &err) < 0)
+    _exit (1);
+  if (wait_for_start (s, &err) < 0)
+    {
+      if (s->fifo_fd < 0)
+        ocirt_sync_send_error (s->sync[1], &err);
+      else
+        ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
+      _exit (1);
+    }
+
+  umask (p->user && p->user->umask_present ? p->user->umask : 0022);
+  argv = process_args (p);
+  envp = process_env (p);
+  execve (exe, argv, envp);
+  ocirt_log (OCIRT_LOG_ERROR, "exec `%s`: %s", p->args[0], strerror (errno));
+  _exit (127);
+}
+
+/* ---- the runtime side ---------------------------------------------- */
+
+static char *
+rfc3339_now (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  size_t n;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  n = strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, sizeof (buf) - n, ".%09ldZ", ts.tv_nsec);
+  return xstrdup (buf);
+}
+
+static char *
+absolute_bundle (const char *bundle, ocirt_error_t *err)
+{
+  char resolved[PATH_MAX];
+
+  if (realpath (bundle ? bundle : ".", resolved) == NULL)
+    {
+      ocirt_make_error (err, errno, "bundle `%s`", bundle ? bundle : ".");
+      return NULL;
+    }
+  return xstrdup (resolved);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
+{
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", pid);
+
+  if (write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
+    return ocirt_error_prefix (err, "write pid file");
+  return 0;
+}
+
+static int
+write_state (struct spawn *s, ocirt_error_t *err)
+{
+  struct ocirt_container_state st = { 0 };
+  const oci_map_string *ann = s->spec->annotations;
+  size_t i;
+  int ret;
+
+  st.id = (char *) s->opts->id;
+  st.pid = s->pid;
+  st.start_time = ocirt_process_start_time (s->pid);
+  st.bundle = s->bundle;
+  st.rootfs = s->rootfs;
+  st.created = rfc3339_now ();
+  st.owner = geteuid ();
+  st.systemd_cgroup = s->opts->systemd_cgroup;
+  if (s->have_cgroup)
+    ocirt_cgroup_to_state (&s->cg, &st);
+  if (ann && ann->len)
+    {
+      st.annotation_keys = ann->keys;
+      st.annotation_values = ann->values;
+      st.annotations_len = ann->len;
+    }
+  ret = ocirt_state_write (s->dirfd, &st, err);
+  free (st.created);
+  free (st.cgroup_path);
+  for (i = 0; i < st.cgroup_dirs_len; i++)
+    free (st.cgroup_dirs[i]);
+  free (st.cgroup_dirs);
+  return ret;
+}
+
+/* Undo a create that failed half way: nothing may be left behind.  */
+static void
+spawn_abort (struct spawn *s)
+{
+  cleanup_error ocirt_error_t err = NULL;
+
+  if (s->pid > 0)
+    {
+      kill (s->pid, SIGKILL);
+      while (waitpid (s->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      s->pid = 0;
+    }
+  if (s->have_cgroup && ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, &err) < 0)
+    ocirt_warn ("%s", err->msg);
+  ocirt_error_release (&err);
+  if (s->dirfd >= 0 && ocirt_state_dir_remove (s->opts->root, s->opts->id, &err) < 0)
+    ocirt_warn ("%s", err->msg);
+}
+
+static int
+spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
+{
+  const struct ocirt_create_options *o = s->opts;
+  const oci_process *p;
+
+  if (!ocirt_id_valid (o->id))
+    return ocirt_make_error (err, 0, "invalid container id `%s`", o->id ? o->id : "");
+  s->bundle = absolute_bundle (o->bundle, err);
+  if (s->bundle == NULL)
+    return -1;
+  s->spec = ocirt_config_load (s->bundle, o->config_path, err);
+  if (s->spec == NULL)
+    return -1;
+  if (ocirt_config_validate (s->spec, err) < 0)
+    return -1;
+  p = s->spec->process;
+  s->rootfs = ocirt_config_rootfs (s->spec, s->bundle, err);
+  if (s->rootfs == NULL)
+    return -1;
+  if (p->terminal && o->console_socket == NULL && use_fifo)
+    return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required");
+  if (!p->terminal && o->console_socket)
+    return ocirt_make_error (err, 0, "--console-socket given but process.terminal is false");
+  if (p->terminal && o->console_socket == NULL)
+    return ocirt_make_error (err, 0, "process.terminal in the foreground needs --console-socket");
+  if (ocirt_ns_plan_build (s->spec->linux, &s->ns, err) < 0)
+    return -1;
+
+  s->dirfd = ocirt_state_dir_create (o->root, o->id, err);
+  if (s->dirfd < 0)
+    return -1;
+
+  if (use_fifo)
+    {
+      if (mkfifoat (s->dirfd, OCIRT_EXEC_FIFO, 0622) < 0)
+        return ocirt_make_error (err, errno, "create exec fifo");
+      /* mkfifo obeys the umask; the container user must be able to open it. */
+      if (fchmodat (s->dirfd, OCIRT_EXEC_FIFO, 0622, 0) < 0)
+        return ocirt_make_error (err, errno, "chmod exec fifo");
+      s->fifo_fd = openat (s->dirfd, OCIRT_EXEC_FIFO, O_PATH | O_CLOEXEC);
+      if (s->fifo_fd < 0)
+        return ocirt_make_error (err, errno, "open exec fifo");
+      s->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (s->procfd < 0)
+        return ocirt_make_error (err, errno, "open /proc");
+    }
+
+  if (ocirt_cgroup_create (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
+    return -1;
+  s->have_cgroup = true;
+
+  if (o->console_socket)
+    {
+      s->console_fd = ocirt_console_socket_connect (o->console_socket, err);
+      if (s->console_fd < 0)
+        return -1;
+    }
+  return ocirt_sync_pair (s->sync, err);
+}
+
+static int
+spawn_container (struct spawn *s, ocirt_error_t *err)
+{
+  const oci_linux *lx = s->spec->linux;
+
+  if (ocirt_ns_join_pid (&s->ns, err) < 0)
+    return -1;
+
+  fflush (NULL);
+  s->pid = syscall (SYS_clone, (unsigned long) (s->ns.clone_flags | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (s->pid < 0)
+    {
+      s->pid = 0;
+      return ocirt_make_error (err, errno, "clone the container process");
+    }
+  if (s->pid == 0)
+    child_main (s);
+
+  close_fd (&s->sync[1]);
+  close_fd (&s->console_fd);
+  if ((s->ns.clone_flags & CLONE_NEWUSER) && ocirt_ns_write_id_mappings (s->pid, lx, err) < 0)
+    return -1;
+  if (ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
+    return -1;
+  if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
+    return -1;
+  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_GO, err) < 0)
+    return -1;
+  if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_READY, err) < 0)
+    return -1;
+  if (write_state (s, err) < 0)
+    return -1;
+  if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err)
+{
+  struct spawn s;
+  int ret;
+
+  spawn_init (&s, o);
+  ret = spawn_prepare (&s, true, err);
+  if (ret == 0)
+    ret = spawn_container (&s, err);
+  if (ret < 0)
+    spawn_abort (&s);
+  spawn_release (&s);
+  return ret;
+}
+
+static volatile sig_atomic_t forward_pid;
+
+static void
+forward_signal (int signo)
+{
+  if (forward_pid > 0)
+    kill (forward_pid, signo);
+}
+
+static void
+install_forwarding (pid_t pid)
+{
+  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+                              SIGCONT, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
+  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+  size_t i;
+
+  forward_pid = pid;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < ARRAY_SIZE (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
+static int
+cleanup_after_run (struct spawn *s, ocirt_error_t *err)
+{
+  pid_t *pids = NULL;
+  int n, i;
+
+  /* Without a pid namespace, children of the program may outlive it.  */
+  if (s->have_cgroup)
+    {
+      struct ocirt_container_state st = { 0 };
+      ocirt_cgroup_to_state (&s->cg, &st);
+      n = ocirt_cgroup_pids (&st, &pids, err);
+      for (i = 0; i < n; i++)
+        kill (pids[i], SIGKILL);
+      free (pids);
+      ocirt_state_free (&st);
+      if (ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, err) < 0)
+        return -1;
+    }
+  return ocirt_state_dir_remove (s->opts->root, s->opts->id, err);
+}
+
+int
+ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
+{
+  struct spawn s;
+  int status = 0, ret;
+
+  spawn_init (&s, o);
+  ret = spawn_prepare (&s, false, err);
+  if (ret == 0)
+    ret = spawn_container (&s, err);
+  if (ret == 0 && !o->detach)
+    install_forwarding (s.pid);
+  if (ret == 0)
+    ret = ocirt_sync_send (s.sync[0], OCIRT_SYNC_EXEC, err);
+  if (ret < 0)
+    {
+      spawn_abort (&s);
+      spawn_release (&s);
+      return -1;
+    }
+  if (o->detach)
+    {
+      spawn_release (&s);
+      return 0;
+    }
+
+  /* The lock is not held while the program runs.  */
+  close_fd (&s.dirfd);
+  while (waitpid (s.pid, &status, 0) < 0)
+    if (errno != EINTR)
+      {
+        ocirt_make_error (err, errno, "wait for the container process");
+        spawn_release (&s);
+        return -1;
+      }
+  forward_pid = 0;
+  s.pid = 0;
+  ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  if (cleanup_after_run (&s, err) < 0)
+    ret = -1;
+  spawn_release (&s);
+  return ret;
+}
+
+/* ---- the other commands -------------------------------------------- */
+
+static int
+open_container (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
+                ocirt_error_t *err)
+{
+  int dirfd = ocirt_state_dir_open (root, id, lock, err);
+
+  if (dirfd < 0)
+    return -1;
+  if (ocirt_state_read (dirfd, st, err) < 0)
+    {
+      close (dirfd);
+      return ocirt_error_prefix (err, "container `%s`", id);
+    }
+  return dirfd;
+}
+
+static int
+pidfd_open_checked (const struct ocirt_container_state *st)
+{
+  int fd = syscall (SYS_pidfd_open, st->pid, 0);
+
+  /* The pid may have been reused between reading the state and here.  */
+  if (fd >= 0 && !ocirt_state_process_alive (st))
+    {
+      close (fd);
+      errno = ESRCH;
+      return -1;
+    }
+  return fd;
+}
+
+int
+ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  cleanup_close int dirfd = -1;
+  cleanup_close int fifo = -1;
+  cleanup_close int pidfd = -1;
+  enum ocirt_status status;
+  char c;
+  int ret = -1;
+
+  dirfd = open_container (root, id, true, &st, err);
+  if (dirfd < 0)
+    return -1;
+  status = ocirt_state_status (dirfd, &st);
+  if (status != OCIRT_STATUS_CREATED)
+    {
+      if (status == OCIRT_STATUS_STOPPED)
+        ocirt_make_error (err, 0, "cannot start container `%s`: it has stopped", id);
+      else
+        ocirt_make_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                          ocirt_status_name (status));
+      goto out;
+    }
+  fifo = openat (dirfd, OCIRT_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    {
+      ocirt_make_error (err, errno, "open exec fifo of `%s`", id);
+      goto out;
+    }
+  pidfd = pidfd_open_checked (&st);
+  for (;;)
+    {
+      struct pollfd fds[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+      int r = poll (fds, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 100);
+
+      if (r < 0 && errno != EINTR)
+        {
+          ocirt_make_error (err, errno, "wait for container `%s`", id);
+          goto out;
+        }
+      if (r > 0 && (fds[0].revents & POLLIN))
+        break;
+      if ((r > 0 && pidfd >= 0 && (fds[1].revents & POLLIN)) || (fds[0].revents & POLLHUP)
+          || !ocirt_state_process_alive (&st))
+        {
+          ocirt_make_error (err, 0, "cannot start container `%s`: its process has exited", id);
+          goto out;
+        }
+    }
+  if (read (fifo, &c, 1) != 1)
+    {
+      ocirt_make_error (err, 0, "cannot start container `%s`: its process has exited", id);
+      goto out;
+    }
+  if (unlinkat (dirfd, OCIRT_EXEC_FIFO, 0) < 0)
+    {
+      ocirt_make_error (err, errno, "remove exec fifo of `%s`", id);
+      goto out;
+    }
+  ret = 0;
+out:
+  ocirt_state_free (&st);
+  return ret;
+}
+
+char *
+ocirt_container_state_json (const char *root, const char *id, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  cleanup_close int dirfd = -1;
+  char *json;
+
+  dirfd = open_container (root, id, false, &st, err);
+  if (dirfd < 0)
+    return NULL;
+  json = ocirt_state_to_oci_json (&st, ocirt_state_status (dirfd, &st), true);
+  ocirt_state_free (&st);
+  return json;
+}
+
+static int
+signal_process (const struct ocirt_container_state *st, int signo, ocirt_error_t *err)
+{
+  cleanup_close int pidfd = pidfd_open_checked (st);
+
+  if (pidfd >= 0)
+    {
+      if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
+        return ocirt_make_error (err, errno, "kill container `%s`", st->id);
+      return 0;
+    }
+  if (errno == ESRCH)
+    return ocirt_make_error (err, 0, "container `%s` is not running", st->id);
+  /* No pidfd support: the start time check above is the guard.  */
+  if (!ocirt_state_process_alive (st) || kill (st->pid, signo) < 0)
+    return ocirt_make_error (err, 0, "container `%s` is not running", st->id);
+  return 0;
+}
+
+static int
+signal_all (const struct ocirt_container_state *st, int signo, ocirt_error_t *err)
+{
+  pid_t *pids = NULL;
+  int n, i;
+
+  n = ocirt_cgroup_pids (st, &pids, err);
+  if (n < 0)
+    return -1;
+  for (i = 0; i < n; i++)
+    if (kill (pids[i], signo) < 0 && errno != ESRCH)
+      {
+        free (pids);
+        return ocirt_make_error (err, errno, "kill process %d of container `%s`", pids[i], st->id);
+      }
+  free (pids);
+  return 0;
+}
+
+int
+ocirt_container_kill (const char *root, const char *id, int signo, bool all, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  cleanup_close int dirfd = -1;
+  enum ocirt_status status;
+  int ret;
+
+  dirfd = open_container (root, id, false, &st, err);
+  if (dirfd < 0)
+    return -1;
+  status = ocirt_state_status (dirfd, &st);
+  if (status == OCIRT_STATUS_STOPPED && !all)
+    ret = ocirt_make_error (err, 0, "container `%s` is not running", id);
+  else if (all)
+    ret = signal_all (&st, signo, err);
+  else
+    ret = signal_process (&st, signo, err);
+  ocirt_state_free (&st);
+  return ret;
+}
+
+static void
+thaw (const struct ocirt_container_state *st)
+{
+  size_t i;
+
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    {
+      cleanup_free char *v1 = xasprintf ("%s/freezer.state", st->cgroup_dirs[i]);
+      cleanup_free char *v2 = xasprintf ("%s/cgroup.freeze", st->cgroup_dirs[i]);
+      ocirt_error_t e = NULL;
+
+      if (write_file_at (AT_FDCWD, v1, "THAWED", 6, &e) < 0)
+        {
+          ocirt_error_release (&e);
+          write_file_at (AT_FDCWD, v2, "0", 1, &e);
+        }
+      ocirt_error_release (&e);
+    }
+}
+
+/* SIGKILL everything in the container and wait for the init to be gone. */
+static void
+kill_and_wait (const struct ocirt_container_state *st)
+{
+  cleanup_close int pidfd = pidfd_open_checked (st);
+  ocirt_error_t e = NULL;
+  int i;
+
+  if (pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+  signal_all (st, SIGKILL, &e);
+  ocirt_error_release (&e);
+  thaw (st);
+  if (pidfd >= 0)
+    {
+      struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+      poll (&pfd, 1, 10000);
+      return;
+    }
+  for (i = 0; i < 1000 && ocirt_state_process_alive (st); i++)
+    {
+      struct timespec ts = { 0, 5 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+}
+
+int
+ocirt_container_delete (const char *root, const char *id, bool force, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  cleanup_close int dirfd = -1;
+  enum ocirt_status status;
+  int ret = -1;
+
+  dirfd = ocirt_state_dir_open (root, id, true, err);
+  if (dirfd < 0)
+    return -1;
+  if (ocirt_state_read (dirfd, &st, err) < 0)
+    {
+      /* A container whose state is unreadable can still be removed.  */
+      if (!force)
+        return ocirt_error_prefix (err, "container `%s`", id);
+      ocirt_warn ("%s; removing it", (*err)->msg);
+      ocirt_error_release (err);
+      return ocirt_state_dir_remove (root, id, err);
+    }
+  status = ocirt_state_status (dirfd, &st);
+  if (status != OCIRT_STATUS_STOPPED && status != OCIRT_STATUS_CREATED && !force)
+    {
+      ocirt_make_error (err, 0, "cannot delete container %s that is not stopped: %s", id,
+                        ocirt_status_name (status));
+      goto out;
+    }
+  if (status != OCIRT_STATUS_STOPPED)
+    kill_and_wait (&st);
+  else
+    {
+      /* The init is gone, but without a pid namespace others may not be. */
+      ocirt_error_t e = NULL;
+      signal_all (&st, SIGKILL, &e);
+      ocirt_error_release (&e);
+    }
+  if (ocirt_cgroup_remove_dirs (st.cgroup_dirs, st.cgroup_dirs_len, err) < 0)
+    goto out;
+  ret = ocirt_state_dir_remove (root, id, err);
+out:
+  ocirt_state_free (&st);
+  return ret;
+}
+
+static int
+compare_entries (const void *a, const void *b)
+{
+  const struct ocirt_list_entry *x = a, *y = b;
+  return strcmp (x->st.id, y->st.id);
+}
+
+int
+ocirt_container_list (const char *root, struct ocirt_list_entry **entries, size_t *n,
+                      ocirt_error_t *err)
+{
+  cleanup_dir DIR *d = opendir (root);
+  struct dirent *de;
+  size_t alloc = 16;
+
+  *entries = NULL;
+  *n = 0;
+  if (d == NULL)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return ocirt_make_error (err, errno, "open state root `%s`", root);
+    }
+  *entries = xmalloc0 (sizeof (**entries) * alloc);
+  while ((de = readdir (d)))
+    {
+      struct ocirt_list_entry *e;
+      ocirt_error_t tmp = NULL;
+      int fd;
+
+      if (de->d_name[0] == '.' || !ocirt_id_valid (de->d_name))
+        continue;
+      fd = openat (dirfd (d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      if (*n == alloc)
+        {
+          alloc *= 2;
+          *entries = realloc (*entries, sizeof (**entries) * alloc);
+          if (*entries == NULL)
+            abort ();
+        }
+      e = &(*entries)[*n];
+      if (ocirt_state_read (fd, &e->st, &tmp) < 0)
+        {
+          /* Being created or removed right now.  */
+          ocirt_error_release (&tmp);
+          close (fd);
+          continue;
+        }
+      e->status = ocirt_state_status (fd, &e->st);
+      close (fd);
+      (*n)++;
+    }
+  qsort (*entries, *n, sizeof (**entries), compare_entries);
+  return 0;
+}
+
+void
+ocirt_container_list_free (struct ocirt_list_entry *entries, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    ocirt_state_free (&entries[i].st);
+  free (entries);
+}

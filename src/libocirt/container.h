@@ -1,0 +1,52 @@
+/* The container lifecycle: create, start, run, state, kill, delete, list. */
+#ifndef OCIRT_CONTAINER_H
+#define OCIRT_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "state.h"
+
+struct ocirt_create_options
+{
+  const char *root;           /* state root */
+  const char *id;
+  const char *bundle;         /* NULL: the current directory */
+  const char *config_path;    /* NULL: BUNDLE/config.json */
+  const char *pid_file;
+  const char *console_socket;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool systemd_cgroup;
+  int preserve_fds;
+  bool detach;                /* run: do not wait */
+};
+
+int ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err);
+
+/* Create, start and (unless detached) wait: returns the exit status for
+   the shell (128+N for signal N), or -1 on error.  */
+int ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err);
+
+int ocirt_container_start (const char *root, const char *id, ocirt_error_t *err);
+
+/* The state document of ID, malloc'd.  */
+char *ocirt_container_state_json (const char *root, const char *id, ocirt_error_t *err);
+
+int ocirt_container_kill (const char *root, const char *id, int signo, bool all, ocirt_error_t *err);
+
+int ocirt_container_delete (const char *root, const char *id, bool force, ocirt_error_t *err);
+
+struct ocirt_list_entry
+{
+  struct ocirt_container_state st;
+  enum ocirt_status status;
+};
+
+/* Every container under ROOT, sorted by id.  */
+int ocirt_container_list (const char *root, struct ocirt_list_entry **entries, size_t *n,
+                          ocirt_error_t *err);
+void ocirt_container_list_free (struct ocirt_list_entry *entries, size_t n);
+
+#endif

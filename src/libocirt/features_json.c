@@ -1,0 +1,98 @@
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "capabilities.h"
+#include "features_json.h"
+#include "mount_options.h"
+#include "utils.h"
+
+#define STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+
+static void
+str_array (yajl_gen g, const char *key, const char *const *v, size_t n)
+{
+  size_t i;
+
+  STR (g, key);
+  yajl_gen_array_open (g);
+  for (i = 0; i < n && v[i]; i++)
+    STR (g, v[i]);
+  yajl_gen_array_close (g);
+}
+
+static void
+enabled_object (yajl_gen g, const char *key, bool enabled)
+{
+  STR (g, key);
+  yajl_gen_map_open (g);
+  STR (g, "enabled");
+  yajl_gen_bool (g, enabled);
+  yajl_gen_map_close (g);
+}
+
+char *
+ocirt_features_json (void)
+{
+  static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network",
+                                            "pid", "time", "user", "uts" };
+  const char **caps;
+  int ncaps = ocirt_caps_known (&caps);
+  size_t nopts = 0, len;
+  const unsigned char *buf;
+  yajl_gen g = yajl_gen_alloc (NULL);
+  char *out;
+
+  if (g == NULL)
+    abort ();
+  while (ocirt_known_mount_options[nopts])
+    nopts++;
+  yajl_gen_config (g, yajl_gen_beautify, 1);
+  yajl_gen_config (g, yajl_gen_indent_string, "    ");
+  yajl_gen_map_open (g);
+  STR (g, "ociVersionMin");
+  STR (g, "1.0.0");
+  STR (g, "ociVersionMax");
+  STR (g, OCI_SPEC_VERSION);
+  /* Hooks are not run by this build yet: say so by listing none.  */
+  str_array (g, "hooks", NULL, 0);
+  str_array (g, "mountOptions", ocirt_known_mount_options, nopts);
+  STR (g, "linux");
+  yajl_gen_map_open (g);
+  str_array (g, "namespaces", namespaces, ARRAY_SIZE (namespaces));
+  str_array (g, "capabilities", caps, (size_t) ncaps);
+  STR (g, "cgroup");
+  yajl_gen_map_open (g);
+  STR (g, "v1");
+  yajl_gen_bool (g, 1);
+  STR (g, "v2");
+  yajl_gen_bool (g, 1);
+  STR (g, "systemd");
+  yajl_gen_bool (g, 0);
+  STR (g, "systemdUser");
+  yajl_gen_bool (g, 0);
+  STR (g, "rdma");
+  yajl_gen_bool (g, 0);
+  yajl_gen_map_close (g);
+  enabled_object (g, "seccomp", false);
+  enabled_object (g, "apparmor", false);
+  enabled_object (g, "selinux", false);
+  enabled_object (g, "intelRdt", false);
+  STR (g, "mountExtensions");
+  yajl_gen_map_open (g);
+  enabled_object (g, "idmap", false);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  STR (g, "annotations");
+  yajl_gen_map_open (g);
+  STR (g, "ocirt.version");
+  STR (g, PACKAGE_VERSION);
+  STR (g, "ocirt.features");
+  STR (g, OCIRT_FEATURES);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  out = xmalloc0 (len + 2);
+  memcpy (out, buf, len);
+  yajl_gen_free (g);
+  return out;
+}

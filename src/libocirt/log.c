@@ -1,0 +1,131 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "utils.h"
+
+static int log_fd = -1;
+static enum ocirt_log_format log_format = OCIRT_LOG_FORMAT_TEXT;
+static bool log_debug;
+
+static const char *const level_names[] = {
+  [OCIRT_LOG_ERROR] = "error",
+  [OCIRT_LOG_WARNING] = "warning",
+  [OCIRT_LOG_INFO] = "info",
+  [OCIRT_LOG_DEBUG] = "debug",
+};
+
+int
+ocirt_log_init (const char *path, enum ocirt_log_format format, bool debug)
+{
+  log_format = format;
+  log_debug = debug;
+  if (path == NULL || path[0] == '\0')
+    return 0;
+  log_fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  return log_fd < 0 ? -1 : 0;
+}
+
+bool
+ocirt_log_debug_enabled (void)
+{
+  return log_debug;
+}
+
+/* Escape S as the inside of a JSON (or logfmt) string.  */
+static size_t
+escape_string (char *out, size_t size, const char *s)
+{
+  size_t n = 0;
+
+  for (; *s && n + 7 < size; s++)
+    {
+      unsigned char c = *s;
+
+      if (c == '"' || c == '\\')
+        {
+          out[n++] = '\\';
+          out[n++] = c;
+        }
+      else if (c == '\n')
+        {
+          out[n++] = '\\';
+          out[n++] = 'n';
+        }
+      else if (c < 0x20)
+        n += snprintf (out + n, size - n, "\\u%04x", c);
+      else
+        out[n++] = c;
+    }
+  out[n] = '\0';
+  return n;
+}
+
+static void
+format_time (char *buf, size_t size)
+{
+  struct timespec ts;
+  struct tm tm;
+  size_t n;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static void
+write_formatted (int fd, enum ocirt_log_level level, const char *msg)
+{
+  char line[8192], escaped[6144], ts[64];
+  int n;
+
+  escape_string (escaped, sizeof (escaped), msg);
+  format_time (ts, sizeof (ts));
+  if (log_format == OCIRT_LOG_FORMAT_JSON)
+    n = snprintf (line, sizeof (line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+                  level_names[level], escaped, ts);
+  else
+    n = snprintf (line, sizeof (line), "time=\"%s\" level=%s msg=\"%s\"\n", ts,
+                  level_names[level], escaped);
+  if (n > 0)
+    write_all (fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+}
+
+void
+ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
+{
+  char msg[4096];
+  va_list ap;
+  int saved_errno = errno;
+
+  if (level == OCIRT_LOG_DEBUG && !log_debug)
+    return;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof (msg), fmt, ap);
+  va_end (ap);
+
+  if (log_fd >= 0)
+    write_formatted (log_fd, level, msg);
+
+  /* Errors and warnings always reach stderr as one plain line; with no log
+     file and the JSON format the caller asked for machine-readable output.  */
+  if (log_fd < 0 && log_format == OCIRT_LOG_FORMAT_JSON)
+    write_formatted (STDERR_FILENO, level, msg);
+  else if (level <= OCIRT_LOG_WARNING || (log_fd < 0 && level == OCIRT_LOG_DEBUG))
+    {
+      char line[4200];
+      int n = snprintf (line, sizeof (line), "ocirt: %s%s\n",
+                        level == OCIRT_LOG_WARNING ? "warning: " : "", msg);
+      if (n > 0)
+        write_all (STDERR_FILENO, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+    }
+  errno = saved_errno;
+}

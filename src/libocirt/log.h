@@ -1,0 +1,37 @@
+/* The log channel: stderr, and the --log file in text or JSON. */
+#ifndef OCIRT_LOG_H
+#define OCIRT_LOG_H
+
+#include <stdbool.h>
+
+enum ocirt_log_level
+{
+  OCIRT_LOG_ERROR,
+  OCIRT_LOG_WARNING,
+  OCIRT_LOG_INFO,
+  OCIRT_LOG_DEBUG,
+};
+
+enum ocirt_log_format
+{
+  OCIRT_LOG_FORMAT_TEXT,
+  OCIRT_LOG_FORMAT_JSON,
+};
+
+/* Open PATH for appending (NULL: stderr only).  Returns -1 with errno set. */
+int ocirt_log_init (const char *path, enum ocirt_log_format format, bool debug);
+bool ocirt_log_debug_enabled (void);
+
+void ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+#define ocirt_debug(...)                                                       \
+  do                                                                           \
+    {                                                                          \
+      if (ocirt_log_debug_enabled ())                                          \
+        ocirt_log (OCIRT_LOG_DEBUG, __VA_ARGS__);                              \
+    }                                                                          \
+  while (0)
+#define ocirt_warn(...) ocirt_log (OCIRT_LOG_WARNING, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,406 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "log.h"
+#include "mount_options.h"
+#include "mounts.h"
+#include "path.h"
+#include "utils.h"
+
+int
+ocirt_mount_on_fd (const char *source, int target_fd, const char *fstype, unsigned long flags,
+                   const char *data, const char *what, ocirt_error_t *err)
+{
+  char target[64];
+
+  if (mount (source, ocirt_fd_path (target, sizeof (target), target_fd), fstype, flags, data) < 0)
+    return ocirt_make_error (err, errno, "mount %s on %s", source && *source ? source : fstype,
+                             what);
+  return 0;
+}
+
+static bool
+is_bind (const oci_mount *m, const struct ocirt_mount_flags *f)
+{
+  return (f->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+/* The flags that matter for a bind remount, plus those the kernel locks on
+   the mount already (a user namespace may not clear them).  */
+static unsigned long
+locked_flags (int fd)
+{
+  struct statvfs sv;
+  unsigned long f = 0;
+
+  if (fstatvfs (fd, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_NOSUID)
+    f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    f |= MS_NOEXEC;
+  if (sv.f_flag & ST_RDONLY)
+    f |= MS_RDONLY;
+  if (sv.f_flag & ST_NOATIME)
+    f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    f |= MS_RELATIME;
+  return f;
+}
+
+#define REMOUNT_FLAGS                                                                              \
+  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME       \
+   | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | 256 /* MS_NOSYMFOLLOW */)
+
+/* Remount the mount at FD with FLAGS, keeping what the kernel locked.  */
+static int
+bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
+{
+  char path[64];
+
+  ocirt_fd_path (path, sizeof (path), fd);
+  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS), NULL) == 0)
+    return 0;
+  if (errno == EPERM)
+    {
+      unsigned long keep = locked_flags (fd) & ~MS_RDONLY;
+      if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | ((flags | keep) & REMOUNT_FLAGS), NULL) == 0)
+        return 0;
+    }
+  return ocirt_make_error (err, errno, "remount %s", what);
+}
+
+static int
+set_propagation (int fd, unsigned long propagation, const char *what, ocirt_error_t *err)
+{
+  char path[64];
+
+  if (propagation == 0)
+    return 0;
+  if (mount (NULL, ocirt_fd_path (path, sizeof (path), fd), NULL, propagation, NULL) < 0)
+    return ocirt_make_error (err, errno, "set propagation of %s", what);
+  return 0;
+}
+
+static int
+set_recursive_attrs (int fd, const struct ocirt_mount_flags *f, const char *what, ocirt_error_t *err)
+{
+  struct mount_attr attr = {
+    .attr_set = f->rec_attr_set,
+    .attr_clr = f->rec_attr_clr,
+  };
+
+  if (f->rec_attr_set == 0 && f->rec_attr_clr == 0)
+    return 0;
+  if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+    return ocirt_make_error (err, errno, "mount_setattr %s", what);
+  return 0;
+}
+
+static char *
+mount_source (const struct ocirt_rootfs_ctx *ctx, const oci_mount *m)
+{
+  if (m->source == NULL)
+    return xstrdup (m->type ? m->type : "none");
+  if (m->source[0] == '/' || !is_bind (m, &(struct ocirt_mount_flags) { 0 }))
+    return xstrdup (m->source);
+  /* A relative bind source is relative to the bundle.  */
+  return xasprintf ("%s/%s", ctx->bundle, m->source);
+}
+
+static int
+do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, ocirt_error_t *err)
+{
+  struct ocirt_mount_flags f;
+  cleanup_free char *source = NULL;
+  cleanup_close int target = -1;
+  cleanup_close int mounted = -1;
+  const char *dest = m->destination;
+  bool bind;
+  int ret = -1;
+
+  ocirt_parse_mount_options (m->options, m->options_len, &f);
+  bind = is_bind (m, &f);
+  source = mount_source (ctx, m);
+
+  if (dest == NULL || dest[0] == '\0')
+    {
+      ocirt_make_error (err, 0, "mount without a destination");
+      goto out;
+    }
+
+  if (m->type && strcmp (m->type, "cgroup") == 0 && !bind)
+    {
+      ret = ocirt_cgroup_mount (ctx->cgroup, rootfd, dest, f.flags, ctx->cgroupns, err);
+      goto out;
+    }
+
+  if (bind)
+    {
+      struct stat sb;
+
+      if (stat (source, &sb) < 0)
+        {
+          ocirt_make_error (err, errno, "bind mount source `%s`", source);
+          goto out;
+        }
+      target = ocirt_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
+      if (target < 0)
+        goto out;
+      if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest, err) < 0)
+        goto out;
+    }
+  else
+    {
+      target = ocirt_mkpath_in_root (rootfd, dest, false, err);
+      if (target < 0)
+        goto out;
+      if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
+                             f.data, dest, err) < 0)
+        goto out;
+    }
+
+  /* The fd still names the covered directory: reopen the new mount.  */
+  mounted = ocirt_open_in_root (rootfd, dest, O_PATH);
+  if (mounted < 0)
+    {
+      ocirt_make_error (err, errno, "open mount %s", dest);
+      goto out;
+    }
+  if (bind && (f.flags & REMOUNT_FLAGS) && bind_remount (mounted, f.flags, dest, err) < 0)
+    goto out;
+  if (set_propagation (mounted, f.propagation, dest, err) < 0)
+    goto out;
+  if (set_recursive_attrs (mounted, &f, dest, err) < 0)
+    goto out;
+  ret = 0;
+out:
+  ocirt_mount_flags_release (&f);
+  return ret;
+}
+
+static unsigned long
+propagation_flag (const char *name, unsigned long def)
+{
+  static const struct
+  {
+    const char *name;
+    unsigned long flag;
+  } table[] = {
+    { "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+    { "slave", MS_SLAVE },   { "rslave", MS_SLAVE | MS_REC },
+    { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+    { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+  };
+  size_t i;
+
+  if (name == NULL || name[0] == '\0')
+    return def;
+  for (i = 0; i < ARRAY_SIZE (table); i++)
+    if (strcmp (table[i].name, name) == 0)
+      return table[i].flag;
+  return 0;
+}
+
+static bool
+mounts_dev (const oci_spec *spec)
+{
+  size_t i;
+
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      const oci_mount *m = spec->mounts[i];
+      struct ocirt_mount_flags f;
+      bool bind;
+
+      if (m->destination == NULL || strcmp (m->destination, "/dev") != 0)
+        continue;
+      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      bind = is_bind (m, &f);
+      ocirt_mount_flags_release (&f);
+      return bind;
+    }
+  return false;
+}
+
+static int
+pivot (const char *rootfs, ocirt_error_t *err)
+{
+  cleanup_close int oldroot = -1;
+  cleanup_close int newroot = -1;
+
+  oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0)
+    return ocirt_make_error (err, errno, "open /");
+  newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0)
+    return ocirt_make_error (err, errno, "open rootfs `%s`", rootfs);
+  if (fchdir (newroot) < 0)
+    return ocirt_make_error (err, errno, "chdir to rootfs");
+  /* Stack the old root under the new one, then detach it.  */
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    return ocirt_make_error (err, errno, "pivot_root to `%s`", rootfs);
+  if (fchdir (oldroot) < 0)
+    return ocirt_make_error (err, errno, "chdir to the old root");
+  if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return ocirt_make_error (err, errno, "make the old root a slave");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return ocirt_make_error (err, errno, "unmount the old root");
+  if (chdir ("/") < 0)
+    return ocirt_make_error (err, errno, "chdir /");
+  return 0;
+}
+
+static int
+move_root (const char *rootfs, ocirt_error_t *err)
+{
+  if (chdir (rootfs) < 0)
+    return ocirt_make_error (err, errno, "chdir to rootfs `%s`", rootfs);
+  if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+    return ocirt_make_error (err, errno, "move rootfs `%s` to /", rootfs);
+  if (chroot (".") < 0)
+    return ocirt_make_error (err, errno, "chroot to `%s`", rootfs);
+  if (chdir ("/") < 0)
+    return ocirt_make_error (err, errno, "chdir /");
+  return 0;
+}
+
+int
+ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
+{
+  const oci_spec *spec = ctx->spec;
+  const oci_linux *lx = spec->linux;
+  cleanup_close int rootfd = -1;
+  unsigned long prop;
+  bool have_ptmx = false;
+  size_t i;
+
+  /* Nothing mounted from here on may propagate back to the host.  */
+  prop = propagation_flag (lx ? lx->rootfs_propagation : NULL, MS_SLAVE | MS_REC);
+  if (prop == 0)
+    return ocirt_make_error (err, 0, "invalid rootfsPropagation `%s`", lx->rootfs_propagation);
+  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+    return ocirt_make_error (err, errno, "set propagation of /");
+
+  /* pivot_root needs the new root to be a mount point.  */
+  if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return ocirt_make_error (err, errno, "bind mount rootfs `%s`", ctx->rootfs);
+
+  rootfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return ocirt_make_error (err, errno, "open rootfs `%s`", ctx->rootfs);
+
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      ocirt_debug ("mount %s on %s", spec->mounts[i]->source ? spec->mounts[i]->source : "",
+                   spec->mounts[i]->destination ? spec->mounts[i]->destination : "");
+      if (do_mount (ctx, rootfd, spec->mounts[i], err) < 0)
+        return -1;
+    }
+
+  if (!mounts_dev (spec))
+    {
+      if (ocirt_devices_create (rootfd, lx, ctx->userns, err) < 0)
+        return -1;
+      for (i = 0; lx && i < lx->devices_len; i++)
+        if (lx->devices[i]->path && strcmp (lx->devices[i]->path, "/dev/ptmx") == 0)
+          have_ptmx = true;
+      if (ocirt_devices_symlinks (rootfd, have_ptmx, err) < 0)
+        return -1;
+    }
+  if (ctx->console_fd >= 0 && ocirt_devices_console (rootfd, ctx->console_fd, err) < 0)
+    return -1;
+
+  if (ctx->no_pivot)
+    return move_root (ctx->rootfs, err);
+  return pivot (ctx->rootfs, err);
+}
+
+static int
+mask_path (const char *path, ocirt_error_t *err)
+{
+  struct stat sb;
+
+  if (lstat (path, &sb) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return ocirt_make_error (err, errno, "stat masked path `%s`", path);
+    }
+  if (S_ISDIR (sb.st_mode))
+    {
+      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+        return ocirt_make_error (err, errno, "mask `%s`", path);
+      return 0;
+    }
+  if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return ocirt_make_error (err, errno, "mask `%s`", path);
+    }
+  return 0;
+}
+
+static int
+readonly_path (const char *path, ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return ocirt_make_error (err, errno, "bind mount read-only path `%s`", path);
+    }
+  fd = open (path, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open read-only path `%s`", path);
+  return bind_remount (fd, locked_flags (fd) | MS_RDONLY, path, err);
+}
+
+int
+ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
+{
+  const oci_spec *spec = ctx->spec;
+  const oci_linux *lx = spec->linux;
+  size_t i;
+
+  for (i = 0; lx && i < lx->masked_paths_len; i++)
+    if (mask_path (lx->masked_paths[i], err) < 0)
+      return -1;
+  for (i = 0; lx && i < lx->readonly_paths_len; i++)
+    if (readonly_path (lx->readonly_paths[i], err) < 0)
+      return -1;
+
+  if (spec->root && spec->root->readonly)
+    {
+      cleanup_close int fd = open ("/", O_PATH | O_CLOEXEC);
+
+      if (fd < 0)
+        return ocirt_make_error (err, errno, "open /");
+      if (bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err) < 0)
+        return -1;
+    }
+
+  if (lx && lx->rootfs_propagation && lx->rootfs_propagation[0])
+    {
+      unsigned long prop = propagation_flag (lx->rootfs_propagation, 0);
+
+      if (mount (NULL, "/", NULL, prop, NULL) < 0)
+        return ocirt_make_error (err, errno, "set propagation of / to %s", lx->rootfs_propagation);
+    }
+  return 0;
+}

@@ -1,0 +1,35 @@
+/* The container's rootfs: its mounts in order, pivot_root, masked and
+   read-only paths.  Runs in the container process, in its mount namespace. */
+#ifndef OCIRT_MOUNTS_H
+#define OCIRT_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "oci_types.h"
+
+struct ocirt_rootfs_ctx
+{
+  const oci_spec *spec;
+  const char *rootfs; /* absolute host path */
+  const char *bundle; /* absolute host path, for relative mount sources */
+  const struct ocirt_cgroup *cgroup;
+  bool userns;        /* in a new user namespace: bind devices, keep locked flags */
+  bool cgroupns;
+  bool no_pivot;
+  int console_fd;     /* the pty slave for /dev/console, or -1 */
+};
+
+/* Everything up to and including pivot_root.  Afterwards "/" is the
+   container's root.  */
+int ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
+
+/* After pivot_root: masked and read-only paths, read-only root.  */
+int ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
+
+/* Mount SOURCE on the directory or file open at TARGET_FD.  */
+int ocirt_mount_on_fd (const char *source, int target_fd, const char *fstype, unsigned long flags,
+                       const char *data, const char *what, ocirt_error_t *err);
+
+#endif

@@ -1,0 +1,233 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/nsfs.h>
+#include <unistd.h>
+
+#include "namespaces.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const struct
+{
+  const char *name;
+  int flag;
+} ns_table[OCIRT_NS_COUNT] = {
+  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },
+  { "network", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },
+  { "uts", CLONE_NEWUTS }, { "mount", CLONE_NEWNS },
+  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+int
+ocirt_ns_flag (const char *type)
+{
+  size_t i;
+
+  for (i = 0; type && i < ARRAY_SIZE (ns_table); i++)
+    if (strcmp (type, ns_table[i].name) == 0)
+      return ns_table[i].flag;
+  return 0;
+}
+
+const char *
+ocirt_ns_name (int flag)
+{
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (ns_table); i++)
+    if (ns_table[i].flag == flag)
+      return ns_table[i].name;
+  return "unknown";
+}
+
+void
+ocirt_ns_plan_release (struct ocirt_ns_plan *plan)
+{
+  size_t i;
+
+  for (i = 0; i < plan->njoin; i++)
+    if (plan->join[i].fd >= 0)
+      close (plan->join[i].fd);
+  plan->njoin = 0;
+}
+
+int
+ocirt_ns_plan_build (const oci_linux *linux_cfg, struct ocirt_ns_plan *plan, ocirt_error_t *err)
+{
+  int seen = 0;
+  size_t i;
+
+  memset (plan, 0, sizeof (*plan));
+  for (i = 0; linux_cfg && i < linux_cfg->namespaces_len; i++)
+    {
+      const oci_namespace *ns = linux_cfg->namespaces[i];
+      int flag = ocirt_ns_flag (ns->type);
+      int fd, actual;
+
+      if (flag == 0)
+        {
+          ocirt_ns_plan_release (plan);
+          return ocirt_make_error (err, 0, "unknown namespace type `%s`", ns->type);
+        }
+      if (seen & flag)
+        {
+          ocirt_ns_plan_release (plan);
+          return ocirt_make_error (err, 0, "namespace `%s` is listed more than once", ns->type);
+        }
+      seen |= flag;
+      if (ns->path == NULL || ns->path[0] == '\0')
+        {
+          plan->new_flags |= flag;
+          continue;
+        }
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          int saved = errno;
+          ocirt_ns_plan_release (plan);
+          return ocirt_make_error (err, saved, "open %s namespace `%s`", ns->type, ns->path);
+        }
+      actual = ioctl (fd, NS_GET_NSTYPE);
+      if (actual != flag)
+        {
+          close (fd);
+          ocirt_ns_plan_release (plan);
+          if (actual < 0)
+            return ocirt_make_error (err, 0, "%s namespace path `%s` is not a namespace", ns->type,
+                                     ns->path);
+          return ocirt_make_error (err, 0, "%s namespace path `%s` is a %s namespace", ns->type,
+                                   ns->path, ocirt_ns_name (actual));
+        }
+      plan->join[plan->njoin].type = flag;
+      plan->join[plan->njoin++].fd = fd;
+    }
+
+  /* The cgroup namespace must be rooted at the container's cgroup, and time
+     offsets can only be set before a process is in the namespace: the child
+     makes both once it is in its cgroup.  When a user namespace is joined,
+     the namespaces it owns must be made after joining it.  */
+  plan->unshare_flags = plan->new_flags & (CLONE_NEWCGROUP | CLONE_NEWTIME);
+  plan->clone_flags = plan->new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+  for (i = 0; i < plan->njoin; i++)
+    if (plan->join[i].type == CLONE_NEWUSER)
+      {
+        plan->unshare_flags |= plan->clone_flags & ~CLONE_NEWPID;
+        plan->clone_flags &= CLONE_NEWPID;
+      }
+  return 0;
+}
+
+int
+ocirt_ns_join_pid (struct ocirt_ns_plan *plan, ocirt_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < plan->njoin; i++)
+    if (plan->join[i].type == CLONE_NEWPID && setns (plan->join[i].fd, CLONE_NEWPID) < 0)
+      return ocirt_make_error (err, errno, "join pid namespace");
+  return 0;
+}
+
+static int
+join_type (struct ocirt_ns_plan *plan, int type, ocirt_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < plan->njoin; i++)
+    {
+      if (plan->join[i].type != type || plan->join[i].fd < 0)
+        continue;
+      if (setns (plan->join[i].fd, type) < 0)
+        return ocirt_make_error (err, errno, "join %s namespace", ocirt_ns_name (type));
+      close (plan->join[i].fd);
+      plan->join[i].fd = -1;
+    }
+  return 0;
+}
+
+int
+ocirt_ns_join_in_child (struct ocirt_ns_plan *plan, ocirt_error_t *err)
+{
+  static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
+                               CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWNS };
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (order); i++)
+    if (join_type (plan, order[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+write_time_offsets (const oci_linux *linux_cfg, ocirt_error_t *err)
+{
+  char buf[512];
+  size_t i, n = 0;
+
+  if (linux_cfg == NULL || linux_cfg->time_offsets == NULL || linux_cfg->time_offsets->len == 0)
+    return 0;
+  for (i = 0; i < linux_cfg->time_offsets->len; i++)
+    {
+      const char *clock = linux_cfg->time_offsets->keys[i];
+      const oci_time_offset *o = linux_cfg->time_offsets->values[i];
+
+      if (strcmp (clock, "monotonic") != 0 && strcmp (clock, "boottime") != 0)
+        return ocirt_make_error (err, 0, "timeOffsets: unknown clock `%s`", clock);
+      n += snprintf (buf + n, sizeof (buf) - n, "%s %lld %u\n", clock,
+                     (long long) o->secs, (unsigned) o->nanosecs);
+      if (n >= sizeof (buf))
+        return ocirt_make_error (err, 0, "timeOffsets: too many entries");
+    }
+  return write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, n, err);
+}
+
+int
+ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cfg,
+                           ocirt_error_t *err)
+{
+  if (plan->unshare_flags == 0)
+    return 0;
+  if (unshare (plan->unshare_flags) < 0)
+    return ocirt_make_error (err, errno, "unshare namespaces");
+  if (plan->unshare_flags & CLONE_NEWTIME)
+    return write_time_offsets (linux_cfg, err);
+  return 0;
+}
+
+static int
+write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, ocirt_error_t *err)
+{
+  char path[64], buf[4096];
+  size_t i, len = 0;
+
+  for (i = 0; i < n; i++)
+    {
+      len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", maps[i]->container_id,
+                       maps[i]->host_id, maps[i]->size);
+      if (len >= sizeof (buf))
+        return ocirt_make_error (err, 0, "%s: too many id mappings", file);
+    }
+  snprintf (path, sizeof (path), "/proc/%d/%s", pid, file);
+  if (write_file_at (AT_FDCWD, path, buf, len, err) < 0)
+    return ocirt_error_prefix (err, "write user namespace mapping");
+  return 0;
+}
+
+int
+ocirt_ns_write_id_mappings (pid_t pid, const oci_linux *linux_cfg, ocirt_error_t *err)
+{
+  if (linux_cfg->uid_mappings_len
+      && write_mapping (pid, "uid_map", linux_cfg->uid_mappings, linux_cfg->uid_mappings_len, err) < 0)
+    return -1;
+  if (linux_cfg->gid_mappings_len
+      && write_mapping (pid, "gid_map", linux_cfg->gid_mappings, linux_cfg->gid_mappings_len, err) < 0)
+    return -1;
+  return 0;
+}

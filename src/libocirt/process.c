@@ -1,0 +1,215 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "process.h"
+#include "utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static const struct
+{
+  const char *name;
+  int resource;
+} rlimit_table[] = {
+  { "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU }, { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE }, { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+int
+ocirt_rlimit_resource (const char *name)
+{
+  size_t i;
+
+  for (i = 0; name && i < ARRAY_SIZE (rlimit_table); i++)
+    if (strcmp (name, rlimit_table[i].name) == 0)
+      return rlimit_table[i].resource;
+  return -1;
+}
+
+int
+ocirt_process_validate (const oci_process *p, ocirt_error_t *err)
+{
+  size_t i, j;
+
+  if (p == NULL)
+    return ocirt_make_error (err, 0, "config.json: no process to run");
+  if (p->args_len == 0 || p->args[0] == NULL || p->args[0][0] == '\0')
+    return ocirt_make_error (err, 0, "config.json: process.args must not be empty");
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return ocirt_make_error (err, 0, "config.json: process.cwd `%s` is not an absolute path",
+                             p->cwd ? p->cwd : "");
+  for (i = 0; i < p->rlimits_len; i++)
+    {
+      const oci_rlimit *r = p->rlimits[i];
+
+      if (ocirt_rlimit_resource (r->type) < 0)
+        return ocirt_make_error (err, 0, "config.json: unknown rlimit `%s`", r->type);
+      if (r->soft > r->hard)
+        return ocirt_make_error (err, 0, "config.json: rlimit %s: soft limit %llu exceeds hard limit %llu",
+                                 r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
+      for (j = 0; j < i; j++)
+        if (strcmp (p->rlimits[j]->type, r->type) == 0)
+          return ocirt_make_error (err, 0, "config.json: rlimit %s is given more than once", r->type);
+    }
+  return 0;
+}
+
+int
+ocirt_process_set_rlimits (const oci_process *p, ocirt_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < p->rlimits_len; i++)
+    {
+      const oci_rlimit *r = p->rlimits[i];
+      struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+
+      if (setrlimit (ocirt_rlimit_resource (r->type), &rl) < 0)
+        return ocirt_make_error (err, errno, "setrlimit %s (soft %llu, hard %llu)", r->type,
+                                 (unsigned long long) r->soft, (unsigned long long) r->hard);
+    }
+  return 0;
+}
+
+int
+ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err)
+{
+  char buf[16];
+  int len;
+
+  if (!p->oom_score_adj_present)
+    return 0;
+  len = snprintf (buf, sizeof (buf), "%d", (int) p->oom_score_adj);
+  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, len, err) < 0)
+    return ocirt_error_prefix (err, "set oomScoreAdj %d", (int) p->oom_score_adj);
+  return 0;
+}
+
+int
+ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, ocirt_error_t *err)
+{
+  const oci_user *u = p->user;
+  uid_t uid = u ? u->uid : 0;
+  gid_t gid = u ? u->gid : 0;
+
+  if (ocirt_caps_prepare (caps, err) < 0)
+    return -1;
+
+  if (u && u->additional_gids_len)
+    {
+      if (setgroups (u->additional_gids_len, (const gid_t *) u->additional_gids) < 0)
+        return ocirt_make_error (err, errno, "setgroups");
+    }
+  else if (setgroups (0, NULL) < 0 && errno != EPERM)
+    return ocirt_make_error (err, errno, "setgroups");
+
+  /* The raw syscalls: glibc would broadcast to threads we do not have.  */
+  if (syscall (SYS_setresgid, gid, gid, gid) < 0)
+    return ocirt_make_error (err, errno, "setgid %u", (unsigned) gid);
+  if (syscall (SYS_setresuid, uid, uid, uid) < 0)
+    return ocirt_make_error (err, errno, "setuid %u", (unsigned) uid);
+
+  return ocirt_caps_apply (caps, err);
+}
+
+static const char *
+env_path (const oci_process *p)
+{
+  size_t i;
+
+  for (i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], "PATH=", 5) == 0)
+      return p->env[i] + 5;
+  return NULL;
+}
+
+static bool
+is_executable_file (const char *path)
+{
+  struct stat sb;
+
+  return stat (path, &sb) == 0 && S_ISREG (sb.st_mode) && access (path, X_OK) == 0;
+}
+
+char *
+ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err)
+{
+  const char *arg0 = p->args[0];
+  cleanup_free char *copy = NULL;
+  const char *path;
+  char *dir, *save = NULL;
+
+  if (strchr (arg0, '/'))
+    {
+      if (is_executable_file (arg0))
+        return xstrdup (arg0);
+      ocirt_make_error (err, errno ? errno : EACCES, "exec `%s`", arg0);
+      return NULL;
+    }
+  path = env_path (p);
+  copy = xstrdup (path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  for (dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      char *candidate = xasprintf ("%s/%s", *dir ? dir : ".", arg0);
+
+      if (is_executable_file (candidate))
+        return candidate;
+      free (candidate);
+    }
+  ocirt_make_error (err, 0, "exec `%s`: executable file not found in $PATH", arg0);
+  return NULL;
+}
+
+int
+ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err)
+{
+  unsigned int first = 3 + (unsigned int) preserve_fds;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  /* Older kernels: walk /proc/self/fd.  */
+  d = opendir ("/proc/self/fd");
+  if (d == NULL)
+    return ocirt_make_error (err, errno, "open /proc/self/fd");
+  while ((de = readdir (d)))
+    {
+      int fd = atoi (de->d_name);
+
+      if (de->d_name[0] == '.' || fd < (int) first || fd == dirfd (d))
+        continue;
+      if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0)
+        return ocirt_make_error (err, errno, "set close-on-exec on fd %d", fd);
+    }
+  return 0;
+}
+
+int
+ocirt_process_chdir (const oci_process *p, ocirt_error_t *err)
+{
+  char buf[PATH_MAX];
+
+  if (chdir (p->cwd) < 0)
+    return ocirt_make_error (err, errno, "chdir to cwd `%s`", p->cwd);
+  /* A cwd reached through a leaked fd would be "(unreachable)/...".  */
+  if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
+    return ocirt_make_error (err, errno ? errno : EPERM, "cwd `%s` is outside the container", p->cwd);
+  return 0;
+}

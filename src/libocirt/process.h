@@ -1,0 +1,33 @@
+/* The container's process: identity, limits, fds and the final execve.  */
+#ifndef OCIRT_PROCESS_H
+#define OCIRT_PROCESS_H
+
+#include <stdbool.h>
+
+#include "capabilities.h"
+#include "error.h"
+#include "oci_types.h"
+
+/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 when unknown.  */
+int ocirt_rlimit_resource (const char *name);
+
+/* Check what can be checked before anything is created.  */
+int ocirt_process_validate (const oci_process *p, ocirt_error_t *err);
+
+int ocirt_process_set_rlimits (const oci_process *p, ocirt_error_t *err);
+int ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err);
+
+/* Groups, gid and uid, with the capabilities kept across the switch.  */
+int ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, ocirt_error_t *err);
+
+/* Resolve args[0] against PATH from the process env, as execvp would, in the
+   current root.  Returns a malloc'd path.  */
+char *ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err);
+
+/* Mark every fd from 3 + PRESERVE_FDS up close-on-exec.  */
+int ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err);
+
+/* chdir to cwd and make sure it is inside the container's root.  */
+int ocirt_process_chdir (const oci_process *p, ocirt_error_t *err);
+
+#endif

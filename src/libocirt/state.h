@@ -1,0 +1,75 @@
+/* The state store: <root>/<id>/state.json, the exec fifo and the lock. */
+#ifndef OCIRT_STATE_H
+#define OCIRT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define OCIRT_STATE_FILE "state.json"
+#define OCIRT_EXEC_FIFO "exec.fifo"
+#define OCIRT_ID_MAX 1024
+
+struct ocirt_container_state
+{
+  char *id;
+  pid_t pid;
+  unsigned long long start_time; /* field 22 of /proc/PID/stat */
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339, UTC */
+  uid_t owner;
+  bool systemd_cgroup;
+  char *cgroup_path;      /* relative to each hierarchy's mount point */
+  char **cgroup_dirs;     /* absolute directories the runtime created */
+  size_t cgroup_dirs_len;
+  char **annotation_keys;
+  char **annotation_values;
+  size_t annotations_len;
+};
+
+enum ocirt_status
+{
+  OCIRT_STATUS_CREATING,
+  OCIRT_STATUS_CREATED,
+  OCIRT_STATUS_RUNNING,
+  OCIRT_STATUS_PAUSED,
+  OCIRT_STATUS_STOPPED,
+};
+
+const char *ocirt_status_name (enum ocirt_status s);
+
+/* runc's rule: ^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$, at most OCIRT_ID_MAX bytes. */
+bool ocirt_id_valid (const char *id);
+
+/* Create <root>/<id> (and root if needed) and lock it: fails when the id is
+   taken.  Returns a directory fd.  */
+int ocirt_state_dir_create (const char *root, const char *id, ocirt_error_t *err);
+
+/* Open <root>/<id>; with LOCK, take the exclusive lock.  */
+int ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_error_t *err);
+
+int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
+int ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *err);
+void ocirt_state_free (struct ocirt_container_state *st);
+
+/* Remove <root>/<id> and everything in it.  */
+int ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err);
+
+/* Start time of PID from /proc, 0 if it does not exist.  */
+unsigned long long ocirt_process_start_time (pid_t pid);
+
+/* Whether the recorded process is still the container's (same start time,
+   not a zombie).  */
+bool ocirt_state_process_alive (const struct ocirt_container_state *st);
+
+/* Derive the status from the process and the state dir.  */
+enum ocirt_status ocirt_state_status (int dirfd, const struct ocirt_container_state *st);
+
+/* The OCI state document, as `state` prints it.  */
+char *ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status,
+                               bool pretty);
+
+#endif

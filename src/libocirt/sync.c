@@ -1,0 +1,80 @@
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "utils.h"
+
+int
+ocirt_sync_pair (int fds[2], ocirt_error_t *err)
+{
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+    return ocirt_make_error (err, errno, "socketpair");
+  return 0;
+}
+
+static int
+send_msg (int fd, const struct ocirt_sync_msg *m, size_t len)
+{
+  ssize_t r;
+
+  do
+    r = send (fd, m, len, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -1 : 0;
+}
+
+int
+ocirt_sync_send (int fd, enum ocirt_sync_type type, ocirt_error_t *err)
+{
+  struct ocirt_sync_msg m = { .type = type };
+
+  if (send_msg (fd, &m, offsetof (struct ocirt_sync_msg, msg)) < 0)
+    return ocirt_make_error (err, errno, "sync with container process");
+  return 0;
+}
+
+void
+ocirt_sync_send_error (int fd, ocirt_error_t *child_err)
+{
+  struct ocirt_sync_msg m = { .type = OCIRT_SYNC_ERROR };
+
+  if (child_err && *child_err)
+    {
+      m.status = (*child_err)->status;
+      snprintf (m.msg, sizeof (m.msg), "%s", (*child_err)->msg);
+    }
+  else
+    snprintf (m.msg, sizeof (m.msg), "container setup failed");
+  send_msg (fd, &m, offsetof (struct ocirt_sync_msg, msg) + strlen (m.msg) + 1);
+}
+
+int
+ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err)
+{
+  struct ocirt_sync_msg m;
+  ssize_t r;
+
+  memset (&m, 0, sizeof (m));
+  do
+    r = recv (fd, &m, sizeof (m) - 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return ocirt_make_error (err, errno, "sync with container process");
+  if (r == 0)
+    return ocirt_make_error (err, 0, "container process exited during setup");
+  if (m.type == OCIRT_SYNC_ERROR)
+    {
+      m.msg[sizeof (m.msg) - 1] = '\0';
+      /* The child's message already carries strerror.  */
+      ocirt_make_error (err, 0, "%s", m.msg);
+      (*err)->status = m.status;
+      return -1;
+    }
+  if (m.type != (int) expected)
+    return ocirt_make_error (err, 0, "sync with container process: unexpected message %d", m.type);
+  return 0;
+}

@@ -1,0 +1,108 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO ('T', 0x41)
+#endif
+
+int
+ocirt_console_socket_connect (const char *path, ocirt_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int fd = -1;
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return ocirt_make_error (err, ENAMETOOLONG, "console socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "create socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return ocirt_make_error (err, errno, "connect to console socket `%s`", path);
+  return steal_fd (&fd);
+}
+
+int
+ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = cbuf,
+    .msg_controllen = sizeof (cbuf),
+  };
+  struct cmsghdr *cm;
+
+  memset (cbuf, 0, sizeof (cbuf));
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+  if (sendmsg (sockfd, &msg, MSG_NOSIGNAL) < 0)
+    return ocirt_make_error (err, errno, "send the terminal to the console socket");
+  return 0;
+}
+
+int
+ocirt_terminal_setup (int sockfd, const oci_process *p, ocirt_error_t *err)
+{
+  cleanup_close int master = -1;
+  cleanup_close int slave = -1;
+  char slave_path[64];
+  struct stat sb;
+  int unlock = 0;
+
+  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return ocirt_make_error (err, errno, "open /dev/ptmx");
+  if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
+    return ocirt_make_error (err, errno, "unlock pty");
+  /* Open the peer through the master: no path the container could swap. */
+  slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    return ocirt_make_error (err, errno, "open pty peer");
+
+  if (p->console_size)
+    {
+      struct winsize ws = { .ws_row = p->console_size->height, .ws_col = p->console_size->width };
+      if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
+        return ocirt_make_error (err, errno, "set terminal size");
+    }
+
+  if (ocirt_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
+    return -1;
+
+  /* /dev/console is the same terminal.  */
+  if (stat ("/dev/console", &sb) < 0)
+    {
+      int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0)
+        return ocirt_make_error (err, errno, "create /dev/console");
+      close (fd);
+    }
+  snprintf (slave_path, sizeof (slave_path), "/proc/self/fd/%d", slave);
+  if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+    return ocirt_make_error (err, errno, "mount the terminal on /dev/console");
+
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return ocirt_make_error (err, errno, "make the terminal the controlling terminal");
+  if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
+    return ocirt_make_error (err, errno, "dup the terminal onto stdio");
+  return 0;
+}

@@ -1,0 +1,180 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "utils.h"
+
+void *
+xmalloc0 (size_t size)
+{
+  void *p = calloc (1, size ? size : 1);
+
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r;
+
+  if (s == NULL)
+    return NULL;
+  r = strdup (s);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  int r;
+
+  va_start (ap, fmt);
+  r = vasprintf (&s, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    abort ();
+  return s;
+}
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+
+      if (w < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += w;
+      len -= w;
+    }
+  return 0;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *buf = NULL;
+  size_t size = 0, alloc = 4096;
+
+  fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open `%s`", path);
+
+  buf = xmalloc0 (alloc);
+  for (;;)
+    {
+      ssize_t r;
+
+      if (size + 1 >= alloc)
+        {
+          char *n = realloc (buf, alloc * 2);
+          if (n == NULL)
+            return ocirt_make_error (err, ENOMEM, "read `%s`", path);
+          buf = n;
+          alloc *= 2;
+        }
+      r = read (fd, buf + size, alloc - size - 1);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return ocirt_make_error (err, errno, "read `%s`", path);
+        }
+      if (r == 0)
+        break;
+      size += r;
+    }
+  buf[size] = '\0';
+  if (len)
+    *len = size;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+int
+write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open `%s`", path);
+  if (write_all (fd, data, len) < 0)
+    return ocirt_make_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
+                      mode_t mode, ocirt_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf ("%s.tmp.%d", path, (int) getpid ());
+  cleanup_close int fd = -1;
+
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "create `%s`", tmp);
+  if (write_all (fd, data, len) < 0 || fsync (fd) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return ocirt_make_error (err, saved, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, path) < 0)
+    {
+      int saved = errno;
+      unlinkat (dirfd, tmp, 0);
+      return ocirt_make_error (err, saved, "rename `%s` to `%s`", tmp, path);
+    }
+  return 0;
+}
+
+int
+mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  char *p;
+
+  for (p = copy + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (copy, mode) < 0 && errno != EEXIST)
+        return ocirt_make_error (err, errno, "mkdir `%s`", copy);
+      *p = '/';
+    }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return ocirt_make_error (err, errno, "mkdir `%s`", copy);
+  return 0;
+}
+
+bool
+parse_ulong (const char *s, unsigned long long *out)
+{
+  char *end;
+
+  if (s == NULL || *s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  *out = strtoull (s, &end, 10);
+  return errno == 0 && *end == '\0';
+}

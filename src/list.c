@@ -1,0 +1,117 @@
+/* ocirt list [--quiet] [--format table|json] */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "libocirt/container.h"
+#include "ocirt.h"
+#include "libocirt/utils.h"
+
+#define STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+
+static const char *
+owner_name (uid_t uid, char *buf, size_t size)
+{
+  struct passwd *pw = getpwuid (uid);
+
+  if (pw)
+    return pw->pw_name;
+  snprintf (buf, size, "#%u", (unsigned) uid);
+  return buf;
+}
+
+static void
+print_json (const struct ocirt_list_entry *e, size_t n)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len, i;
+  char owner[32];
+
+  yajl_gen_array_open (g);
+  for (i = 0; i < n; i++)
+    {
+      const struct ocirt_container_state *st = &e[i].st;
+
+      yajl_gen_map_open (g);
+      STR (g, "ociVersion");
+      STR (g, OCI_SPEC_VERSION);
+      STR (g, "id");
+      STR (g, st->id);
+      STR (g, "pid");
+      yajl_gen_integer (g, e[i].status == OCIRT_STATUS_STOPPED ? 0 : st->pid);
+      STR (g, "status");
+      STR (g, ocirt_status_name (e[i].status));
+      STR (g, "bundle");
+      STR (g, st->bundle);
+      STR (g, "rootfs");
+      STR (g, st->rootfs ? st->rootfs : "");
+      STR (g, "created");
+      STR (g, st->created ? st->created : "");
+      STR (g, "owner");
+      STR (g, owner_name (st->owner, owner, sizeof (owner)));
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  fwrite (buf, 1, len, stdout);
+  putchar ('\n');
+  yajl_gen_free (g);
+}
+
+int
+ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
+{
+  static const struct option options[] = {
+    { "quiet", no_argument, NULL, 'q' },
+    { "format", required_argument, NULL, 'f' },
+    { NULL, 0, NULL, 0 },
+  };
+  cleanup_error ocirt_error_t err = NULL;
+  struct ocirt_list_entry *entries = NULL;
+  const char *format = "table";
+  bool quiet = false;
+  size_t n = 0, i;
+  int c;
+
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "+qf:", options, NULL)) != -1)
+    {
+      if (c == 'q')
+        quiet = true;
+      else if (c == 'f')
+        format = optarg;
+      else
+        return ocirt_cli_fail ("list: unknown or incomplete option `%s`", argv[optind - 1]);
+    }
+  if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
+    return ocirt_cli_fail ("list: invalid format `%s` (table or json)", format);
+  if (!ocirt_cli_positional ("list", "[--quiet] [--format table|json]", argc, argv, optind, 0, 0))
+    return 1;
+  if (ocirt_container_list (g->root, &entries, &n, &err) < 0)
+    return ocirt_error_report (&err);
+
+  if (quiet)
+    for (i = 0; i < n; i++)
+      puts (entries[i].st.id);
+  else if (strcmp (format, "json") == 0)
+    print_json (entries, n);
+  else
+    {
+      printf ("%-12s %-10s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+      for (i = 0; i < n; i++)
+        {
+          const struct ocirt_container_state *st = &entries[i].st;
+          char owner[32];
+
+          printf ("%-12s %-10d %-10s %-40s %-30s %s\n", st->id,
+                  entries[i].status == OCIRT_STATUS_STOPPED ? 0 : st->pid,
+                  ocirt_status_name (entries[i].status), st->bundle, st->created ? st->created : "",
+                  owner_name (st->owner, owner, sizeof (owner)));
+        }
+    }
+  ocirt_container_list_free (entries, n);
+  return 0;
+}

@@ -1,0 +1,218 @@
+/* ocirt: an OCI container runtime with runc's command line.  */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libocirt/error.h"
+#include "libocirt/log.h"
+#include "ocirt.h"
+#include "libocirt/utils.h"
+
+static const struct
+{
+  const char *name;
+  ocirt_command_fn fn;
+  const char *help;
+} commands[] = {
+  { "create", ocirt_cmd_create, "create a container" },
+  { "start", ocirt_cmd_start, "run the user-defined process in a created container" },
+  { "run", ocirt_cmd_run, "create and run a container" },
+  { "state", ocirt_cmd_state, "output the state of a container" },
+  { "list", ocirt_cmd_list, "list the containers" },
+  { "kill", ocirt_cmd_kill, "send a signal to the container's init process" },
+  { "delete", ocirt_cmd_delete, "delete a container and what it holds" },
+  { "spec", ocirt_cmd_spec, "create a new specification file" },
+  { "features", ocirt_cmd_features, "show the enabled features" },
+};
+
+int
+ocirt_cli_fail (const char *fmt, ...)
+{
+  char msg[4096];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof (msg), fmt, ap);
+  va_end (ap);
+  ocirt_log (OCIRT_LOG_ERROR, "%s", msg);
+  return 1;
+}
+
+bool
+ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **argv, int optind_,
+                      int min, int max)
+{
+  int n = argc - optind_;
+
+  (void) argv;
+  if (n < min || n > max)
+    {
+      ocirt_cli_fail ("%s: %s; usage: ocirt %s %s", cmd,
+                      n < min ? "missing argument" : "too many arguments", cmd, usage);
+      return false;
+    }
+  return true;
+}
+
+/* Commands whose only argument is the container id, and no option.  */
+int
+ocirt_cli_parse_id (const char *cmd, int argc, char **argv)
+{
+  static const struct option none[] = { { NULL, 0, NULL, 0 } };
+
+  opterr = 0;
+  if (getopt_long_only (argc, argv, "+", none, NULL) != -1)
+    return -ocirt_cli_fail ("%s: unknown option `%s`", cmd, argv[optind - 1]);
+  if (!ocirt_cli_positional (cmd, "CONTAINER_ID", argc, argv, optind, 1, 1))
+    return -1;
+  return optind;
+}
+
+static void
+usage (FILE *out)
+{
+  size_t i;
+
+  fprintf (out, "usage: ocirt [global options] COMMAND [options] [arguments]\n\n"
+                "An OCI container runtime.\n\nCommands:\n");
+  for (i = 0; i < ARRAY_SIZE (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].help);
+  fprintf (out, "\nGlobal options:\n"
+                "  --root DIR             state directory (default /run/ocirt)\n"
+                "  --log FILE             write log messages to FILE\n"
+                "  --log-format FORMAT    text or json (default text)\n"
+                "  --debug                log each setup step\n"
+                "  --systemd-cgroup       use the systemd cgroup driver\n"
+                "  --cgroup-manager M     cgroupfs, systemd or disabled\n"
+                "  --rootless VALUE       true, false or auto\n"
+                "  -v, --version          print the version\n"
+                "  -h, --help             print this help\n");
+}
+
+static void
+version (void)
+{
+  printf ("ocirt version %s\nspec: %s\n%s\n", PACKAGE_VERSION, OCI_SPEC_VERSION,
+          OCIRT_FEATURES[0] == ' ' ? OCIRT_FEATURES + 1 : OCIRT_FEATURES);
+}
+
+static char *
+default_root (void)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  if (geteuid () != 0 && xdg && xdg[0])
+    return xasprintf ("%s/ocirt", xdg);
+  return xstrdup ("/run/ocirt");
+}
+
+int
+main (int argc, char **argv)
+{
+  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_MANAGER, OPT_ROOTLESS };
+  static const struct option options[] = {
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "log", required_argument, NULL, OPT_LOG },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "debug", no_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+    { "cgroup-manager", required_argument, NULL, OPT_MANAGER },
+    { "rootless", required_argument, NULL, OPT_ROOTLESS },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct ocirt_global g = { .log_format = "text" };
+  cleanup_free char *root = NULL;
+  enum ocirt_log_format fmt;
+  const char *manager = NULL;
+  size_t i;
+  int c;
+
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "+vh", options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_ROOT:
+          g.root = optarg;
+          break;
+        case OPT_LOG:
+          g.log = optarg;
+          break;
+        case OPT_LOG_FORMAT:
+          g.log_format = optarg;
+          break;
+        case OPT_DEBUG:
+          g.debug = true;
+          break;
+        case OPT_SYSTEMD:
+          g.systemd_cgroup = true;
+          break;
+        case OPT_MANAGER:
+          manager = optarg;
+          break;
+        case OPT_ROOTLESS:
+          g.rootless = optarg;
+          break;
+        case 'v':
+          version ();
+          return 0;
+        case 'h':
+          usage (stdout);
+          return 0;
+        default:
+          fprintf (stderr, "ocirt: unknown or incomplete global option `%s`\n", argv[optind - 1]);
+          return 1;
+        }
+    }
+
+  if (strcmp (g.log_format, "json") == 0)
+    fmt = OCIRT_LOG_FORMAT_JSON;
+  else if (strcmp (g.log_format, "text") == 0)
+    fmt = OCIRT_LOG_FORMAT_TEXT;
+  else
+    {
+      fprintf (stderr, "ocirt: unknown log format `%s` (text or json)\n", g.log_format);
+      return 1;
+    }
+  if (ocirt_log_init (g.log, fmt, g.debug) < 0)
+    {
+      fprintf (stderr, "ocirt: open log file `%s`: %s\n", g.log, strerror (errno));
+      return 1;
+    }
+  if (manager)
+    {
+      if (strcmp (manager, "systemd") == 0)
+        g.systemd_cgroup = true;
+      else if (strcmp (manager, "cgroupfs") != 0 && strcmp (manager, "disabled") != 0)
+        return ocirt_cli_fail ("unknown cgroup manager `%s` (cgroupfs, systemd or disabled)", manager);
+    }
+  if (g.rootless && strcmp (g.rootless, "true") != 0 && strcmp (g.rootless, "false") != 0
+      && strcmp (g.rootless, "auto") != 0)
+    return ocirt_cli_fail ("invalid --rootless value `%s` (true, false or auto)", g.rootless);
+  if (g.systemd_cgroup)
+    return ocirt_cli_fail ("the systemd cgroup driver is not available yet: use the cgroupfs driver");
+
+  if (g.root == NULL)
+    g.root = root = default_root ();
+
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+  for (i = 0; i < ARRAY_SIZE (commands); i++)
+    if (strcmp (argv[optind], commands[i].name) == 0)
+      {
+        argv += optind;
+        argc -= optind;
+        optind = 0; /* restart getopt for the command's own options */
+        return commands[i].fn (&g, argc, argv);
+      }
+  return ocirt_cli_fail ("unknown command `%s`; see `ocirt --help`", argv[optind]);
+}

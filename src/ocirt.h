@@ -1,0 +1,40 @@
+/* The command line: global options and one entry point per command.  */
+#ifndef OCIRT_CLI_H
+#define OCIRT_CLI_H
+
+#include <stdbool.h>
+
+struct ocirt_global
+{
+  const char *root;
+  const char *log;
+  const char *log_format;
+  bool debug;
+  bool systemd_cgroup;
+  const char *rootless;
+};
+
+typedef int (*ocirt_command_fn) (struct ocirt_global *g, int argc, char **argv);
+
+int ocirt_cmd_create (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_start (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_run (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_state (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_delete (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_features (struct ocirt_global *g, int argc, char **argv);
+
+/* Print an error line and return the exit status 1.  */
+int ocirt_cli_fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Exactly N positional arguments after the options, or print usage.  */
+bool ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **argv, int optind_,
+                           int min, int max);
+
+/* Parse a command that takes only a container id: returns its index in
+   ARGV, or -1 after printing the error.  */
+int ocirt_cli_parse_id (const char *cmd, int argc, char **argv);
+
+#endif

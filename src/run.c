@@ -1,0 +1,25 @@
+/* ocirt run [--detach] [create's options] ID */
+#include <stdbool.h>
+
+#include "libocirt/container.h"
+#include "ocirt.h"
+#include "libocirt/utils.h"
+
+int ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool run,
+                                struct ocirt_create_options *o);
+
+int
+ocirt_cmd_run (struct ocirt_global *g, int argc, char **argv)
+{
+  cleanup_error ocirt_error_t err = NULL;
+  struct ocirt_create_options o;
+  int ret;
+
+  ret = ocirt_parse_create_options (g, argc, argv, true, &o);
+  if (ret)
+    return ret;
+  ret = ocirt_container_run (&o, &err);
+  if (ret < 0)
+    return ocirt_error_report (&err);
+  return ret;
+}

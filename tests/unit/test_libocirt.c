@@ -1,0 +1,207 @@
+/* Unit tests of the library's pure parts: signal names, container ids,
+   mount options, resolution inside a rootfs.  */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libocirt/mount_options.h"
+#include "libocirt/path.h"
+#include "libocirt/signals.h"
+#include "libocirt/state.h"
+#include "libocirt/utils.h"
+
+Test (signals, names_numbers_and_prefixes)
+{
+  cr_assert_eq (ocirt_parse_signal ("KILL"), SIGKILL);
+  cr_assert_eq (ocirt_parse_signal ("SIGKILL"), SIGKILL);
+  cr_assert_eq (ocirt_parse_signal ("kill"), SIGKILL);
+  cr_assert_eq (ocirt_parse_signal ("sigterm"), SIGTERM);
+  cr_assert_eq (ocirt_parse_signal ("9"), 9);
+  cr_assert_eq (ocirt_parse_signal ("15"), 15);
+  cr_assert_eq (ocirt_parse_signal ("HUP"), SIGHUP);
+  cr_assert_eq (ocirt_parse_signal ("WINCH"), SIGWINCH);
+  cr_assert_eq (ocirt_parse_signal ("RTMIN"), SIGRTMIN);
+  cr_assert_eq (ocirt_parse_signal ("RTMIN+3"), SIGRTMIN + 3);
+  cr_assert_eq (ocirt_parse_signal ("SIGRTMAX-1"), SIGRTMAX - 1);
+}
+
+Test (signals, rejects_junk)
+{
+  cr_assert_eq (ocirt_parse_signal (""), -1);
+  cr_assert_eq (ocirt_parse_signal ("0"), -1);
+  cr_assert_eq (ocirt_parse_signal ("65"), -1);
+  cr_assert_eq (ocirt_parse_signal ("9x"), -1);
+  cr_assert_eq (ocirt_parse_signal ("SIG"), -1);
+  cr_assert_eq (ocirt_parse_signal ("NOPE"), -1);
+  cr_assert_eq (ocirt_parse_signal ("RTMIN-1"), -1);
+  cr_assert_eq (ocirt_parse_signal ("-9"), -1);
+}
+
+Test (ids, runc_rule)
+{
+  char longid[OCIRT_ID_MAX + 2];
+
+  cr_assert (ocirt_id_valid ("a"));
+  cr_assert (ocirt_id_valid ("web-1_2.3+x"));
+  cr_assert (ocirt_id_valid ("0abc"));
+  cr_assert_not (ocirt_id_valid (""));
+  cr_assert_not (ocirt_id_valid (NULL));
+  cr_assert_not (ocirt_id_valid ("-a"));
+  cr_assert_not (ocirt_id_valid (".a"));
+  cr_assert_not (ocirt_id_valid ("../x"));
+  cr_assert_not (ocirt_id_valid ("a/b"));
+  cr_assert_not (ocirt_id_valid ("a b"));
+  cr_assert_not (ocirt_id_valid ("a\n"));
+  memset (longid, 'a', sizeof (longid) - 1);
+  longid[sizeof (longid) - 1] = '\0';
+  cr_assert_not (ocirt_id_valid (longid));
+  longid[OCIRT_ID_MAX] = '\0';
+  cr_assert (ocirt_id_valid (longid));
+}
+
+Test (mount_options, flags_and_clearing)
+{
+  char *opts[] = { "nosuid", "nodev", "noexec", "ro", "rw", "relatime", "noatime" };
+  struct ocirt_mount_flags f;
+
+  ocirt_parse_mount_options (opts, 7, &f);
+  cr_assert_eq (f.flags, (unsigned long) (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME));
+  cr_assert_null (f.data);
+  ocirt_mount_flags_release (&f);
+}
+
+Test (mount_options, bind_propagation_and_data)
+{
+  char *opts[] = { "rbind", "rslave", "mode=755", "size=65536k", "nosuid" };
+  struct ocirt_mount_flags f;
+
+  ocirt_parse_mount_options (opts, 5, &f);
+  cr_assert_eq (f.flags, (unsigned long) (MS_BIND | MS_REC | MS_NOSUID));
+  cr_assert_eq (f.propagation, (unsigned long) (MS_SLAVE | MS_REC));
+  cr_assert_str_eq (f.data, "mode=755,size=65536k");
+  ocirt_mount_flags_release (&f);
+}
+
+Test (mount_options, recursive_attributes)
+{
+  char *opts[] = { "rro", "rnosuid", "rnoexec", "rexec", "idmap" };
+  struct ocirt_mount_flags f;
+
+  ocirt_parse_mount_options (opts, 5, &f);
+  cr_assert_eq (f.rec_attr_set, (uint64_t) (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID));
+  cr_assert_eq (f.rec_attr_clr, (uint64_t) MOUNT_ATTR_NOEXEC);
+  cr_assert (f.idmap);
+  cr_assert_eq (f.flags, 0UL);
+  ocirt_mount_flags_release (&f);
+}
+
+/* A rootfs in a temporary directory with hostile symlinks.  */
+static char tmpl[PATH_MAX];
+static char outside[PATH_MAX];
+
+static void
+make_tree (void)
+{
+  char p[PATH_MAX + 64];
+
+  snprintf (tmpl, sizeof (tmpl), "/tmp/ocirt-unit-XXXXXX");
+  cr_assert_not_null (mkdtemp (tmpl));
+  snprintf (outside, sizeof (outside), "/tmp/ocirt-unit-out-XXXXXX");
+  cr_assert_not_null (mkdtemp (outside));
+  snprintf (p, sizeof (p), "%s/etc", tmpl);
+  cr_assert_eq (mkdir (p, 0755), 0);
+  snprintf (p, sizeof (p), "%s/etc/marker", tmpl);
+  close (open (p, O_CREAT | O_WRONLY, 0644));
+  snprintf (p, sizeof (p), "%s/abs", tmpl);
+  cr_assert_eq (symlink ("/etc", p), 0);
+  snprintf (p, sizeof (p), "%s/up", tmpl);
+  cr_assert_eq (symlink ("../../../../etc", p), 0);
+  snprintf (p, sizeof (p), "%s/escape", tmpl);
+  cr_assert_eq (symlink (outside, p), 0);
+  snprintf (p, sizeof (p), "%s/loop", tmpl);
+  cr_assert_eq (symlink ("loop", p), 0);
+}
+
+static void
+remove_tree (void)
+{
+  char cmd[2 * PATH_MAX + 32];
+
+  snprintf (cmd, sizeof (cmd), "rm -rf '%s' '%s'", tmpl, outside);
+  cr_assert_eq (system (cmd), 0);
+}
+
+static void
+assert_is_marker (int fd)
+{
+  char p[PATH_MAX + 32];
+  struct stat a, b;
+
+  cr_assert_geq (fd, 0);
+  snprintf (p, sizeof (p), "%s/etc/marker", tmpl);
+  cr_assert_eq (stat (p, &a), 0);
+  cr_assert_eq (fstat (fd, &b), 0);
+  cr_assert_eq (a.st_ino, b.st_ino);
+  close (fd);
+}
+
+typedef int (*open_fn) (int, const char *, int);
+
+static void
+check_resolution (open_fn fn)
+{
+  int root = open (tmpl, O_PATH | O_DIRECTORY);
+
+  cr_assert_geq (root, 0);
+  assert_is_marker (fn (root, "etc/marker", O_PATH));
+  assert_is_marker (fn (root, "/abs/marker", O_PATH));
+  assert_is_marker (fn (root, "up/marker", O_PATH));
+  assert_is_marker (fn (root, "/../../etc/./marker", O_PATH));
+  /* The absolute link into the host's /tmp resolves inside the rootfs.  */
+  cr_assert_lt (fn (root, "escape/x", O_PATH), 0);
+  cr_assert_lt (fn (root, "loop/x", O_PATH), 0);
+  close (root);
+}
+
+Test (path, open_in_root, .init = make_tree, .fini = remove_tree)
+{
+  check_resolution (ocirt_open_in_root);
+}
+
+Test (path, open_in_root_fallback, .init = make_tree, .fini = remove_tree)
+{
+  check_resolution (ocirt_open_in_root_fallback);
+}
+
+Test (path, mkpath_follows_dangling_link_inside, .init = make_tree, .fini = remove_tree)
+{
+  ocirt_error_t err = NULL;
+  char p[2 * PATH_MAX];
+  struct stat sb;
+  int root = open (tmpl, O_PATH | O_DIRECTORY);
+  int fd;
+
+  fd = ocirt_mkpath_in_root (root, "/escape/a/b", false, &err);
+  cr_assert_geq (fd, 0, "%s", err ? err->msg : "");
+  close (fd);
+  /* Created under the rootfs, at the link's target seen from inside.  */
+  snprintf (p, sizeof (p), "%s%s/a/b", tmpl, outside);
+  cr_assert_eq (stat (p, &sb), 0, "expected %s", p);
+  cr_assert (S_ISDIR (sb.st_mode));
+  snprintf (p, sizeof (p), "%s/a", outside);
+  cr_assert_neq (stat (p, &sb), 0, "created on the host: %s", p);
+
+  fd = ocirt_mkpath_in_root (root, "/new/file", true, &err);
+  cr_assert_geq (fd, 0, "%s", err ? err->msg : "");
+  cr_assert_eq (fstat (fd, &sb), 0);
+  cr_assert (S_ISREG (sb.st_mode));
+  close (fd);
+  close (root);
+}
