@@ -269,6 +269,8 @@ child_main (struct spawn *s)
   char *exe = NULL;
   char **argv, **envp;
 
+  /* The state dir fd carries the container's lock: it is the runtime's. */
+  close_fd (&s->dirfd);
   close_fd (&s->sync[0]);
   if (child_setup (s, &exe, &err) < 0)
     {
