@@ -141,17 +141,6 @@ wait_for_start (struct spawn *s, ocirt_error_t *err)
 }
 
 static char **
-process_env (const oci_process *p)
-{
-  char **env = xmalloc0 (sizeof (char *) * (p->env_len + 1));
-  size_t i;
-
-  for (i = 0; i < p->env_len; i++)
-    env[i] = p->env[i];
-  return env;
-}
-
-static char **
 process_args (const oci_process *p)
 {
   char **args = xmalloc0 (sizeof (char *) * (p->args_len + 1));
@@ -163,7 +152,7 @@ process_args (const oci_process *p)
 }
 
 static int
-child_setup (struct spawn *s, char **exe, ocirt_error_t *err)
+child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
   const oci_spec *spec = s->spec;
   const oci_process *p = spec->process;
@@ -238,6 +227,8 @@ child_setup (struct spawn *s, char **exe, ocirt_error_t *err)
         return ocirt_make_error (err, errno, "join session keyring");
     }
 
+  /* Read /etc/passwd while still root.  */
+  *envp = ocirt_process_build_env (p);
   if (ocirt_process_set_oom_score_adj (p, err) < 0)
     return -1;
   if (ocirt_process_set_rlimits (p, err) < 0)
@@ -267,12 +258,12 @@ child_main (struct spawn *s)
   cleanup_error ocirt_error_t err = NULL;
   const oci_process *p = s->spec->process;
   char *exe = NULL;
-  char **argv, **envp;
+  char **argv, **envp = NULL;
 
   /* The state dir fd carries the container's lock: it is the runtime's. */
   close_fd (&s->dirfd);
   close_fd (&s->sync[0]);
-  if (child_setup (s, &exe, &err) < 0)
+  if (child_setup (s, &exe, &envp, &err) < 0)
     {
       ocirt_sync_send_error (s->sync[1], &err);
       _exit (1);
@@ -290,7 +281,6 @@ child_main (struct spawn *s)
 
   umask (p->user && p->user->umask_present ? p->user->umask : 0022);
   argv = process_args (p);
-  envp = process_env (p);
   execve (exe, argv, envp);
   ocirt_log (OCIRT_LOG_ERROR, "exec `%s`: %s", p->args[0], strerror (errno));
   _exit (127);
@@ -823,7 +813,19 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
 
   dirfd = ocirt_state_dir_open (root, id, true, err);
   if (dirfd < 0)
-    return -1;
+    {
+      /* As runc: forcing the delete of what is not there is done.  */
+      if (force && ocirt_id_valid (id) && faccessat (AT_FDCWD, root, F_OK, 0) >= 0)
+        {
+          cleanup_free char *path = xasprintf ("%s/%s", root, id);
+          if (access (path, F_OK) < 0 && errno == ENOENT)
+            {
+              ocirt_error_release (err);
+              return 0;
+            }
+        }
+      return -1;
+    }
   if (ocirt_state_read (dirfd, &st, err) < 0)
     {
       /* A container whose state is unreadable can still be removed.  */

@@ -277,6 +277,37 @@ move_root (const char *rootfs, ocirt_error_t *err)
   return 0;
 }
 
+/* The mount point that holds PATH, from mountinfo: the longest prefix.  */
+static char *
+mount_point_of (const char *path)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
+  cleanup_free char *line = NULL;
+  char *best = NULL;
+  size_t n = 0, best_len = 0;
+
+  if (f == NULL)
+    return NULL;
+  while (getline (&line, &n, f) > 0)
+    {
+      char mnt[4096];
+      size_t len;
+
+      if (sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+        continue;
+      len = strlen (mnt);
+      if (strncmp (path, mnt, len) != 0 || (path[len] != '/' && path[len] != '\0' && len > 1))
+        continue;
+      if (len >= best_len)
+        {
+          free (best);
+          best = xstrdup (mnt);
+          best_len = len;
+        }
+    }
+  return best;
+}
+
 int
 ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 {
@@ -293,6 +324,15 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "invalid rootfsPropagation `%s`", lx->rootfs_propagation);
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return ocirt_make_error (err, errno, "set propagation of /");
+
+  /* pivot_root refuses a new root whose parent mount is shared; the root
+     gets the propagation asked for once it is in place.  */
+  if (prop & MS_SHARED)
+    {
+      cleanup_free char *parent = mount_point_of (ctx->rootfs);
+      if (parent && mount (NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
+        return ocirt_make_error (err, errno, "make `%s` private", parent);
+    }
 
   /* pivot_root needs the new root to be a mount point.  */
   if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)

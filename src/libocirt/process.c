@@ -213,3 +213,49 @@ ocirt_process_chdir (const oci_process *p, ocirt_error_t *err)
     return ocirt_make_error (err, errno ? errno : EPERM, "cwd `%s` is outside the container", p->cwd);
   return 0;
 }
+
+/* HOME from the container's /etc/passwd, "/" when the user has no entry. */
+static char *
+home_of (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  cleanup_free char *line = NULL;
+  size_t n = 0;
+
+  while (f && getline (&line, &n, f) > 0)
+    {
+      char *fields[7], *save = NULL, *tok;
+      unsigned long long id;
+      int i = 0;
+
+      line[strcspn (line, "\n")] = '\0';
+      /* strsep keeps empty fields, which strtok would skip.  */
+      for (tok = line; i < 7 && (fields[i] = strsep (&tok, ":")); i++)
+        ;
+      (void) save;
+      if (i >= 6 && parse_ulong (fields[2], &id) && id == uid && fields[5][0])
+        return xstrdup (fields[5]);
+    }
+  return xstrdup ("/");
+}
+
+char **
+ocirt_process_build_env (const oci_process *p)
+{
+  char **env = xmalloc0 (sizeof (char *) * (p->env_len + 2));
+  bool have_home = false;
+  size_t i;
+
+  for (i = 0; i < p->env_len; i++)
+    {
+      env[i] = p->env[i];
+      if (strncmp (p->env[i], "HOME=", 5) == 0)
+        have_home = true;
+    }
+  if (!have_home)
+    {
+      cleanup_free char *home = home_of (p->user ? p->user->uid : 0);
+      env[i] = xasprintf ("HOME=%s", home);
+    }
+  return env;
+}

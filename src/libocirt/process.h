@@ -30,4 +30,8 @@ int ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err);
 /* chdir to cwd and make sure it is inside the container's root.  */
 int ocirt_process_chdir (const oci_process *p, ocirt_error_t *err);
 
+/* The environment for execve: process.env, plus HOME from the container's
+   /etc/passwd when env does not set it, as runc does.  */
+char **ocirt_process_build_env (const oci_process *p);
+
 #endif

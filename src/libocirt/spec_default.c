@@ -82,8 +82,7 @@ static const char ns_root[] =
   "\t\t\t{\n\t\t\t\t\"type\": \"network\"\n\t\t\t},\n"
   "\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n"
   "\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t}\n"
+  "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t}\n"
   "\t\t],\n";
 
 static const char ns_rootless[] =
@@ -92,7 +91,6 @@ static const char ns_rootless[] =
   "\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n"
   "\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n"
   "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t},\n"
   "\t\t\t{\n\t\t\t\t\"type\": \"user\"\n\t\t\t}\n"
   "\t\t],\n";
 

@@ -1,0 +1,18 @@
+#!/bin/bash
+# Install what building and testing ocirt needs, from Debian's archive.
+set -eu
+PACKAGES=(
+  build-essential autoconf automake libtool pkg-config python3
+  libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
+  libcriterion-dev python3-pytest busybox-static runc time
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+fi
