@@ -1,0 +1,388 @@
+"""Rootfs and mounts, checked from the host through /proc/<pid>/mountinfo."""
+
+import os
+import shutil
+
+import pytest
+
+from conftest import (READONLY_PATHS, HostSnapshot, created, runc_diff, find_mount,
+                      read_mountinfo, run_output, unique_id)
+
+
+def _first_existing(*paths):
+    for p in paths:
+        if os.path.exists(p):
+            return p
+    return None
+
+
+# masked paths the kernel of this machine actually has
+MASKED_FILE = _first_existing("/proc/kcore", "/proc/keys", "/proc/timer_list")
+MASKED_DIR = _first_existing("/sys/firmware", "/proc/acpi", "/proc/scsi")
+
+
+def container_mounts(rt, bundle):
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    return cid, pid, read_mountinfo(pid)
+
+
+def test_default_mounts(rt, bundle):
+    cid, pid, mi = container_mounts(rt, bundle)
+    expect = {
+        "/proc": "proc",
+        "/dev": "tmpfs",
+        "/dev/pts": "devpts",
+        "/dev/shm": "tmpfs",
+        "/dev/mqueue": "mqueue",
+        "/sys": "sysfs",
+    }
+    for mp, fstype in expect.items():
+        m = find_mount(mi, mp)
+        assert m is not None, f"{mp} not mounted: {[x['mountpoint'] for x in mi]}"
+        assert m["fstype"] == fstype, m
+    sys_ = find_mount(mi, "/sys")
+    assert "ro" in sys_["options"]
+    for opt in ("nosuid", "noexec", "nodev"):
+        assert opt in sys_["options"], sys_
+    dev = find_mount(mi, "/dev")
+    assert "nosuid" in dev["options"]
+    assert "mode=755" in dev["super_options"]
+    assert "size=65536k" in dev["super_options"]
+    pts = find_mount(mi, "/dev/pts")
+    assert "ptmxmode=666" in pts["super_options"], pts
+    assert "gid=5" in pts["super_options"]
+    assert "mode=620" in pts["super_options"]
+    shm = find_mount(mi, "/dev/shm")
+    for opt in ("nosuid", "noexec", "nodev"):
+        assert opt in shm["options"], shm
+    # the cgroup mount is there and read-only
+    cg = [m for m in mi if (m["mountpoint"] == "/sys/fs/cgroup" or
+                            m["mountpoint"].startswith("/sys/fs/cgroup/"))
+          and m["fstype"] in ("cgroup", "cgroup2")]
+    assert cg, "no cgroup mount"
+    assert all("ro" in m["options"] for m in cg), cg
+    # the root of the container is its rootfs, not the host's /
+    root = find_mount(mi, "/")
+    assert root is not None
+    host_root = find_mount(read_mountinfo(), "/")
+    assert (root["dev"], root["root"]) != (host_root["dev"], host_root["root"])
+
+
+def test_no_host_mounts_leak_into_container(rt, bundle):
+    cid, pid, mi = container_mounts(rt, bundle)
+    mps = {m["mountpoint"] for m in mi}
+    # nothing above the rootfs is visible (e.g. host paths)
+    assert not any(mp.startswith(str(bundle.path)) for mp in mps), mps
+    assert not any(mp.startswith("/mnt/") for mp in mps), mps
+
+
+def test_bind_mount_with_options(rt, bundle, host_dir):
+    (host_dir / "hello").write_text("from host\n")
+    bundle.bind(host_dir, "/mnt/data", "ro", "nosuid", "nodev", "noexec")
+    cid, pid, mi = container_mounts(rt, bundle)
+    m = find_mount(mi, "/mnt/data")
+    assert m is not None, [x["mountpoint"] for x in mi]
+    for opt in ("ro", "nosuid", "nodev", "noexec"):
+        assert opt in m["options"], m
+    st_host = os.stat(host_dir)
+    st_cont = os.stat(f"/proc/{pid}/root/mnt/data")
+    assert (st_host.st_dev, st_host.st_ino) == (st_cont.st_dev, st_cont.st_ino)
+
+
+def test_bind_mount_content_and_readonly_inside(rt, bundle, host_dir):
+    (host_dir / "hello").write_text("from host\n")
+    bundle.bind(host_dir, "/mnt/data", "ro")
+    res = run_output(rt, bundle,
+                     "cat /mnt/data/hello; touch /mnt/data/new && echo wrote")
+    assert res.out.splitlines()[0] == "from host"
+    assert "wrote" not in res.out
+    assert not (host_dir / "new").exists()
+
+
+def test_bind_mount_rw_writes_through(rt, bundle, host_dir):
+    bundle.bind(host_dir, "/mnt/data")
+    res = run_output(rt, bundle, "echo inside > /mnt/data/out")
+    assert res.rc == 0, res
+    assert (host_dir / "out").read_text() == "inside\n"
+
+
+def test_bind_mount_file(rt, bundle, env):
+    f = env.base / "single-file"
+    f.write_text("file-content\n")
+    bundle.add_mount("/etc/single", f, "bind", ["bind", "ro"])
+    res = run_output(rt, bundle, "cat /etc/single")
+    assert res.rc == 0, res
+    assert res.out == "file-content\n"
+
+
+def test_mount_destination_created(rt, bundle, host_dir):
+    bundle.bind(host_dir, "/a/b/c/d")
+    cid, pid, mi = container_mounts(rt, bundle)
+    assert find_mount(mi, "/a/b/c/d") is not None
+    assert (bundle.rootfs / "a/b/c/d").is_dir()
+
+
+def test_tmpfs_with_size_and_mode(rt, bundle):
+    bundle.add_mount("/scratch", "tmpfs", "tmpfs",
+                     ["nosuid", "nodev", "size=2m", "mode=1770"])
+    cid, pid, mi = container_mounts(rt, bundle)
+    m = find_mount(mi, "/scratch")
+    assert m is not None and m["fstype"] == "tmpfs"
+    assert "size=2048k" in m["super_options"], m
+    assert "mode=1770" in m["super_options"], m
+    assert "nosuid" in m["options"] and "nodev" in m["options"]
+    assert oct(os.stat(f"/proc/{pid}/root/scratch").st_mode & 0o7777) == \
+        oct(0o1770)
+
+
+def test_mounts_applied_in_order(rt, bundle, host_dir):
+    (host_dir / "marker").write_text("bound\n")
+    bundle.add_mount("/data", "tmpfs", "tmpfs", ["size=1m"])
+    bundle.bind(host_dir, "/data/sub")
+    res = run_output(rt, bundle, "cat /data/sub/marker; grep ' /data' "
+                                 "/proc/self/mountinfo | wc -l")
+    assert res.rc == 0, res
+    lines = res.out.split()
+    assert lines[0] == "bound"
+    assert lines[1] == "2"
+
+
+def test_root_readonly(rt, bundle):
+    bundle.config["root"]["readonly"] = True
+    cid, pid, mi = container_mounts(rt, bundle)
+    root = find_mount(mi, "/")
+    assert "ro" in root["options"], root
+    # /dev is still a writable tmpfs
+    assert "rw" in find_mount(mi, "/dev")["options"]
+
+
+def test_root_readonly_inside(rt, bundle):
+    bundle.config["root"]["readonly"] = True
+    res = run_output(rt, bundle,
+                     "touch /x 2>/dev/null && echo root-rw; "
+                     "touch /dev/x && echo dev-rw")
+    assert "root-rw" not in res.out
+    assert "dev-rw" in res.out
+    assert not (bundle.rootfs / "x").exists()
+
+
+def test_root_writable_by_default(rt, bundle):
+    res = run_output(rt, bundle, "echo hi > /tmp/written")
+    assert res.rc == 0, res
+    assert (bundle.rootfs / "tmp/written").read_text() == "hi\n"
+
+
+def test_masked_paths(rt, bundle):
+    assert MASKED_FILE and MASKED_DIR
+    cid, pid, mi = container_mounts(rt, bundle)
+    assert find_mount(mi, MASKED_FILE) is not None
+    assert find_mount(mi, MASKED_DIR) is not None
+    with open(f"/proc/{pid}/root{MASKED_FILE}", "rb") as f:
+        assert f.read(16) == b""
+    assert os.listdir(f"/proc/{pid}/root{MASKED_DIR}") == []
+
+
+def test_masked_paths_inside(rt, bundle):
+    res = run_output(rt, bundle,
+                     f"cat {MASKED_FILE} | wc -c; ls -A {MASKED_DIR} | wc -l; "
+                     f"touch {MASKED_DIR}/x 2>/dev/null && echo wrote")
+    lines = res.out.split()
+    assert lines[:2] == ["0", "0"], res
+    assert "wrote" not in res.out
+
+
+def test_masked_path_custom(rt, bundle):
+    bundle.linux["maskedPaths"].append("/etc/hostname")
+    res = run_output(rt, bundle, "cat /etc/hostname | wc -c")
+    assert res.rc == 0, res
+    assert res.out.strip() == "0"
+
+
+def test_masked_path_missing_is_ignored(rt, bundle):
+    bundle.linux["maskedPaths"].append("/no/such/path")
+    res = run_output(rt, bundle, "echo ok")
+    assert res.rc == 0, res
+    assert res.out.strip() == "ok"
+
+
+def test_readonly_paths(rt, bundle):
+    cid, pid, mi = container_mounts(rt, bundle)
+    paths = [p for p in READONLY_PATHS if os.path.exists(p)]
+    assert "/proc/sys" in paths
+    for p in paths:
+        m = find_mount(mi, p)
+        assert m is not None, p
+        assert "ro" in m["options"], m
+    assert "rw" in find_mount(mi, "/proc")["options"]
+
+
+def test_readonly_paths_inside(rt, bundle):
+    res = run_output(rt, bundle, "echo x > /proc/sys/kernel/domainname "
+                                 "2>/dev/null && echo wrote; echo done")
+    assert res.out.split() == ["done"], res
+
+
+def test_readonly_path_custom(rt, bundle):
+    (bundle.rootfs / "data").mkdir()
+    bundle.linux["readonlyPaths"].append("/data")
+    res = run_output(rt, bundle,
+                     "touch /data/x 2>/dev/null && echo wrote; echo done")
+    assert res.out.split() == ["done"], res
+
+
+@runc_diff("runc 1.1 leaves the container's root mount private")
+def test_rootfs_propagation_shared(rt, bundle):
+    bundle.linux["rootfsPropagation"] = "shared"
+    cid, pid, mi = container_mounts(rt, bundle)
+    root = find_mount(mi, "/")
+    assert "shared:" in " ".join(root["optional"]), root
+
+
+def test_rootfs_propagation_private(rt, bundle):
+    bundle.linux["rootfsPropagation"] = "private"
+    cid, pid, mi = container_mounts(rt, bundle)
+    root = find_mount(mi, "/")
+    tags = " ".join(root["optional"])
+    assert "shared:" not in tags and "master:" not in tags, root
+
+
+@pytest.mark.parametrize("prop", ["shared", "rshared", "slave", "rslave",
+                                  "private"])
+def test_rootfs_propagation_does_not_change_host(rt, bundle, prop):
+    before = {m["mountpoint"]: m["optional"] for m in read_mountinfo()}
+    bundle.linux["rootfsPropagation"] = prop
+    cid, pid, mi = container_mounts(rt, bundle)
+    assert find_mount(mi, "/") is not None
+    after = {m["mountpoint"]: m["optional"] for m in read_mountinfo()}
+    for mp in ("/", "/proc", "/sys", "/dev"):
+        if mp in before:
+            assert after.get(mp) == before[mp], mp
+
+
+def test_rootfs_propagation_invalid_fails(rt, bundle):
+    bundle.linux["rootfsPropagation"] = "sideways"
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle.sh("sleep 30"), check=False)
+    assert res.rc != 0, res
+    assert res.err_lines
+    snap.assert_clean(ids=[cid])
+
+
+def test_relative_root_path(rt, bundle):
+    sub = bundle.path / "images" / "fs"
+    sub.parent.mkdir()
+    shutil.move(str(bundle.rootfs), str(sub))
+    bundle.config["root"]["path"] = "images/fs"
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    st = os.stat(f"/proc/{pid}/root/bin/busybox")
+    host = os.stat(sub / "bin" / "busybox")
+    assert (st.st_dev, st.st_ino) == (host.st_dev, host.st_ino)
+    assert rt.state(cid)["bundle"] == str(bundle.path)
+
+
+def test_absolute_root_path(rt, bundle, env):
+    elsewhere = env.base / "elsewhere-rootfs"
+    shutil.move(str(bundle.rootfs), str(elsewhere))
+    bundle.config["root"]["path"] = str(elsewhere)
+    res = run_output(rt, bundle, "cat /etc/hostname")
+    assert res.rc == 0, res
+    assert res.out.strip() == "ocirt"
+
+
+def test_no_pivot(rt, bundle):
+    cid = unique_id()
+    bundle.sh("cat /etc/hostname; ls /; test -e /bin/busybox && echo bb")
+    res = rt.run(cid, bundle, "--no-pivot")
+    assert res.rc == 0, res
+    lines = res.out.split()
+    assert lines[0] == "ocirt"
+    assert "bb" in lines
+    # nothing of the host's / is visible
+    assert "vmlinuz" not in lines and "lost+found" not in lines
+    assert "usr" not in lines
+
+
+def test_no_pivot_created_root(rt, bundle):
+    cid = unique_id()
+    rt.create(cid, bundle.sh("sleep 30"), "--no-pivot")
+    pid = rt.pid(cid)
+    st = os.stat(f"/proc/{pid}/root/bin/busybox")
+    host = os.stat(bundle.rootfs / "bin/busybox")
+    assert (st.st_dev, st.st_ino) == (host.st_dev, host.st_ino)
+
+
+def _escape_case(rt, bundle, host_dir, link_target, mount):
+    """rootfs/evil -> link_target; a mount at /evil/x must stay in rootfs."""
+    os.symlink(link_target, bundle.rootfs / "evil")
+    mount(bundle)
+    before_listing = sorted(os.listdir(host_dir))
+    snap = HostSnapshot(rt)
+    cid = unique_id()
+    res = rt.create(cid, bundle.sh("sleep 30"), check=False)
+    # the host must be untouched whether or not the runtime accepted it
+    assert sorted(os.listdir(host_dir)) == before_listing
+    assert not (host_dir / "x").exists()
+    host_mps = [m["mountpoint"] for m in read_mountinfo()]
+    assert not any(mp.startswith(str(host_dir)) for mp in host_mps)
+    assert not snap.new_mounts([cid])
+    if res.rc != 0:
+        return cid, None, None
+    pid = rt.pid(cid)
+    mi = read_mountinfo(pid)
+    # resolved as if the rootfs were "/": the mount is inside the rootfs
+    inside = os.path.normpath(os.path.join("/", str(host_dir).lstrip("/"),
+                                           "x"))
+    assert find_mount(mi, inside) is not None, [m["mountpoint"] for m in mi]
+    assert (bundle.rootfs / str(host_dir).lstrip("/") / "x").is_dir()
+    return cid, pid, mi
+
+
+def test_symlink_escape_absolute_tmpfs(rt, bundle, host_dir):
+    cid, pid, mi = _escape_case(
+        rt, bundle, host_dir, str(host_dir),
+        lambda b: b.add_mount("/evil/x", "tmpfs", "tmpfs", ["size=1m"]))
+    assert pid is not None, "runtime refused a mount it can resolve safely"
+
+
+def test_symlink_escape_relative_bind(rt, bundle, host_dir, env):
+    src = env.host_dir("src")
+    (src / "payload").write_text("p")
+    cid, pid, mi = _escape_case(
+        rt, bundle, host_dir, "../" * 12 + str(host_dir).lstrip("/"),
+        lambda b: b.bind(src, "/evil/x"))
+    assert pid is not None, "runtime refused a mount it can resolve safely"
+
+
+def test_symlink_escape_through_dotdot_destination(rt, bundle, host_dir):
+    # a destination with ".." components cannot leave the rootfs either
+    rel = "/" + "../" * 12 + str(host_dir).lstrip("/") + "/x"
+    bundle.add_mount(rel, "tmpfs", "tmpfs", ["size=1m"])
+    before = sorted(os.listdir(host_dir))
+    cid = unique_id()
+    res = rt.create(cid, bundle.sh("sleep 30"), check=False)
+    assert sorted(os.listdir(host_dir)) == before
+    host_mps = [m["mountpoint"] for m in read_mountinfo()]
+    assert not any(mp.startswith(str(host_dir)) for mp in host_mps)
+    # ".." at the root stays at the root: the mount lands in the rootfs
+    assert res.rc == 0, res
+    mi = read_mountinfo(rt.pid(cid))
+    assert find_mount(mi, str(host_dir) + "/x") is not None
+    assert (bundle.rootfs / str(host_dir).lstrip("/") / "x").is_dir()
+
+
+def test_container_mounts_not_visible_on_host(rt, bundle, host_dir):
+    snap = HostSnapshot(rt)
+    bundle.bind(host_dir, "/mnt/data")
+    bundle.add_mount("/scratch", "tmpfs", "tmpfs", ["size=1m"])
+    cid, pid, mi = container_mounts(rt, bundle)
+    assert find_mount(mi, "/scratch") is not None
+    assert snap.new_mounts([cid]) == []
+    assert not os.listdir(bundle.rootfs / "dev")
+
+
+def test_mounts_gone_after_delete(rt, bundle):
+    snap = HostSnapshot(rt)
+    cid, pid, mi = container_mounts(rt, bundle)
+    rt.delete(cid, force=True)
+    assert snap.new_mounts([cid]) == []

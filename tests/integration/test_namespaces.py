@@ -1,0 +1,212 @@
+"""Namespaces, checked from the host through /proc/<pid>/ns."""
+
+import os
+
+import pytest
+
+from conftest import (HostSnapshot, created, create_running, runc_diff,
+                      run_output, unique_id)
+
+# OCI namespace type -> /proc/PID/ns entry
+NS_FILES = {
+    "pid": "pid",
+    "network": "net",
+    "ipc": "ipc",
+    "uts": "uts",
+    "mount": "mnt",
+    "cgroup": "cgroup",
+}
+
+
+def test_requested_namespaces_are_new(rt, bundle):
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    for oci, f in NS_FILES.items():
+        assert os.stat(f"/proc/{pid}/ns/{f}").st_ino != \
+            os.stat(f"/proc/self/ns/{f}").st_ino, f"{oci} not unshared"
+    # no user namespace was requested
+    assert os.stat(f"/proc/{pid}/ns/user").st_ino == \
+        os.stat("/proc/self/ns/user").st_ino
+
+
+@pytest.mark.parametrize("omit", sorted(set(NS_FILES) - {"mount"}))
+def test_unlisted_namespace_is_shared_with_host(rt, bundle, omit):
+    bundle.remove_namespace(omit)
+    if omit == "uts":
+        del bundle.config["hostname"]
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    f = NS_FILES[omit]
+    assert os.stat(f"/proc/{pid}/ns/{f}").st_ino == \
+        os.stat(f"/proc/self/ns/{f}").st_ino
+    for oci, other in NS_FILES.items():
+        if oci != omit:
+            assert os.stat(f"/proc/{pid}/ns/{other}").st_ino != \
+                os.stat(f"/proc/self/ns/{other}").st_ino, oci
+
+
+def test_pid_namespace_program_is_pid_1(rt, bundle):
+    res = run_output(rt, bundle, "echo $$; ls /proc | grep -c '^[0-9]'")
+    assert res.rc == 0, res
+    lines = res.out.split()
+    assert lines[0] == "1"
+    # only sh and the ls/grep pipeline are visible
+    assert int(lines[1]) <= 4
+
+
+def test_join_network_namespace_by_path(rt, bundle, env):
+    a, apid = create_running(rt, bundle)
+    b_bundle = env.bundle()
+    b_bundle.set_namespace("network", f"/proc/{apid}/ns/net")
+    b, bpid = created(rt, b_bundle.sh("sleep 30"))
+    assert os.stat(f"/proc/{bpid}/ns/net").st_ino == \
+        os.stat(f"/proc/{apid}/ns/net").st_ino
+    assert os.stat(f"/proc/{bpid}/ns/net").st_ino != \
+        os.stat("/proc/self/ns/net").st_ino
+    # the other namespaces are still private to b
+    for f in ("ipc", "uts", "mnt", "pid"):
+        assert os.stat(f"/proc/{bpid}/ns/{f}").st_ino != \
+            os.stat(f"/proc/{apid}/ns/{f}").st_ino
+
+
+@pytest.mark.parametrize("ns", ["ipc", "uts"])
+def test_join_other_namespaces_by_path(rt, bundle, env, ns):
+    a, apid = create_running(rt, bundle)
+    b_bundle = env.bundle()
+    b_bundle.set_namespace(ns, f"/proc/{apid}/ns/{NS_FILES[ns]}")
+    b, bpid = created(rt, b_bundle.sh("sleep 30"))
+    f = NS_FILES[ns]
+    assert os.stat(f"/proc/{bpid}/ns/{f}").st_ino == \
+        os.stat(f"/proc/{apid}/ns/{f}").st_ino
+
+
+def test_joined_uts_namespace_sees_hostname(rt, bundle, env):
+    bundle.config["hostname"] = "first"
+    a, apid = create_running(rt, bundle)
+    b_bundle = env.bundle()
+    b_bundle.set_namespace("uts", f"/proc/{apid}/ns/uts")
+    del b_bundle.config["hostname"]
+    res = run_output(rt, b_bundle, "hostname")
+    assert res.rc == 0, res
+    assert res.out.strip() == "first"
+
+
+def test_user_namespace_mappings(rt, bundle):
+    bundle.set_namespace("user")
+    bundle.linux["uidMappings"] = [
+        {"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [
+        {"containerID": 0, "hostID": 200000, "size": 65536}]
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    assert os.stat(f"/proc/{pid}/ns/user").st_ino != \
+        os.stat("/proc/self/ns/user").st_ino
+    uid_map = open(f"/proc/{pid}/uid_map").read().split()
+    gid_map = open(f"/proc/{pid}/gid_map").read().split()
+    assert uid_map == ["0", "100000", "65536"]
+    assert gid_map == ["0", "200000", "65536"]
+    rt.start(cid)
+    rt.wait_status(cid, "running")
+    status = open(f"/proc/{pid}/status").read()
+    uid_line = [ln for ln in status.splitlines() if ln.startswith("Uid:")][0]
+    gid_line = [ln for ln in status.splitlines() if ln.startswith("Gid:")][0]
+    assert uid_line.split()[1:] == ["100000"] * 4
+    assert gid_line.split()[1:] == ["200000"] * 4
+
+
+def test_user_namespace_inside_view(rt, bundle):
+    bundle.set_namespace("user")
+    bundle.linux["uidMappings"] = [
+        {"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [
+        {"containerID": 0, "hostID": 100000, "size": 65536}]
+    res = run_output(rt, bundle, "id -u; id -g; cat /proc/self/uid_map")
+    assert res.rc == 0, res
+    out = res.out.split()
+    assert out[:2] == ["0", "0"]
+    assert out[2:5] == ["0", "100000", "65536"]
+
+
+def _timens_supported():
+    return os.path.exists("/proc/self/ns/time")
+
+
+@pytest.mark.skipif(not _timens_supported(), reason="no time namespace")
+@runc_diff("runc 1.1 has no time namespace support")
+def test_time_namespace_offsets(rt, bundle):
+    bundle.set_namespace("time")
+    bundle.linux["timeOffsets"] = {
+        "monotonic": {"secs": 86400, "nanosecs": 0},
+        "boottime": {"secs": 172800, "nanosecs": 0},
+    }
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    rt.start(cid)
+    rt.wait_status(cid, "running")
+    assert os.stat(f"/proc/{pid}/ns/time").st_ino != \
+        os.stat("/proc/self/ns/time").st_ino
+    offsets = {}
+    for line in open(f"/proc/{pid}/timens_offsets"):
+        name, secs, nsecs = line.split()
+        offsets[name] = (int(secs), int(nsecs))
+    assert offsets["monotonic"] == (86400, 0)
+    assert offsets["boottime"] == (172800, 0)
+
+
+@pytest.mark.skipif(not _timens_supported(), reason="no time namespace")
+@runc_diff("runc 1.1 has no time namespace support")
+def test_time_namespace_boottime_visible_inside(rt, bundle):
+    bundle.set_namespace("time")
+    bundle.linux["timeOffsets"] = {"boottime": {"secs": 10 * 86400,
+                                                "nanosecs": 0}}
+    res = run_output(rt, bundle, "cat /proc/uptime")
+    assert res.rc == 0, res
+    host_uptime = float(open("/proc/uptime").read().split()[0])
+    inside = float(res.out.split()[0])
+    assert inside - host_uptime > 10 * 86400 - 60
+
+
+def _expect_clean_failure(rt, bundle, cid):
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False)
+    assert res.rc != 0, res
+    assert res.err_lines
+    snap.assert_clean(ids=[cid])
+    return res
+
+
+def test_namespace_path_regular_file_fails(rt, bundle, env):
+    f = env.base / "not-a-namespace"
+    f.write_text("x")
+    bundle.set_namespace("network", f)
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+def test_namespace_path_missing_fails(rt, bundle, env):
+    bundle.set_namespace("network", env.base / "no-such-file")
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+@runc_diff("runc 1.1 joins whatever namespace the path names")
+def test_namespace_path_of_wrong_type_fails(rt, bundle, env):
+    a, apid = create_running(rt, env.bundle())
+    bundle.set_namespace("network", f"/proc/{apid}/ns/ipc")
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+def test_duplicate_namespace_type_fails(rt, bundle):
+    bundle.linux["namespaces"].append({"type": "network"})
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+def test_unknown_namespace_type_fails(rt, bundle):
+    bundle.linux["namespaces"].append({"type": "bogus"})
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+def test_uts_without_namespace_hostname_fails(rt, bundle):
+    # setting a hostname requires a private UTS namespace
+    bundle.remove_namespace("uts")
+    bundle.config["hostname"] = "nope"
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+def test_user_namespace_without_mappings_fails(rt, bundle):
+    bundle.set_namespace("user")
+    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
