@@ -157,6 +157,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   const oci_spec *spec = s->spec;
   const oci_process *p = spec->process;
   struct ocirt_caps caps;
+  bool in_cgroup = false;
   struct ocirt_rootfs_ctx rctx = {
     .spec = spec,
     .rootfs = s->rootfs,
@@ -179,6 +180,16 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     }
   if (ocirt_ns_join_in_child (&s->ns, err) < 0)
     return -1;
+  /* Joining a v1 cgroup costs the runtime an RCU grace period: the child
+     sets up its rootfs meanwhile, and waits only where it must be in its
+     cgroup, before a cgroup namespace is made or, at the latest, before it
+     reports ready.  */
+  if (s->ns.unshare_flags & CLONE_NEWCGROUP)
+    {
+      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+        return -1;
+      in_cgroup = true;
+    }
   if (ocirt_ns_unshare_in_child (&s->ns, spec->linux, err) < 0)
     return -1;
   if (setsid () < 0)
@@ -248,6 +259,8 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   if (*exe == NULL)
     return -1;
   if (ocirt_process_cloexec_fds (s->opts->preserve_fds, err) < 0)
+    return -1;
+  if (!in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   return 0;
 }
@@ -463,11 +476,13 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   close_fd (&s->console_fd);
   if ((s->ns.clone_flags & CLONE_NEWUSER) && ocirt_ns_write_id_mappings (s->pid, lx, err) < 0)
     return -1;
+  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_GO, err) < 0)
+    return -1;
   if (ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
     return -1;
   if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
-  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_GO, err) < 0)
+  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_READY, err) < 0)
     return -1;
