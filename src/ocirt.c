@@ -21,6 +21,7 @@ static const struct
   { "create", ocirt_cmd_create, "create a container" },
   { "start", ocirt_cmd_start, "run the user-defined process in a created container" },
   { "run", ocirt_cmd_run, "create and run a container" },
+  { "exec", ocirt_cmd_exec, "run a new process inside a container" },
   { "state", ocirt_cmd_state, "output the state of a container" },
   { "list", ocirt_cmd_list, "list the containers" },
   { "kill", ocirt_cmd_kill, "send a signal to the container's init process" },

@@ -19,6 +19,7 @@ typedef int (*ocirt_command_fn) (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_create (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_start (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_run (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_state (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv);

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 #include "process.h"
 #include "utils.h"
 
@@ -258,4 +260,32 @@ ocirt_process_build_env (const oci_process *p)
       env[i] = xasprintf ("HOME=%s", home);
     }
   return env;
+}
+
+int
+ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, char ***envp,
+                            ocirt_error_t *err)
+{
+  struct ocirt_caps caps;
+
+  /* Read /etc/passwd while still root.  */
+  *envp = ocirt_process_build_env (p);
+  if (ocirt_process_set_oom_score_adj (p, err) < 0)
+    return -1;
+  if (ocirt_process_set_rlimits (p, err) < 0)
+    return -1;
+  ocirt_caps_from_config (p->capabilities, &caps);
+  if (ocirt_process_set_user (p, &caps, err) < 0)
+    return -1;
+  /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  */
+  if (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  if (ocirt_process_chdir (p, err) < 0)
+    return -1;
+  *exe = ocirt_process_find_executable (p, err);
+  if (*exe == NULL)
+    return -1;
+  return ocirt_process_cloexec_fds (preserve_fds, err);
 }

@@ -34,4 +34,10 @@ int ocirt_process_chdir (const oci_process *p, ocirt_error_t *err);
    /etc/passwd when env does not set it, as runc does.  */
 char **ocirt_process_build_env (const oci_process *p);
 
+/* The last steps before execve, shared by the container's init and exec:
+   oomScoreAdj, rlimits, user and capabilities, no_new_privs, cwd, the
+   environment and the executable's path, fds closed on exec.  */
+int ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, char ***envp,
+                                ocirt_error_t *err);
+
 #endif

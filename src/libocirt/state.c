@@ -162,6 +162,7 @@ ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_erro
   GEN_STR (g, "start_time");
   yajl_gen_integer (g, (long long) st->start_time);
   gen_kv (g, "bundle", st->bundle);
+  gen_kv (g, "config", st->config);
   gen_kv (g, "rootfs", st->rootfs);
   gen_kv (g, "created", st->created);
   GEN_STR (g, "owner");
@@ -231,6 +232,7 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
   st->pid = (pid_t) tree_int (root, "pid");
   st->start_time = (unsigned long long) tree_int (root, "start_time");
   st->bundle = tree_string (root, "bundle");
+  st->config = tree_string (root, "config");
   st->rootfs = tree_string (root, "rootfs");
   st->created = tree_string (root, "created");
   st->owner = (uid_t) tree_int (root, "owner");
@@ -284,6 +286,7 @@ ocirt_state_free (struct ocirt_container_state *st)
 {
   free (st->id);
   free (st->bundle);
+  free (st->config);
   free (st->rootfs);
   free (st->created);
   free (st->cgroup_path);

@@ -18,6 +18,7 @@ struct ocirt_container_state
   pid_t pid;
   unsigned long long start_time; /* field 22 of /proc/PID/stat */
   char *bundle;
+  char *config;  /* the config.json the container was made from */
   char *rootfs;
   char *created; /* RFC 3339, UTC */
   uid_t owner;

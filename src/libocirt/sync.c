@@ -50,6 +50,15 @@ ocirt_sync_send_error (int fd, ocirt_error_t *child_err)
   else
     snprintf (m.msg, sizeof (m.msg), "container setup failed");
   send_msg (fd, &m, offsetof (struct ocirt_sync_msg, msg) + strlen (m.msg) + 1);
+
+  /* Closing with unread messages would reset the connection before the
+     other side reads the error: read until it hangs up or kills us.  */
+  for (;;)
+    {
+      ssize_t r = recv (fd, &m, sizeof (m), 0);
+      if (r == 0 || (r < 0 && errno != EINTR))
+        break;
+    }
 }
 
 int
@@ -77,4 +86,26 @@ ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err)
   if (m.type != (int) expected)
     return ocirt_make_error (err, 0, "sync with container process: unexpected message %d", m.type);
   return 0;
+}
+
+int
+ocirt_sync_expect_exec (int fd, ocirt_error_t *err)
+{
+  struct ocirt_sync_msg m;
+  ssize_t r;
+
+  memset (&m, 0, sizeof (m));
+  do
+    r = recv (fd, &m, sizeof (m) - 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return ocirt_make_error (err, errno, "sync with the process");
+  if (r == 0)
+    return 0;
+  if (m.type != OCIRT_SYNC_ERROR)
+    return ocirt_make_error (err, 0, "sync with the process: unexpected message %d", m.type);
+  m.msg[sizeof (m.msg) - 1] = '\0';
+  ocirt_make_error (err, 0, "%s", m.msg);
+  (*err)->status = m.status;
+  return -1;
 }

@@ -29,4 +29,8 @@ void ocirt_sync_send_error (int fd, ocirt_error_t *child_err);
    died.  */
 int ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err);
 
+/* Wait for the other side to exec: the close-on-exec socket reads EOF.  An
+   ERROR message becomes *ERR.  */
+int ocirt_sync_expect_exec (int fd, ocirt_error_t *err);
+
 #endif

@@ -60,7 +60,7 @@ ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
 }
 
 int
-ocirt_terminal_setup (int sockfd, const oci_process *p, ocirt_error_t *err)
+ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_error_t *err)
 {
   cleanup_close int master = -1;
   cleanup_close int slave = -1;
@@ -88,7 +88,12 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, ocirt_error_t *err)
   if (ocirt_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
     return -1;
 
+  if (setsid () < 0 && errno != EPERM)
+    return ocirt_make_error (err, errno, "setsid");
+
   /* /dev/console is the same terminal.  */
+  if (!console)
+    goto ctty;
   if (stat ("/dev/console", &sb) < 0)
     {
       int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -100,6 +105,7 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, ocirt_error_t *err)
   if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
     return ocirt_make_error (err, errno, "mount the terminal on /dev/console");
 
+ctty:
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return ocirt_make_error (err, errno, "make the terminal the controlling terminal");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)

@@ -2,6 +2,8 @@
 #ifndef OCIRT_TERMINAL_H
 #define OCIRT_TERMINAL_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "oci_types.h"
 
@@ -10,8 +12,8 @@ int ocirt_console_socket_connect (const char *path, ocirt_error_t *err);
 
 /* In the container, after pivot_root: open a pty from its devpts, send the
    master over SOCKFD, make the slave the controlling terminal and stdio, and
-   bind it onto /dev/console.  */
-int ocirt_terminal_setup (int sockfd, const oci_process *p, ocirt_error_t *err);
+   with CONSOLE bind it onto /dev/console.  */
+int ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_error_t *err);
 
 /* Send FD over the unix socket SOCKFD with SCM_RIGHTS.  */
 int ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err);

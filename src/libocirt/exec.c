@@ -1,0 +1,494 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "exec.h"
+#include "log.h"
+#include "namespaces.h"
+#include "process.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+int
+ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
+{
+  cleanup_free char *copy = xstrdup (s);
+  char *colon = strchr (copy, ':');
+  unsigned long long v;
+
+  *has_gid = false;
+  if (colon)
+    *colon = '\0';
+  if (!parse_ulong (copy, &v) || v >= 0xffffffffULL)
+    return -1;
+  *uid = (unsigned) v;
+  if (colon)
+    {
+      if (!parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
+        return -1;
+      *gid = (unsigned) v;
+      *has_gid = true;
+    }
+  return 0;
+}
+
+static char **
+strv_dup (char **v, size_t n, size_t extra)
+{
+  char **out = xmalloc0 (sizeof (char *) * (n + extra + 1));
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    out[i] = xstrdup (v[i]);
+  return out;
+}
+
+static void
+strv_replace (char ***v, size_t *n, char **with, size_t nwith)
+{
+  size_t i;
+
+  for (i = 0; i < *n; i++)
+    free ((*v)[i]);
+  free (*v);
+  *v = strv_dup (with, nwith, 0);
+  *n = nwith;
+}
+
+/* Add KEY=VALUE, replacing an entry with the same key.  */
+static void
+env_set (oci_process *p, const char *kv)
+{
+  size_t klen = strcspn (kv, "=");
+  size_t i;
+
+  for (i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], kv, klen) == 0 && p->env[i][klen] == '=')
+      {
+        free (p->env[i]);
+        p->env[i] = xstrdup (kv);
+        return;
+      }
+  p->env = realloc (p->env, sizeof (char *) * (p->env_len + 2));
+  if (p->env == NULL)
+    abort ();
+  p->env[p->env_len++] = xstrdup (kv);
+  p->env[p->env_len] = NULL;
+}
+
+static void
+caps_add (char ***set, size_t *n, char **caps, size_t ncaps)
+{
+  size_t i;
+
+  *set = realloc (*set, sizeof (char *) * (*n + ncaps + 1));
+  if (*set == NULL)
+    abort ();
+  for (i = 0; i < ncaps; i++)
+    (*set)[(*n)++] = xstrdup (caps[i]);
+  (*set)[*n] = NULL;
+}
+
+/* The process to run: --process, or the container's own with the command
+   line's changes.  */
+static oci_process *
+build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_error_t *err)
+{
+  cleanup_free char *perr = NULL;
+  oci_process *p;
+  size_t i;
+
+  if (o->process_path)
+    {
+      p = oci_process_parse_file (o->process_path, &perr);
+      if (p == NULL)
+        {
+          ocirt_make_error (err, 0, "%s: %s", o->process_path, perr ? perr : "cannot parse");
+          return NULL;
+        }
+    }
+  else
+    {
+      cleanup_free char *json = oci_process_to_json (spec->process, false, &perr);
+      if (json == NULL || (p = oci_process_parse_data (json, strlen (json), &perr)) == NULL)
+        {
+          ocirt_make_error (err, 0, "copy the container's process: %s", perr ? perr : "");
+          return NULL;
+        }
+      if (o->nargs == 0)
+        {
+          free_oci_process (p);
+          ocirt_make_error (err, 0, "exec: no command given");
+          return NULL;
+        }
+      strv_replace (&p->args, &p->args_len, o->args, o->nargs);
+      p->terminal = o->tty;
+      p->terminal_present = true;
+    }
+
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  for (i = 0; i < o->nenv; i++)
+    {
+      if (strchr (o->env[i], '=') == NULL)
+        {
+          free_oci_process (p);
+          ocirt_make_error (err, 0, "exec: invalid --env `%s`: expected KEY=VALUE", o->env[i]);
+          return NULL;
+        }
+      env_set (p, o->env[i]);
+    }
+  if (o->user || o->ngids)
+    {
+      if (p->user == NULL)
+        p->user = xmalloc0 (sizeof (*p->user));
+      p->user->uid_present = p->user->gid_present = true;
+    }
+  if (o->user)
+    {
+      unsigned uid, gid;
+      bool has_gid;
+
+      if (ocirt_parse_user (o->user, &uid, &gid, &has_gid) < 0)
+        {
+          free_oci_process (p);
+          ocirt_make_error (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
+          return NULL;
+        }
+      p->user->uid = uid;
+      p->user->gid = has_gid ? gid : 0;
+    }
+  if (o->ngids)
+    {
+      free (p->user->additional_gids);
+      p->user->additional_gids = xmalloc0 (sizeof (uint32_t) * (o->ngids + 1));
+      p->user->additional_gids_len = o->ngids;
+      for (i = 0; i < o->ngids; i++)
+        {
+          unsigned long long g;
+          if (!parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
+            {
+              free_oci_process (p);
+              ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`", o->additional_gids[i]);
+              return NULL;
+            }
+          p->user->additional_gids[i] = (uint32_t) g;
+        }
+    }
+  if (o->ncaps)
+    {
+      if (p->capabilities == NULL)
+        p->capabilities = xmalloc0 (sizeof (*p->capabilities));
+      caps_add (&p->capabilities->bounding, &p->capabilities->bounding_len, o->caps, o->ncaps);
+      caps_add (&p->capabilities->effective, &p->capabilities->effective_len, o->caps, o->ncaps);
+      caps_add (&p->capabilities->permitted, &p->capabilities->permitted_len, o->caps, o->ncaps);
+      caps_add (&p->capabilities->ambient, &p->capabilities->ambient_len, o->caps, o->ncaps);
+    }
+  if (o->no_new_privs)
+    {
+      p->no_new_privileges = true;
+      p->no_new_privileges_present = true;
+    }
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    {
+      ocirt_make_error (err, 0, "exec: cwd `%s` is not an absolute path", p->cwd ? p->cwd : "");
+      free_oci_process (p);
+      return NULL;
+    }
+  return p;
+}
+
+/* The namespaces of the container's init that are not ours.  */
+static int
+plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
+{
+  static const struct
+  {
+    const char *file;
+    int flag;
+  } ns[] = {
+    { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },
+    { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },   { "cgroup", CLONE_NEWCGROUP },
+    { "time", 0x80 /* CLONE_NEWTIME */ }, { "mnt", CLONE_NEWNS },
+  };
+  size_t i;
+
+  memset (plan, 0, sizeof (*plan));
+  for (i = 0; i < ARRAY_SIZE (ns); i++)
+    {
+      char theirs[64], mine[64];
+      struct stat a, b;
+      int fd;
+
+      snprintf (theirs, sizeof (theirs), "/proc/%d/ns/%s", pid, ns[i].file);
+      snprintf (mine, sizeof (mine), "/proc/self/ns/%s", ns[i].file);
+      if (stat (theirs, &a) < 0)
+        {
+          if (errno == ENOENT && access ("/proc/self/ns", F_OK) == 0 && stat (mine, &b) < 0)
+            continue; /* the kernel lacks this namespace type */
+          ocirt_ns_plan_release (plan);
+          return ocirt_make_error (err, errno, "stat `%s`", theirs);
+        }
+      if (stat (mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+        continue;
+      fd = open (theirs, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          ocirt_ns_plan_release (plan);
+          return ocirt_make_error (err, errno, "open `%s`", theirs);
+        }
+      plan->join[plan->njoin].type = ns[i].flag;
+      plan->join[plan->njoin++].fd = fd;
+    }
+  return 0;
+}
+
+/* The container's leaf cgroups: the created directories no other one
+   is below.  */
+static int
+join_cgroups (const struct ocirt_container_state *st, const char *sub, pid_t pid, ocirt_error_t *err)
+{
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", pid);
+  bool joined_sub = sub == NULL;
+  size_t i, j;
+
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    {
+      const char *d = st->cgroup_dirs[i];
+      size_t dl = strlen (d);
+      cleanup_free char *procs = NULL;
+      bool leaf = true;
+
+      for (j = 0; j < st->cgroup_dirs_len && leaf; j++)
+        if (j != i && strncmp (st->cgroup_dirs[j], d, dl) == 0 && st->cgroup_dirs[j][dl] == '/')
+          leaf = false;
+      if (!leaf)
+        continue;
+      if (sub && strstr (d, "/unified/") == NULL && strncmp (d, "/sys/fs/cgroup/", 15) == 0
+          && access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+        {
+          /* Pure v2: the sub-cgroup lives below the container's.  */
+          procs = xasprintf ("%s/%s/cgroup.procs", d, sub);
+          joined_sub = true;
+        }
+      else
+        procs = xasprintf ("%s/cgroup.procs", d);
+      if (write_file_at (AT_FDCWD, procs, buf, len, err) < 0)
+        return ocirt_error_prefix (err, "join the container's cgroup");
+    }
+  if (!joined_sub)
+    return ocirt_make_error (err, 0, "exec --cgroup `%s`: sub-cgroups need a cgroup v2 host", sub);
+  return 0;
+}
+
+struct exec_child
+{
+  oci_process *p;
+  struct ocirt_ns_plan ns;
+  int sync[2];
+  int console_fd;
+  int preserve_fds;
+};
+
+static int
+exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t *err)
+{
+  if (ocirt_ns_join_in_child (&c->ns, err) < 0)
+    return -1;
+  if (c->console_fd >= 0)
+    {
+      if (ocirt_terminal_setup (c->console_fd, c->p, false, err) < 0)
+        return -1;
+      close (c->console_fd);
+      c->console_fd = -1;
+    }
+  else if (setsid () < 0 && errno != EPERM)
+    return ocirt_make_error (err, errno, "setsid");
+  if (ocirt_process_prepare_exec (c->p, c->preserve_fds, exe, envp, err) < 0)
+    return -1;
+  /* The runtime puts us in the container's cgroup meanwhile.  */
+  return ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err);
+}
+
+static void __attribute__ ((noreturn))
+exec_child_main (struct exec_child *c)
+{
+  cleanup_error ocirt_error_t err = NULL;
+  char *exe = NULL, **envp = NULL;
+
+  close (c->sync[0]);
+  if (exec_child_setup (c, &exe, &envp, &err) < 0)
+    {
+      ocirt_sync_send_error (c->sync[1], &err);
+      _exit (1);
+    }
+  umask (c->p->user && c->p->user->umask_present ? c->p->user->umask : 0022);
+  execve (exe, c->p->args, envp);
+  ocirt_make_error (&err, errno, "exec `%s`", c->p->args[0]);
+  ocirt_sync_send_error (c->sync[1], &err);
+  _exit (127);
+}
+
+static volatile sig_atomic_t exec_pid;
+
+static void
+forward (int signo)
+{
+  if (exec_pid > 0)
+    kill (exec_pid, signo);
+}
+
+static void
+forward_signals (pid_t pid)
+{
+  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+                              SIGCONT, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
+  struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
+  size_t i;
+
+  exec_pid = pid;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < ARRAY_SIZE (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
+int
+ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  struct exec_child c = { .sync = { -1, -1 }, .console_fd = -1, .preserve_fds = o->preserve_fds };
+  oci_spec *spec = NULL;
+  cleanup_close int dirfd = -1;
+  enum ocirt_status status;
+  pid_t pid = -1;
+  int ret = -1, wstatus;
+
+  if (o->apparmor || o->process_label)
+    return ocirt_make_error (err, 0, "exec: %s: LSM labels are not supported by this build",
+                             o->apparmor ? "--apparmor" : "--process-label");
+  dirfd = ocirt_state_dir_open (o->root, o->id, false, err);
+  if (dirfd < 0)
+    return -1;
+  if (ocirt_state_read (dirfd, &st, err) < 0)
+    return ocirt_error_prefix (err, "container `%s`", o->id);
+  status = ocirt_state_status (dirfd, &st);
+  if (status == OCIRT_STATUS_STOPPED)
+    {
+      ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
+      goto out;
+    }
+  if (status == OCIRT_STATUS_PAUSED && !o->ignore_paused)
+    {
+      ocirt_make_error (err, 0, "cannot exec in a paused container `%s` (use --ignore-paused)", o->id);
+      goto out;
+    }
+  spec = ocirt_config_load (st.bundle, st.config, err);
+  if (spec == NULL)
+    goto out;
+  c.p = build_process (o, spec, err);
+  if (c.p == NULL)
+    goto out;
+  if (ocirt_process_validate (c.p, err) < 0)
+    goto out;
+  if (c.p->terminal && o->console_socket == NULL)
+    {
+      ocirt_make_error (err, 0, "exec: a terminal needs --console-socket");
+      goto out;
+    }
+  if (!c.p->terminal && o->console_socket)
+    {
+      ocirt_make_error (err, 0, "exec: --console-socket given without --tty");
+      goto out;
+    }
+  if (o->console_socket && (c.console_fd = ocirt_console_socket_connect (o->console_socket, err)) < 0)
+    goto out;
+  if (plan_namespaces (st.pid, &c.ns, err) < 0)
+    goto out;
+  /* Joining the pid namespace changes where our children go, not us.  */
+  if (ocirt_ns_join_pid (&c.ns, err) < 0 || ocirt_sync_pair (c.sync, err) < 0)
+    goto out;
+  /* The child must be as old as the init we checked: test it once more.  */
+  if (!ocirt_state_process_alive (&st))
+    {
+      ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
+      goto out;
+    }
+
+  fflush (NULL);
+  pid = syscall (SYS_clone, (unsigned long) SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      ocirt_make_error (err, errno, "clone the exec process");
+      goto out;
+    }
+  if (pid == 0)
+    exec_child_main (&c);
+
+  close (c.sync[1]);
+  c.sync[1] = -1;
+  if (c.console_fd >= 0)
+    {
+      close (c.console_fd);
+      c.console_fd = -1;
+    }
+  if (join_cgroups (&st, o->cgroup, pid, err) < 0
+      || ocirt_sync_send (c.sync[0], OCIRT_SYNC_CGROUP, err) < 0)
+    goto kill_child;
+  if (ocirt_sync_expect_exec (c.sync[0], err) < 0)
+    goto kill_child;
+
+  if (o->pid_file)
+    {
+      char buf[32];
+      int len = snprintf (buf, sizeof (buf), "%d", pid);
+      if (write_file_atomic_at (AT_FDCWD, o->pid_file, buf, len, 0644, err) < 0)
+        {
+          ocirt_error_prefix (err, "write pid file");
+          goto kill_child;
+        }
+    }
+  if (o->detach)
+    {
+      ret = 0;
+      goto out;
+    }
+  forward_signals (pid);
+  while (waitpid (pid, &wstatus, 0) < 0)
+    if (errno != EINTR)
+      {
+        ocirt_make_error (err, errno, "wait for the exec process");
+        goto out;
+      }
+  exec_pid = 0;
+  ret = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  goto out;
+
+kill_child:
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+out:
+  if (c.sync[0] >= 0)
+    close (c.sync[0]);
+  if (c.console_fd >= 0)
+    close (c.console_fd);
+  ocirt_ns_plan_release (&c.ns);
+  free_oci_process (c.p);
+  free_oci_spec (spec);
+  ocirt_state_free (&st);
+  return ret;
+}

@@ -1,0 +1,44 @@
+/* exec: a new process in a running container.  */
+#ifndef OCIRT_EXEC_H
+#define OCIRT_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct ocirt_exec_options
+{
+  const char *root;
+  const char *id;
+  const char *process_path;  /* --process: a process.json */
+  char **args;               /* the command line, when no --process */
+  size_t nargs;
+  bool tty;
+  const char *console_socket;
+  const char *cwd;
+  char **env;                /* KEY=VALUE, added to or replacing the config's */
+  size_t nenv;
+  const char *user;          /* UID[:GID] */
+  char **additional_gids;
+  size_t ngids;
+  char **caps;               /* added to every set but inheritable */
+  size_t ncaps;
+  bool no_new_privs;
+  const char *apparmor;
+  const char *process_label;
+  bool detach;
+  const char *pid_file;
+  int preserve_fds;
+  const char *cgroup;        /* a sub-cgroup of the container's (v2) */
+  bool ignore_paused;
+};
+
+/* Parse "UID" or "UID:GID" strictly.  */
+int ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid);
+
+/* Run the process; returns its exit status (128+N for signal N), 0 when
+   detached, -1 on error.  */
+int ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err);
+
+#endif

@@ -1,0 +1,181 @@
+"""exec: a new process in a running container, checked from the host."""
+
+import json
+import os
+
+import pytest
+
+from conftest import (assert_single_line_error, create_running, created, proc_status,
+                      unique_id, wait_file, wait_for, wait_pid_gone, with_fds)
+
+NS = ("pid", "net", "ipc", "uts", "mnt")
+
+
+def run_exec(rt, cid, *args, opts=(), **kw):
+    """``exec [opts] cid args...``"""
+    return rt("exec", *opts, cid, *args, **kw)
+
+
+def detached(rt, cid, env, *args, opts=()):
+    """exec --detach with a pid file; returns the pid of the new process."""
+    pidfile = env.base / f"exec-{unique_id()}.pid"
+    res = rt("exec", "--detach", "--pid-file", pidfile, *opts, cid, *args)
+    assert res.rc == 0, res
+    pid = int(pidfile.read_text())
+    wait_for(lambda: os.readlink(f"/proc/{pid}/exe") != os.readlink(f"/proc/{os.getpid()}/exe")
+             and "sleep" in open(f"/proc/{pid}/cmdline").read(), what="exec'd sleep")
+    return pid
+
+
+def test_exec_exit_code_and_output(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid, "sh", "-c", "echo hello; exit 7")
+    assert res.rc == 7, res
+    assert res.out == "hello\n"
+
+
+def test_exec_killed_by_signal(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid, "sh", "-c", "kill -9 $$")
+    assert res.rc == 128 + 9, res
+
+
+def test_exec_joins_namespaces_and_cgroup(rt, bundle, env):
+    cid, init = create_running(rt, bundle)
+    pid = detached(rt, cid, env, "sleep", "30")
+    for ns in NS:
+        assert os.readlink(f"/proc/{pid}/ns/{ns}") == os.readlink(f"/proc/{init}/ns/{ns}"), ns
+        assert os.readlink(f"/proc/{pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}"), ns
+    assert open(f"/proc/{pid}/cgroup").read() == open(f"/proc/{init}/cgroup").read()
+    # the same root as the container's init
+    assert os.stat(f"/proc/{pid}/root/").st_ino == os.stat(f"/proc/{init}/root/").st_ino
+    # it really is in the container's pid namespace: not pid 1, but visible
+    res = run_exec(rt, cid, "sh", "-c", "ls /proc | grep -c '^[0-9]'")
+    assert res.rc == 0 and int(res.out) >= 3, res
+    os.kill(pid, 9)
+
+
+def test_exec_user_and_groups(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    pid = detached(rt, cid, env, "sleep", "30", opts=("--user", "1000:1001",
+                                                      "--additional-gids", "20",
+                                                      "--additional-gids", "30"))
+    st = proc_status(pid)
+    assert st["Uid"].split()[:2] == ["1000", "1000"]
+    assert st["Gid"].split()[:2] == ["1001", "1001"]
+    assert sorted(st["Groups"].split()) == ["20", "30"]
+    os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("bad", ["x", "1:", ":1", "-1", "1:x", "4294967295", "1:2:3", ""])
+def test_exec_bad_user_rejected(rt, bundle, bad):
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid, "true", opts=("--user", bad))
+    assert_single_line_error(res)
+
+
+def test_exec_env_and_cwd(rt, bundle):
+    bundle.process["env"] = ["PATH=/bin:/sbin", "KEEP=config", "OVER=config"]
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid, "sh", "-c", 'echo "$KEEP $OVER $NEW"; pwd',
+                   opts=("--env", "OVER=cli", "-e", "NEW=1", "--cwd", "/tmp"))
+    assert res.rc == 0, res
+    assert res.out.splitlines() == ["config cli 1", "/tmp"]
+
+
+def test_exec_env_without_value_rejected(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    assert_single_line_error(run_exec(rt, cid, "true", opts=("--env", "NOEQUALS")))
+
+
+def test_exec_cap_and_no_new_privs(rt, bundle, env):
+    cid, init = create_running(rt, bundle)
+    base = int(proc_status(init)["CapEff"], 16)
+    pid = detached(rt, cid, env, "sleep", "30", opts=("--cap", "CAP_SYS_ADMIN", "--no-new-privs"))
+    st = proc_status(pid)
+    assert int(st["CapEff"], 16) == base | (1 << 21)
+    assert int(st["CapBnd"], 16) & (1 << 21)
+    assert st["NoNewPrivs"] == "1"
+    os.kill(pid, 9)
+
+
+def test_exec_process_file(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    proc = {"args": ["sh", "-c", "echo $FROMFILE; id -u; exit 3"], "cwd": "/",
+            "env": ["PATH=/bin", "FROMFILE=yes"], "user": {"uid": 123, "gid": 456}}
+    path = env.base / "process.json"
+    path.write_text(json.dumps(proc))
+    res = run_exec(rt, cid, opts=("--process", path))
+    assert res.rc == 3, res
+    assert res.out.splitlines() == ["yes", "123"]
+
+
+def test_exec_bad_process_file(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    path = env.base / "process.json"
+    path.write_text('{"args": "sh", "cwd": "/"}')
+    line = assert_single_line_error(run_exec(rt, cid, opts=("--process", path)))
+    assert ".args" in line
+
+
+def test_exec_command_not_found(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    line = assert_single_line_error(run_exec(rt, cid, "no-such-program"))
+    assert "no-such-program" in line
+
+
+def test_exec_unknown_container(rt):
+    cid = unique_id("nosuch")
+    line = assert_single_line_error(run_exec(rt, cid, "true"))
+    assert cid in line
+
+
+def test_exec_stopped_container(rt, bundle):
+    bundle.sh("exit 0")
+    cid, _ = created(rt, bundle)
+    rt.start(cid)
+    rt.wait_status(cid, "stopped")
+    assert_single_line_error(run_exec(rt, cid, "true"), cid)
+
+
+def test_exec_no_command(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid)
+    assert res.rc != 0 and res.err_lines, res
+
+
+def test_exec_only_stdio_fds(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid, "ls", "/proc/self/fd")
+    assert res.rc == 0, res
+    # 0, 1, 2 and the directory ls itself opened
+    assert len(res.out.split()) == 4, res.out
+
+
+def test_exec_preserve_fds(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    f = env.base / "passed"
+    f.write_text("through fd 3\n")
+    res = rt("exec", "--preserve-fds", "1", cid, "cat", "/proc/self/fd/3",
+             prefix=with_fds(fd3=f))
+    assert res.rc == 0, res
+    assert res.out == "through fd 3\n"
+
+
+def test_exec_detach_leaves_process_running(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    pid = detached(rt, cid, env, "sleep", "30")
+    assert proc_status(pid)["State"][0] in "SR"
+    rt.delete(cid, force=True)
+    wait_pid_gone(pid)
+
+
+def test_exec_in_created_container_matches_reference(rt, ref, env):
+    results = {}
+    for r in (rt, ref):
+        b = env.bundle()
+        b.sh("sleep 30")
+        cid, _ = created(r, b)
+        results[r] = r("exec", cid, "true").rc == 0
+        r.delete(cid, force=True)
+    assert results[rt] == results[ref], results
