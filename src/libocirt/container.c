@@ -37,6 +37,7 @@ struct spawn
   const struct ocirt_create_options *opts;
   oci_spec *spec;
   char *bundle;
+  char *config_path; /* absolute */
   char *rootfs;
   int dirfd;
   int fifo_fd;   /* O_PATH fd of exec.fifo, -1 for run */
@@ -71,6 +72,7 @@ spawn_release (struct spawn *s)
 {
   free_oci_spec (s->spec);
   free (s->bundle);
+  free (s->config_path);
   free (s->rootfs);
   close_fd (&s->dirfd);
   close_fd (&s->fifo_fd);
@@ -156,7 +158,6 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
   const oci_spec *spec = s->spec;
   const oci_process *p = spec->process;
-  struct ocirt_caps caps;
   bool in_cgroup = false;
   struct ocirt_rootfs_ctx rctx = {
     .spec = spec,
@@ -222,7 +223,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     if (cwdfd < 0)
       return ocirt_error_prefix (err, "create cwd");
   }
-  if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, err) < 0)
+  if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, true, err) < 0)
     return -1;
   close_fd (&s->console_fd);
   if (write_sysctls (spec->linux, err) < 0)
@@ -238,27 +239,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
         return ocirt_make_error (err, errno, "join session keyring");
     }
 
-  /* Read /etc/passwd while still root.  */
-  *envp = ocirt_process_build_env (p);
-  if (ocirt_process_set_oom_score_adj (p, err) < 0)
-    return -1;
-  if (ocirt_process_set_rlimits (p, err) < 0)
-    return -1;
-
-  ocirt_caps_from_config (p->capabilities, &caps);
-  if (ocirt_process_set_user (p, &caps, err) < 0)
-    return -1;
-  /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  */
-  if (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-  if (ocirt_process_chdir (p, err) < 0)
-    return -1;
-  *exe = ocirt_process_find_executable (p, err);
-  if (*exe == NULL)
-    return -1;
-  if (ocirt_process_cloexec_fds (s->opts->preserve_fds, err) < 0)
+  if (ocirt_process_prepare_exec (p, s->opts->preserve_fds, exe, envp, err) < 0)
     return -1;
   if (!in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
@@ -352,6 +333,7 @@ write_state (struct spawn *s, ocirt_error_t *err)
   st.pid = s->pid;
   st.start_time = ocirt_process_start_time (s->pid);
   st.bundle = s->bundle;
+  st.config = s->config_path;
   st.rootfs = s->rootfs;
   st.created = rfc3339_now ();
   st.owner = geteuid ();
@@ -407,6 +389,12 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   s->spec = ocirt_config_load (s->bundle, o->config_path, err);
   if (s->spec == NULL)
     return -1;
+  {
+    char resolved[PATH_MAX];
+    cleanup_free char *path = o->config_path ? xstrdup (o->config_path)
+                                             : xasprintf ("%s/config.json", s->bundle);
+    s->config_path = xstrdup (realpath (path, resolved) ? resolved : path);
+  }
   if (ocirt_config_validate (s->spec, err) < 0)
     return -1;
   p = s->spec->process;
