@@ -241,6 +241,11 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 
   if (ocirt_process_prepare_exec (p, s->opts->preserve_fds, exe, envp, err) < 0)
     return -1;
+  /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  No
+     other process can see ours yet: its pid namespace is new, or the
+     user asked to share one.  */
+  if (s->fifo_fd >= 0 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
   if (!in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   return 0;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -331,6 +332,15 @@ exec_child_main (struct exec_child *c)
   char *exe = NULL, **envp = NULL;
 
   close (c->sync[0]);
+  /* Until execve this is the runtime's binary inside the container's pid
+     namespace: keep /proc/PID/exe and its memory out of the container's
+     reach.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      ocirt_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      ocirt_sync_send_error (c->sync[1], &err);
+      _exit (1);
+    }
   if (exec_child_setup (c, &exe, &envp, &err) < 0)
     {
       ocirt_sync_send_error (c->sync[1], &err);

@@ -277,9 +277,6 @@ ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, 
   ocirt_caps_from_config (p->capabilities, &caps);
   if (ocirt_process_set_user (p, &caps, err) < 0)
     return -1;
-  /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  */
-  if (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return ocirt_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   if (ocirt_process_chdir (p, err) < 0)
