@@ -346,6 +346,9 @@ class HostSnapshot:
         self.mounts = {m["line"].split(" ", 1)[1] for m in read_mountinfo()}
         self.cgroups = cgroup_dirs()
         self.root_entries = self._root_entries()
+        # re-parented processes that exist already (e.g. other containers
+        # of the same test) are not leftovers of what comes next
+        self.children = set(leftover_processes())
 
     def _root_entries(self):
         root = self.root
@@ -385,7 +388,8 @@ class HostSnapshot:
         cg = self.new_cgroups(ids, cgroup_paths)
         if cg:
             problems.append(f"new cgroup dirs: {cg}")
-        procs = leftover_processes()
+        procs = [p for p in leftover_processes()
+                 if p not in self.children and p not in self.rt.pids]
         if procs:
             desc = []
             for p in procs:

@@ -183,7 +183,6 @@ def test_namespace_path_missing_fails(rt, bundle, env):
     _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
 
 
-@runc_diff("runc 1.1 joins whatever namespace the path names")
 def test_namespace_path_of_wrong_type_fails(rt, bundle, env):
     a, apid = create_running(rt, env.bundle())
     bundle.set_namespace("network", f"/proc/{apid}/ns/ipc")
