@@ -26,6 +26,11 @@ static const struct
   { "list", ocirt_cmd_list, "list the containers" },
   { "kill", ocirt_cmd_kill, "send a signal to the container's init process" },
   { "delete", ocirt_cmd_delete, "delete a container and what it holds" },
+  { "pause", ocirt_cmd_pause, "suspend every process of a container" },
+  { "resume", ocirt_cmd_resume, "resume the processes of a paused container" },
+  { "ps", ocirt_cmd_ps, "list the processes of a container" },
+  { "update", ocirt_cmd_update, "change the resource limits of a container" },
+  { "events", ocirt_cmd_events, "show a container's stats and OOM events" },
   { "spec", ocirt_cmd_spec, "create a new specification file" },
   { "features", ocirt_cmd_features, "show the enabled features" },
 };

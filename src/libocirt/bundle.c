@@ -88,6 +88,36 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
       if (d == NULL || d[0] == '\0')
         return ocirt_make_error (err, 0, "config.json: mounts[%zu]: empty destination", i);
     }
+  if (spec->hooks)
+    {
+      const oci_hooks *h = spec->hooks;
+      struct
+      {
+        const char *kind;
+        oci_hook **v;
+        size_t n;
+      } lists[] = {
+        { "prestart", h->prestart, h->prestart_len },
+        { "createRuntime", h->create_runtime, h->create_runtime_len },
+        { "createContainer", h->create_container, h->create_container_len },
+        { "startContainer", h->start_container, h->start_container_len },
+        { "poststart", h->poststart, h->poststart_len },
+        { "poststop", h->poststop, h->poststop_len },
+      };
+      size_t k, j;
+
+      for (k = 0; k < ARRAY_SIZE (lists); k++)
+        for (j = 0; j < lists[k].n; j++)
+          {
+            const oci_hook *hk = lists[k].v[j];
+            if (hk->path == NULL || hk->path[0] != '/')
+              return ocirt_make_error (err, 0, "config.json: hooks.%s[%zu]: path `%s` is not absolute",
+                                       lists[k].kind, j, hk->path ? hk->path : "");
+            if (hk->timeout_present && hk->timeout <= 0)
+              return ocirt_make_error (err, 0, "config.json: hooks.%s[%zu]: timeout must be positive",
+                                       lists[k].kind, j);
+          }
+    }
   for (i = 0; i < lx->namespaces_len; i++)
     if (ocirt_ns_flag (lx->namespaces[i]->type) == 0)
       return ocirt_make_error (err, 0, "config.json: unknown namespace type `%s`",

@@ -1,8 +1,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -10,12 +14,11 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_internal.h"
 #include "log.h"
 #include "mounts.h"
 #include "path.h"
 #include "utils.h"
-
-#define CGROUP_ROOT "/sys/fs/cgroup"
 
 enum ocirt_cgroup_mode
 ocirt_cgroup_detect_mode (void)
@@ -81,9 +84,22 @@ own_cgroup (const char *controllers)
   return xstrdup ("/");
 }
 
+static struct ocirt_cgroup_dir *
+push_dir (struct ocirt_cgroup *cg)
+{
+  struct ocirt_cgroup_dir *d;
+
+  cg->dirs = realloc (cg->dirs, sizeof (*cg->dirs) * (cg->ndirs + 1));
+  if (cg->dirs == NULL)
+    abort ();
+  d = &cg->dirs[cg->ndirs++];
+  memset (d, 0, sizeof (*d));
+  return d;
+}
+
 static void
 add_dir (struct ocirt_cgroup *cg, const char *controllers, const char *mount, const char *root,
-         const char *container_path, bool unified)
+         const char *container_path, const char *given, bool unified)
 {
   struct ocirt_cgroup_dir *d;
   const char *rel = container_path;
@@ -92,37 +108,69 @@ add_dir (struct ocirt_cgroup *cg, const char *controllers, const char *mount, co
   /* A hierarchy mounted from a sub-cgroup shows paths below its root.  */
   if (strcmp (root, "/") != 0 && strncmp (rel, root, rl) == 0)
     rel += rl;
-  cg->dirs = realloc (cg->dirs, sizeof (*cg->dirs) * (cg->ndirs + 1));
-  if (cg->dirs == NULL)
-    abort ();
-  d = &cg->dirs[cg->ndirs++];
+  d = push_dir (cg);
   d->controllers = xstrdup (controllers);
   d->mount = xstrdup (mount);
   d->path = xasprintf ("%s%s%s", mount, rel[0] == '/' ? "" : "/", rel);
+  d->given = strlen (d->path) - strlen (given);
   d->unified = unified;
 }
 
+/* The part of the path the config names: no leading or trailing slash. */
 static char *
-container_path (const char *cgroups_path, const char *id, const char *controllers)
+given_part (const char *cgroups_path, const char *id)
+{
+  const char *rel = cgroups_path && cgroups_path[0] ? cgroups_path : id;
+  char *out, *end;
+
+  while (*rel == '/')
+    rel++;
+  out = xstrdup (rel);
+  for (end = out + strlen (out); end > out && end[-1] == '/'; end--)
+    end[-1] = '\0';
+  return out;
+}
+
+static char *
+container_path (const char *cgroups_path, const char *given, const char *controllers)
 {
   cleanup_free char *own = NULL;
-  const char *rel = cgroups_path && cgroups_path[0] ? cgroups_path : id;
 
-  if (rel[0] == '/')
-    return xstrdup (rel);
+  if (cgroups_path && cgroups_path[0] == '/')
+    return xasprintf ("/%s", given);
   /* Relative paths nest below the runtime's own cgroup, as runc does.  */
   own = own_cgroup (controllers);
-  return xasprintf ("%s/%s", strcmp (own, "/") == 0 ? "" : own, rel);
+  return xasprintf ("%s/%s", strcmp (own, "/") == 0 ? "" : own, given);
+}
+
+static int
+check_given (const char *given, const char *cgroups_path, ocirt_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (given);
+  char *tok, *save = NULL;
+
+  if (given[0] == '\0')
+    return ocirt_make_error (err, 0, "linux.cgroupsPath `%s` names no cgroup", cgroups_path);
+  /* The path must not climb out of where it is rooted.  */
+  for (tok = strtok_r (copy, "/", &save); tok; tok = strtok_r (NULL, "/", &save))
+    if (strcmp (tok, "..") == 0 || strcmp (tok, ".") == 0)
+      return ocirt_make_error (err, 0, "linux.cgroupsPath `%s`: `%s` is not allowed", cgroups_path,
+                               tok);
+  return 0;
 }
 
 static int
 find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char *id,
                   ocirt_error_t *err)
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
+  cleanup_fclose FILE *f = NULL;
   cleanup_free char *line = NULL;
+  cleanup_free char *given = given_part (cgroups_path, id);
   size_t n = 0;
 
+  if (check_given (given, cgroups_path ? cgroups_path : id, err) < 0)
+    return -1;
+  f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
     return ocirt_make_error (err, errno, "open /proc/self/mountinfo");
   while (getline (&line, &n, f) > 0)
@@ -139,8 +187,8 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
         continue;
       if (strcmp (fstype, "cgroup2") == 0)
         {
-          cpath = container_path (cgroups_path, id, "");
-          add_dir (cg, "", mnt, root, cpath, true);
+          cpath = container_path (cgroups_path, given, "");
+          add_dir (cg, "", mnt, root, cpath, given, true);
           continue;
         }
       if (strcmp (fstype, "cgroup") != 0)
@@ -148,8 +196,8 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       ctrls = v1_controllers (superopts);
       if (ctrls[0] == '\0')
         continue; /* a named hierarchy such as name=systemd */
-      cpath = container_path (cgroups_path, id, ctrls);
-      add_dir (cg, ctrls, mnt, root, cpath, false);
+      cpath = container_path (cgroups_path, given, ctrls);
+      add_dir (cg, ctrls, mnt, root, cpath, given, false);
     }
   if (cg->ndirs == 0)
     return ocirt_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
@@ -183,6 +231,44 @@ cpuset_inherit (const char *dir, ocirt_error_t *err)
   return 0;
 }
 
+/* Enable in DIR's cgroup.subtree_control every controller DIR has, as
+   runc does, so that the container gets its limits and its stats.  */
+static int
+enable_controllers (const char *dir, ocirt_error_t *err)
+{
+  cleanup_free char *avail_path = xasprintf ("%s/cgroup.controllers", dir);
+  cleanup_free char *ctl_path = xasprintf ("%s/cgroup.subtree_control", dir);
+  cleanup_free char *avail = NULL;
+  cleanup_free char *want = NULL;
+  char *tok, *save = NULL;
+  ocirt_error_t tmp = NULL;
+
+  if (read_file_at (AT_FDCWD, avail_path, &avail, NULL, err) < 0)
+    return -1;
+  want = xstrdup ("");
+  for (tok = strtok_r (avail, " \n", &save); tok; tok = strtok_r (NULL, " \n", &save))
+    {
+      char *n = xasprintf ("%s%s+%s", want, want[0] ? " " : "", tok);
+      free (want);
+      want = n;
+    }
+  if (want[0] == '\0')
+    return 0;
+  ocirt_debug ("cgroup: enable %s in %s", want, dir);
+  if (write_file_at (AT_FDCWD, ctl_path, want, strlen (want), &tmp) == 0)
+    return 0;
+  ocirt_error_release (&tmp);
+  /* One may refuse (a threaded subtree, a busy rdma): keep the others. */
+  save = NULL;
+  for (tok = strtok_r (want, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
+    if (write_file_at (AT_FDCWD, ctl_path, tok, strlen (tok), &tmp) < 0)
+      {
+        ocirt_debug ("cgroup: %s", tmp->msg);
+        ocirt_error_release (&tmp);
+      }
+  return 0;
+}
+
 static void
 record_created (struct ocirt_cgroup *cg, const char *path)
 {
@@ -201,13 +287,14 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
 
   for (p = copy + strlen (d->mount) + 1;; p++)
     {
-      bool end = *p == '\0';
+      bool end = *p == '\0', made = false;
 
       if (*p != '/' && !end)
         continue;
       *p = '\0';
       if (mkdir (copy, 0755) == 0)
         {
+          made = true;
           record_created (cg, copy);
           if (cpuset && cpuset_inherit (copy, err) < 0)
             return -1;
@@ -216,6 +303,12 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
         return ocirt_make_error (err, errno, "create cgroup `%s`", copy);
       if (end)
         break;
+      /* Below the unified root a child only gets what its parent enables:
+         do it in what we made, and on pure v2 along the path the config
+         names; never in a cgroup of the host we did not make.  */
+      if (d->unified && (made || (cg->mode == OCIRT_CGROUP_V2 && strlen (copy) > d->given))
+          && enable_controllers (copy, err) < 0)
+        return -1;
       *p = '/';
     }
   return 0;
@@ -257,225 +350,173 @@ ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err
   return 0;
 }
 
-/* The directory that holds CONTROLLER, NULL when the host has none.  */
-static const struct ocirt_cgroup_dir *
-dir_for (const struct ocirt_cgroup *cg, const char *controller)
+/* ---- looking up and touching files --------------------------------- */
+
+static bool
+list_has (const char *list, const char *word, const char *seps)
 {
-  size_t i, cl = strlen (controller);
+  size_t wl = strlen (word);
+  const char *c = list;
 
-  for (i = 0; i < cg->ndirs; i++)
+  while ((c = strstr (c, word)))
     {
-      const char *c = cg->dirs[i].controllers;
-
-      if (cg->dirs[i].unified)
-        continue;
-      while ((c = strstr (c, controller)))
-        {
-          if ((c == cg->dirs[i].controllers || c[-1] == ',') && (c[cl] == '\0' || c[cl] == ','))
-            return &cg->dirs[i];
-          c += cl;
-        }
+      if ((c == list || strchr (seps, c[-1])) && (c[wl] == '\0' || strchr (seps, c[wl])))
+        return true;
+      c += wl;
     }
+  return false;
+}
+
+const struct ocirt_cgroup_dir *
+ocirt_cgroup_unified (const struct ocirt_cgroup *cg)
+{
+  size_t i;
+
   for (i = 0; i < cg->ndirs; i++)
-    if (cg->dirs[i].unified && cg->mode == OCIRT_CGROUP_V2)
+    if (cg->dirs[i].unified)
       return &cg->dirs[i];
   return NULL;
 }
 
-static int
-write_value (const struct ocirt_cgroup_dir *d, const char *file, const char *value, ocirt_error_t *err)
+bool
+ocirt_cgroup_v2_has (const struct ocirt_cgroup_dir *d, const char *controller)
+{
+  cleanup_free char *path = xasprintf ("%s/cgroup.controllers", d->path);
+  cleanup_free char *data = NULL;
+  ocirt_error_t tmp = NULL;
+
+  if (read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
+    {
+      ocirt_error_release (&tmp);
+      return false;
+    }
+  return list_has (data, controller, " \n");
+}
+
+const struct ocirt_cgroup_dir *
+ocirt_cgroup_dir_for (const struct ocirt_cgroup *cg, const char *controller)
+{
+  const struct ocirt_cgroup_dir *u;
+  size_t i;
+
+  for (i = 0; i < cg->ndirs; i++)
+    if (!cg->dirs[i].unified && list_has (cg->dirs[i].controllers, controller, ","))
+      return &cg->dirs[i];
+  u = ocirt_cgroup_unified (cg);
+  if (u == NULL)
+    return NULL;
+  if (cg->mode == OCIRT_CGROUP_V2)
+    return u;
+  /* Hybrid: what no v1 tree holds may be enabled in the unified one.  */
+  return ocirt_cgroup_v2_has (u, controller) ? u : NULL;
+}
+
+bool
+ocirt_cgroup_has_file (const struct ocirt_cgroup_dir *d, const char *file)
 {
   cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
 
+  return access (path, F_OK) == 0;
+}
+
+int
+ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
+                    ocirt_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
+  cleanup_close int fd = -1;
+
   ocirt_debug ("cgroup: write %s to %s", value, path);
-  if (write_file_at (AT_FDCWD, path, value, strlen (value), err) < 0)
-    return ocirt_error_prefix (err, "set cgroup limit");
-  return 0;
-}
-
-static int
-write_i64 (const struct ocirt_cgroup_dir *d, const char *file, int64_t v, bool v2, ocirt_error_t *err)
-{
-  char buf[32];
-
-  if (v2 && v < 0)
-    snprintf (buf, sizeof (buf), "max");
-  else
-    snprintf (buf, sizeof (buf), "%lld", (long long) v);
-  return write_value (d, file, buf, err);
-}
-
-static int
-apply_memory (const struct ocirt_cgroup *cg, const oci_memory *m, ocirt_error_t *err)
-{
-  const struct ocirt_cgroup_dir *d = dir_for (cg, "memory");
-  bool v2;
-
-  if (m == NULL)
-    return 0;
-  if (d == NULL)
-    return ocirt_make_error (err, 0, "memory limits are set but the memory controller is not available");
-  v2 = d->unified;
-  if (m->limit_present && write_i64 (d, v2 ? "memory.max" : "memory.limit_in_bytes", m->limit, v2, err) < 0)
-    return -1;
-  if (m->reservation_present
-      && write_i64 (d, v2 ? "memory.low" : "memory.soft_limit_in_bytes", m->reservation, v2, err) < 0)
-    return -1;
-  if (m->swap_present)
+  /* O_TRUNC is a no-op on cgroupfs, as with a shell's ">".  */
+  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
     {
-      /* v1 counts memory+swap; v2 counts swap alone.  */
-      int64_t swap = m->swap;
-      if (v2 && swap > 0 && m->limit_present && m->limit > 0)
-        swap = swap > m->limit ? swap - m->limit : 0;
-      if (write_i64 (d, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes", swap, v2, err) < 0)
-        return -1;
+      int saved = errno;
+      size_t cl = strcspn (file, ".");
+      cleanup_free char *ctrl = strndup (file, cl);
+
+      if (ctrl == NULL)
+        abort ();
+      /* On v2 a controller that is not enabled shows as missing files.  */
+      if (saved == ENOENT && d->unified && strcmp (ctrl, "cgroup") != 0
+          && !ocirt_cgroup_v2_has (d, ctrl))
+        return ocirt_make_error (err, 0, "cannot set %s: the %s controller is not enabled in `%s`",
+                                 file, ctrl, d->path);
+      return ocirt_make_error (err, saved, "open `%s`", path);
     }
-  return 0;
-}
-
-static int
-apply_pids (const struct ocirt_cgroup *cg, const oci_pids *p, ocirt_error_t *err)
-{
-  const struct ocirt_cgroup_dir *d = dir_for (cg, "pids");
-  char buf[32];
-
-  if (p == NULL || !p->limit_present)
-    return 0;
-  if (d == NULL)
-    return ocirt_make_error (err, 0, "a pids limit is set but the pids controller is not available");
-  if (p->limit < 0)
-    snprintf (buf, sizeof (buf), "max");
-  else
-    snprintf (buf, sizeof (buf), "%lld", (long long) p->limit);
-  return write_value (d, "pids.max", buf, err);
-}
-
-static int
-apply_cpu (const struct ocirt_cgroup *cg, const oci_cpu *c, ocirt_error_t *err)
-{
-  const struct ocirt_cgroup_dir *d = dir_for (cg, "cpu");
-  const struct ocirt_cgroup_dir *cs = dir_for (cg, "cpuset");
-  char buf[64];
-
-  if (c == NULL)
-    return 0;
-  if (d && !d->unified)
-    {
-      if (c->shares_present && c->shares)
-        {
-          snprintf (buf, sizeof (buf), "%llu", (unsigned long long) c->shares);
-          if (write_value (d, "cpu.shares", buf, err) < 0)
-            return -1;
-        }
-      if (c->period_present && c->period)
-        {
-          snprintf (buf, sizeof (buf), "%llu", (unsigned long long) c->period);
-          if (write_value (d, "cpu.cfs_period_us", buf, err) < 0)
-            return -1;
-        }
-      if (c->quota_present && c->quota && write_i64 (d, "cpu.cfs_quota_us", c->quota, false, err) < 0)
-        return -1;
-    }
-  else if (d)
-    {
-      if (c->shares_present && c->shares)
-        {
-          /* The mapping of cpu.shares [2, 262144] onto cpu.weight [1, 10000].  */
-          unsigned long long w = 1 + ((c->shares - 2) * 9999) / 262142;
-          snprintf (buf, sizeof (buf), "%llu", w);
-          if (write_value (d, "cpu.weight", buf, err) < 0)
-            return -1;
-        }
-      if ((c->quota_present && c->quota) || (c->period_present && c->period))
-        {
-          unsigned long long period = c->period_present && c->period ? c->period : 100000;
-          if (c->quota_present && c->quota > 0)
-            snprintf (buf, sizeof (buf), "%lld %llu", (long long) c->quota, period);
-          else
-            snprintf (buf, sizeof (buf), "max %llu", period);
-          if (write_value (d, "cpu.max", buf, err) < 0)
-            return -1;
-        }
-    }
-  if (cs && c->cpus && c->cpus[0] && write_value (cs, "cpuset.cpus", c->cpus, err) < 0)
-    return -1;
-  if (cs && c->mems && c->mems[0] && write_value (cs, "cpuset.mems", c->mems, err) < 0)
-    return -1;
-  return 0;
-}
-
-/* What every container may use whatever the rules say, as runc grants. */
-static const char *const default_device_rules[] = {
-  "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-  "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
-};
-
-static void
-device_number (char *buf, size_t size, bool present, int64_t v)
-{
-  if (present && v >= 0)
-    snprintf (buf, size, "%lld", (long long) v);
-  else
-    snprintf (buf, size, "*");
-}
-
-/* v1 device rules; v2 needs an eBPF program and is not done yet.  */
-static int
-apply_devices_v1 (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t *err)
-{
-  const struct ocirt_cgroup_dir *d = dir_for (cg, "devices");
-  const oci_resources *res = lx->resources;
-  size_t i;
-
-  if (d == NULL || d->unified || res == NULL || res->devices_len == 0)
-    return 0;
-  for (i = 0; i < res->devices_len; i++)
-    {
-      const oci_device_cgroup *r = res->devices[i];
-      const char *type = r->type && r->type[0] ? r->type : "a";
-      char rule[128], maj[24], min[24];
-
-      device_number (maj, sizeof (maj), r->major_present, r->major);
-      device_number (min, sizeof (min), r->minor_present, r->minor);
-      if (strcmp (type, "a") == 0)
-        snprintf (rule, sizeof (rule), "a");
-      else
-        snprintf (rule, sizeof (rule), "%s %s:%s %s", type, maj, min,
-                  r->access && r->access[0] ? r->access : "rwm");
-      if (write_value (d, r->allow ? "devices.allow" : "devices.deny", rule, err) < 0)
-        return -1;
-    }
-  for (i = 0; i < ARRAY_SIZE (default_device_rules); i++)
-    if (write_value (d, "devices.allow", default_device_rules[i], err) < 0)
-      return -1;
-  /* The devices the config creates are the container's to use.  */
-  for (i = 0; i < lx->devices_len; i++)
-    {
-      const oci_device *dev = lx->devices[i];
-      char rule[128];
-
-      if (dev->type == NULL || strcmp (dev->type, "p") == 0)
-        continue;
-      snprintf (rule, sizeof (rule), "%c %lld:%lld rwm", dev->type[0] == 'b' ? 'b' : 'c',
-                (long long) dev->major, (long long) dev->minor);
-      if (write_value (d, "devices.allow", rule, err) < 0)
-        return -1;
-    }
+  if (write_all (fd, value, strlen (value)) < 0)
+    return ocirt_make_error (err, errno, "write `%s` to `%s`", value, path);
   return 0;
 }
 
 int
-ocirt_cgroup_apply_resources (const struct ocirt_cgroup *cg, const oci_linux *lx,
-                              ocirt_error_t *err)
+ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **out,
+                   ocirt_error_t *err)
 {
-  const oci_resources *res = lx ? lx->resources : NULL;
+  cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
 
-  if (res == NULL)
-    return 0;
-  if (apply_memory (cg, res->memory, err) < 0 || apply_pids (cg, res->pids, err) < 0
-      || apply_cpu (cg, res->cpu, err) < 0 || apply_devices_v1 (cg, lx, err) < 0)
-    return -1;
+  return read_file_at (AT_FDCWD, path, out, NULL, err);
+}
+
+/* ---- removal -------------------------------------------------------- */
+
+/* Tasks leave a cgroup a moment after they die: retry EBUSY a while.  */
+static int
+rmdir_wait (const char *dir, ocirt_error_t *err)
+{
+  int tries;
+
+  for (tries = 0; tries < 500; tries++)
+    {
+      struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return 0;
+      if (errno != EBUSY)
+        return ocirt_make_error (err, errno, "remove cgroup `%s`", dir);
+      nanosleep (&ts, NULL);
+    }
+  return ocirt_make_error (err, EBUSY, "remove cgroup `%s`", dir);
+}
+
+/* Sub-cgroups the container made below a directory we created.  */
+static int
+remove_children (const char *dir, int depth, ocirt_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (depth > 64)
+    return ocirt_make_error (err, ELOOP, "remove cgroup `%s`", dir);
+  d = opendir (dir);
+  if (d == NULL)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return ocirt_make_error (err, errno, "open cgroup `%s`", dir);
+    }
+  while ((de = readdir (d)))
+    {
+      cleanup_free char *sub = NULL;
+
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      sub = xasprintf ("%s/%s", dir, de->d_name);
+      if (remove_children (sub, depth + 1, err) < 0 || rmdir_wait (sub, err) < 0)
+        return -1;
+    }
   return 0;
+}
+
+static bool
+has_child_in (char **dirs, size_t n, const char *dir)
+{
+  size_t i, l = strlen (dir);
+
+  for (i = 0; i < n; i++)
+    if (strncmp (dirs[i], dir, l) == 0 && dirs[i][l] == '/')
+      return true;
+  return false;
 }
 
 int
@@ -486,21 +527,16 @@ ocirt_cgroup_remove_dirs (char **dirs, size_t n, ocirt_error_t *err)
   for (i = n; i > 0; i--)
     {
       const char *dir = dirs[i - 1];
-      int tries;
 
-      /* Tasks leave a cgroup a moment after they die.  */
-      for (tries = 0; tries < 500; tries++)
+      /* A parent we made may hold another container's cgroup by now.  */
+      if (has_child_in (dirs, n, dir))
         {
-          struct timespec ts = { 0, 2 * 1000 * 1000 };
-
-          if (rmdir (dir) == 0 || errno == ENOENT)
-            break;
-          if (errno != EBUSY)
+          if (rmdir (dir) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
             return ocirt_make_error (err, errno, "remove cgroup `%s`", dir);
-          nanosleep (&ts, NULL);
+          continue;
         }
-      if (tries == 500)
-        return ocirt_make_error (err, EBUSY, "remove cgroup `%s`", dir);
+      if (remove_children (dir, 0, err) < 0 || rmdir_wait (dir, err) < 0)
+        return -1;
     }
   return 0;
 }
@@ -523,6 +559,8 @@ ocirt_cgroup_release (struct ocirt_cgroup *cg)
   memset (cg, 0, sizeof (*cg));
 }
 
+/* ---- the state ------------------------------------------------------ */
+
 void
 ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_state *st)
 {
@@ -534,76 +572,438 @@ ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_sta
     st->cgroup_dirs[st->cgroup_dirs_len++] = xstrdup (cg->created[i]);
   if (cg->ndirs)
     st->cgroup_path = xstrdup (cg->dirs[0].path);
+  st->cgroup_leaves = xmalloc0 (sizeof (*st->cgroup_leaves) * (cg->ndirs + 1));
+  st->cgroup_leaves_len = cg->ndirs;
+  for (i = 0; i < cg->ndirs; i++)
+    {
+      st->cgroup_leaves[i].controllers = xstrdup (cg->dirs[i].controllers);
+      st->cgroup_leaves[i].path = xstrdup (cg->dirs[i].path);
+    }
 }
 
-int
-ocirt_cgroup_pids (const struct ocirt_container_state *st, pid_t **pids, ocirt_error_t *err)
+void
+ocirt_cgroup_state_release (struct ocirt_container_state *st)
 {
   size_t i;
 
-  *pids = NULL;
-  /* The leaf directories are the last created in each hierarchy; any one of
-     them lists every process.  */
-  for (i = st->cgroup_dirs_len; i > 0; i--)
+  free (st->cgroup_path);
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    free (st->cgroup_dirs[i]);
+  free (st->cgroup_dirs);
+  for (i = 0; i < st->cgroup_leaves_len; i++)
     {
-      cleanup_free char *path = xasprintf ("%s/cgroup.procs", st->cgroup_dirs[i - 1]);
-      cleanup_free char *data = NULL;
-      ocirt_error_t tmp = NULL;
-      char *line, *save = NULL;
-      int n = 0, alloc = 16;
+      free (st->cgroup_leaves[i].controllers);
+      free (st->cgroup_leaves[i].path);
+    }
+  free (st->cgroup_leaves);
+  st->cgroup_path = NULL;
+  st->cgroup_dirs = NULL;
+  st->cgroup_dirs_len = 0;
+  st->cgroup_leaves = NULL;
+  st->cgroup_leaves_len = 0;
+}
 
-      if (read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
-        {
-          ocirt_error_release (&tmp);
-          continue;
-        }
-      *pids = xmalloc0 (sizeof (pid_t) * alloc);
-      for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-        {
-          if (n == alloc)
-            {
-              alloc *= 2;
-              *pids = realloc (*pids, sizeof (pid_t) * alloc);
-              if (*pids == NULL)
-                abort ();
-            }
-          (*pids)[n++] = atoi (line);
-        }
-      return n;
+/* Controllers of a created directory from where it lives, for states
+   written before the leaves were recorded.  */
+static char *
+controllers_of_path (const char *path, enum ocirt_cgroup_mode mode)
+{
+  const char *rest = path + strlen (CGROUP_ROOT "/");
+
+  if (mode == OCIRT_CGROUP_V2 || strncmp (rest, "unified/", 8) == 0)
+    return xstrdup ("");
+  return strndup (rest, strcspn (rest, "/"));
+}
+
+int
+ocirt_cgroup_from_state (const struct ocirt_container_state *st, struct ocirt_cgroup *cg,
+                         ocirt_error_t *err)
+{
+  size_t i, j;
+
+  memset (cg, 0, sizeof (*cg));
+  cg->mode = ocirt_cgroup_detect_mode ();
+  for (i = 0; i < st->cgroup_leaves_len; i++)
+    {
+      struct ocirt_cgroup_dir *d = push_dir (cg);
+
+      d->controllers = xstrdup (st->cgroup_leaves[i].controllers);
+      d->mount = xstrdup ("");
+      d->path = xstrdup (st->cgroup_leaves[i].path);
+      d->unified = d->controllers[0] == '\0';
+    }
+  if (st->cgroup_leaves_len)
+    return 0;
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    {
+      const char *p = st->cgroup_dirs[i];
+      size_t pl = strlen (p);
+      struct ocirt_cgroup_dir *d;
+      bool leaf = strncmp (p, CGROUP_ROOT "/", strlen (CGROUP_ROOT "/")) == 0;
+
+      for (j = 0; j < st->cgroup_dirs_len && leaf; j++)
+        if (j != i && strncmp (st->cgroup_dirs[j], p, pl) == 0 && st->cgroup_dirs[j][pl] == '/')
+          leaf = false;
+      if (!leaf)
+        continue;
+      d = push_dir (cg);
+      d->controllers = controllers_of_path (p, cg->mode);
+      if (d->controllers == NULL)
+        abort ();
+      d->mount = xstrdup ("");
+      d->path = xstrdup (p);
+      d->unified = d->controllers[0] == '\0';
     }
   (void) err;
   return 0;
 }
 
-bool
-ocirt_cgroup_is_frozen (const struct ocirt_container_state *st)
+/* ---- processes ------------------------------------------------------ */
+
+struct pid_list
+{
+  pid_t *pids;
+  size_t n, alloc;
+};
+
+static int
+collect_pids (const char *dir, struct pid_list *l, int depth, ocirt_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/cgroup.procs", dir);
+  cleanup_free char *data = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  char *line, *save = NULL;
+  ocirt_error_t tmp = NULL;
+
+  if (read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
+    {
+      /* A cgroup removed meanwhile holds nobody.  */
+      if (tmp->status == ENOENT || tmp->status == ENODEV)
+        {
+          ocirt_error_release (&tmp);
+          return 0;
+        }
+      *err = tmp;
+      return -1;
+    }
+  for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      unsigned long long v;
+
+      if (!parse_ulong (line, &v) || v == 0)
+        continue;
+      if (l->n == l->alloc)
+        {
+          l->alloc = l->alloc ? l->alloc * 2 : 16;
+          l->pids = realloc (l->pids, sizeof (pid_t) * l->alloc);
+          if (l->pids == NULL)
+            abort ();
+        }
+      l->pids[l->n++] = (pid_t) v;
+    }
+  if (depth > 64)
+    return 0;
+  d = opendir (dir);
+  if (d == NULL)
+    return 0;
+  while ((de = readdir (d)))
+    {
+      cleanup_free char *sub = NULL;
+
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      sub = xasprintf ("%s/%s", dir, de->d_name);
+      if (collect_pids (sub, l, depth + 1, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* The hierarchy to read processes from: every one holds them all.  */
+static const struct ocirt_cgroup_dir *
+procs_dir (const struct ocirt_cgroup *cg)
 {
   size_t i;
 
-  for (i = 0; i < st->cgroup_dirs_len; i++)
-    {
-      const char *dir = st->cgroup_dirs[i];
-      cleanup_free char *v1 = xasprintf ("%s/freezer.state", dir);
-      cleanup_free char *v2 = xasprintf ("%s/cgroup.freeze", dir);
-      cleanup_free char *data = NULL;
-      ocirt_error_t tmp = NULL;
+  if (cg->mode == OCIRT_CGROUP_V2 && ocirt_cgroup_unified (cg))
+    return ocirt_cgroup_unified (cg);
+  for (i = 0; i < cg->ndirs; i++)
+    if (!cg->dirs[i].unified && access (cg->dirs[i].path, F_OK) == 0)
+      return &cg->dirs[i];
+  return cg->ndirs ? &cg->dirs[0] : NULL;
+}
 
-      if (strstr (dir, "/freezer/") == NULL && strstr (dir, "/unified/") == NULL
-          && ocirt_cgroup_detect_mode () != OCIRT_CGROUP_V2)
-        continue;
-      if (read_file_at (AT_FDCWD, v1, &data, NULL, &tmp) == 0)
-        return strncmp (data, "FROZEN", 6) == 0;
+int
+ocirt_cgroup_read_pids (const struct ocirt_cgroup *cg, pid_t **pids, ocirt_error_t *err)
+{
+  const struct ocirt_cgroup_dir *d = procs_dir (cg);
+  struct pid_list l = { NULL, 0, 0 };
+
+  *pids = NULL;
+  if (d == NULL)
+    return 0;
+  if (collect_pids (d->path, &l, 0, err) < 0)
+    {
+      free (l.pids);
+      return -1;
+    }
+  *pids = l.pids ? l.pids : xmalloc0 (sizeof (pid_t));
+  return (int) l.n;
+}
+
+int
+ocirt_cgroup_pids (const struct ocirt_container_state *st, pid_t **pids, ocirt_error_t *err)
+{
+  struct ocirt_cgroup cg;
+  int n;
+
+  *pids = NULL;
+  if (ocirt_cgroup_from_state (st, &cg, err) < 0)
+    return -1;
+  n = ocirt_cgroup_read_pids (&cg, pids, err);
+  ocirt_cgroup_release (&cg);
+  return n;
+}
+
+/* ---- freezing ------------------------------------------------------- */
+
+/* v1 uses the freezer hierarchy; v2, or a hybrid host without one, the
+   unified tree's cgroup.freeze.  */
+static const struct ocirt_cgroup_dir *
+freezer_dir (const struct ocirt_cgroup *cg, bool *v2)
+{
+  size_t i;
+
+  *v2 = false;
+  if (cg->mode != OCIRT_CGROUP_V2)
+    for (i = 0; i < cg->ndirs; i++)
+      if (!cg->dirs[i].unified && list_has (cg->dirs[i].controllers, "freezer", ","))
+        return &cg->dirs[i];
+  *v2 = true;
+  return ocirt_cgroup_unified (cg);
+}
+
+static void
+sleep_ms (long ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000 * 1000 };
+
+  while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+    ;
+}
+
+static int
+freeze_v1 (const struct ocirt_cgroup_dir *d, ocirt_error_t *err)
+{
+  int i;
+
+  if (ocirt_cgroup_write (d, "freezer.state", "FROZEN", err) < 0)
+    return -1;
+  /* FREEZING until every task is caught; asking again nudges tasks that
+     were forking or in a vfork wait.  */
+  for (i = 0; i < 2000; i++)
+    {
+      cleanup_free char *state = NULL;
+
+      if (ocirt_cgroup_read (d, "freezer.state", &state, err) < 0)
+        return -1;
+      if (strncmp (state, "FROZEN", 6) == 0)
+        return 0;
+      if (i % 100 == 99 && ocirt_cgroup_write (d, "freezer.state", "FROZEN", err) < 0)
+        return -1;
+      sleep_ms (i < 100 ? 1 : 5);
+    }
+  ocirt_cgroup_write (d, "freezer.state", "THAWED", NULL);
+  return ocirt_make_error (err, 0, "freeze `%s`: the tasks did not freeze in time", d->path);
+}
+
+/* Wait for "frozen 1" in cgroup.events: the kernel signals changes of the
+   file with POLLPRI.  */
+static int
+freeze_v2_wait (const struct ocirt_cgroup_dir *d, bool want, ocirt_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/cgroup.events", d->path);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  int i;
+
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open `%s`", path);
+  for (i = 0; i < 100; i++)
+    {
+      char buf[256];
+      ssize_t r = pread (fd, buf, sizeof (buf) - 1, 0);
+      struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+      uint64_t frozen;
+
+      if (r < 0)
+        return ocirt_make_error (err, errno, "read `%s`", path);
+      buf[r] = '\0';
+      if (ocirt_cgroup_parse_keyed (buf, "frozen", &frozen) && (frozen == 1) == want)
+        return 0;
+      if (poll (&pfd, 1, 100) < 0 && errno != EINTR)
+        return ocirt_make_error (err, errno, "poll `%s`", path);
+    }
+  if (want)
+    ocirt_cgroup_write (d, "cgroup.freeze", "0", NULL);
+  return ocirt_make_error (err, 0, "%s `%s`: the tasks did not %s in time",
+                           want ? "freeze" : "thaw", d->path, want ? "freeze" : "thaw");
+}
+
+int
+ocirt_cgroup_freeze (const struct ocirt_cgroup *cg, bool freeze, ocirt_error_t *err)
+{
+  bool v2;
+  const struct ocirt_cgroup_dir *d = freezer_dir (cg, &v2);
+
+  if (d == NULL)
+    return ocirt_make_error (err, 0, "the container has no freezer cgroup");
+  if (!v2)
+    return freeze ? freeze_v1 (d, err) : ocirt_cgroup_write (d, "freezer.state", "THAWED", err);
+  if (ocirt_cgroup_write (d, "cgroup.freeze", freeze ? "1" : "0", err) < 0)
+    return -1;
+  return freeze_v2_wait (d, freeze, err);
+}
+
+bool
+ocirt_cgroup_frozen (const struct ocirt_cgroup *cg)
+{
+  bool v2;
+  const struct ocirt_cgroup_dir *d = freezer_dir (cg, &v2);
+  cleanup_free char *data = NULL;
+  ocirt_error_t tmp = NULL;
+
+  if (d == NULL)
+    return false;
+  if (ocirt_cgroup_read (d, v2 ? "cgroup.freeze" : "freezer.state", &data, &tmp) < 0)
+    {
       ocirt_error_release (&tmp);
-      if (read_file_at (AT_FDCWD, v2, &data, NULL, &tmp) == 0)
+      return false;
+    }
+  return v2 ? data[0] == '1' : strncmp (data, "FROZEN", 6) == 0;
+}
+
+bool
+ocirt_cgroup_is_frozen (const struct ocirt_container_state *st)
+{
+  struct ocirt_cgroup cg;
+  bool frozen;
+
+  if (ocirt_cgroup_from_state (st, &cg, NULL) < 0)
+    return false;
+  frozen = ocirt_cgroup_frozen (&cg);
+  ocirt_cgroup_release (&cg);
+  return frozen;
+}
+
+/* ---- signals -------------------------------------------------------- */
+
+int
+ocirt_cgroup_kill_all (const struct ocirt_cgroup *cg, int signo, ocirt_error_t *err)
+{
+  const struct ocirt_cgroup_dir *u = ocirt_cgroup_unified (cg);
+  cleanup_free pid_t *pids = NULL;
+  ocirt_error_t tmp = NULL;
+  bool froze = false;
+  int n, i, ret = 0;
+
+  /* cgroup.kill (5.14) leaves no window for a fork; it only sends SIGKILL. */
+  if (signo == SIGKILL && u && ocirt_cgroup_has_file (u, "cgroup.kill"))
+    {
+      if (ocirt_cgroup_write (u, "cgroup.kill", "1", &tmp) == 0)
+        return 0;
+      ocirt_debug ("%s", tmp->msg);
+      ocirt_error_release (&tmp);
+    }
+  if (!ocirt_cgroup_frozen (cg))
+    {
+      froze = ocirt_cgroup_freeze (cg, true, &tmp) == 0;
+      if (!froze)
         {
-          if (data[0] == '1')
-            return true;
-          continue;
+          ocirt_debug ("%s", tmp->msg);
+          ocirt_error_release (&tmp);
+        }
+    }
+  n = ocirt_cgroup_read_pids (cg, &pids, err);
+  if (n < 0)
+    ret = -1;
+  for (i = 0; i < n; i++)
+    if (kill (pids[i], signo) < 0 && errno != ESRCH)
+      {
+        ret = ocirt_make_error (err, errno, "kill process %d", pids[i]);
+        break;
+      }
+  if (froze && ocirt_cgroup_freeze (cg, false, &tmp) < 0)
+    {
+      if (ret == 0)
+        {
+          *err = tmp;
+          return -1;
         }
       ocirt_error_release (&tmp);
     }
-  return false;
+  return ret;
 }
+
+/* ---- OOM ------------------------------------------------------------ */
+
+int
+ocirt_cgroup_oom_kills (const struct ocirt_cgroup *cg, uint64_t *count, ocirt_error_t *err)
+{
+  const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "memory");
+  cleanup_free char *data = NULL;
+
+  *count = 0;
+  if (d == NULL)
+    return ocirt_make_error (err, 0, "the container has no memory cgroup");
+  if (ocirt_cgroup_read (d, d->unified ? "memory.events" : "memory.oom_control", &data, err) < 0)
+    return -1;
+  if (!ocirt_cgroup_parse_keyed (data, "oom_kill", count))
+    *count = 0;
+  return 0;
+}
+
+int
+ocirt_cgroup_oom_fd (const struct ocirt_cgroup *cg)
+{
+  const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "memory");
+  cleanup_free char *path = NULL;
+  cleanup_close int efd = -1;
+  cleanup_close int ofd = -1;
+  char buf[64];
+  ocirt_error_t tmp = NULL;
+
+  if (d == NULL)
+    return -1;
+  if (d->unified)
+    {
+      int ifd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+
+      path = xasprintf ("%s/memory.events", d->path);
+      if (ifd >= 0 && inotify_add_watch (ifd, path, IN_MODIFY) < 0)
+        {
+          close (ifd);
+          return -1;
+        }
+      return ifd;
+    }
+  /* v1: an eventfd registered for memory.oom_control fires on each OOM.  */
+  path = xasprintf ("%s/memory.oom_control", d->path);
+  efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  ofd = open (path, O_RDONLY | O_CLOEXEC);
+  if (efd < 0 || ofd < 0)
+    return -1;
+  snprintf (buf, sizeof (buf), "%d %d", efd, ofd);
+  if (ocirt_cgroup_write (d, "cgroup.event_control", buf, &tmp) < 0)
+    {
+      ocirt_debug ("%s", tmp->msg);
+      ocirt_error_release (&tmp);
+      return -1;
+    }
+  return steal_fd (&efd);
+}
+
+/* ---- the cgroup mount inside the container ------------------------- */
 
 static int
 mkdir_at_fd (int dirfd, const char *name, ocirt_error_t *err)

@@ -1,9 +1,11 @@
 /* Cgroups: the host's layout (v1, v2, hybrid), the container's directories,
-   placing processes in them, and removing them.  */
+   placing processes in them, limits, freezing, signalling and removing.  */
 #ifndef OCIRT_CGROUP_H
 #define OCIRT_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -23,6 +25,7 @@ struct ocirt_cgroup_dir
   char *controllers; /* "memory", "cpu,cpuacct", "" for the unified tree */
   char *mount;       /* where the hierarchy is mounted on the host */
   char *path;        /* the container's directory, absolute on the host */
+  size_t given;      /* offset in PATH where the part named by cgroupsPath starts */
   bool unified;
 };
 
@@ -39,30 +42,73 @@ enum ocirt_cgroup_mode ocirt_cgroup_detect_mode (void);
 
 /* Work out the container's directories from CGROUPS_PATH (absolute, or
    relative to the runtime's own cgroup; NULL: the container id) and create
-   them.  */
+   them.  On pure v2 the controllers are enabled on the way down.  */
 int ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
                          ocirt_error_t *err);
 
 /* Move PID into every directory.  */
 int ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);
 
-/* Write the limits of LX->resources (device rules need LX->devices).  */
+/* Write the limits of LX->resources at create (device rules need
+   LX->devices).  Only what the config sets is written.  */
 int ocirt_cgroup_apply_resources (const struct ocirt_cgroup *cg, const oci_linux *lx,
                                   ocirt_error_t *err);
 
-/* Remove the directories the runtime created (deepest first).  */
+/* Change the limits of a running container (`update`); device rules are
+   left as they are.  */
+int ocirt_cgroup_update_resources (const struct ocirt_cgroup *cg, const oci_resources *res,
+                                   ocirt_error_t *err);
+
+/* Remove the directories the runtime created (deepest first), with any
+   sub-cgroup the container made inside them.  */
 int ocirt_cgroup_remove_dirs (char **dirs, size_t n, ocirt_error_t *err);
 
 void ocirt_cgroup_release (struct ocirt_cgroup *cg);
 
-/* Record the created directories in the state.  */
+/* Record the created directories and the leaves in the state.  */
 void ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_state *st);
 
-/* Pids in the container's cgroup (from the first directory that has
-   them).  Returns the count, -1 on error.  */
-int ocirt_cgroup_pids (const struct ocirt_container_state *st, pid_t **pids, ocirt_error_t *err);
+/* Free what ocirt_cgroup_to_state put in ST, and only that.  */
+void ocirt_cgroup_state_release (struct ocirt_container_state *st);
 
+/* The container's directories from its state (older states without
+   leaves: the deepest created directory of each hierarchy).  */
+int ocirt_cgroup_from_state (const struct ocirt_container_state *st, struct ocirt_cgroup *cg,
+                             ocirt_error_t *err);
+
+/* Pids in the container's cgroup and the cgroups below it.  Returns the
+   count, -1 on error.  */
+int ocirt_cgroup_pids (const struct ocirt_container_state *st, pid_t **pids, ocirt_error_t *err);
+int ocirt_cgroup_read_pids (const struct ocirt_cgroup *cg, pid_t **pids, ocirt_error_t *err);
+
+/* Send SIGNO to every process: cgroup.kill for SIGKILL where the kernel
+   has it, else each pid, with the cgroup frozen meanwhile so that nothing
+   forks past the signal.  */
+int ocirt_cgroup_kill_all (const struct ocirt_cgroup *cg, int signo, ocirt_error_t *err);
+
+/* Freeze (v1 freezer.state FROZEN, v2 cgroup.freeze) and wait until every
+   task is frozen; or thaw.  */
+int ocirt_cgroup_freeze (const struct ocirt_cgroup *cg, bool freeze, ocirt_error_t *err);
+bool ocirt_cgroup_frozen (const struct ocirt_cgroup *cg);
 bool ocirt_cgroup_is_frozen (const struct ocirt_container_state *st);
+
+/* Number of OOM kills so far (memory.oom_control or memory.events).  */
+int ocirt_cgroup_oom_kills (const struct ocirt_cgroup *cg, uint64_t *count, ocirt_error_t *err);
+
+/* An fd that becomes readable when the OOM counter may have moved (v1: an
+   eventfd on memory.oom_control, v2: inotify on memory.events), -1 when
+   none can be had.  */
+int ocirt_cgroup_oom_fd (const struct ocirt_cgroup *cg);
+
+/* The stats object of `events` (runc's "data"), malloc'd JSON.  */
+char *ocirt_cgroup_stats_json (const struct ocirt_cgroup *cg, ocirt_error_t *err);
+
+/* Conversions for v2 (the formulas of runc and crun).  */
+uint64_t ocirt_cgroup_shares_to_weight (uint64_t shares);
+uint64_t ocirt_cgroup_blkio_to_io_weight (uint64_t weight);
+/* SWAP and LIMIT as in the spec (memory+swap); OUT for memory.swap.max,
+   -1 for "max".  */
+int ocirt_cgroup_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, ocirt_error_t *err);
 
 /* Mount the container's view of cgroups at TARGET_FD (a directory in the
    rootfs), read-only when RDONLY.  */

@@ -16,11 +16,13 @@
 #include "cgroup.h"
 #include "bundle.h"
 #include "container.h"
+#include "hooks.h"
 #include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "path.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -45,10 +47,18 @@ struct spawn
   int console_fd;
   int sync[2];
   struct ocirt_ns_plan ns;
+  struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */
   struct ocirt_cgroup cg;
   bool have_cgroup;
-  pid_t pid;
+  bool in_cgroup;   /* child: the runtime said it is in its cgroup */
+  pid_t pid;        /* the container process, as the host sees it */
 };
+
+static int run_poststart (const struct ocirt_container_state *st, const oci_spec *spec,
+                          ocirt_error_t *err);
+static void run_poststop (const struct ocirt_container_state *st, const oci_spec *spec);
+static int run_child_hooks (const struct spawn *s, oci_hook **hooks, size_t n, const char *kind,
+                            const char *status, ocirt_error_t *err);
 
 static void
 spawn_init (struct spawn *s, const struct ocirt_create_options *o)
@@ -81,6 +91,7 @@ spawn_release (struct spawn *s)
   close_fd (&s->sync[0]);
   close_fd (&s->sync[1]);
   ocirt_ns_plan_release (&s->ns);
+  ocirt_seccomp_free (s->seccomp);
   if (s->have_cgroup)
     ocirt_cgroup_release (&s->cg);
 }
@@ -124,19 +135,40 @@ write_sysctls (const oci_linux *lx, ocirt_error_t *err)
 }
 
 static int
+start_container_hooks (struct spawn *s, ocirt_error_t *err)
+{
+  const oci_hooks *h = s->spec->hooks;
+
+  if (h == NULL)
+    return 0;
+  return run_child_hooks (s, h->start_container, h->start_container_len, "startContainer",
+                          "created", err);
+}
+
+static int
 wait_for_start (struct spawn *s, ocirt_error_t *err)
 {
   cleanup_close int fd = -1;
   char path[64];
 
   if (s->fifo_fd < 0)
-    return ocirt_sync_expect (s->sync[1], OCIRT_SYNC_EXEC, err);
+    {
+      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_EXEC, err) < 0)
+        return -1;
+      return start_container_hooks (s, err);
+    }
 
   /* Blocks until `start` opens the fifo for reading.  */
   snprintf (path, sizeof (path), "self/fd/%d", s->fifo_fd);
   fd = openat (s->procfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return ocirt_make_error (err, errno, "open exec fifo");
+  /* `start` reads "0", or the reason the container cannot start.  */
+  if (start_container_hooks (s, err) < 0)
+    {
+      write_all (fd, (*err)->msg, strlen ((*err)->msg));
+      return -1;
+    }
   if (write_all (fd, "0", 1) < 0)
     return ocirt_make_error (err, errno, "write exec fifo");
   return 0;
@@ -153,12 +185,56 @@ process_args (const oci_process *p)
   return args;
 }
 
+static bool
+has_runtime_hooks (const oci_spec *spec)
+{
+  return spec->hooks && (spec->hooks->prestart_len || spec->hooks->create_runtime_len);
+}
+
+static int
+run_child_hooks (const struct spawn *s, oci_hook **hooks, size_t n, const char *kind,
+                 const char *status, ocirt_error_t *err)
+{
+  cleanup_free char *state = NULL;
+
+  if (n == 0)
+    return 0;
+  state = ocirt_hooks_state (s->spec, s->opts->id, s->pid, s->bundle, status);
+  return ocirt_hooks_run (hooks, n, kind, state, err);
+}
+
+/* Mounts are in place, pivot_root is next: the runtime runs prestart and
+   createRuntime, then createContainer runs here, in the container's
+   namespaces with the host's filesystem still in view.  */
+static int
+before_pivot (void *data, ocirt_error_t *err)
+{
+  struct spawn *s = data;
+  const oci_hooks *h = s->spec->hooks;
+
+  if (has_runtime_hooks (s->spec))
+    {
+      if (!s->in_cgroup)
+        {
+          if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+            return -1;
+          s->in_cgroup = true;
+        }
+      if (ocirt_sync_send (s->sync[1], OCIRT_SYNC_HOOKS, err) < 0
+          || ocirt_sync_expect (s->sync[1], OCIRT_SYNC_HOOKS_DONE, err) < 0)
+        return -1;
+    }
+  if (h)
+    return run_child_hooks (s, h->create_container, h->create_container_len, "createContainer",
+                            "creating", err);
+  return 0;
+}
+
 static int
 child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
   const oci_spec *spec = s->spec;
   const oci_process *p = spec->process;
-  bool in_cgroup = false;
   struct ocirt_rootfs_ctx rctx = {
     .spec = spec,
     .rootfs = s->rootfs,
@@ -168,10 +244,14 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .no_pivot = s->opts->no_pivot,
     .console_fd = -1,
+    .before_pivot = before_pivot,
+    .data = s,
   };
+  int pid;
 
-  if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_GO, err) < 0)
+  if (ocirt_sync_expect_value (s->sync[1], OCIRT_SYNC_GO, &pid, err) < 0)
     return -1;
+  s->pid = pid;
 
   if (s->ns.clone_flags & CLONE_NEWUSER)
     {
@@ -189,7 +269,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     {
       if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
         return -1;
-      in_cgroup = true;
+      s->in_cgroup = true;
     }
   if (ocirt_ns_unshare_in_child (&s->ns, spec->linux, err) < 0)
     return -1;
@@ -239,6 +319,9 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
         return ocirt_make_error (err, errno, "join session keyring");
     }
 
+  /* Only when the user switch would leave no right to load it later.  */
+  if (ocirt_seccomp_load_early (s->seccomp, err) < 0)
+    return -1;
   if (ocirt_process_prepare_exec (p, s->opts->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  No
@@ -246,7 +329,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
      user asked to share one.  */
   if (s->fifo_fd >= 0 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
     return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
-  if (!in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+  if (!s->in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   return 0;
 }
@@ -273,15 +356,23 @@ child_main (struct spawn *s)
     {
       if (s->fifo_fd < 0)
         ocirt_sync_send_error (s->sync[1], &err);
-      else
-        ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
       _exit (1);
     }
 
   umask (p->user && p->user->umask_present ? p->user->umask : 0022);
   argv = process_args (p);
+  /* Last: the runtime's own setup is not filtered.  */
+  if (ocirt_seccomp_load (s->seccomp, &err) < 0)
+    {
+      ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
+      _exit (1);
+    }
   execve (exe, argv, envp);
-  ocirt_log (OCIRT_LOG_ERROR, "exec `%s`: %s", p->args[0], strerror (errno));
+  ocirt_make_error (&err, errno, "exec `%s`", p->args[0]);
+  if (s->fifo_fd < 0)
+    ocirt_sync_send_error (s->sync[1], &err);
+  else
+    ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
   _exit (127);
 }
 
@@ -331,7 +422,6 @@ write_state (struct spawn *s, ocirt_error_t *err)
 {
   struct ocirt_container_state st = { 0 };
   const oci_map_string *ann = s->spec->annotations;
-  size_t i;
   int ret;
 
   st.id = (char *) s->opts->id;
@@ -353,10 +443,7 @@ write_state (struct spawn *s, ocirt_error_t *err)
     }
   ret = ocirt_state_write (s->dirfd, &st, err);
   free (st.created);
-  free (st.cgroup_path);
-  for (i = 0; i < st.cgroup_dirs_len; i++)
-    free (st.cgroup_dirs[i]);
-  free (st.cgroup_dirs);
+  ocirt_cgroup_state_release (&st);
   return ret;
 }
 
@@ -414,6 +501,9 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "process.terminal in the foreground needs --console-socket");
   if (ocirt_ns_plan_build (s->spec->linux, &s->ns, err) < 0)
     return -1;
+  /* Every name is checked here, before anything is made.  */
+  if (ocirt_seccomp_prepare (s->spec, o->id, s->bundle, &s->seccomp, err) < 0)
+    return -1;
 
   s->dirfd = ocirt_state_dir_create (o->root, o->id, err);
   if (s->dirfd < 0)
@@ -467,9 +557,11 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
 
   close_fd (&s->sync[1]);
   close_fd (&s->console_fd);
+  /* The listener must see EOF once the container process has written. */
+  ocirt_seccomp_after_clone (s->seccomp);
   if ((s->ns.clone_flags & CLONE_NEWUSER) && ocirt_ns_write_id_mappings (s->pid, lx, err) < 0)
     return -1;
-  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_GO, err) < 0)
+  if (ocirt_sync_send_value (s->sync[0], OCIRT_SYNC_GO, s->pid, err) < 0)
     return -1;
   if (ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
     return -1;
@@ -477,6 +569,22 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
+  if (has_runtime_hooks (s->spec))
+    {
+      const oci_hooks *h = s->spec->hooks;
+      cleanup_free char *state = NULL;
+
+      if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_HOOKS, err) < 0)
+        return -1;
+      state = ocirt_hooks_state (s->spec, s->opts->id, s->pid, s->bundle, "creating");
+      /* prestart is deprecated, and still run first, as the spec asks.  */
+      if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, err) < 0
+          || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
+                              err) < 0)
+        return -1;
+      if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_HOOKS_DONE, err) < 0)
+        return -1;
+    }
   if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_READY, err) < 0)
     return -1;
   if (write_state (s, err) < 0)
@@ -528,19 +636,16 @@ install_forwarding (pid_t pid)
 static int
 cleanup_after_run (struct spawn *s, ocirt_error_t *err)
 {
-  pid_t *pids = NULL;
-  int n, i;
-
   /* Without a pid namespace, children of the program may outlive it.  */
   if (s->have_cgroup)
     {
-      struct ocirt_container_state st = { 0 };
-      ocirt_cgroup_to_state (&s->cg, &st);
-      n = ocirt_cgroup_pids (&st, &pids, err);
-      for (i = 0; i < n; i++)
-        kill (pids[i], SIGKILL);
-      free (pids);
-      ocirt_state_free (&st);
+      ocirt_error_t e = NULL;
+
+      if (ocirt_cgroup_kill_all (&s->cg, SIGKILL, &e) < 0)
+        {
+          ocirt_debug ("%s", e->msg);
+          ocirt_error_release (&e);
+        }
       if (ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, err) < 0)
         return -1;
     }
@@ -561,6 +666,13 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
     install_forwarding (s.pid);
   if (ret == 0)
     ret = ocirt_sync_send (s.sync[0], OCIRT_SYNC_EXEC, err);
+  if (ret == 0)
+    ret = ocirt_sync_expect_exec (s.sync[0], err);
+  if (ret == 0)
+    {
+      struct ocirt_container_state st = { .id = (char *) o->id, .pid = s.pid, .bundle = s.bundle };
+      ret = run_poststart (&st, s.spec, err);
+    }
   if (ret < 0)
     {
       spawn_abort (&s);
@@ -587,6 +699,11 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
   ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   if (cleanup_after_run (&s, err) < 0)
     ret = -1;
+  else
+    {
+      struct ocirt_container_state st = { .id = (char *) o->id, .pid = 0, .bundle = s.bundle };
+      run_poststop (&st, s.spec);
+    }
   spawn_release (&s);
   return ret;
 }
@@ -624,6 +741,69 @@ pidfd_open_checked (const struct ocirt_container_state *st)
   return fd;
 }
 
+/* The config the container was made from, for its hooks.  */
+static oci_spec *
+state_spec (const struct ocirt_container_state *st, ocirt_error_t *err)
+{
+  return ocirt_config_load (st->bundle, st->config, err);
+}
+
+/* poststart: a failure stops the container and is reported.  SPEC may be
+   NULL: it is then read from the state.  */
+static int
+run_poststart (const struct ocirt_container_state *st, const oci_spec *spec, ocirt_error_t *err)
+{
+  oci_spec *loaded = NULL;
+  cleanup_free char *state = NULL;
+  int ret = 0;
+
+  if (spec == NULL)
+    {
+      loaded = state_spec (st, err);
+      if (loaded == NULL)
+        return -1;
+      spec = loaded;
+    }
+  if (spec->hooks && spec->hooks->poststart_len)
+    {
+      state = ocirt_hooks_state (spec, st->id, st->pid, st->bundle, "running");
+      ret = ocirt_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart",
+                             state, err);
+      if (ret < 0)
+        kill (st->pid, SIGKILL);
+    }
+  free_oci_spec (loaded);
+  return ret;
+}
+
+/* poststop: after the container is gone; a failure is only logged.  */
+static void
+run_poststop (const struct ocirt_container_state *st, const oci_spec *spec)
+{
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_free char *state = NULL;
+  oci_spec *loaded = NULL;
+
+  if (spec == NULL)
+    {
+      loaded = state_spec (st, &err);
+      if (loaded == NULL)
+        {
+          ocirt_warn ("poststop hooks of `%s` not run: %s", st->id, err->msg);
+          return;
+        }
+      spec = loaded;
+    }
+  if (spec->hooks && spec->hooks->poststop_len)
+    {
+      state = ocirt_hooks_state (spec, st->id, st->pid, st->bundle, "stopped");
+      if (ocirt_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state,
+                           &err) < 0)
+        ocirt_warn ("%s", err->msg);
+    }
+  free_oci_spec (loaded);
+}
+
 int
 ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
 {
@@ -632,7 +812,8 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
   cleanup_close int fifo = -1;
   cleanup_close int pidfd = -1;
   enum ocirt_status status;
-  char c;
+  char msg[4096];
+  ssize_t n;
   int ret = -1;
 
   dirfd = open_container (root, id, true, &st, err);
@@ -674,17 +855,24 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
           goto out;
         }
     }
-  if (read (fifo, &c, 1) != 1)
+  n = read (fifo, msg, sizeof (msg) - 1);
+  if (n <= 0)
     {
       ocirt_make_error (err, 0, "cannot start container `%s`: its process has exited", id);
       goto out;
     }
+  msg[n] = '\0';
   if (unlinkat (dirfd, OCIRT_EXEC_FIFO, 0) < 0)
     {
       ocirt_make_error (err, errno, "remove exec fifo of `%s`", id);
       goto out;
     }
-  ret = 0;
+  if (strcmp (msg, "0") != 0)
+    {
+      ocirt_make_error (err, 0, "cannot start container `%s`: %s", id, msg);
+      goto out;
+    }
+  ret = run_poststart (&st, NULL, err);
 out:
   ocirt_state_free (&st);
   return ret;
@@ -727,19 +915,15 @@ signal_process (const struct ocirt_container_state *st, int signo, ocirt_error_t
 static int
 signal_all (const struct ocirt_container_state *st, int signo, ocirt_error_t *err)
 {
-  pid_t *pids = NULL;
-  int n, i;
+  struct ocirt_cgroup cg;
+  int ret;
 
-  n = ocirt_cgroup_pids (st, &pids, err);
-  if (n < 0)
+  if (ocirt_cgroup_from_state (st, &cg, err) < 0)
     return -1;
-  for (i = 0; i < n; i++)
-    if (kill (pids[i], signo) < 0 && errno != ESRCH)
-      {
-        free (pids);
-        return ocirt_make_error (err, errno, "kill process %d of container `%s`", pids[i], st->id);
-      }
-  free (pids);
+  ret = ocirt_cgroup_kill_all (&cg, signo, err);
+  ocirt_cgroup_release (&cg);
+  if (ret < 0)
+    return ocirt_error_prefix (err, "kill container `%s`", st->id);
   return 0;
 }
 
@@ -765,24 +949,20 @@ ocirt_container_kill (const char *root, const char *id, int signo, bool all, oci
   return ret;
 }
 
+/* A frozen v1 task does not die of SIGKILL until it is thawed.  */
 static void
 thaw (const struct ocirt_container_state *st)
 {
-  size_t i;
+  struct ocirt_cgroup cg;
+  ocirt_error_t e = NULL;
 
-  for (i = 0; i < st->cgroup_dirs_len; i++)
+  if (ocirt_cgroup_from_state (st, &cg, &e) == 0)
     {
-      cleanup_free char *v1 = xasprintf ("%s/freezer.state", st->cgroup_dirs[i]);
-      cleanup_free char *v2 = xasprintf ("%s/cgroup.freeze", st->cgroup_dirs[i]);
-      ocirt_error_t e = NULL;
-
-      if (write_file_at (AT_FDCWD, v1, "THAWED", 6, &e) < 0)
-        {
-          ocirt_error_release (&e);
-          write_file_at (AT_FDCWD, v2, "0", 1, &e);
-        }
-      ocirt_error_release (&e);
+      if (ocirt_cgroup_frozen (&cg) && ocirt_cgroup_freeze (&cg, false, &e) < 0)
+        ocirt_warn ("%s", e->msg);
+      ocirt_cgroup_release (&cg);
     }
+  ocirt_error_release (&e);
 }
 
 /* SIGKILL everything in the container and wait for the init to be gone. */
@@ -858,10 +1038,13 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
       ocirt_error_t e = NULL;
       signal_all (&st, SIGKILL, &e);
       ocirt_error_release (&e);
+      thaw (&st);
     }
   if (ocirt_cgroup_remove_dirs (st.cgroup_dirs, st.cgroup_dirs_len, err) < 0)
     goto out;
   ret = ocirt_state_dir_remove (root, id, err);
+  if (ret == 0)
+    run_poststop (&st, NULL);
 out:
   ocirt_state_free (&st);
   return ret;

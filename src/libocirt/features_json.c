@@ -4,6 +4,7 @@
 #include "capabilities.h"
 #include "features_json.h"
 #include "mount_options.h"
+#include "seccomp.h"
 #include "utils.h"
 
 #define STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
@@ -30,9 +31,42 @@ enabled_object (yajl_gen g, const char *key, bool enabled)
   yajl_gen_map_close (g);
 }
 
+static void
+seccomp_object (yajl_gen g)
+{
+  static const struct
+  {
+    const char *key;
+    enum ocirt_seccomp_names which;
+  } lists[] = {
+    { "actions", OCIRT_SECCOMP_ACTIONS },
+    { "operators", OCIRT_SECCOMP_OPERATORS },
+    { "archs", OCIRT_SECCOMP_ARCHS },
+    { "knownFlags", OCIRT_SECCOMP_KNOWN_FLAGS },
+    { "supportedFlags", OCIRT_SECCOMP_SUPPORTED_FLAGS },
+  };
+  const char *names[OCIRT_SECCOMP_NAMES_MAX];
+  size_t i;
+
+  if (!ocirt_seccomp_enabled ())
+    {
+      enabled_object (g, "seccomp", false);
+      return;
+    }
+  STR (g, "seccomp");
+  yajl_gen_map_open (g);
+  STR (g, "enabled");
+  yajl_gen_bool (g, 1);
+  for (i = 0; i < ARRAY_SIZE (lists); i++)
+    str_array (g, lists[i].key, names, ocirt_seccomp_names (lists[i].which, names));
+  yajl_gen_map_close (g);
+}
+
 char *
 ocirt_features_json (void)
 {
+  static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
+                                       "startContainer", "poststart", "poststop" };
   static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network",
                                             "pid", "time", "user", "uts" };
   const char **caps;
@@ -53,8 +87,7 @@ ocirt_features_json (void)
   STR (g, "1.0.0");
   STR (g, "ociVersionMax");
   STR (g, OCI_SPEC_VERSION);
-  /* Hooks are not run by this build yet: say so by listing none.  */
-  str_array (g, "hooks", NULL, 0);
+  str_array (g, "hooks", hooks, ARRAY_SIZE (hooks));
   str_array (g, "mountOptions", ocirt_known_mount_options, nopts);
   STR (g, "linux");
   yajl_gen_map_open (g);
@@ -73,7 +106,7 @@ ocirt_features_json (void)
   STR (g, "rdma");
   yajl_gen_bool (g, 0);
   yajl_gen_map_close (g);
-  enabled_object (g, "seccomp", false);
+  seccomp_object (g);
   enabled_object (g, "apparmor", false);
   enabled_object (g, "selinux", false);
   enabled_object (g, "intelRdt", false);

@@ -362,6 +362,8 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
     }
   if (ctx->console_fd >= 0 && ocirt_devices_console (rootfd, ctx->console_fd, err) < 0)
     return -1;
+  if (ctx->before_pivot && ctx->before_pivot (ctx->data, err) < 0)
+    return -1;
 
   if (ctx->no_pivot)
     return move_root (ctx->rootfs, err);

@@ -19,6 +19,9 @@ struct ocirt_rootfs_ctx
   bool cgroupns;
   bool no_pivot;
   int console_fd;     /* the pty slave for /dev/console, or -1 */
+  /* Called once every mount is in place, before pivot_root.  */
+  int (*before_pivot) (void *data, ocirt_error_t *err);
+  void *data;
 };
 
 /* Everything up to and including pivot_root.  Afterwards "/" is the

@@ -175,6 +175,16 @@ ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_erro
   for (i = 0; i < st->cgroup_dirs_len; i++)
     GEN_STR (g, st->cgroup_dirs[i]);
   yajl_gen_array_close (g);
+  GEN_STR (g, "cgroup_leaves");
+  yajl_gen_array_open (g);
+  for (i = 0; i < st->cgroup_leaves_len; i++)
+    {
+      yajl_gen_map_open (g);
+      gen_kv (g, "controllers", st->cgroup_leaves[i].controllers);
+      gen_kv (g, "path", st->cgroup_leaves[i].path);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
   GEN_STR (g, "annotations");
   yajl_gen_map_open (g);
   for (i = 0; i < st->annotations_len; i++)
@@ -213,6 +223,7 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
   char errbuf[256];
   yajl_val root, v;
   const char *p_dirs[] = { "cgroup_dirs", NULL };
+  const char *p_leaves[] = { "cgroup_leaves", NULL };
   const char *p_ann[] = { "annotations", NULL };
   const char *p_sd[] = { "systemd_cgroup", NULL };
   size_t i;
@@ -247,6 +258,25 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
       for (i = 0; i < v->u.array.len; i++)
         if (YAJL_IS_STRING (v->u.array.values[i]))
           st->cgroup_dirs[st->cgroup_dirs_len++] = xstrdup (YAJL_GET_STRING (v->u.array.values[i]));
+    }
+  v = yajl_tree_get (root, p_leaves, yajl_t_array);
+  if (v)
+    {
+      st->cgroup_leaves = xmalloc0 (sizeof (*st->cgroup_leaves) * (v->u.array.len + 1));
+      for (i = 0; i < v->u.array.len; i++)
+        {
+          char *ctrl = tree_string (v->u.array.values[i], "controllers");
+          char *path = tree_string (v->u.array.values[i], "path");
+
+          if (ctrl == NULL || path == NULL)
+            {
+              free (ctrl);
+              free (path);
+              continue;
+            }
+          st->cgroup_leaves[st->cgroup_leaves_len].controllers = ctrl;
+          st->cgroup_leaves[st->cgroup_leaves_len++].path = path;
+        }
     }
   v = yajl_tree_get (root, p_ann, yajl_t_object);
   if (v)
@@ -284,6 +314,8 @@ free_strv (char **v, size_t n)
 void
 ocirt_state_free (struct ocirt_container_state *st)
 {
+  size_t i;
+
   free (st->id);
   free (st->bundle);
   free (st->config);
@@ -291,6 +323,12 @@ ocirt_state_free (struct ocirt_container_state *st)
   free (st->created);
   free (st->cgroup_path);
   free_strv (st->cgroup_dirs, st->cgroup_dirs_len);
+  for (i = 0; i < st->cgroup_leaves_len; i++)
+    {
+      free (st->cgroup_leaves[i].controllers);
+      free (st->cgroup_leaves[i].path);
+    }
+  free (st->cgroup_leaves);
   free_strv (st->annotation_keys, st->annotations_len);
   free_strv (st->annotation_values, st->annotations_len);
   memset (st, 0, sizeof (*st));
@@ -386,10 +424,11 @@ ocirt_state_status (int dirfd, const struct ocirt_container_state *st)
 {
   if (!ocirt_state_process_alive (st))
     return OCIRT_STATUS_STOPPED;
-  if (faccessat (dirfd, OCIRT_EXEC_FIFO, F_OK, 0) == 0)
-    return OCIRT_STATUS_CREATED;
+  /* A created container can be paused too; paused wins, as in runc.  */
   if (ocirt_cgroup_is_frozen (st))
     return OCIRT_STATUS_PAUSED;
+  if (faccessat (dirfd, OCIRT_EXEC_FIFO, F_OK, 0) == 0)
+    return OCIRT_STATUS_CREATED;
   return OCIRT_STATUS_RUNNING;
 }
 

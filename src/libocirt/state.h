@@ -12,6 +12,13 @@
 #define OCIRT_EXEC_FIFO "exec.fifo"
 #define OCIRT_ID_MAX 1024
 
+/* The container's directory in one cgroup hierarchy.  */
+struct ocirt_state_cgroup
+{
+  char *controllers; /* "memory", "cpu,cpuacct"; "" for the unified tree */
+  char *path;        /* absolute on the host */
+};
+
 struct ocirt_container_state
 {
   char *id;
@@ -26,6 +33,8 @@ struct ocirt_container_state
   char *cgroup_path;      /* relative to each hierarchy's mount point */
   char **cgroup_dirs;     /* absolute directories the runtime created */
   size_t cgroup_dirs_len;
+  struct ocirt_state_cgroup *cgroup_leaves; /* one per hierarchy */
+  size_t cgroup_leaves_len;
   char **annotation_keys;
   char **annotation_values;
   size_t annotations_len;

@@ -30,7 +30,13 @@ send_msg (int fd, const struct ocirt_sync_msg *m, size_t len)
 int
 ocirt_sync_send (int fd, enum ocirt_sync_type type, ocirt_error_t *err)
 {
-  struct ocirt_sync_msg m = { .type = type };
+  return ocirt_sync_send_value (fd, type, 0, err);
+}
+
+int
+ocirt_sync_send_value (int fd, enum ocirt_sync_type type, int value, ocirt_error_t *err)
+{
+  struct ocirt_sync_msg m = { .type = type, .status = value };
 
   if (send_msg (fd, &m, offsetof (struct ocirt_sync_msg, msg)) < 0)
     return ocirt_make_error (err, errno, "sync with container process");
@@ -64,6 +70,12 @@ ocirt_sync_send_error (int fd, ocirt_error_t *child_err)
 int
 ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err)
 {
+  return ocirt_sync_expect_value (fd, expected, NULL, err);
+}
+
+int
+ocirt_sync_expect_value (int fd, enum ocirt_sync_type expected, int *value, ocirt_error_t *err)
+{
   struct ocirt_sync_msg m;
   ssize_t r;
 
@@ -85,6 +97,8 @@ ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err)
     }
   if (m.type != (int) expected)
     return ocirt_make_error (err, 0, "sync with container process: unexpected message %d", m.type);
+  if (value)
+    *value = m.status;
   return 0;
 }
 

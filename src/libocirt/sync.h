@@ -12,6 +12,8 @@ enum ocirt_sync_type
   OCIRT_SYNC_READY,    /* child: set up, about to wait for start */
   OCIRT_SYNC_EXEC,     /* parent: run without a fifo, exec now */
   OCIRT_SYNC_ERROR,    /* child: setup failed, with errno and message */
+  OCIRT_SYNC_HOOKS,    /* child: mounts done, run prestart and createRuntime */
+  OCIRT_SYNC_HOOKS_DONE, /* parent: they ran */
 };
 
 struct ocirt_sync_msg
@@ -23,11 +25,14 @@ struct ocirt_sync_msg
 
 int ocirt_sync_pair (int fds[2], ocirt_error_t *err);
 int ocirt_sync_send (int fd, enum ocirt_sync_type type, ocirt_error_t *err);
+/* The same, carrying an integer (the child's pid with GO).  */
+int ocirt_sync_send_value (int fd, enum ocirt_sync_type type, int value, ocirt_error_t *err);
 /* Send *CHILD_ERR to the parent; used by the child on failure.  */
 void ocirt_sync_send_error (int fd, ocirt_error_t *child_err);
 /* Wait for EXPECTED; an ERROR message becomes *ERR, EOF means the other side
    died.  */
 int ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err);
+int ocirt_sync_expect_value (int fd, enum ocirt_sync_type expected, int *value, ocirt_error_t *err);
 
 /* Wait for the other side to exec: the close-on-exec socket reads EOF.  An
    ERROR message becomes *ERR.  */

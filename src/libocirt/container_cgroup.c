@@ -1,0 +1,419 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "container_cgroup.h"
+#include "log.h"
+#include "state.h"
+#include "utils.h"
+
+static int
+open_state (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
+            ocirt_error_t *err)
+{
+  int dirfd = ocirt_state_dir_open (root, id, lock, err);
+
+  if (dirfd < 0)
+    return -1;
+  if (ocirt_state_read (dirfd, st, err) < 0)
+    {
+      close (dirfd);
+      return ocirt_error_prefix (err, "container `%s`", id);
+    }
+  return dirfd;
+}
+
+/* The container's state and cgroup, with its status.  */
+static int
+open_cgroup (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
+             struct ocirt_cgroup *cg, enum ocirt_status *status, ocirt_error_t *err)
+{
+  int dirfd = open_state (root, id, lock, st, err);
+
+  if (dirfd < 0)
+    return -1;
+  *status = ocirt_state_status (dirfd, st);
+  if (ocirt_cgroup_from_state (st, cg, err) < 0)
+    {
+      close (dirfd);
+      ocirt_state_free (st);
+      return -1;
+    }
+  return dirfd;
+}
+
+static void
+close_cgroup (int dirfd, struct ocirt_container_state *st, struct ocirt_cgroup *cg)
+{
+  ocirt_cgroup_release (cg);
+  ocirt_state_free (st);
+  if (dirfd >= 0)
+    close (dirfd);
+}
+
+int
+ocirt_container_pause (const char *root, const char *id, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  struct ocirt_cgroup cg;
+  enum ocirt_status status;
+  int dirfd, ret;
+
+  /* The lock orders pause against resume, delete and the others.  */
+  dirfd = open_cgroup (root, id, true, &st, &cg, &status, err);
+  if (dirfd < 0)
+    return -1;
+  if (status != OCIRT_STATUS_RUNNING && status != OCIRT_STATUS_CREATED)
+    ret = ocirt_make_error (err, 0, "cannot pause container `%s`: it is %s", id,
+                            ocirt_status_name (status));
+  else
+    ret = ocirt_cgroup_freeze (&cg, true, err);
+  close_cgroup (dirfd, &st, &cg);
+  return ret;
+}
+
+int
+ocirt_container_resume (const char *root, const char *id, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  struct ocirt_cgroup cg;
+  enum ocirt_status status;
+  int dirfd, ret;
+
+  dirfd = open_cgroup (root, id, true, &st, &cg, &status, err);
+  if (dirfd < 0)
+    return -1;
+  if (status != OCIRT_STATUS_PAUSED)
+    ret = ocirt_make_error (err, 0, "cannot resume container `%s`: it is %s, not paused", id,
+                            ocirt_status_name (status));
+  else
+    ret = ocirt_cgroup_freeze (&cg, false, err);
+  close_cgroup (dirfd, &st, &cg);
+  return ret;
+}
+
+int
+ocirt_container_pids (const char *root, const char *id, pid_t **pids, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  struct ocirt_cgroup cg;
+  enum ocirt_status status;
+  int dirfd, n;
+
+  *pids = NULL;
+  dirfd = open_cgroup (root, id, false, &st, &cg, &status, err);
+  if (dirfd < 0)
+    return -1;
+  n = ocirt_cgroup_read_pids (&cg, pids, err);
+  close_cgroup (dirfd, &st, &cg);
+  return n;
+}
+
+int
+ocirt_container_update (const char *root, const char *id, const oci_resources *res,
+                        ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  struct ocirt_cgroup cg;
+  enum ocirt_status status;
+  int dirfd, ret;
+
+  dirfd = open_cgroup (root, id, true, &st, &cg, &status, err);
+  if (dirfd < 0)
+    return -1;
+  if (status == OCIRT_STATUS_STOPPED)
+    ret = ocirt_make_error (err, 0, "cannot update container `%s`: it has stopped", id);
+  else
+    ret = ocirt_cgroup_update_resources (&cg, res, err);
+  close_cgroup (dirfd, &st, &cg);
+  return ret;
+}
+
+oci_resources *
+ocirt_resources_parse (const char *data, size_t len, ocirt_error_t *err)
+{
+  static const char prefix[] = ".linux.resources";
+  cleanup_free char *doc = NULL;
+  char *perr = NULL;
+  oci_resources *res;
+  oci_spec *spec;
+  size_t i = 0;
+
+  while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
+    i++;
+  if (i == len || data[i] != '{')
+    {
+      ocirt_make_error (err, 0, "resources: expected a JSON object");
+      return NULL;
+    }
+  /* The generated parser reads whole documents: put it where a config
+     has it.  */
+  doc = xasprintf ("{\"ociVersion\":\"1.0.0\",\"linux\":{\"resources\":%.*s}}", (int) len, data);
+  spec = oci_spec_parse_data (doc, strlen (doc), &perr);
+  if (spec == NULL)
+    {
+      const char *m = perr ? perr : "invalid document";
+
+      if (strncmp (m, prefix, strlen (prefix)) == 0)
+        ocirt_make_error (err, 0, "resources%s", m + strlen (prefix));
+      else
+        ocirt_make_error (err, 0, "resources: %s", m);
+      free (perr);
+      return NULL;
+    }
+  res = spec->linux ? spec->linux->resources : NULL;
+  if (res)
+    spec->linux->resources = NULL;
+  else
+    res = xmalloc0 (sizeof (*res));
+  free_oci_spec (spec);
+  return res;
+}
+
+/* ---- events --------------------------------------------------------- */
+
+static uint64_t
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int
+print_event (FILE *out, const char *type, const char *id, const char *data, ocirt_error_t *err)
+{
+  /* Ids are [a-zA-Z0-9_+.-]: nothing to escape.  */
+  if (data)
+    fprintf (out, "{\"type\":\"%s\",\"id\":\"%s\",\"data\":%s}\n", type, id, data);
+  else
+    fprintf (out, "{\"type\":\"%s\",\"id\":\"%s\"}\n", type, id);
+  if (fflush (out) != 0 || ferror (out))
+    return ocirt_make_error (err, errno, "write events");
+  return 0;
+}
+
+static int
+stats_event (const struct ocirt_cgroup *cg, const char *id, FILE *out, ocirt_error_t *err)
+{
+  cleanup_free char *json = ocirt_cgroup_stats_json (cg, err);
+
+  if (json == NULL)
+    return -1;
+  return print_event (out, "stats", id, json, err);
+}
+
+/* One "oom" line each time the counter has moved.  */
+static int
+check_oom (const struct ocirt_cgroup *cg, const char *id, uint64_t *last, FILE *out,
+           ocirt_error_t *err)
+{
+  ocirt_error_t tmp = NULL;
+  uint64_t n;
+
+  if (ocirt_cgroup_oom_kills (cg, &n, &tmp) < 0)
+    {
+      ocirt_error_release (&tmp);
+      return 0;
+    }
+  if (n <= *last)
+    return 0;
+  *last = n;
+  return print_event (out, "oom", id, NULL, err);
+}
+
+int
+ocirt_container_events (const char *root, const char *id, bool once, uint64_t interval_ns,
+                        FILE *out, ocirt_error_t *err)
+{
+  struct ocirt_container_state st;
+  struct ocirt_cgroup cg;
+  enum ocirt_status status;
+  cleanup_close int pidfd = -1;
+  cleanup_close int oomfd = -1;
+  uint64_t last = 0, next;
+  ocirt_error_t tmp = NULL;
+  int dirfd, ret = 0;
+
+  dirfd = open_cgroup (root, id, false, &st, &cg, &status, err);
+  if (dirfd < 0)
+    return -1;
+  /* Not held while streaming: other commands need the state dir.  */
+  close (dirfd);
+  if (status == OCIRT_STATUS_STOPPED)
+    {
+      ret = ocirt_make_error (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  if (once)
+    {
+      ret = stats_event (&cg, id, out, err);
+      goto out;
+    }
+  pidfd = syscall (SYS_pidfd_open, st.pid, 0);
+  if (pidfd >= 0 && !ocirt_state_process_alive (&st))
+    goto out;
+  oomfd = ocirt_cgroup_oom_fd (&cg);
+  if (ocirt_cgroup_oom_kills (&cg, &last, &tmp) < 0)
+    ocirt_error_release (&tmp);
+  next = now_ns () + interval_ns;
+  for (;;)
+    {
+      struct pollfd pfds[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = oomfd, .events = POLLIN } };
+      uint64_t now = now_ns ();
+      int timeout = now >= next ? 0 : (int) ((next - now + 999999) / 1000000);
+      bool gone;
+      int r;
+
+      /* Without a pidfd, look at the process at least every 100ms.  */
+      if (pidfd < 0 && timeout > 100)
+        timeout = 100;
+      r = poll (pfds, 2, timeout);
+      if (r < 0 && errno != EINTR)
+        {
+          ret = ocirt_make_error (err, errno, "wait for events of `%s`", id);
+          break;
+        }
+      if (r > 0 && (pfds[1].revents & POLLIN))
+        {
+          char buf[4096];
+
+          /* Only the counter matters, not what woke us.  */
+          while (read (oomfd, buf, sizeof (buf)) > 0)
+            ;
+        }
+      gone = pidfd >= 0 ? r > 0 && (pfds[0].revents & POLLIN) : !ocirt_state_process_alive (&st);
+      /* An OOM kill of the init must be told before the end.  */
+      if ((ret = check_oom (&cg, id, &last, out, err)) < 0 || gone)
+        break;
+      if (now_ns () >= next)
+        {
+          if (stats_event (&cg, id, out, &tmp) < 0)
+            {
+              /* The container went away between two looks.  */
+              ocirt_debug ("%s", tmp->msg);
+              ocirt_error_release (&tmp);
+              break;
+            }
+          next += interval_ns;
+        }
+    }
+out:
+  ocirt_cgroup_release (&cg);
+  ocirt_state_free (&st);
+  return ret;
+}
+
+/* ---- parsing flags -------------------------------------------------- */
+
+bool
+ocirt_parse_duration (const char *s, uint64_t *ns)
+{
+  static const struct
+  {
+    const char *name;
+    double factor;
+  } units[] = {
+    { "ns", 1 },          { "us", 1e3 },        { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+    { "ms", 1e6 },        { "s", 1e9 },         { "m", 60e9 },        { "h", 3600e9 },
+  };
+  double total = 0;
+  const char *p = s;
+
+  if (s == NULL || *s == '\0')
+    return false;
+  if (*p == '+')
+    p++;
+  if (strcmp (p, "0") == 0)
+    {
+      *ns = 0;
+      return true;
+    }
+  if (*p == '\0')
+    return false;
+  while (*p)
+    {
+      double v = 0, scale = 1;
+      bool digits = false;
+      size_t i, best = ARRAY_SIZE (units), bl = 0;
+
+      for (; *p >= '0' && *p <= '9'; p++, digits = true)
+        v = v * 10 + (*p - '0');
+      if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++, digits = true)
+          v += (*p - '0') * (scale /= 10);
+      if (!digits)
+        return false;
+      /* The longest unit that matches: "ms" before "m".  */
+      for (i = 0; i < ARRAY_SIZE (units); i++)
+        {
+          size_t l = strlen (units[i].name);
+
+          if (strncmp (p, units[i].name, l) == 0 && l > bl)
+            {
+              best = i;
+              bl = l;
+            }
+        }
+      if (best == ARRAY_SIZE (units))
+        return false;
+      total += v * units[best].factor;
+      p += bl;
+    }
+  if (total > 9.2e18)
+    return false;
+  *ns = (uint64_t) (total + 0.5);
+  return true;
+}
+
+bool
+ocirt_parse_ram_bytes (const char *s, int64_t *out)
+{
+  double v = 0, scale = 1, mult = 1;
+  const char *p = s;
+  bool digits = false;
+
+  if (s == NULL)
+    return false;
+  for (; *p >= '0' && *p <= '9'; p++, digits = true)
+    v = v * 10 + (*p - '0');
+  if (*p == '.')
+    {
+      bool frac = false;
+
+      for (p++; *p >= '0' && *p <= '9'; p++, frac = true)
+        v += (*p - '0') * (scale /= 10);
+      if (!frac)
+        return false;
+    }
+  if (!digits)
+    return false;
+  if (*p == ' ')
+    p++;
+  switch (*p)
+    {
+    case 'k': case 'K': mult = 1024.0; p++; break;
+    case 'm': case 'M': mult = 1024.0 * 1024; p++; break;
+    case 'g': case 'G': mult = 1024.0 * 1024 * 1024; p++; break;
+    case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; p++; break;
+    case 'p': case 'P': mult = 1024.0 * 1024 * 1024 * 1024 * 1024; p++; break;
+    default: break;
+    }
+  if (*p == 'i' || *p == 'I')
+    p++;
+  if (*p == 'b' || *p == 'B')
+    p++;
+  if (*p != '\0' || v * mult >= 9.2e18)
+    return false;
+  *out = (int64_t) (v * mult);
+  return true;
+}

@@ -1,0 +1,17 @@
+/* ocirt resume ID */
+#include "libocirt/container_cgroup.h"
+#include "ocirt.h"
+#include "libocirt/utils.h"
+
+int
+ocirt_cmd_resume (struct ocirt_global *g, int argc, char **argv)
+{
+  cleanup_error ocirt_error_t err = NULL;
+  int i = ocirt_cli_parse_id ("resume", argc, argv);
+
+  if (i < 0)
+    return 1;
+  if (ocirt_container_resume (g->root, argv[i], &err) < 0)
+    return ocirt_error_report (&err);
+  return 0;
+}

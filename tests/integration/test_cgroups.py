@@ -1,0 +1,621 @@
+"""Cgroups: linux.resources in the right files (v1, hybrid, v2), pause and
+resume, ps, update, events, kill --all, delete of what a container left.
+
+Everything is checked from the host, in the cgroup files.  Containers use
+a relative ``linux.cgroupsPath`` so that they nest below the test's own
+cgroup.  The same file runs on a pure cgroup v2 host (see
+``tests/cgroup-v2/run.sh``); tests that only make sense on one layout are
+skipped on the other.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (HostSnapshot, assert_single_line_error, pid_alive,
+                      unique_id, wait_for, wait_pid_gone)
+
+CG = "/sys/fs/cgroup"
+V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))
+needs_v1 = pytest.mark.skipif(V2, reason="cgroup v1 controllers needed")
+needs_v2 = pytest.mark.skipif(not V2, reason="pure cgroup v2 host needed")
+
+MiB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+def cg_dir(pid, controller):
+    """Host directory of pid's cgroup that holds controller."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        lines = [ln.rstrip("\n").split(":", 2) for ln in f]
+    for _, ctrls, path in lines:
+        if V2:
+            return CG + path
+        if controller in (ctrls.split(",") if ctrls else []):
+            return os.path.join(CG, ctrls) + path
+    raise AssertionError(f"no {controller} cgroup for pid {pid}")
+
+
+def cg_read(pid, controller, name):
+    with open(os.path.join(cg_dir(pid, controller), name)) as f:
+        return f.read().strip()
+
+
+def v1_has(controller):
+    return not V2 and os.path.isdir(os.path.join(CG, controller))
+
+
+def block_device():
+    """major:minor of a real disk, or None."""
+    for name in sorted(os.listdir("/sys/block")):
+        if name.startswith(("loop", "ram", "zram")):
+            continue
+        try:
+            with open(f"/sys/block/{name}/dev") as f:
+                return tuple(int(x) for x in f.read().strip().split(":"))
+        except OSError:
+            continue
+    return None
+
+
+def configure(bundle, cid, resources=None, script="sleep 60"):
+    """Nest the container below our cgroup and give it resources."""
+    bundle.sh(script)
+    bundle.linux["cgroupsPath"] = cid
+    bundle.linux["resources"].update(resources or {})
+    return bundle
+
+
+def running(rt, bundle, cid, resources=None, script="sleep 60"):
+    configure(bundle, cid, resources, script)
+    rt.create(cid, bundle)
+    rt.start(cid)
+    rt.wait_status(cid, "running")
+    return rt.pid(cid)
+
+
+def all_cgroup_dirs_named(name):
+    found = []
+    for top in os.listdir(CG) if not V2 else [""]:
+        base = os.path.join(CG, top)
+        if not os.path.isdir(base):
+            continue
+        for dirpath, _, _ in os.walk(base):
+            if os.path.basename(dirpath) == name:
+                found.append(dirpath)
+    return found
+
+
+V1_FILES = {
+    "memory": ["memory.limit_in_bytes", "memory.soft_limit_in_bytes",
+               "memory.memsw.limit_in_bytes", "memory.swappiness",
+               "memory.kmem.tcp.limit_in_bytes"],
+    "cpu": ["cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us",
+            "cpu.rt_period_us", "cpu.rt_runtime_us"],
+    "cpuset": ["cpuset.cpus", "cpuset.mems"],
+    "pids": ["pids.max"],
+    "blkio": ["blkio.throttle.read_bps_device",
+              "blkio.throttle.write_iops_device"],
+}
+
+
+def snapshot(pid, files):
+    out = {}
+    for ctrl, names in files.items():
+        for n in names:
+            path = os.path.join(cg_dir(pid, ctrl), n)
+            if os.path.exists(path):
+                with open(path) as f:
+                    out[n] = f.read().strip()
+    return out
+
+
+# --------------------------------------------------------------------------
+# resources at create
+# --------------------------------------------------------------------------
+
+@needs_v1
+def test_v1_resources_land_in_their_files_as_with_runc(rt, ref, env):
+    dev = block_device()
+    res = {
+        "memory": {"limit": 64 * MiB, "reservation": 32 * MiB,
+                   "swap": 128 * MiB, "swappiness": 20,
+                   "kernelTCP": 16 * MiB, "disableOOMKiller": True},
+        "cpu": {"shares": 512, "quota": 50000, "period": 100000,
+                "realtimePeriod": 1000000, "realtimeRuntime": 10000,
+                "cpus": "0", "mems": "0"},
+        "pids": {"limit": 42},
+    }
+    if dev:
+        res["blockIO"] = {
+            "throttleReadBpsDevice": [{"major": dev[0], "minor": dev[1],
+                                       "rate": MiB}],
+            "throttleWriteIOPSDevice": [{"major": dev[0], "minor": dev[1],
+                                         "rate": 100}]}
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, res)
+    got = snapshot(pid, V1_FILES)
+    assert got["memory.limit_in_bytes"] == str(64 * MiB)
+    assert got["memory.soft_limit_in_bytes"] == str(32 * MiB)
+    assert got["memory.memsw.limit_in_bytes"] == str(128 * MiB)
+    assert got["memory.swappiness"] == "20"
+    assert got["memory.kmem.tcp.limit_in_bytes"] == str(16 * MiB)
+    assert "oom_kill_disable 1" in cg_read(pid, "memory", "memory.oom_control")
+    assert got["cpu.shares"] == "512"
+    assert got["cpu.cfs_quota_us"] == "50000"
+    assert got["cpu.cfs_period_us"] == "100000"
+    assert got["cpu.rt_runtime_us"] == "10000"
+    assert got["cpuset.cpus"] == "0" and got["cpuset.mems"] == "0"
+    assert got["pids.max"] == "42"
+    if dev:
+        assert got["blkio.throttle.read_bps_device"] == \
+            f"{dev[0]}:{dev[1]} {MiB}"
+        assert got["blkio.throttle.write_iops_device"] == \
+            f"{dev[0]}:{dev[1]} 100"
+    if ref is None:
+        return
+    rcid = unique_id("r")
+    rpid = running(ref, env.bundle(), rcid, res)
+    # runc 1.1 ignores kernel memory settings
+    del got["memory.kmem.tcp.limit_in_bytes"]
+    theirs = snapshot(rpid, V1_FILES)
+    del theirs["memory.kmem.tcp.limit_in_bytes"]
+    assert theirs == got
+
+
+@needs_v1
+def test_v1_blkio_weight_and_kernel_memory(rt, env):
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, {"blockIO": {"weight": 300},
+                                       "memory": {"kernel": 32 * MiB}})
+    res = rt.create(cid, bundle, check=False)
+    if res.rc != 0:
+        # no CFQ/BFQ or no kmem: one line naming the resource
+        line = assert_single_line_error(res)
+        assert "blockIO.weight" in line or "memory.kernel" in line
+        return
+    pid = rt.pid(cid)
+    d = cg_dir(pid, "blkio")
+    f = "blkio.weight" if os.path.exists(os.path.join(d, "blkio.weight")) \
+        else "blkio.bfq.weight"
+    # BFQ shows "default 300", CFQ "300"
+    assert cg_read(pid, "blkio", f).split()[-1] == "300"
+    kmem = cg_read(pid, "memory", "memory.kmem.limit_in_bytes")
+    if kmem != str(32 * MiB):
+        # newer kernels take the write and keep no limit: say so
+        assert "memory.kernel" in res.err, res
+
+
+@needs_v2
+def test_v2_resources_and_conversions_as_with_runc(rt, ref, env):
+    res = {
+        "memory": {"limit": 64 * MiB, "swap": 96 * MiB,
+                   "reservation": 16 * MiB},
+        "cpu": {"shares": 1024, "quota": 50000, "period": 100000,
+                "cpus": "0", "mems": "0"},
+        "pids": {"limit": 42},
+        "blockIO": {"weight": 500},
+        "hugepageLimits": [{"pageSize": "2MB", "limit": 4 * MiB}],
+        "unified": {"memory.high": str(60 * MiB)},
+    }
+    files = ["memory.max", "memory.swap.max", "memory.low", "memory.high",
+             "cpu.weight", "cpu.max", "cpuset.cpus", "pids.max", "io.weight",
+             "hugetlb.2MB.max"]
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, res)
+    got = {f: cg_read(pid, "", f) for f in files}
+    assert got["memory.max"] == str(64 * MiB)
+    # swap is memory+swap in the spec, swap alone in memory.swap.max
+    assert got["memory.swap.max"] == str(32 * MiB)
+    assert got["memory.low"] == str(16 * MiB)
+    assert got["memory.high"] == str(60 * MiB)
+    assert got["cpu.weight"] == "39"        # 1 + (1024-2)*9999/262142
+    assert got["cpu.max"] == "50000 100000"
+    assert got["cpuset.cpus"] == "0"
+    assert got["pids.max"] == "42"
+    assert got["io.weight"] == "default 4950"   # 1 + (500-10)*9999/990
+    assert got["hugetlb.2MB.max"] == str(4 * MiB)
+    if os.path.exists(os.path.join(cg_dir(pid, ""), "hugetlb.2MB.rsvd.max")):
+        assert cg_read(pid, "", "hugetlb.2MB.rsvd.max") == str(4 * MiB)
+    if ref is None:
+        return
+    rcid = unique_id("r")
+    rpid = running(ref, env.bundle(), rcid, res)
+    assert {f: cg_read(rpid, "", f) for f in files} == got
+
+
+@needs_v2
+def test_v2_nested_path_gets_the_controllers_enabled(rt, env):
+    cid = unique_id()
+    parent = f"{cid}-parent"
+    bundle = env.bundle()
+    configure(bundle, cid, {"memory": {"limit": 32 * MiB}, "pids": {"limit": 9}})
+    bundle.linux["cgroupsPath"] = f"{parent}/{cid}"
+    snap = HostSnapshot(rt)
+    rt.create(cid, bundle)
+    pid = rt.pid(cid)
+    ctl = open(os.path.join(CG, parent, "cgroup.subtree_control")).read()
+    assert "memory" in ctl.split() and "pids" in ctl.split(), ctl
+    assert cg_read(pid, "", "memory.max") == str(32 * MiB)
+    assert cg_read(pid, "", "pids.max") == "9"
+    rt.delete(cid, force=True)
+    assert not os.path.exists(os.path.join(CG, parent))
+    snap.assert_clean(ids=[cid], cgroup_paths=[parent])
+
+
+def test_pids_limit_zero_is_a_limit(rt, env):
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, {"pids": {"limit": 0}})
+    rt.create(cid, bundle)
+    assert cg_read(rt.pid(cid), "pids", "pids.max") == "0"
+    rt.delete(cid, force=True)
+
+
+@pytest.mark.parametrize("resources,mention", [
+    ({"unified": {"nosuch.thing": "1"}}, "nosuch.thing"),
+    ({"unified": {"../escape": "1"}}, "../escape"),
+    ({"network": {"classID": 1048577}}, "network.classID"),
+    ({"cpu": {"shares": 1}}, "cpu.shares"),
+    ({"memory": {"swappiness": 101}}, "memory.swappiness"),
+])
+def test_unusable_resource_is_one_clear_error(rt, env, resources, mention):
+    if "network" in resources and v1_has("net_cls"):
+        pytest.skip("net_cls is mounted here")
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, resources)
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False)
+    assert_single_line_error(res, mention)
+    snap.assert_clean(ids=[cid])
+
+
+@needs_v1
+def test_unified_on_a_hybrid_host_names_the_v1_controller(rt, env):
+    if not os.path.isdir(os.path.join(CG, "unified")):
+        pytest.skip("no unified hierarchy")
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, {"unified": {"memory.max": "1"}})
+    res = rt.create(cid, bundle, check=False)
+    assert_single_line_error(res, "memory.max")
+
+
+# --------------------------------------------------------------------------
+# pause / resume
+# --------------------------------------------------------------------------
+
+def test_pause_stops_the_processes_and_resume_lets_them_go(rt, ref, env,
+                                                           host_dir):
+    cid = unique_id()
+    bundle = env.bundle()
+    bundle.bind(host_dir, "/out")
+    counter = host_dir / "n"
+    size = lambda: counter.stat().st_size if counter.exists() else 0  # noqa
+    pid = running(rt, bundle, cid, script="i=0; while :; do i=$((i+1)); "
+                  "echo $i >> /out/n; done")
+    wait_for(lambda: size() > 0, 5, what="the loop to count")
+    rt("pause", cid, check=True)
+    assert rt.status(cid) == "paused"
+    assert [c["status"] for c in rt.list_json() if c["id"] == cid] == \
+        ["paused"]
+    if V2:
+        assert cg_read(pid, "", "cgroup.freeze") == "1"
+        assert "frozen 1" in cg_read(pid, "", "cgroup.events")
+    else:
+        assert cg_read(pid, "freezer", "freezer.state") == "FROZEN"
+    a = size()
+    time.sleep(0.5)
+    assert size() == a, "a frozen loop went on counting"
+    # as in runc: pausing twice, or resuming what runs, is an error
+    assert_single_line_error(rt("pause", cid), cid)
+    rt("resume", cid, check=True)
+    assert rt.status(cid) == "running"
+    wait_for(lambda: size() > a, 5, what="the loop to go on")
+    assert_single_line_error(rt("resume", cid), cid)
+    if ref is not None:
+        rcid = unique_id("r")
+        running(ref, env.bundle(), rcid)
+        ref("pause", rcid, check=True)
+        assert ref.status(rcid) == "paused"
+        assert ref("pause", rcid).rc != 0
+        ref("resume", rcid, check=True)
+        assert ref("resume", rcid).rc != 0
+
+
+def test_paused_container_is_deleted_with_force(rt, env):
+    cid = unique_id()
+    bundle = env.bundle()
+    bundle.remove_namespace("pid")
+    snap = HostSnapshot(rt)
+    running(rt, bundle, cid, script="sleep 100 & sleep 100 & exec sleep 100")
+    pids = rt("ps", "--format", "json", cid, check=True).json()
+    assert len(pids) == 3
+    rt("pause", cid, check=True)
+    rt.delete(cid, force=True)
+    for p in pids:
+        wait_pid_gone(p)
+    assert all_cgroup_dirs_named(cid) == []
+    snap.assert_clean(ids=[cid])
+
+
+# --------------------------------------------------------------------------
+# ps
+# --------------------------------------------------------------------------
+
+def test_ps_json_and_table(rt, ref, env):
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid,
+                  script="sleep 100 & sleep 100 & wait")
+    pids = wait_for(lambda: (lambda p: p if len(p) == 3 else None)(
+        rt("ps", "-f", "json", cid, check=True).json()), 5,
+        what="three processes")
+    assert pid in pids and all(isinstance(p, int) for p in pids)
+    with open(os.path.join(cg_dir(pid, "pids"), "cgroup.procs")) as f:
+        assert sorted(pids) == sorted(int(x) for x in f.read().split())
+    res = rt("ps", cid, check=True)
+    lines = res.out.splitlines()
+    assert "PID" in lines[0].split() and len(lines) == 4, res
+    col = lines[0].split().index("PID")
+    assert sorted(int(ln.split()[col]) for ln in lines[1:]) == sorted(pids)
+    res = rt("ps", cid, "--", "-o", "pid,comm", check=True)
+    lines = res.out.splitlines()
+    assert lines[0].split() == ["PID", "COMMAND"]
+    assert sorted(ln.split()[1] for ln in lines[1:]) == \
+        ["sh", "sleep", "sleep"]
+    assert_single_line_error(rt("ps", "--format", "yaml", cid), "yaml")
+    if ref is not None:
+        rcid = unique_id("r")
+        running(ref, env.bundle(), rcid,
+                script="sleep 100 & sleep 100 & wait")
+        wait_for(lambda: len(ref("ps", "-f", "json", rcid).json()) == 3, 5,
+                 what="runc's three processes")
+        assert len(ref("ps", rcid, check=True).out.splitlines()) == 4
+
+
+# --------------------------------------------------------------------------
+# update
+# --------------------------------------------------------------------------
+
+def limits(pid):
+    if V2:
+        return {"memory": cg_read(pid, "", "memory.max"),
+                "pids": cg_read(pid, "", "pids.max"),
+                "cpu": cg_read(pid, "", "cpu.weight"),
+                "cpu.max": cg_read(pid, "", "cpu.max")}
+    return {"memory": cg_read(pid, "memory", "memory.limit_in_bytes"),
+            "pids": cg_read(pid, "pids", "pids.max"),
+            "cpu": cg_read(pid, "cpu", "cpu.shares"),
+            "cpu.max": cg_read(pid, "cpu", "cpu.cfs_quota_us") + " " +
+            cg_read(pid, "cpu", "cpu.cfs_period_us")}
+
+
+def test_update_flags_read_back_as_with_runc(rt, ref, env):
+    start = {"memory": {"limit": 64 * MiB}, "pids": {"limit": 20},
+             "cpu": {"shares": 256}}
+    flags = ["--memory", "128m", "--pids-limit", "30", "--cpu-share", "512",
+             "--cpu-quota", "20000", "--cpu-period", "100000"]
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, start)
+    rt("update", *flags, cid, check=True)
+    got = limits(pid)
+    assert got["memory"] == str(128 * MiB)
+    assert got["pids"] == "30"
+    assert got["cpu"] == ("20" if V2 else "512")
+    assert got["cpu.max"] == "20000 100000"
+    # only what is given changes
+    rt("update", "--pids-limit", "-1", cid, check=True)
+    after = limits(pid)
+    assert after["pids"] == "max" and after["memory"] == got["memory"]
+    if ref is not None:
+        rcid = unique_id("r")
+        rpid = running(ref, env.bundle(), rcid, start)
+        ref("update", *flags, rcid, check=True)
+        assert limits(rpid) == got
+
+
+def test_update_swap_with_memory(rt, env):
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, {"memory": {"limit": 64 * MiB}})
+    res = rt("update", "--memory", "128m", "--memory-swap", "256m", cid)
+    if V2:
+        assert res.rc == 0, res
+        if os.path.exists(os.path.join(cg_dir(pid, ""), "memory.swap.max")):
+            assert cg_read(pid, "", "memory.swap.max") == str(128 * MiB)
+        return
+    d = cg_dir(pid, "memory")
+    if not os.path.exists(os.path.join(d, "memory.memsw.limit_in_bytes")):
+        assert_single_line_error(res, "memory.swap")
+        return
+    assert res.rc == 0, res
+    assert cg_read(pid, "memory", "memory.memsw.limit_in_bytes") == \
+        str(256 * MiB)
+    # lowering both needs the limit first: the order is the runtime's job
+    rt("update", "--memory", "32m", "--memory-swap", "48m", cid, check=True)
+    assert cg_read(pid, "memory", "memory.limit_in_bytes") == str(32 * MiB)
+    assert cg_read(pid, "memory", "memory.memsw.limit_in_bytes") == \
+        str(48 * MiB)
+
+
+def test_update_resources_from_file_and_stdin(rt, env):
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid,
+                  {"memory": {"limit": 64 * MiB}, "pids": {"limit": 20}})
+    doc = env.base / "res.json"
+    doc.write_text(json.dumps({"memory": {"limit": 96 * MiB},
+                               "pids": {"limit": 25},
+                               "cpu": {"shares": 0, "cpus": ""}}))
+    # -r replaces every other flag, as in runc
+    rt("update", "-r", str(doc), "--pids-limit", "99", cid, check=True)
+    got = limits(pid)
+    assert got["memory"] == str(96 * MiB) and got["pids"] == "25"
+    doc.write_text('{"pids": {"limit": 11}, "cpu": {"shares": 1024}}')
+    with open(doc) as f:
+        rt("update", "--resources", "-", cid, stdin=f, check=True)
+    got = limits(pid)
+    assert got["pids"] == "11" and got["cpu"] == ("39" if V2 else "1024")
+    assert got["memory"] == str(96 * MiB)
+
+
+@pytest.mark.parametrize("args,mention", [
+    (["--memory", "abc"], "--memory"),
+    (["--pids-limit", "x"], "--pids-limit"),
+    (["--blkio-weight", "5"], "--blkio-weight"),
+    (["--cpu-share", "-3"], "--cpu-share"),
+])
+def test_update_invalid_values_as_with_runc(rt, ref, env, args, mention):
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, {"memory": {"limit": 64 * MiB}})
+    before = limits(pid)
+    assert_single_line_error(rt("update", *args, cid), mention)
+    assert limits(pid) == before
+    if ref is not None and mention != "--blkio-weight":
+        rcid = unique_id("r")
+        running(ref, env.bundle(), rcid)
+        assert ref("update", *args, rcid).rc != 0
+
+
+def test_update_bad_documents_and_states(rt, env):
+    cid = unique_id()
+    running(rt, env.bundle(), cid, script="sleep 60")
+    doc = env.base / "bad.json"
+    doc.write_text('{"memory": {"limit": "lots"}}')
+    assert_single_line_error(rt("update", "-r", str(doc), cid),
+                             "memory.limit")
+    doc.write_text('{"unified": {"nosuch.knob": "1"}}')
+    assert_single_line_error(rt("update", "-r", str(doc), cid),
+                             "nosuch.knob")
+    assert_single_line_error(rt("update", "-r", str(env.base / "none"),
+                                cid), "none")
+    rt.kill(cid, "KILL")
+    rt.wait_status(cid, "stopped")
+    assert_single_line_error(rt("update", "--pids-limit", "5", cid), cid)
+    assert_single_line_error(rt("pause", cid), cid)
+    assert_single_line_error(rt("events", "--stats", cid), cid)
+
+
+# --------------------------------------------------------------------------
+# events
+# --------------------------------------------------------------------------
+
+def test_events_stats_shape_and_values_as_with_runc(rt, ref, env):
+    res = {"memory": {"limit": 64 * MiB}, "pids": {"limit": 50}}
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, res,
+                  script="sleep 100 & sleep 100 & wait")
+    wait_for(lambda: len(rt("ps", "-f", "json", cid).json()) == 3, 5,
+             what="three processes")
+    out = rt("events", "--stats", cid, check=True).out
+    assert len(out.splitlines()) == 1
+    ev = json.loads(out)
+    assert ev["type"] == "stats" and ev["id"] == cid
+    data = ev["data"]
+    for k in ("cpu", "memory", "pids", "blkio", "hugetlb"):
+        assert isinstance(data[k], dict), k
+    assert set(data["cpu"]) >= {"usage", "throttling"}
+    assert {"kernel", "user"} <= set(data["cpu"]["usage"])
+    assert data["cpu"]["usage"]["total"] > 0
+    assert set(data["memory"]) >= {"usage", "swap", "kernel", "raw"}
+    assert set(data["memory"]["usage"]) >= {"limit", "usage", "failcnt"}
+    assert data["memory"]["usage"]["limit"] == 64 * MiB
+    assert data["memory"]["usage"]["usage"] > 0
+    assert data["pids"] == {"current": int(cg_read(pid, "pids",
+                                                   "pids.current")),
+                            "limit": 50}
+    assert data["pids"]["current"] == 3
+    if not V2:
+        assert len(data["cpu"]["usage"]["percpu"]) == os.cpu_count()
+    if ref is None:
+        return
+    rcid = unique_id("r")
+    running(ref, env.bundle(), rcid, res,
+            script="sleep 100 & sleep 100 & wait")
+    wait_for(lambda: len(ref("ps", "-f", "json", rcid).json()) == 3, 5,
+             what="runc's three processes")
+    rdata = json.loads(ref("events", "--stats", rcid, check=True).out)["data"]
+    assert set(rdata) == set(data)
+    for k in ("cpu", "memory", "pids"):
+        assert set(rdata[k]) == set(data[k]), k
+    assert set(rdata["memory"]["usage"]) <= set(data["memory"]["usage"])
+    assert rdata["pids"] == data["pids"]
+
+
+def test_events_stream_until_the_container_is_gone(rt, env):
+    cid = unique_id()
+    running(rt, env.bundle(), cid)
+    p = rt.popen("events", "--interval", "200ms", cid)
+    path = p.out_path
+    wait_for(lambda: len(open(path).read().splitlines()) >= 2, 10,
+             what="two stats events")
+    rt.kill(cid, "KILL")
+    res = rt.wait(p, timeout=10)
+    assert res.rc == 0, res
+    lines = [json.loads(ln) for ln in res.out.splitlines()]
+    assert all(ev["type"] == "stats" and ev["id"] == cid for ev in lines)
+    assert_single_line_error(rt("events", "--interval", "soon", cid),
+                             "soon")
+
+
+def test_events_report_oom(rt, env):
+    cid = unique_id()
+    mem = {"limit": 16 * MiB}
+    if V2 or os.path.exists(os.path.join(cg_dir(os.getpid(), "memory"),
+                                         "memory.memsw.limit_in_bytes")):
+        mem["swap"] = 16 * MiB
+    bundle = env.bundle()
+    configure(bundle, cid, {"memory": mem},
+          script="sleep 0.5; tail /dev/zero; sleep 60")
+    rt.create(cid, bundle)
+    p = rt.popen("events", "--interval", "10s", cid)
+    time.sleep(0.2)
+    rt.start(cid)
+    wait_for(lambda: '"oom"' in open(p.out_path).read(), 15,
+             what="an oom event")
+    rt.kill(cid, "KILL")
+    res = rt.wait(p, timeout=10)
+    assert res.rc == 0, res
+    assert json.loads(res.out.splitlines()[0]) == {"type": "oom", "id": cid}
+
+
+# --------------------------------------------------------------------------
+# kill --all and delete
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sig", ["KILL", "TERM"])
+def test_kill_all_reaches_every_process(rt, env, sig):
+    cid = unique_id()
+    bundle = env.bundle()
+    # without a pid namespace the init's death takes nobody along
+    bundle.remove_namespace("pid")
+    running(rt, bundle, cid,
+            script="sleep 100 & sleep 100 & sleep 100 & wait")
+    pids = wait_for(lambda: (lambda p: p if len(p) == 4 else None)(
+        rt("ps", "-f", "json", cid).json()), 5, what="four processes")
+    rt.kill(cid, sig, all=True)
+    for p in pids:
+        wait_pid_gone(p)
+    rt.wait_status(cid, "stopped")
+    snap = HostSnapshot(rt)
+    rt.delete(cid)
+    snap.assert_clean(ids=[cid])
+    assert all_cgroup_dirs_named(cid) == []
+
+
+def test_delete_kills_what_outlived_the_init(rt, env):
+    cid = unique_id()
+    bundle = env.bundle()
+    bundle.remove_namespace("pid")
+    running(rt, bundle, cid, script="sleep 100 & sleep 100 & sleep 0.3")
+    pids = rt("ps", "-f", "json", cid, check=True).json()
+    rt.wait_status(cid, "stopped")
+    left = [p for p in pids if pid_alive(p)]
+    assert left, "the background sleeps should outlive the init"
+    rt.delete(cid)
+    for p in left:
+        wait_pid_gone(p)
+    assert all_cgroup_dirs_named(cid) == []

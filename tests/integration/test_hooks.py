@@ -1,0 +1,191 @@
+"""Hooks: order, namespaces, state on stdin, env/args, timeouts, failures."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import (HostSnapshot, assert_single_line_error, created, unique_id,
+                      wait_for, wait_pid_gone)
+
+KINDS = ("prestart", "createRuntime", "createContainer", "startContainer",
+         "poststart", "poststop")
+
+
+def hook_script(dirpath, name, body=""):
+    """A host shell script that records its kind, namespaces and stdin."""
+    log = dirpath / "hooks.log"
+    path = dirpath / f"{name}.sh"
+    path.write_text(f"""#!/bin/sh
+state=$(cat)
+printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "{name}" "$(readlink /proc/self/ns/mnt)" \\
+    "$(readlink /proc/self/ns/uts)" "$*" "$HOOKVAR" >> {log}
+printf '%s\\n' "$state" > {dirpath}/{name}.state
+{body}
+""")
+    path.chmod(0o755)
+    return str(path)
+
+
+def read_log(dirpath):
+    log = dirpath / "hooks.log"
+    if not log.exists():
+        return []
+    return [line.split("\t") for line in log.read_text().splitlines()]
+
+
+@pytest.fixture
+def hooked(bundle, host_dir):
+    """A bundle with one recording hook of every kind."""
+    hooks = {}
+    for kind in KINDS:
+        hooks[kind] = [{"path": hook_script(host_dir, kind), "args": [kind, "a1", "a2"],
+                        "env": ["HOOKVAR=v-" + kind, "PATH=/usr/bin:/bin"]}]
+    bundle.config["hooks"] = hooks
+    # startContainer runs in the container: its path must resolve there
+    bundle.bind(host_dir, str(host_dir))
+    return bundle
+
+
+def test_hook_order_and_state(rt, hooked, host_dir):
+    hooked.sh("sleep 30")
+    cid, pid = created(rt, hooked)
+    names = [r[0] for r in read_log(host_dir)]
+    assert names == ["prestart", "createRuntime", "createContainer"]
+    rt.start(cid)
+    names = [r[0] for r in read_log(host_dir)]
+    assert names[3:] == ["startContainer", "poststart"]
+    rt.delete(cid, force=True)
+    names = [r[0] for r in read_log(host_dir)]
+    assert names == list(KINDS)
+
+    for kind, status in (("createRuntime", "creating"), ("poststart", "running"),
+                         ("poststop", "stopped")):
+        st = json.loads((host_dir / f"{kind}.state").read_text())
+        assert st["id"] == cid and st["status"] == status, (kind, st)
+        assert st["bundle"] == str(hooked)
+        assert st["ociVersion"]
+    assert json.loads((host_dir / "createRuntime.state").read_text())["pid"] == pid
+
+
+def test_hook_namespaces(rt, hooked, host_dir):
+    hooked.sh("sleep 30")
+    cid, pid = created(rt, hooked)
+    rt.start(cid)
+    rows = {r[0]: r for r in read_log(host_dir)}
+    host_mnt, host_uts = os.readlink("/proc/self/ns/mnt"), os.readlink("/proc/self/ns/uts")
+    ctr_mnt, ctr_uts = os.readlink(f"/proc/{pid}/ns/mnt"), os.readlink(f"/proc/{pid}/ns/uts")
+    # runtime namespace
+    for kind in ("prestart", "createRuntime", "poststart"):
+        assert rows[kind][1] == host_mnt and rows[kind][2] == host_uts, kind
+    # container namespace
+    assert rows["createContainer"][1] == ctr_mnt and rows["createContainer"][2] == ctr_uts
+    assert rows["startContainer"][2] == ctr_uts
+    rt.delete(cid, force=True)
+
+
+def test_hook_args_and_env(rt, hooked, host_dir):
+    hooked.sh("sleep 30")
+    cid, _ = created(rt, hooked)
+    row = [r for r in read_log(host_dir) if r[0] == "createRuntime"][0]
+    assert row[3] == "a1 a2"
+    assert row[4] == "v-createRuntime"
+    rt.delete(cid, force=True)
+
+
+def test_hooks_in_run(rt, hooked, host_dir):
+    hooked.sh("exit 3")
+    res = rt.run(unique_id(), hooked)
+    assert res.rc == 3, res
+    assert [r[0] for r in read_log(host_dir)] == list(KINDS)
+
+
+def test_hook_not_reading_stdin_is_harmless(rt, bundle, host_dir):
+    path = host_dir / "nostdin.sh"
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    bundle.config["hooks"] = {"createRuntime": [{"path": str(path)}] * 3}
+    # a large annotation makes the state bigger than a pipe buffer
+    bundle.config["annotations"] = {"big": "x" * 200000}
+    bundle.sh("true")
+    res = rt.run(unique_id(), bundle)
+    assert res.rc == 0, res
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
+def test_failing_create_hook_aborts_cleanly(rt, bundle, host_dir, kind):
+    path = host_dir / "fail.sh"
+    path.write_text("#!/bin/sh\nexit 5\n")
+    path.chmod(0o755)
+    bundle.config["hooks"] = {kind: [{"path": str(path)}]}
+    bundle.sh("sleep 30")
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False)
+    line = assert_single_line_error(res)
+    assert kind in line and "5" in line
+    snap.assert_clean(ids=[cid])
+
+
+def test_failing_start_container_hook(rt, bundle, host_dir):
+    path = host_dir / "fail.sh"
+    path.write_text("#!/bin/sh\nexit 6\n")
+    path.chmod(0o755)
+    bundle.config["hooks"] = {"startContainer": [{"path": str(path)}]}
+    bundle.bind(host_dir, str(host_dir))
+    bundle.sh("sleep 30")
+    cid, pid = created(rt, bundle)
+    res = rt.start(cid, check=False)
+    line = assert_single_line_error(res)
+    assert "startContainer" in line
+    wait_pid_gone(pid)
+    assert rt.status(cid) == "stopped"
+
+
+def test_failing_poststart_stops_container(rt, bundle, host_dir):
+    path = host_dir / "fail.sh"
+    path.write_text("#!/bin/sh\nexit 7\n")
+    path.chmod(0o755)
+    bundle.config["hooks"] = {"poststart": [{"path": str(path)}]}
+    bundle.sh("sleep 30")
+    cid, pid = created(rt, bundle)
+    res = rt.start(cid, check=False)
+    line = assert_single_line_error(res)
+    assert "poststart" in line
+    wait_pid_gone(pid)
+
+
+def test_failing_poststop_is_only_a_warning(rt, bundle, host_dir):
+    path = host_dir / "fail.sh"
+    path.write_text("#!/bin/sh\nexit 8\n")
+    path.chmod(0o755)
+    bundle.config["hooks"] = {"poststop": [{"path": str(path)}]}
+    bundle.sh("sleep 30")
+    cid, _ = created(rt, bundle)
+    res = rt.delete(cid, force=True, check=False)
+    assert res.rc == 0, res
+    assert "poststop" in res.err
+    assert rt.status(cid) is None
+
+
+def test_hook_timeout(rt, bundle, host_dir):
+    path = host_dir / "slow.sh"
+    path.write_text("#!/bin/sh\nsleep 20\n")
+    path.chmod(0o755)
+    bundle.config["hooks"] = {"createRuntime": [{"path": str(path), "timeout": 1}]}
+    bundle.sh("sleep 30")
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False, timeout=15)
+    line = assert_single_line_error(res)
+    assert "timed out" in line
+    snap.assert_clean(ids=[cid])
+
+
+def test_relative_hook_path_rejected(rt, bundle):
+    bundle.config["hooks"] = {"createRuntime": [{"path": "bin/true"}]}
+    bundle.sh("true")
+    cid = unique_id()
+    res = rt.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines
