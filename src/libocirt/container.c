@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -45,6 +46,7 @@ struct spawn
   int fifo_fd;   /* O_PATH fd of exec.fifo, -1 for run */
   int procfd;    /* the host's /proc, to reopen the fifo after pivot_root */
   int console_fd;
+  int console_peer; /* run with a terminal: where the pty master arrives */
   int sync[2];
   struct ocirt_ns_plan ns;
   struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */
@@ -65,7 +67,7 @@ spawn_init (struct spawn *s, const struct ocirt_create_options *o)
 {
   memset (s, 0, sizeof (*s));
   s->opts = o;
-  s->dirfd = s->fifo_fd = s->procfd = s->console_fd = -1;
+  s->dirfd = s->fifo_fd = s->procfd = s->console_fd = s->console_peer = -1;
   s->sync[0] = s->sync[1] = -1;
 }
 
@@ -88,6 +90,7 @@ spawn_release (struct spawn *s)
   close_fd (&s->fifo_fd);
   close_fd (&s->procfd);
   close_fd (&s->console_fd);
+  close_fd (&s->console_peer);
   close_fd (&s->sync[0]);
   close_fd (&s->sync[1]);
   ocirt_ns_plan_release (&s->ns);
@@ -345,6 +348,7 @@ child_main (struct spawn *s)
   /* The state dir fd carries the container's lock: it is the runtime's. */
   close_fd (&s->dirfd);
   close_fd (&s->sync[0]);
+  close_fd (&s->console_peer);
   if (child_setup (s, &exe, &envp, &err) < 0)
     {
       ocirt_sync_send_error (s->sync[1], &err);
@@ -497,8 +501,8 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required");
   if (!p->terminal && o->console_socket)
     return ocirt_make_error (err, 0, "--console-socket given but process.terminal is false");
-  if (p->terminal && o->console_socket == NULL)
-    return ocirt_make_error (err, 0, "process.terminal in the foreground needs --console-socket");
+  if (p->terminal && o->console_socket == NULL && o->detach)
+    return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required with --detach");
   if (ocirt_ns_plan_build (s->spec->linux, &s->ns, err) < 0)
     return -1;
   /* Every name is checked here, before anything is made.  */
@@ -528,7 +532,17 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
     return -1;
   s->have_cgroup = true;
 
-  if (o->console_socket)
+  if (p->terminal && o->console_socket == NULL)
+    {
+      /* run in the foreground: the terminal comes back to us.  */
+      int pair[2];
+
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return ocirt_make_error (err, errno, "socketpair for the terminal");
+      s->console_fd = pair[1];
+      s->console_peer = pair[0];
+    }
+  else if (o->console_socket)
     {
       s->console_fd = ocirt_console_socket_connect (o->console_socket, err);
       if (s->console_fd < 0)
@@ -687,6 +701,18 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
 
   /* The lock is not held while the program runs.  */
   close_fd (&s.dirfd);
+  if (s.console_peer >= 0)
+    {
+      cleanup_close int master = ocirt_recv_fd (s.console_peer, err);
+      const oci_process *p = s.spec->process;
+
+      if (master < 0 || ocirt_terminal_proxy (master, p->console_size != NULL, err) < 0)
+        {
+          kill (s.pid, SIGKILL);
+          ocirt_warn ("%s", (*err)->msg);
+          ocirt_error_release (err);
+        }
+    }
   while (waitpid (s.pid, &status, 0) < 0)
     if (errno != EINTR)
       {

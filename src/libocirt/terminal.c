@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "terminal.h"
@@ -110,5 +113,135 @@ ctty:
     return ocirt_make_error (err, errno, "make the terminal the controlling terminal");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
     return ocirt_make_error (err, errno, "dup the terminal onto stdio");
+  return 0;
+}
+
+int
+ocirt_recv_fd (int sockfd, ocirt_error_t *err)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))], name[256];
+  struct iovec iov = { .iov_base = name, .iov_len = sizeof (name) };
+  struct msghdr msg = {
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = cbuf,
+    .msg_controllen = sizeof (cbuf),
+  };
+  struct cmsghdr *cm;
+  ssize_t r;
+  int fd;
+
+  do
+    r = recvmsg (sockfd, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return ocirt_make_error (err, errno, "receive the terminal");
+  cm = CMSG_FIRSTHDR (&msg);
+  if (r == 0 || cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+    return ocirt_make_error (err, 0, "receive the terminal: no file descriptor");
+  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  return fd;
+}
+
+static volatile sig_atomic_t winch_pending;
+
+static void
+on_winch (int signo)
+{
+  (void) signo;
+  winch_pending = 1;
+}
+
+static void
+copy_window_size (int from, int to)
+{
+  struct winsize ws;
+
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Move what is readable on FROM to TO.  Returns false at end of input.  */
+static bool
+pump (int from, int to)
+{
+  char buf[8192];
+  ssize_t r;
+
+  r = read (from, buf, sizeof (buf));
+  if (r < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (r <= 0)
+    return false;
+  return write_all (to, buf, (size_t) r) == 0;
+}
+
+int
+ocirt_terminal_proxy (int master, bool size_given, ocirt_error_t *err)
+{
+  struct termios saved, raw;
+  struct sigaction sa = { .sa_handler = on_winch }, old_sa;
+  bool tty = isatty (STDIN_FILENO);
+  bool stdin_open = true;
+
+  /* The caller's terminal goes raw: the container's terminal does the
+     line editing and echo.  */
+  if (tty)
+    {
+      if (tcgetattr (STDIN_FILENO, &saved) < 0)
+        return ocirt_make_error (err, errno, "read the terminal settings");
+      raw = saved;
+      cfmakeraw (&raw);
+      if (tcsetattr (STDIN_FILENO, TCSANOW, &raw) < 0)
+        return ocirt_make_error (err, errno, "set the terminal to raw mode");
+      if (!size_given)
+        copy_window_size (STDIN_FILENO, master);
+      sigemptyset (&sa.sa_mask);
+      sigaction (SIGWINCH, &sa, &old_sa);
+    }
+
+  for (;;)
+    {
+      struct pollfd fds[2] = {
+        { .fd = master, .events = POLLIN },
+        { .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+      };
+      int r = poll (fds, 2, -1);
+
+      if (winch_pending)
+        {
+          winch_pending = 0;
+          copy_window_size (STDIN_FILENO, master);
+        }
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (fds[0].revents & POLLIN)
+        {
+          if (!pump (master, STDOUT_FILENO))
+            break;
+        }
+      else if (fds[0].revents & (POLLHUP | POLLERR))
+        break; /* every holder of the terminal is gone */
+      if (fds[1].revents & (POLLIN | POLLHUP))
+        {
+          if (!pump (STDIN_FILENO, master))
+            {
+              /* End of input: the container reads end of file too.  */
+              char eof = 4;
+              stdin_open = false;
+              write_all (master, &eof, 1);
+            }
+        }
+    }
+
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+      sigaction (SIGWINCH, &old_sa, NULL);
+    }
   return 0;
 }

@@ -18,4 +18,13 @@ int ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_
 /* Send FD over the unix socket SOCKFD with SCM_RIGHTS.  */
 int ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err);
 
+/* Receive one fd sent with SCM_RIGHTS.  */
+int ocirt_recv_fd (int sockfd, ocirt_error_t *err);
+
+/* `run` in the foreground with a terminal and no console socket: copy
+   between the caller's stdio and the container's terminal MASTER until the
+   container's side is closed, with the caller's terminal in raw mode and its
+   size followed (unless the config gave one, SIZE_GIVEN).  */
+int ocirt_terminal_proxy (int master, bool size_given, ocirt_error_t *err);
+
 #endif

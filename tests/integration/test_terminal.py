@@ -1,0 +1,135 @@
+"""Terminals: run in the foreground with a pty, and --console-socket."""
+
+import array
+import os
+import socket
+import subprocess
+import threading
+import time
+
+from conftest import created, unique_id, wait_for
+
+
+class ConsoleReceiver:
+    """A unix socket that receives the pty master as conmon would."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(1)
+        self.master = None
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        conn, _ = self.sock.accept()
+        fds = array.array("i")
+        msg, anc, _, _ = conn.recvmsg(256, socket.CMSG_LEN(fds.itemsize))
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[:fds.itemsize])
+        self.master = fds[0] if fds else None
+        conn.close()
+
+    def wait(self, timeout=10):
+        self.thread.join(timeout)
+        assert self.master is not None, "no terminal received"
+        return self.master
+
+    def close(self):
+        self.sock.close()
+        if self.master is not None:
+            os.close(self.master)
+
+
+def read_until(fd, needle, timeout=10):
+    out = b""
+    deadline = time.time() + timeout
+    os.set_blocking(fd, False)
+    while needle.encode() not in out and time.time() < deadline:
+        try:
+            out += os.read(fd, 4096)
+        except BlockingIOError:
+            time.sleep(0.02)
+        except OSError:
+            break
+    return out.decode(errors="replace")
+
+
+def test_run_foreground_terminal_proxies_stdio(rt, bundle, env):
+    bundle.process["terminal"] = True
+    bundle.sh("tty; echo size=$(stty size); read line; echo got:$line; exit 4")
+    cid = unique_id()
+    bundle.write()
+    p = subprocess.run(rt.argv("run", "--bundle", bundle, cid), input=b"hello\n",
+                       capture_output=True, timeout=30)
+    out = p.stdout.decode()
+    assert p.returncode == 4, (p.returncode, out, p.stderr)
+    assert "/dev/pts/0" in out
+    assert "got:hello" in out
+    assert rt.status(cid) is None
+
+
+def test_run_terminal_console_size(rt, bundle):
+    bundle.process["terminal"] = True
+    bundle.process["consoleSize"] = {"height": 33, "width": 101}
+    bundle.sh("stty size")
+    bundle.write()
+    p = subprocess.run(rt.argv("run", "--bundle", bundle, unique_id()),
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    assert p.returncode == 0, p
+    assert "33 101" in p.stdout.decode()
+
+
+def test_create_with_console_socket(rt, bundle, env):
+    bundle.process["terminal"] = True
+    bundle.sh("tty; ls -l /dev/console; read x; echo reply:$x; sleep 30")
+    recv = ConsoleReceiver(env.base / "console.sock")
+    try:
+        cid = unique_id()
+        rt.create(cid, bundle, "--console-socket", recv.path)
+        master = recv.wait()
+        pid = rt.pid(cid)
+        # the container's stdio is the terminal, not the runtime's files
+        assert os.readlink(f"/proc/{pid}/fd/0").startswith("/dev/pts/")
+        rt.start(cid)
+        os.write(master, b"ping\n")
+        out = read_until(master, "reply:ping")
+        assert "/dev/pts/0" in out
+        assert "reply:ping" in out
+        # /dev/console is the same terminal (a bind of the pty)
+        assert "136," in out or "pts" in out or "console" in out
+    finally:
+        recv.close()
+
+
+def test_console_socket_without_terminal_rejected(rt, bundle, env):
+    bundle.sh("true")
+    res = rt.create(unique_id(), bundle, "--console-socket", env.base / "nosuch.sock",
+                    check=False)
+    assert res.rc != 0 and res.err_lines
+
+
+def test_terminal_without_console_socket_detached_rejected(rt, bundle):
+    bundle.process["terminal"] = True
+    bundle.sh("true")
+    res = rt.create(unique_id(), bundle, check=False)
+    assert res.rc != 0 and len(res.err_lines) == 1
+
+
+def test_exec_tty_with_console_socket(rt, bundle, env):
+    bundle.sh("sleep 30")
+    cid, _ = created(rt, bundle)
+    rt.start(cid)
+    recv = ConsoleReceiver(env.base / "exec.sock")
+    try:
+        p = rt.popen("exec", "--tty", "--console-socket", recv.path, cid, "sh", "-c",
+                     "tty; exit 5")
+        master = recv.wait()
+        out = read_until(master, "/dev/pts/")
+        res = rt.wait(p)
+        assert res.rc == 5, res
+        assert "/dev/pts/" in out
+    finally:
+        recv.close()
