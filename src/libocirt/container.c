@@ -53,6 +53,7 @@ struct spawn
   struct ocirt_cgroup cg;
   bool have_cgroup;
   bool in_cgroup;   /* child: the runtime said it is in its cgroup */
+  int preserve_fds; /* --preserve-fds plus socket-activated LISTEN_FDS */
   pid_t pid;        /* the container process, as the host sees it */
 };
 
@@ -325,7 +326,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   /* Only when the user switch would leave no right to load it later.  */
   if (ocirt_seccomp_load_early (s->seccomp, err) < 0)
     return -1;
-  if (ocirt_process_prepare_exec (p, s->opts->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (p, s->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  No
      other process can see ours yet: its pid namespace is new, or the
@@ -471,6 +472,29 @@ spawn_abort (struct spawn *s)
     ocirt_warn ("%s", err->msg);
 }
 
+/* Socket activation: the fds from 3 that LISTEN_FDS counts go to the
+   container, which is told about them with LISTEN_FDS and LISTEN_PID=1.  */
+static int
+pass_listen_fds (struct spawn *s, ocirt_error_t *err)
+{
+  const char *v = getenv ("LISTEN_FDS");
+  unsigned long long n;
+  char buf[64];
+
+  s->preserve_fds = s->opts->preserve_fds;
+  if (v == NULL || v[0] == '\0')
+    return 0;
+  if (!parse_ulong (v, &n) || n > 65536)
+    return ocirt_make_error (err, 0, "invalid LISTEN_FDS `%s`", v);
+  if (n == 0)
+    return 0;
+  s->preserve_fds += (int) n;
+  snprintf (buf, sizeof (buf), "LISTEN_FDS=%llu", n);
+  ocirt_process_setenv (s->spec->process, buf);
+  ocirt_process_setenv (s->spec->process, "LISTEN_PID=1");
+  return 0;
+}
+
 static int
 spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
 {
@@ -504,6 +528,8 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   if (p->terminal && o->console_socket == NULL && o->detach)
     return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required with --detach");
   if (ocirt_ns_plan_build (s->spec->linux, &s->ns, err) < 0)
+    return -1;
+  if (pass_listen_fds (s, err) < 0)
     return -1;
   /* Every name is checked here, before anything is made.  */
   if (ocirt_seccomp_prepare (s->spec, o->id, s->bundle, &s->seccomp, err) < 0)

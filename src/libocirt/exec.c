@@ -15,6 +15,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -64,27 +65,6 @@ strv_replace (char ***v, size_t *n, char **with, size_t nwith)
   free (*v);
   *v = strv_dup (with, nwith, 0);
   *n = nwith;
-}
-
-/* Add KEY=VALUE, replacing an entry with the same key.  */
-static void
-env_set (oci_process *p, const char *kv)
-{
-  size_t klen = strcspn (kv, "=");
-  size_t i;
-
-  for (i = 0; i < p->env_len; i++)
-    if (strncmp (p->env[i], kv, klen) == 0 && p->env[i][klen] == '=')
-      {
-        free (p->env[i]);
-        p->env[i] = xstrdup (kv);
-        return;
-      }
-  p->env = realloc (p->env, sizeof (char *) * (p->env_len + 2));
-  if (p->env == NULL)
-    abort ();
-  p->env[p->env_len++] = xstrdup (kv);
-  p->env[p->env_len] = NULL;
 }
 
 static void
@@ -150,7 +130,7 @@ build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_e
           ocirt_make_error (err, 0, "exec: invalid --env `%s`: expected KEY=VALUE", o->env[i]);
           return NULL;
         }
-      env_set (p, o->env[i]);
+      ocirt_process_setenv (p, o->env[i]);
     }
   if (o->user || o->ngids)
     {
@@ -299,6 +279,7 @@ join_cgroups (const struct ocirt_container_state *st, const char *sub, pid_t pid
 struct exec_child
 {
   oci_process *p;
+  struct ocirt_seccomp *seccomp;
   struct ocirt_ns_plan ns;
   int sync[2];
   int console_fd;
@@ -319,6 +300,8 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
     }
   else if (setsid () < 0 && errno != EPERM)
     return ocirt_make_error (err, errno, "setsid");
+  if (ocirt_seccomp_load_early (c->seccomp, err) < 0)
+    return -1;
   if (ocirt_process_prepare_exec (c->p, c->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* The runtime puts us in the container's cgroup meanwhile.  */
@@ -347,6 +330,12 @@ exec_child_main (struct exec_child *c)
       _exit (1);
     }
   umask (c->p->user && c->p->user->umask_present ? c->p->user->umask : 0022);
+  /* The container's filter applies to what it execs too.  */
+  if (ocirt_seccomp_load (c->seccomp, &err) < 0)
+    {
+      ocirt_sync_send_error (c->sync[1], &err);
+      _exit (1);
+    }
   execve (exe, c->p->args, envp);
   ocirt_make_error (&err, errno, "exec `%s`", c->p->args[0]);
   ocirt_sync_send_error (c->sync[1], &err);
@@ -426,6 +415,18 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
     }
   if (o->console_socket && (c.console_fd = ocirt_console_socket_connect (o->console_socket, err)) < 0)
     goto out;
+  {
+    /* The filter is the container's; whether it must go in before the
+       user switch depends on this process.  */
+    oci_process *own = spec->process;
+    int r;
+
+    spec->process = c.p;
+    r = ocirt_seccomp_prepare (spec, o->id, st.bundle, &c.seccomp, err);
+    spec->process = own;
+    if (r < 0)
+      goto out;
+  }
   if (plan_namespaces (st.pid, &c.ns, err) < 0)
     goto out;
   /* Joining the pid namespace changes where our children go, not us.  */
@@ -447,6 +448,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
     }
   if (pid == 0)
     exec_child_main (&c);
+  ocirt_seccomp_after_clone (c.seccomp);
 
   close (c.sync[1]);
   c.sync[1] = -1;
@@ -497,6 +499,7 @@ out:
   if (c.console_fd >= 0)
     close (c.console_fd);
   ocirt_ns_plan_release (&c.ns);
+  ocirt_seccomp_free (c.seccomp);
   free_oci_process (c.p);
   free_oci_spec (spec);
   ocirt_state_free (&st);

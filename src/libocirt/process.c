@@ -286,3 +286,23 @@ ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, 
     return -1;
   return ocirt_process_cloexec_fds (preserve_fds, err);
 }
+
+void
+ocirt_process_setenv (oci_process *p, const char *kv)
+{
+  size_t klen = strcspn (kv, "=");
+  size_t i;
+
+  for (i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], kv, klen) == 0 && p->env[i][klen] == '=')
+      {
+        free (p->env[i]);
+        p->env[i] = xstrdup (kv);
+        return;
+      }
+  p->env = realloc (p->env, sizeof (char *) * (p->env_len + 2));
+  if (p->env == NULL)
+    abort ();
+  p->env[p->env_len++] = xstrdup (kv);
+  p->env[p->env_len] = NULL;
+}

@@ -40,4 +40,7 @@ char **ocirt_process_build_env (const oci_process *p);
 int ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, char ***envp,
                                 ocirt_error_t *err);
 
+/* Set KEY=VALUE in process.env, replacing an entry with the same key.  */
+void ocirt_process_setenv (oci_process *p, const char *kv);
+
 #endif

@@ -179,3 +179,18 @@ def test_exec_in_created_container_matches_reference(rt, ref, env):
         results[r] = r("exec", cid, "true").rc == 0
         r.delete(cid, force=True)
     assert results[rt] == results[ref], results
+
+
+def test_exec_gets_the_containers_seccomp_filter(rt, bundle, env):
+    bundle.linux["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": 1}],
+    }
+    cid, _ = create_running(rt, bundle)
+    res = run_exec(rt, cid, "mkdir", "/tmp/blocked")
+    assert res.rc != 0
+    assert "Operation not permitted" in res.err, res
+    pid = detached(rt, cid, env, "sleep", "30")
+    assert proc_status(pid)["Seccomp"] == "2"
+    os.kill(pid, 9)

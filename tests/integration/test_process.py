@@ -461,3 +461,21 @@ def test_stdin_is_passed(rt, bundle, env):
         res = rt.run(unique_id(), bundle, stdin=stdin)
     assert res.rc == 0, res
     assert res.out == "from-stdin\n"
+
+
+def test_listen_fds_are_passed_with_socket_activation(rt, bundle, env):
+    f3, f4 = env.base / "fd3", env.base / "fd4"
+    f3.write_text("three\n")
+    f4.write_text("four\n")
+    bundle.sh('echo "$LISTEN_FDS $LISTEN_PID"; cat /proc/self/fd/3 /proc/self/fd/4; '
+              'ls /proc/self/fd')
+    bundle.write()
+    envv = dict(os.environ, LISTEN_FDS="2", LISTEN_PID=str(os.getpid()))
+    res = rt("run", "--bundle", bundle, unique_id(), prefix=with_fds(fd3=f3, fd4=f4), env=envv)
+    assert res.rc == 0, res
+    lines = res.out.splitlines()
+    assert lines[0] == "2 1"
+    assert lines[1:3] == ["three", "four"]
+    # 0-4 and the directory ls opened: nothing else of the runtime's
+    fds = " ".join(lines[3:]).split()
+    assert sorted(fds, key=int) == ["0", "1", "2", "3", "4", "5"], lines

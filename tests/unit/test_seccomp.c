@@ -311,9 +311,9 @@ libseccomp_export_len (void)
   cr_assert_not_null (ctx);
   cr_assert_not_null (f);
   cr_assert_eq (seccomp_arch_add (ctx, SCMP_ARCH_X86), 0);
-  cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), seccomp_syscall_resolve_name ("mkdir"), 0), 0);
-  cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), seccomp_syscall_resolve_name ("mkdirat"), 0), 0);
-  cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_KILL, seccomp_syscall_resolve_name ("personality"), 1,
+  cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (mkdir), 0), 0);
+  cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (mkdirat), 0), 0);
+  cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_KILL, SCMP_SYS (personality), 1,
                                   SCMP_A0 (SCMP_CMP_EQ, 8)), 0);
   cr_assert_eq (seccomp_export_bpf (ctx, fileno (f)), 0);
   size = lseek (fileno (f), 0, SEEK_END);
