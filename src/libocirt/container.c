@@ -21,6 +21,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "notify.h"
 #include "path.h"
 #include "process.h"
 #include "seccomp.h"
@@ -54,6 +55,7 @@ struct spawn
   bool have_cgroup;
   bool in_cgroup;   /* child: the runtime said it is in its cgroup */
   int preserve_fds; /* --preserve-fds plus socket-activated LISTEN_FDS */
+  const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   pid_t pid;        /* the container process, as the host sees it */
 };
 
@@ -434,6 +436,7 @@ write_state (struct spawn *s, ocirt_error_t *err)
   st.start_time = ocirt_process_start_time (s->pid);
   st.bundle = s->bundle;
   st.config = s->config_path;
+  st.notify_socket = (char *) s->notify_socket;
   st.rootfs = s->rootfs;
   st.created = rfc3339_now ();
   st.owner = geteuid ();
@@ -538,6 +541,16 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   s->dirfd = ocirt_state_dir_create (o->root, o->id, err);
   if (s->dirfd < 0)
     return -1;
+
+  s->notify_socket = getenv ("NOTIFY_SOCKET");
+  if (s->notify_socket && s->notify_socket[0])
+    {
+      cleanup_free char *dir = xasprintf ("%s/%s", o->root, o->id);
+      if (ocirt_notify_setup (dir, s->spec, err) < 0)
+        return -1;
+    }
+  else
+    s->notify_socket = NULL;
 
   if (use_fifo)
     {
@@ -696,12 +709,19 @@ int
 ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
 {
   struct spawn s;
-  int status = 0, ret;
+  int status = 0, ret, notify_fd = -1;
 
   spawn_init (&s, o);
   ret = spawn_prepare (&s, false, err);
   if (ret == 0)
     ret = spawn_container (&s, err);
+  if (ret == 0 && s.notify_socket)
+    {
+      cleanup_free char *dir = xasprintf ("%s/%s", o->root, o->id);
+      notify_fd = ocirt_notify_listen (dir, err);
+      if (notify_fd < 0)
+        ret = -1;
+    }
   if (ret == 0 && !o->detach)
     install_forwarding (s.pid);
   if (ret == 0)
@@ -713,6 +733,13 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
       struct ocirt_container_state st = { .id = (char *) o->id, .pid = s.pid, .bundle = s.bundle };
       ret = run_poststart (&st, s.spec, err);
     }
+  if (ret == 0 && notify_fd >= 0)
+    {
+      cleanup_close int pidfd = syscall (SYS_pidfd_open, s.pid, 0);
+      ret = ocirt_notify_forward (notify_fd, s.notify_socket, pidfd, err);
+    }
+  if (notify_fd >= 0)
+    close (notify_fd);
   if (ret < 0)
     {
       spawn_abort (&s);
@@ -863,6 +890,7 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
   cleanup_close int dirfd = -1;
   cleanup_close int fifo = -1;
   cleanup_close int pidfd = -1;
+  cleanup_close int notify_fd = -1;
   enum ocirt_status status;
   char msg[4096];
   ssize_t n;
@@ -880,6 +908,13 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
         ocirt_make_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
                           ocirt_status_name (status));
       goto out;
+    }
+  if (st.notify_socket)
+    {
+      cleanup_free char *dir = xasprintf ("%s/%s", root, id);
+      notify_fd = ocirt_notify_listen (dir, err);
+      if (notify_fd < 0)
+        goto out;
     }
   fifo = openat (dirfd, OCIRT_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
@@ -925,6 +960,9 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
       goto out;
     }
   ret = run_poststart (&st, NULL, err);
+  /* As with runc, start returns once the container said it is ready.  */
+  if (ret == 0 && notify_fd >= 0)
+    ret = ocirt_notify_forward (notify_fd, st.notify_socket, pidfd, err);
 out:
   ocirt_state_free (&st);
   return ret;

@@ -163,6 +163,8 @@ ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_erro
   yajl_gen_integer (g, (long long) st->start_time);
   gen_kv (g, "bundle", st->bundle);
   gen_kv (g, "config", st->config);
+  if (st->notify_socket)
+    gen_kv (g, "notify_socket", st->notify_socket);
   gen_kv (g, "rootfs", st->rootfs);
   gen_kv (g, "created", st->created);
   GEN_STR (g, "owner");
@@ -244,6 +246,7 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
   st->start_time = (unsigned long long) tree_int (root, "start_time");
   st->bundle = tree_string (root, "bundle");
   st->config = tree_string (root, "config");
+  st->notify_socket = tree_string (root, "notify_socket");
   st->rootfs = tree_string (root, "rootfs");
   st->created = tree_string (root, "created");
   st->owner = (uid_t) tree_int (root, "owner");
@@ -319,6 +322,7 @@ ocirt_state_free (struct ocirt_container_state *st)
   free (st->id);
   free (st->bundle);
   free (st->config);
+  free (st->notify_socket);
   free (st->rootfs);
   free (st->created);
   free (st->cgroup_path);
@@ -352,8 +356,22 @@ ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      if (unlinkat (dirfd (d), de->d_name, 0) < 0 && errno != ENOENT)
-        return ocirt_make_error (err, errno, "remove `%s/%s`", path, de->d_name);
+      if (unlinkat (dirfd (d), de->d_name, 0) == 0 || errno == ENOENT)
+        continue;
+      /* One level of directories: the notify socket's.  */
+      if (errno == EISDIR)
+        {
+          cleanup_free char *sub = xasprintf ("%s/%s", path, de->d_name);
+          cleanup_dir DIR *sd = opendir (sub);
+          struct dirent *se;
+
+          while (sd && (se = readdir (sd)))
+            if (se->d_name[0] != '.')
+              unlinkat (dirfd (sd), se->d_name, 0);
+          if (unlinkat (dirfd (d), de->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+            continue;
+        }
+      return ocirt_make_error (err, errno, "remove `%s/%s`", path, de->d_name);
     }
   if (rmdir (path) < 0 && errno != ENOENT)
     return ocirt_make_error (err, errno, "remove state directory `%s`", path);

@@ -26,6 +26,7 @@ struct ocirt_container_state
   unsigned long long start_time; /* field 22 of /proc/PID/stat */
   char *bundle;
   char *config;  /* the config.json the container was made from */
+  char *notify_socket; /* the caller's NOTIFY_SOCKET, when it gave one */
   char *rootfs;
   char *created; /* RFC 3339, UTC */
   uid_t owner;
