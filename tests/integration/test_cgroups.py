@@ -606,12 +606,16 @@ def test_kill_all_reaches_every_process(rt, env, sig):
     assert all_cgroup_dirs_named(cid) == []
 
 
-def test_delete_kills_what_outlived_the_init(rt, env):
+def test_delete_kills_what_outlived_the_init(rt, env, host_dir):
     cid = unique_id()
     bundle = env.bundle()
     bundle.remove_namespace("pid")
-    running(rt, bundle, cid, script="sleep 100 & sleep 100 & sleep 0.3")
-    pids = rt("ps", "-f", "json", cid, check=True).json()
+    bundle.bind(host_dir, "/out")
+    running(rt, bundle, cid, script="sleep 100 & sleep 100 & "
+            "while [ ! -e /out/go ]; do sleep 0.05; done")
+    pids = wait_for(lambda: (lambda p: p if len(p) >= 3 else None)(
+        rt("ps", "-f", "json", cid).json()), 5, what="three processes")
+    (host_dir / "go").write_text("")
     rt.wait_status(cid, "stopped")
     left = [p for p in pids if pid_alive(p)]
     assert left, "the background sleeps should outlive the init"
