@@ -535,6 +535,7 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   if (pass_listen_fds (s, err) < 0)
     return -1;
   /* Every name is checked here, before anything is made.  */
+  ocirt_seccomp_set_cache_dir (o->root);
   if (ocirt_seccomp_prepare (s->spec, o->id, s->bundle, &s->seccomp, err) < 0)
     return -1;
 

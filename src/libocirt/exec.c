@@ -422,6 +422,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
     int r;
 
     spec->process = c.p;
+    ocirt_seccomp_set_cache_dir (o->root);
     r = ocirt_seccomp_prepare (spec, o->id, st.bundle, &c.seccomp, err);
     spec->process = own;
     if (r < 0)

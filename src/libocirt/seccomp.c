@@ -450,6 +450,134 @@ out:
   return ret;
 }
 
+/* ---- the cache of compiled filters -------------------------------- */
+
+/* Compiling a large profile (podman's) costs far more than the rest of a
+   container's start.  The result depends only on the seccomp section, the
+   libseccomp version and the kernel's flags: it is kept under the state
+   root, in a file named by a hash of the section and holding the section
+   itself, compared byte for byte before the program is trusted.  */
+
+static char *cache_dir;
+
+void
+ocirt_seccomp_set_cache_dir (const char *state_root)
+{
+  free (cache_dir);
+  cache_dir = state_root ? xasprintf ("%s/.seccomp-cache", state_root) : NULL;
+}
+
+struct cache_header
+{
+  char magic[8];
+  uint32_t key_len;
+  uint32_t flags;
+  uint32_t uses_notify;
+  uint32_t len;
+};
+
+static char *
+cache_key (const oci_seccomp *cfg)
+{
+  oci_linux lx = { .seccomp = (oci_seccomp *) cfg };
+  oci_spec tmp = { .oci_version = (char *) "1.0.0", .linux = &lx };
+  const struct scmp_version *v = seccomp_version ();
+  cleanup_free char *json = oci_spec_to_json (&tmp, false, NULL);
+
+  if (json == NULL || v == NULL)
+    return NULL;
+  return xasprintf ("libseccomp %u.%u.%u %s", v->major, v->minor, v->micro, json);
+}
+
+static uint64_t
+fnv1a (const char *s)
+{
+  uint64_t h = 0xcbf29ce484222325ULL;
+
+  for (; *s; s++)
+    h = (h ^ (unsigned char) *s) * 0x100000001b3ULL;
+  return h;
+}
+
+static char *
+cache_path (const char *key)
+{
+  return xasprintf ("%s/%016llx", cache_dir, (unsigned long long) fnv1a (key));
+}
+
+static bool
+cache_lookup (const char *key, struct ocirt_seccomp *sc, bool *uses_notify)
+{
+  cleanup_free char *path = cache_path (key);
+  cleanup_free char *data = NULL;
+  ocirt_error_t err = NULL;
+  struct cache_header h;
+  size_t len, klen = strlen (key);
+
+  if (read_file_at (AT_FDCWD, path, &data, &len, &err) < 0)
+    {
+      ocirt_error_release (&err);
+      return false;
+    }
+  if (len < sizeof (h))
+    return false;
+  memcpy (&h, data, sizeof (h));
+  if (memcmp (h.magic, "ocirtsc1", 8) != 0 || h.key_len != klen || h.len == 0
+      || h.len > BPF_MAXINSNS
+      || len != sizeof (h) + klen + h.len * sizeof (struct sock_filter)
+      || memcmp (data + sizeof (h), key, klen) != 0)
+    return false;
+  sc->len = h.len;
+  sc->flags = h.flags;
+  *uses_notify = h.uses_notify != 0;
+  sc->insns = xmalloc0 (h.len * sizeof (struct sock_filter));
+  memcpy (sc->insns, data + sizeof (h) + klen, h.len * sizeof (struct sock_filter));
+  return true;
+}
+
+static void
+cache_store (const char *key, const struct ocirt_seccomp *sc, bool uses_notify)
+{
+  cleanup_free char *path = cache_path (key);
+  cleanup_free char *buf = NULL;
+  struct cache_header h = { .key_len = (uint32_t) strlen (key), .flags = sc->flags,
+                            .uses_notify = uses_notify, .len = (uint32_t) sc->len };
+  size_t size = sizeof (h) + h.key_len + sc->len * sizeof (struct sock_filter);
+  ocirt_error_t err = NULL;
+
+  memcpy (h.magic, "ocirtsc1", 8);
+  if (mkdir (cache_dir, 0700) < 0 && errno != EEXIST)
+    return;
+  buf = xmalloc0 (size);
+  memcpy (buf, &h, sizeof (h));
+  memcpy (buf + sizeof (h), key, h.key_len);
+  memcpy (buf + sizeof (h) + h.key_len, sc->insns, sc->len * sizeof (struct sock_filter));
+  /* A cache that cannot be written only costs time.  */
+  if (write_file_atomic_at (AT_FDCWD, path, buf, size, 0600, &err) < 0)
+    {
+      ocirt_debug ("seccomp cache: %s", err->msg);
+      ocirt_error_release (&err);
+    }
+}
+
+static int
+compile_cached (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify,
+                ocirt_error_t *err)
+{
+  cleanup_free char *key = cache_dir ? cache_key (cfg) : NULL;
+
+  if (key && cache_lookup (key, sc, uses_notify))
+    {
+      ocirt_debug ("seccomp: filter of %zu instructions from the cache", sc->len);
+      return 0;
+    }
+  if (compile (cfg, sc, uses_notify, err) < 0)
+    return -1;
+  if (key)
+    cache_store (key, sc, *uses_notify);
+  return 0;
+}
+
 static int
 connect_listener (const char *path, ocirt_error_t *err)
 {
@@ -499,7 +627,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
 
   sc = xmalloc0 (sizeof (*sc));
   sc->listener_fd = sc->procfd = -1;
-  if (compile (cfg, sc, &uses_notify, err) < 0)
+  if (compile_cached (cfg, sc, &uses_notify, err) < 0)
     goto fail;
 
   if (uses_notify)
@@ -721,6 +849,12 @@ ocirt_seccomp_load (struct ocirt_seccomp *sc, ocirt_error_t *err)
 }
 
 #else /* !HAVE_SECCOMP */
+
+void
+ocirt_seccomp_set_cache_dir (const char *state_root)
+{
+  (void) state_root;
+}
 
 static int
 no_support (ocirt_error_t *err)

@@ -12,6 +12,9 @@
 
 struct ocirt_seccomp;
 
+/* Keep compiled filters under STATE_ROOT (NULL: no cache).  */
+void ocirt_seccomp_set_cache_dir (const char *state_root);
+
 /* In the runtime: check and compile linux.seccomp of SPEC, and connect to
    its listenerPath when SCMP_ACT_NOTIFY is used.  *OUT stays NULL when the
    config has no seccomp.  ID and BUNDLE (and SPEC's annotations) are

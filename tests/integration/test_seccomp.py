@@ -807,3 +807,40 @@ def test_build_without_seccomp(rt, bundle, command):
     assert_single_line_error(
         res, "seccomp requested but this build has no seccomp support")
     snap.assert_clean(ids=[cid])
+
+
+def _blocking_mkdir_profile(errno_ret):
+    return {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": errno_ret}],
+    }
+
+
+def test_compiled_filter_cache_is_used_and_checked(rt, bundle):
+    """The second container with the same profile takes the cached program;
+    a damaged cache entry is never trusted."""
+    import pathlib
+    bundle.linux["seccomp"] = _blocking_mkdir_profile(38)
+    bundle.sh("mkdir /tmp/x")
+    first = rt.run(unique_id(), bundle)
+    assert first.rc != 0 and "Function not implemented" in first.err, first
+    cache = pathlib.Path(rt.root) / ".seccomp-cache"
+    entries = list(cache.iterdir())
+    assert len(entries) == 1
+    second = rt.run(unique_id(), bundle)
+    assert second.rc != 0 and "Function not implemented" in second.err, second
+    # a different profile gets its own entry, and its own errno
+    bundle.linux["seccomp"] = _blocking_mkdir_profile(1)
+    third = rt.run(unique_id(), bundle)
+    assert "Operation not permitted" in third.err, third
+    assert len(list(cache.iterdir())) == 2
+    # damage every entry: the runtime must compile again, not load garbage
+    for e in cache.iterdir():
+        data = bytearray(e.read_bytes())
+        data[-3] ^= 0xFF
+        e.write_bytes(bytes(data[:-1]))
+    fourth = rt.run(unique_id(), bundle)
+    assert "Operation not permitted" in fourth.err, fourth
+    # the list of containers does not show the cache
+    assert rt("list", "-q").out.strip() == ""
