@@ -1,8 +1,23 @@
 #!/bin/bash
 # The whole test suite: dependencies, build, unit tests (criterion) and the
-# integration tests (pytest, as root, against the real kernel).
+# integration tests (pytest, as root, against the real kernel), then the
+# cgroup tests on a pure cgroup v2 host in a VM when the VM tool is there.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$top/build}
 "$top/contrib/install-deps.sh"
 "$top/contrib/build.sh"
-make -C "${BUILD_DIR:-$top/build}" check VERBOSE=1
+make -C "$build" check VERBOSE=1
+
+vm=${RUN_IN_VM:-$top/../shared/tools/run-in-vm.sh}
+if [ -x "$vm" ]; then
+  echo "run-all: cgroup tests on a pure cgroup v2 host (VM)"
+  # The VM is emulated and slow: one retry for a timing failure, none for a
+  # failure that repeats.
+  OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh" || {
+    echo "run-all: cgroup v2 lane failed once, running it again"
+    OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh"
+  }
+else
+  echo "run-all: no VM tool at $vm: cgroup v2 lane skipped"
+fi
