@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "libocirt/exec.h"
 #include "libocirt/mount_options.h"
+#include "libocirt/process.h"
 #include "libocirt/path.h"
 #include "libocirt/signals.h"
 #include "libocirt/state.h"
@@ -183,7 +185,7 @@ Test (path, open_in_root_fallback, .init = make_tree, .fini = remove_tree)
 Test (path, mkpath_follows_dangling_link_inside, .init = make_tree, .fini = remove_tree)
 {
   ocirt_error_t err = NULL;
-  char p[2 * PATH_MAX];
+  char p[2 * PATH_MAX + 16];
   struct stat sb;
   int root = open (tmpl, O_PATH | O_DIRECTORY);
   int fd;
@@ -204,4 +206,49 @@ Test (path, mkpath_follows_dangling_link_inside, .init = make_tree, .fini = remo
   cr_assert (S_ISREG (sb.st_mode));
   close (fd);
   close (root);
+}
+
+Test (exec, user_parsing_is_strict)
+{
+  unsigned uid = 7, gid = 7;
+  bool has_gid = true;
+
+  cr_assert_eq (ocirt_parse_user ("1000", &uid, &gid, &has_gid), 0);
+  cr_assert_eq (uid, 1000);
+  cr_assert_not (has_gid);
+  cr_assert_eq (ocirt_parse_user ("0:5", &uid, &gid, &has_gid), 0);
+  cr_assert (uid == 0 && gid == 5 && has_gid);
+  cr_assert_eq (ocirt_parse_user ("4294967294:4294967294", &uid, &gid, &has_gid), 0);
+  cr_assert_eq (ocirt_parse_user ("", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("x", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("1:", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user (":1", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("-1", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("+1", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("1:2:3", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("4294967295", &uid, &gid, &has_gid), -1);
+  cr_assert_eq (ocirt_parse_user ("99999999999999999999", &uid, &gid, &has_gid), -1);
+}
+
+Test (process, setenv_replaces_or_appends)
+{
+  char *initial[] = { "A=1", "PATH=/bin", NULL };
+  oci_process p = { 0 };
+  size_t i;
+
+  p.env = xmalloc0 (sizeof (char *) * 3);
+  for (i = 0; i < 2; i++)
+    p.env[i] = xstrdup (initial[i]);
+  p.env_len = 2;
+  ocirt_process_setenv (&p, "A=2");
+  ocirt_process_setenv (&p, "AB=3");
+  ocirt_process_setenv (&p, "PATH=/usr/bin");
+  cr_assert_eq (p.env_len, 3);
+  cr_assert_str_eq (p.env[0], "A=2");
+  cr_assert_str_eq (p.env[1], "PATH=/usr/bin");
+  cr_assert_str_eq (p.env[2], "AB=3");
+  cr_assert_null (p.env[3]);
+  for (i = 0; i < p.env_len; i++)
+    free (p.env[i]);
+  free (p.env);
 }
