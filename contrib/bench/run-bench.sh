@@ -20,6 +20,8 @@
 #                   at the end unless --keep-fix is given
 #   --keep-workdir  keep the private work directory (bundle, state roots)
 #   --progress      print progress every 10 iterations
+#   --realistic     a podman-like config: its default seccomp profile
+#                   (seccomp-podman.json here), memory and pids limits
 #
 # Must run as root.  See README.md in this directory.
 
@@ -49,6 +51,7 @@ iterations=50
 ocirt=${OCIRT:-ocirt}
 runtimes="ocirt crun runc"
 keep_workdir=0
+realistic=0
 pass=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -74,6 +77,10 @@ while [ $# -gt 0 ]; do
 		;;
 	--no-floor | --fix-hybrid | --keep-fix | --progress)
 		pass+=("$1")
+		shift
+		;;
+	--realistic)
+		realistic=1
 		shift
 		;;
 	--keep-workdir)
@@ -124,6 +131,19 @@ if [ -z "${RUNTIME:-}" ] && command -v runc >/dev/null 2>&1; then
 	export RUNTIME=runc
 fi
 "$MKBUNDLE" "$workdir/bundle" -- /bin/true
+if [ "$realistic" = 1 ]; then
+	"$PYTHON" - "$workdir/bundle/config.json" "$here/seccomp-podman.json" <<'PY'
+import json, sys
+path, profile = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+c["linux"]["seccomp"] = json.load(open(profile))
+res = c["linux"].setdefault("resources", {})
+res["memory"] = {"limit": 512 * 1024 * 1024}
+res["pids"] = {"limit": 1024}
+json.dump(c, open(path, "w"), indent=1)
+PY
+	printf '%s: realistic config: seccomp profile, memory and pids limits\n' "$prog" >&2
+fi
 
 rc=0
 "$PYTHON" "$BENCH" --bundle "$workdir/bundle" --workdir "$workdir" \

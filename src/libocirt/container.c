@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "path.h"
 #include "process.h"
+#include "process_attrs.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -265,6 +266,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
       if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
         ocirt_debug ("root is not mapped in the user namespace");
     }
+  ocirt_debug ("container process %d: join namespaces given by path", s->pid);
   if (ocirt_ns_join_in_child (&s->ns, err) < 0)
     return -1;
   /* Joining a v1 cgroup costs the runtime an RCU grace period: the child
@@ -293,6 +295,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 
     if (rootfd < 0)
       return ocirt_make_error (err, errno, "open rootfs `%s`", s->rootfs);
+    ocirt_debug ("container process: mount the rootfs `%s`", s->rootfs);
     if (ocirt_rootfs_prepare (&rctx, err) < 0)
       return -1;
     (void) cwd;
@@ -312,6 +315,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, true, err) < 0)
     return -1;
   close_fd (&s->console_fd);
+  ocirt_debug ("container process: sysctls, masked and read-only paths");
   if (write_sysctls (spec->linux, err) < 0)
     return -1;
   if (ocirt_rootfs_finalize (&rctx, err) < 0)
@@ -325,9 +329,20 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
         return ocirt_make_error (err, errno, "join session keyring");
     }
 
+  /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
+  if (p->scheduler && !s->in_cgroup)
+    {
+      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+        return -1;
+      s->in_cgroup = true;
+    }
+  if (ocirt_linux_attrs_apply (spec->linux, err) < 0)
+    return -1;
   /* Only when the user switch would leave no right to load it later.  */
   if (ocirt_seccomp_load_early (s->seccomp, err) < 0)
     return -1;
+  ocirt_debug ("container process: limits, user %u:%u, capabilities, cwd `%s`",
+               p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
   if (ocirt_process_prepare_exec (p, s->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  No
@@ -518,7 +533,7 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
                                              : xasprintf ("%s/config.json", s->bundle);
     s->config_path = xstrdup (realpath (path, resolved) ? resolved : path);
   }
-  if (ocirt_config_validate (s->spec, err) < 0)
+  if (ocirt_config_validate (s->spec, err) < 0 || ocirt_linux_attrs_validate (s->spec->linux, err) < 0)
     return -1;
   p = s->spec->process;
   s->rootfs = ocirt_config_rootfs (s->spec, s->bundle, err);
@@ -599,6 +614,7 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   if (ocirt_ns_join_pid (&s->ns, err) < 0)
     return -1;
 
+  ocirt_debug ("clone the container process (new namespaces %#x)", s->ns.clone_flags);
   fflush (NULL);
   s->pid = syscall (SYS_clone, (unsigned long) (s->ns.clone_flags | SIGCHLD), NULL, NULL, NULL, NULL);
   if (s->pid < 0)
@@ -617,6 +633,7 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_sync_send_value (s->sync[0], OCIRT_SYNC_GO, s->pid, err) < 0)
     return -1;
+  ocirt_debug ("move %d into its cgroups", s->pid);
   if (ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
     return -1;
   if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
@@ -641,6 +658,7 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     }
   if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_READY, err) < 0)
     return -1;
+  ocirt_debug ("container process %d is ready", s->pid);
   if (write_state (s, err) < 0)
     return -1;
   if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "cgroup.h"
 #include "exec.h"
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "process_attrs.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -237,48 +239,47 @@ plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
   return 0;
 }
 
-/* The container's leaf cgroups: the created directories no other one
-   is below.  */
+/* Into the container's directory in every hierarchy; SUB, a sub-cgroup of
+   it, on a pure v2 host.  */
 static int
 join_cgroups (const struct ocirt_container_state *st, const char *sub, pid_t pid, ocirt_error_t *err)
 {
-  char buf[32];
-  int len = snprintf (buf, sizeof (buf), "%d", pid);
-  bool joined_sub = sub == NULL;
-  size_t i, j;
+  struct ocirt_cgroup cg;
+  size_t i;
+  int ret;
 
-  for (i = 0; i < st->cgroup_dirs_len; i++)
+  if (ocirt_cgroup_from_state (st, &cg, err) < 0)
+    return -1;
+  if (sub && sub[0])
     {
-      const char *d = st->cgroup_dirs[i];
-      size_t dl = strlen (d);
-      cleanup_free char *procs = NULL;
-      bool leaf = true;
-
-      for (j = 0; j < st->cgroup_dirs_len && leaf; j++)
-        if (j != i && strncmp (st->cgroup_dirs[j], d, dl) == 0 && st->cgroup_dirs[j][dl] == '/')
-          leaf = false;
-      if (!leaf)
-        continue;
-      if (sub && strstr (d, "/unified/") == NULL && strncmp (d, "/sys/fs/cgroup/", 15) == 0
-          && access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+      if (cg.mode != OCIRT_CGROUP_V2)
         {
-          /* Pure v2: the sub-cgroup lives below the container's.  */
-          procs = xasprintf ("%s/%s/cgroup.procs", d, sub);
-          joined_sub = true;
+          ocirt_cgroup_release (&cg);
+          return ocirt_make_error (err, 0, "exec --cgroup `%s`: sub-cgroups need a cgroup v2 host", sub);
         }
-      else
-        procs = xasprintf ("%s/cgroup.procs", d);
-      if (write_file_at (AT_FDCWD, procs, buf, len, err) < 0)
-        return ocirt_error_prefix (err, "join the container's cgroup");
+      if (sub[0] == '/' || strstr (sub, ".."))
+        {
+          ocirt_cgroup_release (&cg);
+          return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup", sub);
+        }
+      for (i = 0; i < cg.ndirs; i++)
+        {
+          char *p = xasprintf ("%s/%s", cg.dirs[i].path, sub);
+          free (cg.dirs[i].path);
+          cg.dirs[i].path = p;
+        }
     }
-  if (!joined_sub)
-    return ocirt_make_error (err, 0, "exec --cgroup `%s`: sub-cgroups need a cgroup v2 host", sub);
+  ret = ocirt_cgroup_enter (&cg, pid, err);
+  ocirt_cgroup_release (&cg);
+  if (ret < 0)
+    return ocirt_error_prefix (err, "join the container's cgroup");
   return 0;
 }
 
 struct exec_child
 {
   oci_process *p;
+  const oci_linux *linux; /* the container's personality and memoryPolicy */
   struct ocirt_seccomp *seccomp;
   struct ocirt_ns_plan ns;
   int sync[2];
@@ -300,12 +301,17 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
     }
   else if (setsid () < 0 && errno != EPERM)
     return ocirt_make_error (err, errno, "setsid");
-  if (ocirt_seccomp_load_early (c->seccomp, err) < 0)
+  if (ocirt_linux_attrs_apply (c->linux, err) < 0 || ocirt_seccomp_load_early (c->seccomp, err) < 0)
+    return -1;
+  /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
+  if (c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   if (ocirt_process_prepare_exec (c->p, c->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* The runtime puts us in the container's cgroup meanwhile.  */
-  return ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err);
+  if (!c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+    return -1;
+  return ocirt_exec_affinity_final (c->p, err);
 }
 
 static void __attribute__ ((noreturn))
@@ -401,6 +407,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
   c.p = build_process (o, spec, err);
   if (c.p == NULL)
     goto out;
+  c.linux = spec->linux;
   if (ocirt_process_validate (c.p, err) < 0)
     goto out;
   if (c.p->terminal && o->console_socket == NULL)
@@ -458,7 +465,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
       close (c.console_fd);
       c.console_fd = -1;
     }
-  if (join_cgroups (&st, o->cgroup, pid, err) < 0
+  if (ocirt_exec_affinity_initial (c.p, pid, err) < 0 || join_cgroups (&st, o->cgroup, pid, err) < 0
       || ocirt_sync_send (c.sync[0], OCIRT_SYNC_CGROUP, err) < 0)
     goto kill_child;
   if (ocirt_sync_expect_exec (c.sync[0], err) < 0)

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 
 #include "process.h"
+#include "process_attrs.h"
 #include "utils.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -69,7 +70,7 @@ ocirt_process_validate (const oci_process *p, ocirt_error_t *err)
         if (strcmp (p->rlimits[j]->type, r->type) == 0)
           return ocirt_make_error (err, 0, "config.json: rlimit %s is given more than once", r->type);
     }
-  return 0;
+  return ocirt_process_attrs_validate (p, err);
 }
 
 int
@@ -273,6 +274,9 @@ ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, 
   if (ocirt_process_set_oom_score_adj (p, err) < 0)
     return -1;
   if (ocirt_process_set_rlimits (p, err) < 0)
+    return -1;
+  /* Raising priorities needs CAP_SYS_NICE, which the user switch drops.  */
+  if (ocirt_process_attrs_apply (p, err) < 0)
     return -1;
   ocirt_caps_from_config (p->capabilities, &caps);
   if (ocirt_process_set_user (p, &caps, err) < 0)
