@@ -345,11 +345,6 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
                p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
   if (ocirt_process_prepare_exec (p, s->preserve_fds, exe, envp, err) < 0)
     return -1;
-  /* setuid cleared it; /proc/self must stay ours to reopen the fifo.  No
-     other process can see ours yet: its pid namespace is new, or the
-     user asked to share one.  */
-  if (s->fifo_fd >= 0 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
   if (!s->in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   return 0;
@@ -365,6 +360,16 @@ child_main (struct spawn *s)
 
   /* The state dir fd carries the container's lock: it is the runtime's. */
   close_fd (&s->dirfd);
+  /* Until execve this is the runtime's binary, and a pid namespace given by
+     path is shared with the container's other processes: keep
+     /proc/PID/exe and our memory out of their reach (CVE-2019-5736).  A
+     process may still open its own /proc/self/fd, which the fifo needs.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      ocirt_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      ocirt_sync_send_error (s->sync[1], &err);
+      _exit (1);
+    }
   close_fd (&s->sync[0]);
   close_fd (&s->console_peer);
   if (child_setup (s, &exe, &envp, &err) < 0)

@@ -1,0 +1,52 @@
+"""Escapes that shaped runc and crun, attempted from inside a container."""
+
+import os
+
+from conftest import create_running, created, unique_id
+
+
+def _ns_pid(host_pid):
+    """The pid of HOST_PID in its innermost pid namespace."""
+    for line in open(f"/proc/{host_pid}/status"):
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    raise AssertionError("no NSpid line")
+
+
+def test_runtime_binary_out_of_reach_in_shared_pid_namespace(rt, bundle, env):
+    """CVE-2019-5736: a created container that joins another's pid namespace
+    is the runtime's binary until start; the other container must not be able
+    to open it through /proc/PID/exe."""
+    a, apid = create_running(rt, env.bundle())
+    bundle.set_namespace("pid", f"/proc/{apid}/ns/pid")
+    bundle.sh("sleep 30")
+    b = unique_id("victim")
+    rt.create(b, bundle)
+    bpid = rt.pid(b)
+    # the waiting process is still the runtime, visible in a's namespace
+    assert os.readlink(f"/proc/{bpid}/exe") == os.path.realpath(rt.binary)
+    inner = _ns_pid(bpid)
+    # the container sees it ...
+    res = rt("exec", a, "cat", f"/proc/{inner}/cmdline")
+    assert res.rc == 0 and b in res.out, res
+    # ... but can neither resolve nor open its executable
+    res = rt("exec", a, "sh", "-c", f"cat /proc/{inner}/exe > /dev/null")
+    assert res.rc != 0, res
+    assert "denied" in res.err.lower() or "not permitted" in res.err.lower(), res
+    res = rt("exec", a, "readlink", f"/proc/{inner}/exe")
+    assert res.out.strip() == "", res
+    rt.delete(b, force=True)
+
+
+def test_no_runtime_fd_or_cwd_outside_reaches_the_container(rt, bundle):
+    """CVE-2024-21626: no fd of the runtime survives into the container, and
+    its cwd is inside its root."""
+    bundle.sh("sleep 30")
+    cid, pid = created(rt, bundle)
+    rt.start(cid)
+    fds = sorted(int(f) for f in os.listdir(f"/proc/{pid}/fd"))
+    assert fds == [0, 1, 2], [os.readlink(f"/proc/{pid}/fd/{f}") for f in fds]
+    root = os.stat(f"/proc/{pid}/root/")
+    cwd = os.readlink(f"/proc/{pid}/cwd")
+    assert cwd == "/", cwd
+    assert os.stat(f"/proc/{pid}/cwd").st_ino == root.st_ino
