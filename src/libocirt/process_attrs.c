@@ -233,7 +233,8 @@ validate_scheduler (const oci_scheduler *s, ocirt_error_t *err)
       int flag = ocirt_sched_flag (s->flags[i]);
 
       if (flag < 0)
-        return ocirt_make_error (err, 0, "config.json: process.scheduler.flags: `%s` is not a known flag",
+        return ocirt_make_error (err, 0,
+                                 "config.json: process.scheduler.flags: `%s` is not a known flag",
                                  s->flags[i]);
       keep_policy |= flag == SCHED_FLAG_KEEP_POLICY;
     }
@@ -245,10 +246,13 @@ validate_scheduler (const oci_scheduler *s, ocirt_error_t *err)
   if (keep_policy)
     return 0;
   if (rt_policy (policy) && (s->priority < 1 || s->priority > 99))
-    return ocirt_make_error (err, 0, "config.json: process.scheduler.priority %d is out of range 1..99 for %s",
+    return ocirt_make_error (err, 0,
+                             "config.json: process.scheduler.priority %d is out of range 1..99 for %s",
                              s->priority, s->policy);
   if (!rt_policy (policy) && s->priority != 0)
-    return ocirt_make_error (err, 0, "config.json: process.scheduler.priority %d is only for SCHED_FIFO and SCHED_RR, not %s",
+    return ocirt_make_error (err, 0,
+                             "config.json: process.scheduler.priority %d is only for SCHED_FIFO and "
+                             "SCHED_RR, not %s",
                              s->priority, s->policy);
   if (policy == SCHED_DEADLINE)
     {
@@ -256,12 +260,16 @@ validate_scheduler (const oci_scheduler *s, ocirt_error_t *err)
       uint64_t period = s->period ? s->period : s->deadline;
 
       if (s->runtime == 0 || s->runtime > s->deadline || s->deadline > period)
-        return ocirt_make_error (err, 0, "config.json: process.scheduler: SCHED_DEADLINE needs 0 < runtime <= deadline <= period, not %llu, %llu, %llu",
+        return ocirt_make_error (err, 0,
+                                 "config.json: process.scheduler: SCHED_DEADLINE needs "
+                                 "0 < runtime <= deadline <= period, not %llu, %llu, %llu",
                                  (unsigned long long) s->runtime, (unsigned long long) s->deadline,
                                  (unsigned long long) s->period);
     }
   else if (s->runtime || s->deadline || s->period)
-    return ocirt_make_error (err, 0, "config.json: process.scheduler.runtime, deadline and period are only for SCHED_DEADLINE, not %s",
+    return ocirt_make_error (err, 0,
+                             "config.json: process.scheduler.runtime, deadline and period are only "
+                             "for SCHED_DEADLINE, not %s",
                              s->policy);
   return 0;
 }
@@ -286,7 +294,9 @@ validate_cpu_list (const char *field, const char *list, ocirt_error_t *err)
   unsigned long bits[OCIRT_MAX_CPUS / BITS_PER_LONG];
 
   if (list && ocirt_parse_id_list (list, bits, OCIRT_MAX_CPUS) < 0)
-    return ocirt_make_error (err, 0, "config.json: process.execCPUAffinity.%s `%s` is not a CPU list such as 0-3,7",
+    return ocirt_make_error (err, 0,
+                             "config.json: process.execCPUAffinity.%s `%s` is not a CPU list "
+                             "such as 0-3,7",
                              field, list);
   return 0;
 }
@@ -311,7 +321,8 @@ validate_personality (const oci_personality *pe, ocirt_error_t *err)
   if (pe->domain == NULL)
     return ocirt_make_error (err, 0, "config.json: linux.personality.domain is required");
   if (ocirt_personality_domain (pe->domain) < 0)
-    return ocirt_make_error (err, 0, "config.json: linux.personality.domain `%s` is not LINUX or LINUX32",
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.personality.domain `%s` is not LINUX or LINUX32",
                              pe->domain);
   /* The runtime-spec defines none yet.  */
   if (pe->flags_len)
@@ -331,26 +342,34 @@ validate_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.mode is required");
   mode = ocirt_mempolicy_mode (mp->mode);
   if (mode < 0)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.mode `%s` is not a known mode", mp->mode);
+    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.mode `%s` is not a known mode",
+                             mp->mode);
   if (mp->nodes && (nodes = ocirt_parse_id_list (mp->nodes, bits, OCIRT_MAX_NODES)) < 0)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.nodes `%s` is not a node list such as 0-3,7",
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.memoryPolicy.nodes `%s` is not a node list "
+                             "such as 0-3,7",
                              mp->nodes);
   for (i = 0; i < mp->flags_len; i++)
     {
       int flag = ocirt_mempolicy_flag (mp->flags[i]);
 
       if (flag < 0)
-        return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.flags: `%s` is not a known flag",
+        return ocirt_make_error (err, 0,
+                                 "config.json: linux.memoryPolicy.flags: `%s` is not a known flag",
                                  mp->flags[i]);
       flags |= flag;
     }
   if ((flags & MPOL_F_STATIC_NODES) && (flags & MPOL_F_RELATIVE_NODES))
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES exclude each other");
+    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and "
+                                     "MPOL_F_RELATIVE_NODES exclude each other");
   if ((flags & MPOL_F_NUMA_BALANCING) && mode != MPOL_BIND && mode != MPOL_PREFERRED_MANY)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.flags: MPOL_F_NUMA_BALANCING is for MPOL_BIND and MPOL_PREFERRED_MANY, not %s",
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.memoryPolicy.flags: MPOL_F_NUMA_BALANCING is for "
+                             "MPOL_BIND and MPOL_PREFERRED_MANY, not %s",
                              mp->mode);
   if (mode == MPOL_LOCAL && (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)))
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.flags: MPOL_LOCAL takes no node flags");
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.memoryPolicy.flags: MPOL_LOCAL takes no node flags");
   if ((mode == MPOL_DEFAULT || mode == MPOL_LOCAL) && nodes)
     return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.nodes `%s`: %s takes no nodes",
                              mp->nodes, mp->mode);
@@ -386,13 +405,17 @@ error_with_hint (ocirt_error_t *err, int status, const char *what, const char *h
 }
 
 static const char *
-sched_hint (int status, int policy, uint64_t flags)
+sched_hint (int status, const oci_scheduler *s, int policy, uint64_t flags)
 {
   if (status == EPERM && rt_policy (policy))
-    return "a real-time policy needs CAP_SYS_NICE, and with RT group scheduling a "
-           "linux.resources.cpu.realtimeRuntime for the container's cgroup";
+    return "real-time policies need CAP_SYS_NICE in the host's user namespace and, with RT group "
+           "scheduling, a linux.resources.cpu.realtimeRuntime for the container's cgroup";
   if (status == EPERM && policy == SCHED_DEADLINE)
-    return "SCHED_DEADLINE needs CAP_SYS_NICE and a CPU affinity of every CPU";
+    return "SCHED_DEADLINE needs CAP_SYS_NICE in the host's user namespace and an affinity for "
+           "all the CPUs";
+  if (status == EPERM && s->nice < 0)
+    return "a negative nice needs CAP_SYS_NICE in the host's user namespace or an RLIMIT_NICE "
+           "that allows it";
   if (status == EBUSY && policy == SCHED_DEADLINE)
     return "the CPUs have no deadline bandwidth left for it";
   if (status == EINVAL && policy == SCHED_DEADLINE)
@@ -440,7 +463,7 @@ set_scheduler (const oci_scheduler *s, ocirt_error_t *err)
                           s->priority, s->nice);
 
       return error_with_hint (err, status, what,
-                              sched_hint (status, (int) attr.sched_policy, attr.sched_flags));
+                              sched_hint (status, s, (int) attr.sched_policy, attr.sched_flags));
     }
   return 0;
 }
@@ -459,7 +482,8 @@ set_io_priority (const oci_io_priority *io, ocirt_error_t *err)
 
       return error_with_hint (err, status, what,
                               status == EPERM && ocirt_ioprio_class (io->class_) == IOPRIO_CLASS_RT
-                                  ? "the real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN"
+                                  ? "the real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN in "
+                                    "the host's user namespace"
                                   : NULL);
     }
   return 0;
@@ -506,7 +530,8 @@ ocirt_linux_attrs_apply (const oci_linux *l, ocirt_error_t *err)
 {
   if (l == NULL)
     return 0;
-  if (l->personality && personality ((unsigned long) ocirt_personality_domain (l->personality->domain)) < 0)
+  if (l->personality
+      && personality ((unsigned long) ocirt_personality_domain (l->personality->domain)) < 0)
     return ocirt_make_error (err, errno, "set linux.personality domain %s", l->personality->domain);
   if (l->memory_policy && set_memory_policy (l->memory_policy, err) < 0)
     return -1;

@@ -464,6 +464,55 @@ def test_memory_policy_node_without_memory(rt, bundle):
 
 
 # --------------------------------------------------------------------------
+# in a user namespace: only what needs no privilege on the host
+# --------------------------------------------------------------------------
+
+
+def in_user_namespace(bundle):
+    bundle.set_namespace("user")
+    bundle.linux["uidMappings"] = [
+        {"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.linux["gidMappings"] = [
+        {"containerID": 0, "hostID": 100000, "size": 65536}]
+    return bundle
+
+
+@runc_no_scheduler
+def test_user_namespace_lower_priority(rt, bundle):
+    in_user_namespace(bundle)
+    bundle.process["scheduler"] = {"policy": "SCHED_BATCH", "nice": 5}
+    bundle.process["ioPriority"] = {"class": "IOPRIO_CLASS_BE", "priority": 7}
+    bundle.linux["personality"] = {"domain": "LINUX32"}
+    bundle.linux["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0"}
+    cid, pid = started(rt, bundle)
+    assert sched_of(pid) == (SCHED_BATCH, 0, 5)
+    assert ionice(pid) == "best-effort: prio 7"
+    assert personality(pid) == PER_LINUX32
+    assert task_mempolicies(pid) == {"bind:0"}
+
+
+@runc_no_checks
+@pytest.mark.parametrize("field,value,mentions", [
+    ("scheduler", {"policy": "SCHED_OTHER", "nice": -5},
+     ["process.scheduler", "nice -5", "Operation not permitted", "negative nice"]),
+    ("scheduler", {"policy": "SCHED_FIFO", "priority": 5},
+     ["process.scheduler", "SCHED_FIFO", "Operation not permitted", "CAP_SYS_NICE"]),
+    ("scheduler", {"policy": "SCHED_DEADLINE", "runtime": 1000000, "deadline": 10000000},
+     ["process.scheduler", "SCHED_DEADLINE", "Operation not permitted", "CAP_SYS_NICE"]),
+    ("ioPriority", {"class": "IOPRIO_CLASS_RT", "priority": 1},
+     ["process.ioPriority", "IOPRIO_CLASS_RT", "Operation not permitted", "CAP_SYS_NICE"]),
+])
+def test_user_namespace_raising_priority_fails(rt, bundle, field, value, mentions):
+    # CAP_SYS_NICE counts only in the host's user namespace
+    in_user_namespace(bundle)
+    if RT_GROUP_SCHED:
+        bundle.linux.setdefault("resources", {})["cpu"] = dict(RT_RESOURCES)
+    bundle.process[field] = value
+    res = create_fails(rt, bundle)
+    assert_single_line_error(res, *mentions)
+
+
+# --------------------------------------------------------------------------
 # process.user.umask as the host sees it
 # --------------------------------------------------------------------------
 
