@@ -4,6 +4,7 @@
 #include "capabilities.h"
 #include "features_json.h"
 #include "mount_options.h"
+#include "process_attrs.h"
 #include "seccomp.h"
 #include "utils.h"
 
@@ -110,6 +111,28 @@ ocirt_features_json (void)
   enabled_object (g, "apparmor", false);
   enabled_object (g, "selinux", false);
   enabled_object (g, "intelRdt", false);
+  {
+    /* Only the names the validator takes.  */
+    static const char *const modes[] = { "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE",
+                                         "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED",
+                                         "MPOL_PREFERRED_MANY", "MPOL_LOCAL" };
+    static const char *const flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
+                                         "MPOL_F_STATIC_NODES" };
+    const char *m[ARRAY_SIZE (modes)], *f[ARRAY_SIZE (flags)];
+    size_t nm = 0, nf = 0, i;
+
+    for (i = 0; i < ARRAY_SIZE (modes); i++)
+      if (ocirt_mempolicy_mode (modes[i]) >= 0)
+        m[nm++] = modes[i];
+    for (i = 0; i < ARRAY_SIZE (flags); i++)
+      if (ocirt_mempolicy_flag (flags[i]) >= 0)
+        f[nf++] = flags[i];
+    STR (g, "memoryPolicy");
+    yajl_gen_map_open (g);
+    str_array (g, "modes", m, nm);
+    str_array (g, "flags", f, nf);
+    yajl_gen_map_close (g);
+  }
   STR (g, "mountExtensions");
   yajl_gen_map_open (g);
   enabled_object (g, "idmap", false);

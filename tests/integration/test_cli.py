@@ -515,3 +515,20 @@ def test_features_lists_mount_options_and_caps(rt):
     caps = f["linux"].get("capabilities", [])
     for c in ("CAP_SYS_ADMIN", "CAP_KILL", "CAP_NET_BIND_SERVICE"):
         assert c in caps
+
+
+def test_features_memory_policy_and_hooks_are_what_create_takes(rt, bundle):
+    feat = json.loads(rt("features", root=False).out)
+    assert feat["hooks"] == ["prestart", "createRuntime", "createContainer",
+                             "startContainer", "poststart", "poststop"]
+    modes = feat["linux"]["memoryPolicy"]["modes"]
+    assert "MPOL_BIND" in modes and "MPOL_DEFAULT" in modes
+    bundle.sh("true")
+    for mode in ("MPOL_DEFAULT", "MPOL_LOCAL"):
+        assert mode in modes
+        bundle.linux["memoryPolicy"] = {"mode": mode}
+        res = rt.run(unique_id(), bundle)
+        assert res.rc == 0, res
+    bundle.linux["memoryPolicy"] = {"mode": "MPOL_BOGUS"}
+    res = rt.run(unique_id(), bundle)
+    assert res.rc != 0 and "MPOL_BOGUS" in res.err, res
