@@ -814,22 +814,6 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
 /* ---- the other commands -------------------------------------------- */
 
 static int
-open_container (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
-                ocirt_error_t *err)
-{
-  int dirfd = ocirt_state_dir_open (root, id, lock, err);
-
-  if (dirfd < 0)
-    return -1;
-  if (ocirt_state_read (dirfd, st, err) < 0)
-    {
-      close (dirfd);
-      return ocirt_error_prefix (err, "container `%s`", id);
-    }
-  return dirfd;
-}
-
-static int
 pidfd_open_checked (const struct ocirt_container_state *st)
 {
   int fd = syscall (SYS_pidfd_open, st->pid, 0);
@@ -920,7 +904,7 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
   ssize_t n;
   int ret = -1;
 
-  dirfd = open_container (root, id, true, &st, err);
+  dirfd = ocirt_state_open_read (root, id, true, &st, err);
   if (dirfd < 0)
     return -1;
   status = ocirt_state_status (dirfd, &st);
@@ -999,7 +983,7 @@ ocirt_container_state_json (const char *root, const char *id, ocirt_error_t *err
   cleanup_close int dirfd = -1;
   char *json;
 
-  dirfd = open_container (root, id, false, &st, err);
+  dirfd = ocirt_state_open_read (root, id, false, &st, err);
   if (dirfd < 0)
     return NULL;
   json = ocirt_state_to_oci_json (&st, ocirt_state_status (dirfd, &st), true);
@@ -1049,7 +1033,7 @@ ocirt_container_kill (const char *root, const char *id, int signo, bool all, oci
   enum ocirt_status status;
   int ret;
 
-  dirfd = open_container (root, id, false, &st, err);
+  dirfd = ocirt_state_open_read (root, id, false, &st, err);
   if (dirfd < 0)
     return -1;
   status = ocirt_state_status (dirfd, &st);

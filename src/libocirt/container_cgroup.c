@@ -15,28 +15,12 @@
 #include "state.h"
 #include "utils.h"
 
-static int
-open_state (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
-            ocirt_error_t *err)
-{
-  int dirfd = ocirt_state_dir_open (root, id, lock, err);
-
-  if (dirfd < 0)
-    return -1;
-  if (ocirt_state_read (dirfd, st, err) < 0)
-    {
-      close (dirfd);
-      return ocirt_error_prefix (err, "container `%s`", id);
-    }
-  return dirfd;
-}
-
 /* The container's state and cgroup, with its status.  */
 static int
 open_cgroup (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
              struct ocirt_cgroup *cg, enum ocirt_status *status, ocirt_error_t *err)
 {
-  int dirfd = open_state (root, id, lock, st, err);
+  int dirfd = ocirt_state_open_read (root, id, lock, st, err);
 
   if (dirfd < 0)
     return -1;

@@ -578,23 +578,6 @@ compile_cached (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_not
   return 0;
 }
 
-static int
-connect_listener (const char *path, ocirt_error_t *err)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  cleanup_close int fd = -1;
-
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return ocirt_make_error (err, ENAMETOOLONG, "seccomp listener socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return ocirt_make_error (err, errno, "create a socket for the seccomp listener");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    return ocirt_make_error (err, errno, "connect to the seccomp listener `%s`", path);
-  return steal_fd (&fd);
-}
-
 /* The kernel checks, when the filter is installed, for no_new_privs or
    CAP_SYS_ADMIN; the second may be gone after the switch to the user.  */
 static bool
@@ -647,7 +630,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
       else
         sc->flags &= ~SECCOMP_FILTER_FLAG_TSYNC;
       /* The path is the host's: connect before the container's mounts.  */
-      sc->listener_fd = connect_listener (cfg->listener_path, err);
+      sc->listener_fd = ocirt_unix_connect (cfg->listener_path, "seccomp listener", err);
       if (sc->listener_fd < 0)
         goto fail;
       sc->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -133,6 +133,22 @@ ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_error_t
   return dirfd;
 }
 
+int
+ocirt_state_open_read (const char *root, const char *id, bool lock,
+                       struct ocirt_container_state *st, ocirt_error_t *err)
+{
+  int dirfd = ocirt_state_dir_open (root, id, lock, err);
+
+  if (dirfd < 0)
+    return -1;
+  if (ocirt_state_read (dirfd, st, err) < 0)
+    {
+      close (dirfd);
+      return ocirt_error_prefix (err, "container `%s`", id);
+    }
+  return dirfd;
+}
+
 #define GEN_STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
 
 static void

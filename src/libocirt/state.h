@@ -62,6 +62,11 @@ int ocirt_state_dir_create (const char *root, const char *id, ocirt_error_t *err
 /* Open <root>/<id>; with LOCK, take the exclusive lock.  */
 int ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_error_t *err);
 
+/* Open <root>/<id> (locked with LOCK) and read its state into ST.  Returns
+   the directory fd.  */
+int ocirt_state_open_read (const char *root, const char *id, bool lock,
+                           struct ocirt_container_state *st, ocirt_error_t *err);
+
 int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *err);
 void ocirt_state_free (struct ocirt_container_state *st);

@@ -73,28 +73,40 @@ ocirt_sync_expect (int fd, enum ocirt_sync_type expected, ocirt_error_t *err)
   return ocirt_sync_expect_value (fd, expected, NULL, err);
 }
 
+/* One message: returns its size (0 at EOF), or -1 with *ERR set, which is
+   also the case for an ERROR message.  */
+static ssize_t
+recv_msg (int fd, struct ocirt_sync_msg *m, ocirt_error_t *err)
+{
+  ssize_t r;
+
+  memset (m, 0, sizeof (*m));
+  do
+    r = recv (fd, m, sizeof (*m) - 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return ocirt_make_error (err, errno, "sync with the container process");
+  if (r > 0 && m->type == OCIRT_SYNC_ERROR)
+    {
+      m->msg[sizeof (m->msg) - 1] = '\0';
+      /* The child's message already carries strerror.  */
+      ocirt_make_error (err, 0, "%s", m->msg);
+      (*err)->status = m->status;
+      return -1;
+    }
+  return r;
+}
+
 int
 ocirt_sync_expect_value (int fd, enum ocirt_sync_type expected, int *value, ocirt_error_t *err)
 {
   struct ocirt_sync_msg m;
-  ssize_t r;
+  ssize_t r = recv_msg (fd, &m, err);
 
-  memset (&m, 0, sizeof (m));
-  do
-    r = recv (fd, &m, sizeof (m) - 1, 0);
-  while (r < 0 && errno == EINTR);
   if (r < 0)
-    return ocirt_make_error (err, errno, "sync with container process");
+    return -1;
   if (r == 0)
     return ocirt_make_error (err, 0, "container process exited during setup");
-  if (m.type == OCIRT_SYNC_ERROR)
-    {
-      m.msg[sizeof (m.msg) - 1] = '\0';
-      /* The child's message already carries strerror.  */
-      ocirt_make_error (err, 0, "%s", m.msg);
-      (*err)->status = m.status;
-      return -1;
-    }
   if (m.type != (int) expected)
     return ocirt_make_error (err, 0, "sync with container process: unexpected message %d", m.type);
   if (value)
@@ -106,20 +118,9 @@ int
 ocirt_sync_expect_exec (int fd, ocirt_error_t *err)
 {
   struct ocirt_sync_msg m;
-  ssize_t r;
+  ssize_t r = recv_msg (fd, &m, err);
 
-  memset (&m, 0, sizeof (m));
-  do
-    r = recv (fd, &m, sizeof (m) - 1, 0);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return ocirt_make_error (err, errno, "sync with the process");
-  if (r == 0)
-    return 0;
-  if (m.type != OCIRT_SYNC_ERROR)
-    return ocirt_make_error (err, 0, "sync with the process: unexpected message %d", m.type);
-  m.msg[sizeof (m.msg) - 1] = '\0';
-  ocirt_make_error (err, 0, "%s", m.msg);
-  (*err)->status = m.status;
-  return -1;
+  if (r <= 0)
+    return (int) r;
+  return ocirt_make_error (err, 0, "sync with the process: unexpected message %d", m.type);
 }

@@ -24,18 +24,7 @@
 int
 ocirt_console_socket_connect (const char *path, ocirt_error_t *err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  cleanup_close int fd = -1;
-
-  if (strlen (path) >= sizeof (addr.sun_path))
-    return ocirt_make_error (err, ENAMETOOLONG, "console socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return ocirt_make_error (err, errno, "create socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    return ocirt_make_error (err, errno, "connect to console socket `%s`", path);
-  return steal_fd (&fd);
+  return ocirt_unix_connect (path, "console socket", err);
 }
 
 int

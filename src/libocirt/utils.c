@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "utils.h"
 
@@ -165,6 +167,23 @@ mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
   if (mkdir (copy, mode) < 0 && errno != EEXIST)
     return ocirt_make_error (err, errno, "mkdir `%s`", copy);
   return 0;
+}
+
+int
+ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int fd = -1;
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return ocirt_make_error (err, ENAMETOOLONG, "%s `%s`", what, path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "create a socket for the %s", what);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return ocirt_make_error (err, errno, "connect to the %s `%s`", what, path);
+  return steal_fd (&fd);
 }
 
 bool

@@ -76,6 +76,9 @@ int write_file_atomic_at (int dirfd, const char *path, const char *data, size_t 
 /* mkdir -p of PATH (absolute or relative to the cwd).  */
 int mkdir_p (const char *path, mode_t mode, ocirt_error_t *err);
 
+/* Connect a SOCK_STREAM unix socket to PATH; WHAT names it in errors.  */
+int ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err);
+
 /* Parse a whole decimal unsigned number; false on junk or overflow.  */
 bool parse_ulong (const char *s, unsigned long long *out);
 
