@@ -201,8 +201,6 @@ main (int argc, char **argv)
   if (g.rootless && strcmp (g.rootless, "true") != 0 && strcmp (g.rootless, "false") != 0
       && strcmp (g.rootless, "auto") != 0)
     return ocirt_cli_fail ("invalid --rootless value `%s` (true, false or auto)", g.rootless);
-  if (g.systemd_cgroup)
-    return ocirt_cli_fail ("the systemd cgroup driver is not available yet: use the cgroupfs driver");
 
   if (g.root == NULL)
     g.root = root = default_root ();

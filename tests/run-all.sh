@@ -1,7 +1,8 @@
 #!/bin/bash
 # The whole test suite: dependencies, build, unit tests (criterion) and the
 # integration tests (pytest, as root, against the real kernel), then the
-# cgroup tests on a pure cgroup v2 host in a VM when the VM tool is there.
+# cgroup tests on a pure cgroup v2 host in a VM, and the systemd cgroup
+# driver with systemd as PID 1 in another, when the VM tool is there.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
@@ -17,6 +18,11 @@ if [ -x "$vm" ]; then
   OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh" || {
     echo "run-all: cgroup v2 lane failed once, running it again"
     OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh"
+  }
+  echo "run-all: the systemd cgroup driver with systemd as PID 1 (VM)"
+  OCIRT="$build/src/ocirt" "$top/tests/systemd/run.sh" || {
+    echo "run-all: systemd lane failed once, running it again"
+    OCIRT="$build/src/ocirt" "$top/tests/systemd/run.sh"
   }
 else
   echo "run-all: no VM tool at $vm: cgroup v2 lane skipped"

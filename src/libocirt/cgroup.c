@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "cgroup_internal.h"
+#include "cgroup_systemd.h"
 #include "log.h"
 #include "mounts.h"
 #include "path.h"
@@ -334,6 +335,32 @@ ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgro
 }
 
 int
+ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *err)
+{
+  size_t i, kept = 0;
+
+  cg->mode = ocirt_cgroup_detect_mode ();
+  if (find_hierarchies (cg, path, NULL, err) < 0)
+    return -1;
+  /* Another manager made these: keep only where it did.  */
+  for (i = 0; i < cg->ndirs; i++)
+    {
+      if (access (cg->dirs[i].path, F_OK) == 0)
+        {
+          cg->dirs[kept++] = cg->dirs[i];
+          continue;
+        }
+      free (cg->dirs[i].controllers);
+      free (cg->dirs[i].mount);
+      free (cg->dirs[i].path);
+    }
+  cg->ndirs = kept;
+  if (kept == 0)
+    return ocirt_make_error (err, 0, "cgroup `%s` exists in no hierarchy", path);
+  return 0;
+}
+
+int
 ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
 {
   char buf[32];
@@ -556,6 +583,7 @@ ocirt_cgroup_release (struct ocirt_cgroup *cg)
   for (i = 0; i < cg->ncreated; i++)
     free (cg->created[i]);
   free (cg->created);
+  ocirt_systemd_scope_free (cg->systemd);
   memset (cg, 0, sizeof (*cg));
 }
 

@@ -29,9 +29,12 @@ struct ocirt_cgroup_dir
   bool unified;
 };
 
+struct ocirt_systemd_scope;
+
 struct ocirt_cgroup
 {
   enum ocirt_cgroup_mode mode;
+  struct ocirt_systemd_scope *systemd; /* the systemd driver's scope, else NULL */
   struct ocirt_cgroup_dir *dirs;
   size_t ndirs;
   char **created;    /* directories made by us, parents before children */
@@ -45,6 +48,10 @@ enum ocirt_cgroup_mode ocirt_cgroup_detect_mode (void);
    them.  On pure v2 the controllers are enabled on the way down.  */
 int ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
                          ocirt_error_t *err);
+
+/* Point CG at the existing cgroup PATH (absolute in each hierarchy) in
+   every hierarchy that has it; nothing is created.  */
+int ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *err);
 
 /* Move PID into every directory.  */
 int ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);

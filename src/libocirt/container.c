@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_systemd.h"
 #include "bundle.h"
 #include "container.h"
 #include "hooks.h"
@@ -491,6 +492,9 @@ spawn_abort (struct spawn *s)
   if (s->have_cgroup && ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, &err) < 0)
     ocirt_warn ("%s", err->msg);
   ocirt_error_release (&err);
+  if (s->have_cgroup && ocirt_systemd_cgroup_destroy (&s->cg, &err) < 0)
+    ocirt_warn ("%s", err->msg);
+  ocirt_error_release (&err);
   if (s->dirfd >= 0 && ocirt_state_dir_remove (s->opts->root, s->opts->id, &err) < 0)
     ocirt_warn ("%s", err->msg);
 }
@@ -588,9 +592,19 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
         return ocirt_make_error (err, errno, "open /proc");
     }
 
-  if (ocirt_cgroup_create (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
-    return -1;
-  s->have_cgroup = true;
+  if (o->systemd_cgroup)
+    {
+      /* Made (and released) even when connecting fails.  */
+      s->have_cgroup = true;
+      if (ocirt_systemd_cgroup_create (s->spec, o->id, &s->cg, err) < 0)
+        return -1;
+    }
+  else
+    {
+      if (ocirt_cgroup_create (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
+        return -1;
+      s->have_cgroup = true;
+    }
 
   if (p->terminal && o->console_socket == NULL)
     {
@@ -639,7 +653,8 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   if (ocirt_sync_send_value (s->sync[0], OCIRT_SYNC_GO, s->pid, err) < 0)
     return -1;
   ocirt_debug ("move %d into its cgroups", s->pid);
-  if (ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
+  if (s->cg.systemd ? ocirt_systemd_cgroup_enter (&s->cg, s->pid, err) < 0
+                    : ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
     return -1;
   if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
@@ -724,6 +739,8 @@ cleanup_after_run (struct spawn *s, ocirt_error_t *err)
           ocirt_error_release (&e);
         }
       if (ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, err) < 0)
+        return -1;
+      if (ocirt_systemd_cgroup_destroy (&s->cg, err) < 0)
         return -1;
     }
   return ocirt_state_dir_remove (s->opts->root, s->opts->id, err);
@@ -1139,6 +1156,9 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
       thaw (&st);
     }
   if (ocirt_cgroup_remove_dirs (st.cgroup_dirs, st.cgroup_dirs_len, err) < 0)
+    goto out;
+  /* systemd owns the scope's directories: it removes them.  */
+  if (ocirt_systemd_cgroup_destroy_state (&st, err) < 0)
     goto out;
   ret = ocirt_state_dir_remove (root, id, err);
   if (ret == 0)

@@ -1,0 +1,44 @@
+/* The systemd cgroup driver (--systemd-cgroup): the container's cgroup is
+   a transient scope unit that systemd makes over D-Bus, with the limits
+   systemd knows as unit properties; the rest are written to the scope's
+   cgroup files by the cgroupfs code.  */
+#ifndef OCIRT_CGROUP_SYSTEMD_H
+#define OCIRT_CGROUP_SYSTEMD_H
+
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "error.h"
+#include "oci_types.h"
+#include "state.h"
+
+/* The default slice and prefix when the config names no cgroupsPath.  */
+#define OCIRT_SYSTEMD_SLICE "system.slice"
+#define OCIRT_SYSTEMD_PREFIX "ocirt"
+
+/* Split CGROUPS_PATH, "slice:prefix:name" (NULL or empty: the default
+   slice and prefix with the container ID), into the slice and the scope's
+   unit name ("prefix-name.scope").  */
+int ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,
+                              ocirt_error_t *err);
+
+/* Check the config and connect to systemd: nothing is made yet.  SPEC is
+   borrowed and must live until ocirt_systemd_cgroup_enter.  */
+int ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
+                                 ocirt_error_t *err);
+
+/* Start the scope with PID in it, wait until systemd is done, and point CG
+   at the scope's directories.  */
+int ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);
+
+/* Stop the scope CG started, if it did.  */
+int ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err);
+
+/* Stop the scope of a container from its state (the unit is the last
+   component of its cgroup); a scope systemd has collected already is
+   fine.  */
+int ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err);
+
+void ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc);
+
+#endif
