@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: dependencies, build, unit tests (criterion) and the
-# integration tests (pytest, as root, against the real kernel), then the
+# integration tests (pytest, as root, against the real kernel), the real
+# clients (podman, containerd, Docker) driving ocirt, then the
 # cgroup tests on a pure cgroup v2 host in a VM, and the systemd cgroup
 # driver with systemd as PID 1 in another, when the VM tool is there.
 set -eu
@@ -9,6 +10,9 @@ build=${BUILD_DIR:-$top/build}
 "$top/contrib/install-deps.sh"
 "$top/contrib/build.sh"
 make -C "$build" check VERBOSE=1
+
+echo "run-all: real clients (podman, containerd, Docker) on ocirt and on runc"
+OCIRT="$build/src/ocirt" "$top/tests/clients/run.sh" -q
 
 vm=${RUN_IN_VM:-$top/../shared/tools/run-in-vm.sh}
 if [ -x "$vm" ]; then

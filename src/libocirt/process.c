@@ -160,9 +160,16 @@ ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err)
 
   if (strchr (arg0, '/'))
     {
+      int e;
+
       if (is_executable_file (arg0))
         return xstrdup (arg0);
-      ocirt_make_error (err, errno ? errno : EACCES, "exec `%s`", arg0);
+      e = errno == ENOENT || errno == ENOTDIR ? ENOENT : EACCES;
+      /* Docker maps these words, lower case as runc writes them, to the
+         shell's 127 and 126.  */
+      ocirt_make_error (err, 0, "exec `%s`: %s", arg0,
+                        e == ENOENT ? "no such file or directory" : "permission denied");
+      (*err)->status = e;
       return NULL;
     }
   path = env_path (p);

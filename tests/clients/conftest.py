@@ -1,0 +1,114 @@
+"""Fixtures of the client suite; the helpers are in clientlib.py."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from clientlib import (BUSYBOX, CG_TOP, HOST_DROPPINGS, OCIRT, RUNC, RUNTIMES,
+                       Runtime, mounts_below, prune_dropping,
+                       remove_cgroup_tree)
+
+
+# --------------------------------------------------------------------------
+# configuration
+# --------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "ocirt_gap(reason): ocirt lacks what the scenario needs; strict "
+        "xfail for the ocirt parameter only")
+    if not OCIRT or not os.path.isabs(OCIRT) or not os.access(OCIRT, os.X_OK):
+        raise pytest.UsageError(
+            "OCIRT must be the absolute path of the ocirt binary "
+            f"(got {OCIRT!r})")
+    if RUNC is None:
+        raise pytest.UsageError("runc (the reference runtime) is not installed")
+    if os.geteuid() != 0:
+        raise pytest.UsageError("the client tests run as root")
+
+
+def pytest_generate_tests(metafunc):
+    if "rt" in metafunc.fixturenames:
+        metafunc.parametrize("rt", RUNTIMES, indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        gap = item.get_closest_marker("ocirt_gap")
+        callspec = getattr(item, "callspec", None)
+        if gap and callspec and callspec.params.get("rt") == "ocirt":
+            item.add_marker(pytest.mark.xfail(
+                strict=True, reason="ocirt: " + gap.args[0]))
+
+
+@pytest.fixture(scope="session")
+def session_dir():
+    base = Path(tempfile.mkdtemp(prefix="ocirt-clients-", dir="/tmp"))
+    before = {p: os.path.lexists(p) for p in HOST_DROPPINGS}
+    (base / "logs").mkdir()
+    yield base
+    left = []
+    for p in HOST_DROPPINGS:
+        if not before[p]:
+            left += prune_dropping(p)
+    left += remove_cgroup_tree("/" + CG_TOP)
+    for m in mounts_below(base):
+        left.append(f"mount {m}")
+        subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
+    if not os.environ.get("CLIENTS_KEEP"):
+        shutil.rmtree(base, ignore_errors=True)
+    assert not left, f"left on the host by the clients: {left}"
+
+
+@pytest.fixture(scope="session")
+def runtimes(session_dir):
+    return {"ocirt": Runtime("ocirt", OCIRT, session_dir),
+            "runc": Runtime("runc", RUNC, session_dir)}
+
+
+@pytest.fixture
+def rt(request, runtimes):
+    return runtimes[request.param]
+
+
+# --------------------------------------------------------------------------
+# the image: busybox-static
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def rootfs(session_dir):
+    """A busybox rootfs directory (read by the containers, never written)."""
+    root = session_dir / "rootfs"
+    for d in ("bin", "etc", "dev", "proc", "sys", "tmp", "root", "run", "var"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    shutil.copy2(BUSYBOX, root / "bin" / "busybox")
+    applets = subprocess.run([BUSYBOX, "--list"], stdout=subprocess.PIPE,
+                             text=True, check=True).stdout.split()
+    for a in applets:
+        if a != "busybox" and not (root / "bin" / a).exists():
+            os.symlink("busybox", root / "bin" / a)
+    (root / "etc" / "passwd").write_text(
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
+    (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def image_tar(session_dir, rootfs):
+    tar = session_dir / "busybox.tar"
+    subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tar), "."], check=True)
+    return tar
+
+
+@pytest.fixture
+def tmp_path(session_dir):
+    """A fresh directory below the session directory (removed with it)."""
+    return Path(tempfile.mkdtemp(prefix="t-", dir=session_dir))

@@ -1,0 +1,33 @@
+#!/bin/bash
+# The client suite: podman, containerd (ctr) and Docker run against ocirt,
+# and against runc as the reference, in one pytest run.
+#
+#   tests/clients/run.sh [PYTEST_ARGS...]
+#
+# OCIRT names the binary (default: $BUILD_DIR/src/ocirt, build/, built
+# with contrib/build.sh when missing).  Installs the clients first
+# (install.sh) and says how long that took; pytest's last line says how
+# long the tests took.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+t0=$(date +%s)
+"$here/install.sh"
+t1=$(date +%s)
+echo "clients: install took $((t1 - t0))s"
+
+ocirt=${OCIRT:-${BUILD_DIR:-$top/build}/src/ocirt}
+if [ -z "${OCIRT:-}" ] && [ ! -x "$ocirt" ]; then
+  "$top/contrib/build.sh"
+fi
+if [ ! -x "$ocirt" ]; then
+  echo "${0##*/}: $ocirt is not built" >&2
+  exit 1
+fi
+ocirt=$(realpath "$ocirt")
+
+cd "$here"
+# SIGINT on time-out: pytest then still stops the daemons it started
+OCIRT=$ocirt exec timeout -s INT -k 60 "${CLIENTS_TIMEOUT:-1200}" \
+	/usr/bin/python3 -m pytest "$@"
