@@ -20,6 +20,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "log.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "notify.h"
@@ -542,6 +543,8 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
                                              : xasprintf ("%s/config.json", s->bundle);
     s->config_path = xstrdup (realpath (path, resolved) ? resolved : path);
   }
+  if (ocirt_lsm_validate (s->spec->process, s->spec->linux, err) < 0)
+    return -1;
   if (ocirt_config_validate (s->spec, err) < 0 || ocirt_linux_attrs_validate (s->spec->linux, err) < 0)
     return -1;
   p = s->spec->process;

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "exec.h"
 #include "log.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "process.h"
 #include "process_attrs.h"
@@ -382,9 +383,6 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
   pid_t pid = -1;
   int ret = -1, wstatus;
 
-  if (o->apparmor || o->process_label)
-    return ocirt_make_error (err, 0, "exec: %s: LSM labels are not supported by this build",
-                             o->apparmor ? "--apparmor" : "--process-label");
   dirfd = ocirt_state_dir_open (o->root, o->id, false, err);
   if (dirfd < 0)
     return -1;
@@ -408,7 +406,17 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
   if (c.p == NULL)
     goto out;
   c.linux = spec->linux;
-  if (ocirt_process_validate (c.p, err) < 0)
+  if (o->apparmor)
+    {
+      free (c.p->apparmor_profile);
+      c.p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (c.p->selinux_label);
+      c.p->selinux_label = xstrdup (o->process_label);
+    }
+  if (ocirt_process_validate (c.p, err) < 0 || ocirt_lsm_validate (c.p, NULL, err) < 0)
     goto out;
   if (c.p->terminal && o->console_socket == NULL)
     {

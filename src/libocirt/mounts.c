@@ -164,11 +164,19 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, ocirt_er
     }
   else
     {
+      const char *label = ctx->spec->linux ? ctx->spec->linux->mount_label : NULL;
+      cleanup_free char *data = NULL;
+
+      /* linux.mountLabel labels the filesystems the container mounts; it
+         was checked that SELinux is there.  */
+      if (label && label[0])
+        data = f.data ? xasprintf ("%s,context=\"%s\"", f.data, label)
+                      : xasprintf ("context=\"%s\"", label);
       target = ocirt_mkpath_in_root (rootfd, dest, false, err);
       if (target < 0)
         goto out;
       if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
-                             f.data, dest, err) < 0)
+                             data ? data : f.data, dest, err) < 0)
         goto out;
     }
 

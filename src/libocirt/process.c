@@ -11,6 +11,7 @@
 
 #include <sys/prctl.h>
 
+#include "lsm.h"
 #include "process.h"
 #include "process_attrs.h"
 #include "utils.h"
@@ -294,6 +295,8 @@ ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, 
     return -1;
   *exe = ocirt_process_find_executable (p, err);
   if (*exe == NULL)
+    return -1;
+  if (ocirt_lsm_apply_exec (p, err) < 0)
     return -1;
   return ocirt_process_cloexec_fds (preserve_fds, err);
 }

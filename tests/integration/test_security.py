@@ -50,3 +50,47 @@ def test_no_runtime_fd_or_cwd_outside_reaches_the_container(rt, bundle):
     cwd = os.readlink(f"/proc/{pid}/cwd")
     assert cwd == "/", cwd
     assert os.stat(f"/proc/{pid}/cwd").st_ino == root.st_ino
+
+
+import pytest  # noqa: E402
+
+from conftest import HostSnapshot, assert_single_line_error  # noqa: E402
+
+
+def _lsm_absent(name):
+    if name == "apparmor":
+        try:
+            return open("/sys/module/apparmor/parameters/enabled").read()[0] != "Y"
+        except OSError:
+            return True
+    return not os.path.exists("/sys/fs/selinux/enforce")
+
+
+@pytest.mark.parametrize("field,lsm", [
+    (("process", "apparmorProfile"), "apparmor"),
+    (("process", "selinuxLabel"), "selinux"),
+    (("linux", "mountLabel"), "selinux"),
+])
+def test_lsm_asked_for_but_absent_is_an_error(rt, bundle, field, lsm):
+    """A profile or label the host cannot apply must not become a silently
+    unconfined container."""
+    if not _lsm_absent(lsm):
+        pytest.skip(f"{lsm} is enabled on this host")
+    getattr(bundle, field[0])[field[1]] = "ocirt-test-profile"
+    bundle.sh("true")
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False)
+    line = assert_single_line_error(res, "ocirt-test-profile")
+    assert lsm.lower() in line.lower()
+    snap.assert_clean(ids=[cid])
+
+
+@pytest.mark.parametrize("flag", ["--apparmor", "--process-label"])
+def test_exec_lsm_flags_on_a_host_without_them(rt, bundle, flag):
+    lsm = "apparmor" if flag == "--apparmor" else "selinux"
+    if not _lsm_absent(lsm):
+        pytest.skip(f"{lsm} is enabled on this host")
+    cid, _ = create_running(rt, bundle)
+    res = rt("exec", flag, "ocirt-test-profile", cid, "true")
+    assert_single_line_error(res, "ocirt-test-profile")
