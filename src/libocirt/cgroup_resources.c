@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "cgroup_devices_bpf.h"
 #include "cgroup_internal.h"
 #include "log.h"
 #include "utils.h"
@@ -811,16 +812,53 @@ device_number (char *buf, size_t size, bool present, int64_t v)
     snprintf (buf, size, "*");
 }
 
-/* v1 device rules; v2 needs an eBPF program and is not done yet.  */
+/* A rule in v1's text: written on v1, collected for the program on v2. */
 static int
-apply_devices_v1 (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t *err)
+device_rule (const struct ocirt_cgroup_dir *d, struct ocirt_dev_rules *bpf, bool allow,
+             const char *rule, ocirt_error_t *err)
+{
+  if (bpf)
+    return ocirt_dev_rules_add (bpf, allow, rule, err) < 0 ? ocirt_error_prefix (err, RES "devices")
+                                                           : 0;
+  return set (d, allow ? "devices.allow" : "devices.deny", rule, "devices", err);
+}
+
+/* Only into a cgroup we made: the program outlives us, attached there.  */
+static bool
+made_by_us (const struct ocirt_cgroup *cg, const char *path)
+{
+  size_t i;
+
+  for (i = 0; i < cg->ncreated; i++)
+    if (strcmp (cg->created[i], path) == 0)
+      return true;
+  return false;
+}
+
+/* v1 device rules, or on pure v2 the same rules as an eBPF program.  */
+static int
+apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t *err)
 {
   const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "devices");
   const oci_resources *res = lx->resources;
+  struct ocirt_dev_rules rules = { NULL, 0 }, *bpf = NULL;
   size_t i;
+  int ret = -1;
 
-  if (d == NULL || d->unified || res == NULL || res->devices_len == 0)
+  if (d == NULL || res == NULL || res->devices_len == 0)
     return 0;
+  if (d->unified)
+    {
+      /* On a hybrid host the v1 devices controller is the one in force. */
+      if (cg->mode != OCIRT_CGROUP_V2)
+        return 0;
+      if (!made_by_us (cg, d->path))
+        {
+          ocirt_debug ("cgroup: %s was not created by ocirt: no device program", d->path);
+          return 0;
+        }
+      bpf = &rules;
+    }
   for (i = 0; i < res->devices_len; i++)
     {
       const oci_device_cgroup *r = res->devices[i];
@@ -834,12 +872,12 @@ apply_devices_v1 (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_erro
       else
         snprintf (rule, sizeof (rule), "%s %s:%s %s", type, maj, min,
                   r->access && r->access[0] ? r->access : "rwm");
-      if (set (d, r->allow ? "devices.allow" : "devices.deny", rule, "devices", err) < 0)
-        return -1;
+      if (device_rule (d, bpf, r->allow, rule, err) < 0)
+        goto out;
     }
   for (i = 0; i < ARRAY_SIZE (default_device_rules); i++)
-    if (set (d, "devices.allow", default_device_rules[i], "devices", err) < 0)
-      return -1;
+    if (device_rule (d, bpf, true, default_device_rules[i], err) < 0)
+      goto out;
   /* The devices the config creates are the container's to use.  */
   for (i = 0; i < lx->devices_len; i++)
     {
@@ -850,10 +888,18 @@ apply_devices_v1 (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_erro
         continue;
       snprintf (rule, sizeof (rule), "%c %" PRId64 ":%" PRId64 " rwm", dev->type[0] == 'b' ? 'b' : 'c',
                 dev->major, dev->minor);
-      if (set (d, "devices.allow", rule, "devices", err) < 0)
-        return -1;
+      if (device_rule (d, bpf, true, rule, err) < 0)
+        goto out;
     }
-  return 0;
+  if (bpf && ocirt_dev_bpf_apply (bpf, d->path, err) < 0)
+    {
+      ocirt_error_prefix (err, RES "devices");
+      goto out;
+    }
+  ret = 0;
+out:
+  ocirt_dev_rules_release (&rules);
+  return ret;
 }
 
 /* ---- entry points --------------------------------------------------- */
@@ -878,7 +924,7 @@ ocirt_cgroup_apply_resources (const struct ocirt_cgroup *cg, const oci_linux *lx
 
   if (res == NULL)
     return 0;
-  if (set_resources (cg, res, false, err) < 0 || apply_devices_v1 (cg, lx, err) < 0)
+  if (set_resources (cg, res, false, err) < 0 || apply_devices (cg, lx, err) < 0)
     return -1;
   /* Last, so that it overrides what the fields above set, as in runc.  */
   return apply_unified (cg, res->unified, err);

@@ -3,7 +3,7 @@
 # shared run-in-vm.sh (cgroup2 only, every controller enabled at its root).
 # Build on the host first; the VM runs the binary built here.
 #
-#   tests/cgroup-v2/run.sh [PYTEST_ARGS...]
+#   tests/cgroup-v2/run.sh [TEST_FILE...] [PYTEST_ARGS...]
 #
 # RUN_IN_VM names the tool (default: ../shared/tools/run-in-vm.sh beside the
 # work tree), OCIRT the binary (default: $BUILD_DIR/src/ocirt, build/).
@@ -28,7 +28,10 @@ case $ocirt in
 	;;
 esac
 cd "$top"
-# The emulated VM is slow: a generous timeout, and only this file.
+# The emulated VM is slow: a generous timeout, and only this file, or the
+# test files given first.
+files=tests/integration/test_cgroups.py
+case ${1-} in *.py | *.py::*) files= ;; esac
 exec "$vm" --timeout "${VM_TIMEOUT:-1200}" -e OCIRT="$ocirt" -- \
 	/usr/bin/python3 -m pytest -q -p no:cacheprovider -ra \
-	tests/integration/test_cgroups.py "$@"
+	$files "$@"
