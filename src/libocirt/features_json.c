@@ -3,6 +3,7 @@
 
 #include "capabilities.h"
 #include "features_json.h"
+#include "lsm.h"
 #include "mount_options.h"
 #include "process_attrs.h"
 #include "seccomp.h"
@@ -101,15 +102,20 @@ ocirt_features_json (void)
   STR (g, "v2");
   yajl_gen_bool (g, 1);
   STR (g, "systemd");
+#ifdef HAVE_SYSTEMD
+  yajl_gen_bool (g, 1);
+#else
   yajl_gen_bool (g, 0);
+#endif
   STR (g, "systemdUser");
   yajl_gen_bool (g, 0);
   STR (g, "rdma");
-  yajl_gen_bool (g, 0);
+  yajl_gen_bool (g, 1);
   yajl_gen_map_close (g);
   seccomp_object (g);
-  enabled_object (g, "apparmor", false);
-  enabled_object (g, "selinux", false);
+  /* Profiles and labels are applied where the host has the module.  */
+  enabled_object (g, "apparmor", ocirt_apparmor_enabled ());
+  enabled_object (g, "selinux", ocirt_selinux_enabled ());
   enabled_object (g, "intelRdt", false);
   {
     /* Only the names the validator takes.  */

@@ -623,3 +623,62 @@ def test_delete_kills_what_outlived_the_init(rt, env, host_dir):
     for p in left:
         wait_pid_gone(p)
     assert all_cgroup_dirs_named(cid) == []
+
+
+# --- the container's own view: cgroup namespace and the cgroup mount --------
+
+def _hybrid_or_v1():
+    return not os.path.exists(os.path.join(CG, "cgroup.controllers"))
+
+
+@pytest.mark.parametrize("cgroupns", [True, False], ids=["cgroupns", "no-cgroupns"])
+def test_container_sees_its_own_cgroup(rt, bundle, cgroupns):
+    """With a cgroup namespace its cgroup is the root; the cgroup mount
+    shows only the container's own hierarchy, read-only."""
+    if cgroupns:
+        bundle.set_namespace("cgroup")
+    else:
+        bundle.remove_namespace("cgroup")
+    script = ("cat /proc/self/cgroup; echo ---; "
+              "if [ -e /sys/fs/cgroup/cgroup.procs ]; then cat /sys/fs/cgroup/cgroup.procs; "
+              "else cat /sys/fs/cgroup/pids/cgroup.procs; fi; echo ---; "
+              "mkdir /sys/fs/cgroup/x 2>&1 || true; echo ---; ls /sys/fs/cgroup")
+    bundle.sh(script)
+    res = rt.run(unique_id(), bundle)
+    assert res.rc == 0, res
+    own, procs, mkdir, listing = res.out.split("---\n")
+    if cgroupns:
+        # every hierarchy's path is the namespace root
+        for line in own.split():
+            assert line.split(":", 2)[2] == "/", own
+    # only the container's processes are in the cgroup it sees
+    pids = [int(p) for p in procs.split()]
+    assert 1 <= len(pids) <= 4, procs
+    assert "Read-only file system" in mkdir, mkdir
+    if _hybrid_or_v1():
+        names = listing.split()
+        assert "memory" in names and "pids" in names, listing
+        if os.path.ismount(os.path.join(CG, "unified")):
+            assert "unified" in names, listing
+
+
+def test_intel_rdt_without_resctrl_is_one_clear_error(rt, bundle):
+    if os.path.exists("/sys/fs/resctrl/schemata"):
+        pytest.skip("the host has resctrl")
+    bundle.linux["intelRdt"] = {"closID": "guaranteed", "l3CacheSchema": "L3:0=ff"}
+    bundle.sh("true")
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False)
+    assert_single_line_error(res, "intelRdt")
+    snap.assert_clean(ids=[cid])
+
+
+def test_features_cgroup_support_is_truthful(rt):
+    feat = json.loads(rt("features", root=False).out)["linux"]["cgroup"]
+    assert feat["v1"] is True and feat["v2"] is True
+    assert feat["rdma"] is True
+    # the systemd driver is in every build configured with libsystemd
+    built = subprocess.run([rt.binary, "--version"], capture_output=True, text=True).stdout
+    assert feat["systemd"] is ("+SYSTEMD" in built)
+    assert feat["systemdUser"] is False
