@@ -53,6 +53,17 @@ int ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_
    every hierarchy that has it; nothing is created.  */
 int ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *err);
 
+/* The calling process moves itself: into the v1 directories (V1) and the
+   unified one (UNIFIED).  Cheaper than ocirt_cgroup_enter from outside.  */
+int ocirt_cgroup_enter_self (const struct ocirt_cgroup *cg, bool v1, bool unified, ocirt_error_t *err);
+
+/* Move PID into the unified hierarchy's directory only.  */
+int ocirt_cgroup_enter_unified (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);
+
+/* A directory fd of the unified directory for CLONE_INTO_CGROUP; -1 when
+   the container has none.  */
+int ocirt_cgroup_unified_fd (const struct ocirt_cgroup *cg);
+
 /* Move PID into every directory.  */
 int ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);
 

@@ -57,6 +57,8 @@ struct spawn
   struct ocirt_cgroup cg;
   bool have_cgroup;
   bool in_cgroup;   /* child: the runtime said it is in its cgroup */
+  bool self_join;   /* the child joins its v1 cgroups itself */
+  bool unified_joined; /* clone3 put it in its unified cgroup already */
   int preserve_fds; /* --preserve-fds plus socket-activated LISTEN_FDS */
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   pid_t pid;        /* the container process, as the host sees it */
@@ -258,6 +260,8 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   };
   int pid;
 
+  if (s->self_join && ocirt_cgroup_enter_self (&s->cg, true, false, err) < 0)
+    return -1;
   if (ocirt_sync_expect_value (s->sync[1], OCIRT_SYNC_GO, &pid, err) < 0)
     return -1;
   s->pid = pid;
@@ -628,6 +632,48 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   return ocirt_sync_pair (s->sync, err);
 }
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct clone3_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+
+/* clone with the namespaces of the plan; with self_join, straight into the
+   unified cgroup where clone3 can (Linux 5.7), plain clone otherwise.  */
+static pid_t
+clone_container (struct spawn *s)
+{
+  unsigned long flags = (unsigned long) s->ns.clone_flags;
+  pid_t pid;
+
+  if (s->self_join)
+    {
+      cleanup_close int cgfd = ocirt_cgroup_unified_fd (&s->cg);
+
+      if (cgfd >= 0)
+        {
+          struct clone3_args args = {
+            .flags = flags | CLONE_INTO_CGROUP,
+            .exit_signal = SIGCHLD,
+            .cgroup = (uint64_t) cgfd,
+          };
+
+          pid = syscall (SYS_clone3, &args, sizeof (args));
+          if (pid >= 0)
+            {
+              s->unified_joined = true;
+              return pid;
+            }
+          ocirt_debug ("clone3 into the cgroup: %s: the runtime moves the process", strerror (errno));
+        }
+    }
+  return syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static int
 spawn_container (struct spawn *s, ocirt_error_t *err)
 {
@@ -636,9 +682,13 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   if (ocirt_ns_join_pid (&s->ns, err) < 0)
     return -1;
 
+  /* Without a user namespace the child may move itself into its v1
+     cgroups, and clone3 can put it into the unified one: no pid written to
+     a cgroup.procs, whose lock costs an RCU grace period (~10 ms).  */
+  s->self_join = !s->cg.systemd && s->cg.ndirs > 0 && !ocirt_config_has_ns (s->spec, "user");
   ocirt_debug ("clone the container process (new namespaces %#x)", s->ns.clone_flags);
   fflush (NULL);
-  s->pid = syscall (SYS_clone, (unsigned long) (s->ns.clone_flags | SIGCHLD), NULL, NULL, NULL, NULL);
+  s->pid = clone_container (s);
   if (s->pid < 0)
     {
       s->pid = 0;
@@ -656,8 +706,17 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   if (ocirt_sync_send_value (s->sync[0], OCIRT_SYNC_GO, s->pid, err) < 0)
     return -1;
   ocirt_debug ("move %d into its cgroups", s->pid);
-  if (s->cg.systemd ? ocirt_systemd_cgroup_enter (&s->cg, s->pid, err) < 0
-                    : ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
+  if (s->cg.systemd)
+    {
+      if (ocirt_systemd_cgroup_enter (&s->cg, s->pid, err) < 0)
+        return -1;
+    }
+  else if (!s->self_join)
+    {
+      if (ocirt_cgroup_enter (&s->cg, s->pid, err) < 0)
+        return -1;
+    }
+  else if (!s->unified_joined && ocirt_cgroup_enter_unified (&s->cg, s->pid, err) < 0)
     return -1;
   if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
