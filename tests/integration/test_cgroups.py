@@ -682,3 +682,21 @@ def test_features_cgroup_support_is_truthful(rt):
     built = subprocess.run([rt.binary, "--version"], capture_output=True, text=True).stdout
     assert feat["systemd"] is ("+SYSTEMD" in built)
     assert feat["systemdUser"] is False
+
+
+def test_exec_into_a_sub_cgroup_on_v2(rt, bundle, env):
+    if _hybrid_or_v1():
+        pytest.skip("exec --cgroup needs a pure cgroup v2 host")
+    bundle.sh("sleep 30")
+    cid = unique_id()
+    rt.create(cid, bundle)
+    rt.start(cid)
+    init = rt.pid(cid)
+    rel = open(f"/proc/{init}/cgroup").read().strip().split("::", 1)[1]
+    sub = os.path.join(CG, rel.lstrip("/"), "tools")
+    os.mkdir(sub)
+    res = rt("exec", "--cgroup", "tools", cid, "cat", "/proc/self/cgroup")
+    assert res.rc == 0, res
+    assert res.out.strip().endswith("/tools"), res.out
+    res = rt("exec", "--cgroup", "../escape", cid, "true")
+    assert res.rc != 0 and len(res.err_lines) == 1, res

@@ -532,3 +532,18 @@ def test_features_memory_policy_and_hooks_are_what_create_takes(rt, bundle):
     bundle.linux["memoryPolicy"] = {"mode": "MPOL_BOGUS"}
     res = rt.run(unique_id(), bundle)
     assert res.rc != 0 and "MPOL_BOGUS" in res.err, res
+
+
+def test_debug_traces_each_setup_step_in_the_json_log(rt, bundle, env):
+    log = env.base / "debug.json"
+    bundle.sh("true")
+    bundle.write()
+    res = rt("run", "--bundle", bundle, unique_id(),
+             global_args=("--debug", "--log", log, "--log-format", "json"))
+    assert res.rc == 0, res
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    debug = [e["msg"] for e in entries if e["level"] == "debug"]
+    for step in ("clone the container process", "mount the rootfs", "mount proc on /proc",
+                 "limits, user"):
+        assert any(step in m for m in debug), (step, debug)
+    assert all(set(e) == {"level", "msg", "time"} for e in entries)

@@ -194,3 +194,15 @@ def test_exec_gets_the_containers_seccomp_filter(rt, bundle, env):
     pid = detached(rt, cid, env, "sleep", "30")
     assert proc_status(pid)["Seccomp"] == "2"
     os.kill(pid, 9)
+
+
+def test_exec_refused_in_paused_container_unless_ignore_paused(rt, bundle):
+    cid, _ = create_running(rt, bundle)
+    assert rt("pause", cid).rc == 0
+    res = run_exec(rt, cid, "true")
+    assert_single_line_error(res, "paused")
+    # with --ignore-paused it goes in, and finishes once the container runs
+    p = rt.popen("exec", "--ignore-paused", cid, "sh", "-c", "exit 9")
+    assert rt("resume", cid).rc == 0
+    res = rt.wait(p, timeout=20)
+    assert res.rc == 9, res
