@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: dependencies, build, unit tests (criterion) and the
-# integration tests (pytest, as root, against the real kernel), the real
+# integration tests (pytest, as root, against the real kernel), a bounded
+# run of the parser fuzzers (libFuzzer), the real
 # clients (podman, containerd, Docker) driving ocirt, then the
 # cgroup tests on a pure cgroup v2 host in a VM, and the systemd cgroup
 # driver with systemd as PID 1 in another, when the VM tool is there.
@@ -10,6 +11,9 @@ build=${BUILD_DIR:-$top/build}
 "$top/contrib/install-deps.sh"
 "$top/contrib/build.sh"
 make -C "$build" check VERBOSE=1
+
+echo "run-all: fuzzing the parsers, ${FUZZ_SECONDS:-30}s each"
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} BUILD_DIR="$build" "$top/tests/fuzz/run.sh"
 
 echo "run-all: real clients (podman, containerd, Docker) on ocirt and on runc"
 OCIRT="$build/src/ocirt" "$top/tests/clients/run.sh" -q

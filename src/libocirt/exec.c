@@ -24,29 +24,6 @@
 #include "terminal.h"
 #include "utils.h"
 
-int
-ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
-{
-  cleanup_free char *copy = xstrdup (s);
-  char *colon = strchr (copy, ':');
-  unsigned long long v;
-
-  *has_gid = false;
-  if (colon)
-    *colon = '\0';
-  if (!parse_ulong (copy, &v) || v >= 0xffffffffULL)
-    return -1;
-  *uid = (unsigned) v;
-  if (colon)
-    {
-      if (!parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
-        return -1;
-      *gid = (unsigned) v;
-      *has_gid = true;
-    }
-  return 0;
-}
-
 static char **
 strv_dup (char **v, size_t n, size_t extra)
 {

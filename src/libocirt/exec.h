@@ -34,9 +34,6 @@ struct ocirt_exec_options
   bool ignore_paused;
 };
 
-/* Parse "UID" or "UID:GID" strictly.  */
-int ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid);
-
 /* Run the process; returns its exit status (128+N for signal N), 0 when
    detached, -1 on error.  */
 int ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err);

@@ -197,3 +197,26 @@ parse_ulong (const char *s, unsigned long long *out)
   *out = strtoull (s, &end, 10);
   return errno == 0 && *end == '\0';
 }
+
+int
+ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
+{
+  cleanup_free char *copy = xstrdup (s);
+  char *colon = strchr (copy, ':');
+  unsigned long long v;
+
+  *has_gid = false;
+  if (colon)
+    *colon = '\0';
+  if (!parse_ulong (copy, &v) || v >= 0xffffffffULL)
+    return -1;
+  *uid = (unsigned) v;
+  if (colon)
+    {
+      if (!parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
+        return -1;
+      *gid = (unsigned) v;
+      *has_gid = true;
+    }
+  return 0;
+}

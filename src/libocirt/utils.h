@@ -79,6 +79,9 @@ int mkdir_p (const char *path, mode_t mode, ocirt_error_t *err);
 /* Connect a SOCK_STREAM unix socket to PATH; WHAT names it in errors.  */
 int ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err);
 
+/* Parse "UID" or "UID:GID" strictly (exec --user).  */
+int ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid);
+
 /* Parse a whole decimal unsigned number; false on junk or overflow.  */
 bool parse_ulong (const char *s, unsigned long long *out);
 
