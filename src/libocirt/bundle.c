@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "idmap.h"
 #include "namespaces.h"
 #include "process.h"
 #include "utils.h"
@@ -89,6 +90,8 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
       if (d == NULL || d[0] == '\0')
         return ocirt_make_error (err, 0, "config.json: mounts[%zu]: empty destination", i);
     }
+  if (ocirt_idmap_validate (spec, err) < 0)
+    return -1;
   /* resctrl is not driven by this build: better no container than one
      without the cache and memory bandwidth split it asked for.  */
   if (lx->intel_rdt)

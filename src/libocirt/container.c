@@ -19,6 +19,7 @@
 #include "bundle.h"
 #include "container.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "log.h"
 #include "lsm.h"
 #include "mounts.h"
@@ -54,6 +55,7 @@ struct spawn
   int sync[2];
   struct ocirt_ns_plan ns;
   struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */
+  int *idmap_fds;   /* detached idmapped trees per mount, or NULL */
   struct ocirt_cgroup cg;
   bool have_cgroup;
   bool in_cgroup;   /* child: the runtime said it is in its cgroup */
@@ -90,6 +92,8 @@ close_fd (int *fd)
 static void
 spawn_release (struct spawn *s)
 {
+  if (s->spec)
+    ocirt_idmap_release (s->idmap_fds, s->spec->mounts_len);
   free_oci_spec (s->spec);
   free (s->bundle);
   free (s->config_path);
@@ -255,6 +259,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .no_pivot = s->opts->no_pivot,
     .console_fd = -1,
+    .idmap_fds = s->idmap_fds,
     .before_pivot = before_pivot,
     .data = s,
   };
@@ -629,6 +634,8 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
       if (s->console_fd < 0)
         return -1;
     }
+  if (ocirt_idmap_prepare (s->spec, s->bundle, &s->idmap_fds, err) < 0)
+    return -1;
   return ocirt_sync_pair (s->sync, err);
 }
 

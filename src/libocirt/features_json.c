@@ -141,7 +141,7 @@ ocirt_features_json (void)
   }
   STR (g, "mountExtensions");
   yajl_gen_map_open (g);
-  enabled_object (g, "idmap", false);
+  enabled_object (g, "idmap", true);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   STR (g, "annotations");

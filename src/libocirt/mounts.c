@@ -120,8 +120,20 @@ mount_source (const struct ocirt_rootfs_ctx *ctx, const oci_mount *m)
   return xasprintf ("%s/%s", ctx->bundle, m->source);
 }
 
+/* Attach the detached tree TREE (an idmapped mount) on TARGET.  */
 static int
-do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, ocirt_error_t *err)
+attach_tree (int tree, int target, const char *what, ocirt_error_t *err)
+{
+  if (syscall (SYS_move_mount, tree, "", target, "",
+               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      < 0)
+    return ocirt_make_error (err, errno, "attach the idmapped mount on %s", what);
+  return 0;
+}
+
+static int
+do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree,
+          ocirt_error_t *err)
 {
   struct ocirt_mount_flags f;
   cleanup_free char *source = NULL;
@@ -159,7 +171,14 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, ocirt_er
       target = ocirt_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
       if (target < 0)
         goto out;
-      if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest, err) < 0)
+      if (idmap_tree >= 0)
+        {
+          if (attach_tree (idmap_tree, target, dest, err) < 0)
+            goto out;
+        }
+      else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest,
+                                  err)
+               < 0)
         goto out;
     }
   else
@@ -354,7 +373,7 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
     {
       ocirt_debug ("mount %s on %s", spec->mounts[i]->source ? spec->mounts[i]->source : "",
                    spec->mounts[i]->destination ? spec->mounts[i]->destination : "");
-      if (do_mount (ctx, rootfd, spec->mounts[i], err) < 0)
+      if (do_mount (ctx, rootfd, spec->mounts[i], ctx->idmap_fds ? ctx->idmap_fds[i] : -1, err) < 0)
         return -1;
     }
 

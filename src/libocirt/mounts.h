@@ -19,6 +19,7 @@ struct ocirt_rootfs_ctx
   bool cgroupns;
   bool no_pivot;
   int console_fd;     /* the pty slave for /dev/console, or -1 */
+  const int *idmap_fds; /* per mount: a detached idmapped tree, or -1; may be NULL */
   /* Called once every mount is in place, before pivot_root.  */
   int (*before_pivot) (void *data, ocirt_error_t *err);
   void *data;

@@ -231,3 +231,10 @@ ocirt_ns_write_id_mappings (pid_t pid, const oci_linux *linux_cfg, ocirt_error_t
     return -1;
   return 0;
 }
+
+int
+ocirt_ns_write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n,
+                        ocirt_error_t *err)
+{
+  return write_mapping (pid, file, maps, n, err);
+}

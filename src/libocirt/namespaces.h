@@ -50,4 +50,8 @@ int ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linu
 /* From the runtime: write the user namespace id mappings of PID.  */
 int ocirt_ns_write_id_mappings (pid_t pid, const oci_linux *linux_cfg, ocirt_error_t *err);
 
+/* Write MAPS to /proc/PID/FILE (uid_map or gid_map).  */
+int ocirt_ns_write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n,
+                            ocirt_error_t *err);
+
 #endif

@@ -1,0 +1,249 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "idmap.h"
+#include "mount_options.h"
+#include "namespaces.h"
+#include "utils.h"
+
+static void
+close_fd_ptr (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+bool
+ocirt_idmap_wanted (const oci_mount *m)
+{
+  size_t i;
+
+  if (m->uid_mappings_len || m->gid_mappings_len)
+    return true;
+  for (i = 0; i < m->options_len; i++)
+    if (strcmp (m->options[i], "idmap") == 0 || strcmp (m->options[i], "ridmap") == 0)
+      return true;
+  return false;
+}
+
+static bool
+mount_is_bind (const oci_mount *m, const struct ocirt_mount_flags *f)
+{
+  return (f->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+int
+ocirt_idmap_validate (const oci_spec *spec, ocirt_error_t *err)
+{
+  const oci_linux *lx = spec->linux;
+  size_t i;
+
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      const oci_mount *m = spec->mounts[i];
+      struct ocirt_mount_flags f;
+      bool bind;
+
+      if (!ocirt_idmap_wanted (m))
+        continue;
+      if (!m->uid_mappings_len != !m->gid_mappings_len)
+        return ocirt_make_error (err, 0,
+                                 "config.json: mounts[%zu] (%s): uidMappings and gidMappings must be given together",
+                                 i, m->destination);
+      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      bind = mount_is_bind (m, &f);
+      ocirt_mount_flags_release (&f);
+      if (!bind)
+        return ocirt_make_error (err, 0, "config.json: mounts[%zu] (%s): idmapped mounts need a bind mount",
+                                 i, m->destination);
+      if (m->uid_mappings_len == 0
+          && (lx == NULL || lx->uid_mappings_len == 0 || lx->gid_mappings_len == 0))
+        return ocirt_make_error (err, 0,
+                                 "config.json: mounts[%zu] (%s): idmap without uidMappings/gidMappings needs the container's user namespace mappings",
+                                 i, m->destination);
+    }
+  return 0;
+}
+
+static bool
+same_mappings (oci_id_mapping **a, size_t na, oci_id_mapping **b, size_t nb)
+{
+  size_t i;
+
+  if (na != nb)
+    return false;
+  for (i = 0; i < na; i++)
+    if (a[i]->container_id != b[i]->container_id || a[i]->host_id != b[i]->host_id
+        || a[i]->size != b[i]->size)
+      return false;
+  return true;
+}
+
+/* A user namespace holding the mapping: a short-lived child unshares it,
+   the runtime writes the maps and keeps the namespace open by fd.  */
+static int
+userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, size_t ngid,
+                     ocirt_error_t *err)
+{
+  cleanup_close int ready_r = -1, ready_w = -1, hold_r = -1, hold_w = -1;
+  char path[64], c = 0;
+  int pipes[2][2], fd = -1, status;
+  pid_t pid;
+
+  if (pipe2 (pipes[0], O_CLOEXEC) < 0)
+    return ocirt_make_error (err, errno, "pipe for the idmap user namespace");
+  ready_r = pipes[0][0];
+  ready_w = pipes[0][1];
+  if (pipe2 (pipes[1], O_CLOEXEC) < 0)
+    return ocirt_make_error (err, errno, "pipe for the idmap user namespace");
+  hold_r = pipes[1][0];
+  hold_w = pipes[1][1];
+
+  pid = fork ();
+  if (pid < 0)
+    return ocirt_make_error (err, errno, "fork for the idmap user namespace");
+  if (pid == 0)
+    {
+      /* Report whether unshare worked, then wait until the runtime holds
+         the namespace.  */
+      c = unshare (CLONE_NEWUSER) == 0 ? 'y' : 'n';
+      if (write (ready_w, &c, 1) != 1)
+        _exit (1);
+      close (hold_w);
+      if (read (hold_r, &c, 1) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close_fd_ptr (&ready_w);
+  close_fd_ptr (&hold_r);
+  if (read (ready_r, &c, 1) != 1 || c != 'y')
+    {
+      ocirt_make_error (err, EPERM, "unshare a user namespace for an idmapped mount");
+      goto reap;
+    }
+  if (ocirt_ns_write_mapping (pid, "uid_map", uids, nuid, err) < 0
+      || ocirt_ns_write_mapping (pid, "gid_map", gids, ngid, err) < 0)
+    goto reap;
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    ocirt_make_error (err, errno, "open %s", path);
+reap:
+  close_fd_ptr (&hold_w);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  return fd;
+}
+
+/* A detached copy of SOURCE with the mapping of the user namespace USERNS
+   applied (to every mount below it too with RECURSIVE).  */
+static int
+idmapped_tree (const char *source, bool rbind, bool recursive, int userns, const char *dest,
+               ocirt_error_t *err)
+{
+  struct mount_attr attr = {
+    .attr_set = MOUNT_ATTR_IDMAP,
+    .userns_fd = (uint64_t) userns,
+  };
+  cleanup_close int tree = -1;
+
+  tree = syscall (SYS_open_tree, AT_FDCWD, source,
+                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return ocirt_make_error (err, errno, "open_tree `%s` for the idmapped mount on %s", source, dest);
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+               sizeof (attr))
+      < 0)
+    return ocirt_make_error (err, errno, "idmap the mount `%s` on %s", source, dest);
+  return steal_fd (&tree);
+}
+
+void
+ocirt_idmap_release (int *fds, size_t n)
+{
+  size_t i;
+
+  if (fds == NULL)
+    return;
+  for (i = 0; i < n; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  free (fds);
+}
+
+int
+ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds_out, ocirt_error_t *err)
+{
+  const oci_linux *lx = spec->linux;
+  oci_id_mapping **last_uids = NULL, **last_gids = NULL;
+  size_t last_nuid = 0, last_ngid = 0, i;
+  cleanup_close int userns = -1;
+  int *fds = NULL;
+
+  *fds_out = NULL;
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      const oci_mount *m = spec->mounts[i];
+      oci_id_mapping **uids = m->uid_mappings, **gids = m->gid_mappings;
+      size_t nuid = m->uid_mappings_len, ngid = m->gid_mappings_len;
+      cleanup_free char *source = NULL;
+      struct ocirt_mount_flags f;
+      bool rbind, recursive;
+
+      if (!ocirt_idmap_wanted (m))
+        continue;
+      if (fds == NULL)
+        {
+          size_t j;
+
+          fds = xmalloc0 (spec->mounts_len * sizeof (*fds));
+          for (j = 0; j < spec->mounts_len; j++)
+            fds[j] = -1;
+        }
+      if (nuid == 0)
+        {
+          /* Validated: the container's own mappings exist.  */
+          uids = lx->uid_mappings;
+          nuid = lx->uid_mappings_len;
+          gids = lx->gid_mappings;
+          ngid = lx->gid_mappings_len;
+        }
+      /* Mounts sharing a mapping share one user namespace.  */
+      if (userns < 0 || !same_mappings (uids, nuid, last_uids, last_nuid)
+          || !same_mappings (gids, ngid, last_gids, last_ngid))
+        {
+          close_fd_ptr (&userns);
+          userns = userns_with_mapping (uids, nuid, gids, ngid, err);
+          if (userns < 0)
+            goto fail;
+          last_uids = uids, last_nuid = nuid, last_gids = gids, last_ngid = ngid;
+        }
+
+      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      rbind = (f.flags & MS_REC) != 0;
+      /* ridmap maps every mount of the tree; idmap the top one only.  A
+         mapping without either option follows the bind.  */
+      recursive = f.ridmap || (!f.idmap && rbind);
+      ocirt_mount_flags_release (&f);
+      source = m->source && m->source[0] == '/' ? xstrdup (m->source)
+                                                : xasprintf ("%s/%s", bundle, m->source ? m->source : "");
+      fds[i] = idmapped_tree (source, rbind, recursive, userns, m->destination, err);
+      if (fds[i] < 0)
+        goto fail;
+    }
+  *fds_out = fds;
+  return 0;
+fail:
+  ocirt_idmap_release (fds, spec->mounts_len);
+  return -1;
+}
