@@ -970,9 +970,7 @@ run_poststop (const struct ocirt_container_state *st, const oci_spec *spec)
   if (spec->hooks && spec->hooks->poststop_len)
     {
       state = ocirt_hooks_state (spec, st->id, st->pid, st->bundle, "stopped");
-      if (ocirt_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state,
-                           &err) < 0)
-        ocirt_warn ("%s", err->msg);
+      ocirt_hooks_run_all (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state);
     }
   free_oci_spec (loaded);
 }

@@ -161,3 +161,17 @@ ocirt_hooks_run (oci_hook **hooks, size_t n, const char *kind, const char *state
       return -1;
   return 0;
 }
+
+void
+ocirt_hooks_run_all (oci_hook **hooks, size_t n, const char *kind, const char *state_json)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      cleanup_error ocirt_error_t err = NULL;
+
+      if (run_one (hooks[i], kind, i, state_json, &err) < 0)
+        ocirt_warn ("%s", err->msg);
+    }
+}

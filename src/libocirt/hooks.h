@@ -14,6 +14,10 @@
 int ocirt_hooks_run (oci_hook **hooks, size_t n, const char *kind, const char *state_json,
                      ocirt_error_t *err);
 
+/* Run every one of HOOKS; each failure is only logged as a warning and
+   the next hook still runs (poststop, lifecycle step 13).  */
+void ocirt_hooks_run_all (oci_hook **hooks, size_t n, const char *kind, const char *state_json);
+
 /* The state document given to hooks.  */
 char *ocirt_hooks_state (const oci_spec *spec, const char *id, pid_t pid, const char *bundle,
                          const char *status);
