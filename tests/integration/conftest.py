@@ -344,11 +344,16 @@ class HostSnapshot:
         self.root = rt.root
         self.base = rt.env.base
         self.mounts = {m["line"].split(" ", 1)[1] for m in read_mountinfo()}
-        self.cgroups = cgroup_dirs()
+        self.cgroups = self.cgroup_dirs()
         self.root_entries = self._root_entries()
         # re-parented processes that exist already (e.g. other containers
         # of the same test) are not leftovers of what comes next
         self.children = set(leftover_processes())
+
+    @staticmethod
+    def cgroup_dirs():
+        """The cgroup directories compared (a subclass may look at fewer)."""
+        return cgroup_dirs()
 
     def _root_entries(self):
         root = self.root
@@ -367,7 +372,7 @@ class HostSnapshot:
         return sorted(x for x in now - self.mounts if self._related(x, ids))
 
     def new_cgroups(self, ids=(), paths=()):
-        now = cgroup_dirs()
+        now = self.cgroup_dirs()
         new = now - self.cgroups
         keys = list(ids) + [p.strip("/") for p in paths if p]
         return sorted(d for d in new if any(k and k in d for k in keys))

@@ -1,0 +1,309 @@
+"""Fixtures of the OCI runtime-spec conformance suite.
+
+Every test runs twice: once on the runtime under test (``OCIRT``) and once
+on the reference runtime (``REFERENCE_RUNTIME``, default ``runc`` on PATH),
+through the module-scoped ``rtname`` parameter, so that a report shows both
+side by side.  The helpers and per-test fixtures (``env``, bundles,
+``Runtime``, host inspection) are those of the integration suite, loaded
+from ``tests/integration/conftest.py`` under another module name.
+
+Markers:
+
+- ``runc_xfail(reason)``: the reference runtime fails this sentence and
+  ocirt honours it; the ``runc`` parameter is a strict xfail.
+
+With ``CONFORMANCE_RESULTS=file.json`` the outcome of every test is written
+there (read by ``gen_doc.py``).
+"""
+
+import importlib.util
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+_IT = Path(__file__).resolve().parent.parent / "integration" / "conftest.py"
+_spec = importlib.util.spec_from_file_location("ocirt_integration_conftest",
+                                               _IT)
+it = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(it)
+
+# fixtures of the integration suite, used as they are
+session_base = it.session_base
+env = it.env
+
+Bundle = it.Bundle
+Env = it.Env
+RuntimeFailed = it.RuntimeFailed
+find_mount = it.find_mount
+read_mountinfo = it.read_mountinfo
+proc_status = it.proc_status
+proc_limits = it.proc_limits
+proc_cmdline = it.proc_cmdline
+proc_environ = it.proc_environ
+ns_inode = it.ns_inode
+cgroup_dirs_for = it.cgroup_dirs_for
+unique_id = it.unique_id
+wait_for = it.wait_for
+wait_file = it.wait_file
+wait_pid_gone = it.wait_pid_gone
+pid_alive = it.pid_alive
+dev_numbers = it.dev_numbers
+is_char_device = it.is_char_device
+
+RUNTIMES = {"ocirt": it.OCIRT, "runc": it.REFERENCE_RUNTIME}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "runc_xfail(reason): the reference runtime fails this "
+        "sentence (strict xfail on the runc parameter)")
+    if not os.environ.get("OCIRT"):
+        pytest.exit("set OCIRT to the ocirt binary under test", 2)
+    for name, binary in RUNTIMES.items():
+        if not binary or not os.access(binary, os.X_OK):
+            pytest.exit(f"{name} runtime not found ({binary!r})", 2)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        mark = item.get_closest_marker("runc_xfail")
+        params = getattr(item, "callspec", None)
+        if mark and params and params.params.get("rtname") == "runc":
+            item.add_marker(pytest.mark.xfail(
+                strict=True, reason="runc 1.1 fails: " + mark.args[0]))
+
+
+# --------------------------------------------------------------------------
+# the two runtimes
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=sorted(RUNTIMES))
+def rtname(request):
+    """'ocirt' or 'runc': which runtime this instance of the test runs."""
+    return request.param
+
+
+#: the integration suite's ``env`` (per-test directories), once per module
+#: for the containers that the tests of one module share
+menv = pytest.fixture(scope="module", name="menv")(
+    it.env.__pytest_wrapped__.obj)
+
+
+# --------------------------------------------------------------------------
+# leftover checks that do not walk every cgroup of the host
+# --------------------------------------------------------------------------
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+
+
+def _hierarchies():
+    """(hierarchy dir, the test process's cgroup in it) pairs."""
+    own = it.own_cgroups()
+    out = []
+    for name in os.listdir(CGROUP_ROOT):
+        top = os.path.join(CGROUP_ROOT, name)
+        if not os.path.isdir(top):
+            continue
+        ctrl = "" if name == "unified" else name
+        key = "name=systemd" if name == "systemd" else ctrl
+        out.append((top, own.get(key, own.get(ctrl.split(",")[0], "/"))))
+    return out
+
+
+def _near_cgroup_dirs():
+    """Cgroup dirs where a container of this suite can land: the children
+    of each hierarchy's root (ids as default paths) and of the test
+    process's own cgroup (relative cgroupsPath), one level deep each."""
+    dirs = set()
+    for top, own in _hierarchies():
+        for parent in {top, top + own.rstrip("/")}:
+            try:
+                with os.scandir(parent) as it_:
+                    dirs |= {e.path for e in it_ if e.is_dir()}
+            except OSError:
+                pass
+    return dirs
+
+
+class HostSnapshot(it.HostSnapshot):
+    """The integration suite's snapshot, comparing only the cgroups near
+    the root and the test process's cgroup: this host has tens of
+    thousands of cgroups, and walking them all takes seconds."""
+
+    cgroup_dirs = staticmethod(_near_cgroup_dirs)
+
+
+def _leftover_cgroups(rt, paths):
+    found = []
+    for top, own in _hierarchies():
+        for key in list(rt.ids) + list(paths):
+            for cand in (os.path.join(top, key.strip("/")),
+                         os.path.join(top + own.rstrip("/"), key.strip("/"))):
+                if os.path.isdir(cand):
+                    found.append(cand)
+    return sorted(set(found))
+
+
+def _runtime(binary, env):
+    r = it.Runtime(binary, env)
+    #: relative cgroupsPath values used by the tests (checked at teardown)
+    r.cgroup_paths = set()
+    yield r
+    r.cleanup()
+    left = [e for e in os.listdir(r.root) if not e.startswith(".")] \
+        if os.path.isdir(r.root) else []
+    assert not left, f"state root {r.root} not empty after delete: {left}"
+    cg = _leftover_cgroups(r, r.cgroup_paths)
+    assert not cg, f"cgroups left after delete --force: {cg}"
+
+
+@pytest.fixture
+def runtime(rtname, env):
+    """The runtime of this parameter, bound to a private state root."""
+    yield from _runtime(RUNTIMES[rtname], env)
+
+
+@pytest.fixture(scope="module")
+def mruntime(rtname, menv):
+    """The same, shared by the module-scoped containers of a module."""
+    yield from _runtime(RUNTIMES[rtname], menv)
+
+
+def cgroups_path(rt):
+    """A fresh relative linux.cgroupsPath, removed-checked at teardown."""
+    path = "conformance-" + unique_id()
+    rt.cgroup_paths.add(path)
+    return path
+
+
+@pytest.fixture
+def bundle(env):
+    return env.bundle()
+
+
+@pytest.fixture
+def host_dir(env):
+    return env.host_dir()
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+created = it.created
+create_running = it.create_running
+
+
+def stopped(rt, bundle, cid=None):
+    """A container whose process has exited (status ``stopped``)."""
+    bundle.sh("exit 0")
+    cid, pid = created(rt, bundle, cid)
+    rt.start(cid)
+    wait_pid_gone(pid)
+    rt.wait_status(cid, "stopped")
+    return cid, pid
+
+
+class Probe:
+    """A container that ran a script writing ``KEY<TAB>VALUE`` lines.
+
+    The script runs in the container and prints into ``/probe/out``, a bind
+    mount of a host directory; then it writes ``/probe/done`` and sleeps so
+    that the host can also look at the live process (``pid``).
+    """
+
+    def __init__(self, rt, bundle, host_dir, cid, pid):
+        self.rt, self.bundle, self.dir = rt, bundle, Path(host_dir)
+        self.cid, self.pid = cid, pid
+        self.values = {}
+        for line in (self.dir / "out").read_text().splitlines():
+            key, _, value = line.partition("\t")
+            self.values.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        assert key in self.values, f"probe printed no {key!r}"
+        return "\n".join(self.values[key])
+
+
+def probe_script(checks):
+    """sh script printing KEY<TAB>output-line for each (key, command)."""
+    lines = ["exec 3>/probe/out"]
+    for key, cmd in checks:
+        lines.append(f"( {cmd} ) 2>&1 | while IFS= read -r l; do "
+                     f"printf '%s\\t%s\\n' {key} \"$l\" >&3; done")
+    lines += ["exec 3>&-", "echo ok > /probe/done", "exec sleep 120"]
+    return "\n".join(lines)
+
+
+def start_probe(rt, bundle, host_dir, checks, cid=None):
+    """Run the checks in a container (see :class:`Probe`)."""
+    bundle.add_mount("/probe", str(host_dir), "bind", ["rbind", "rw"])
+    bundle.sh(probe_script(checks))
+    cid = cid or unique_id()
+    rt.create(cid, bundle)
+    pid = rt.pid(cid)
+    rt.start(cid)
+    wait_file(Path(host_dir) / "done")
+    return Probe(rt, bundle, host_dir, cid, pid)
+
+
+def hook_recorder(dirpath, name):
+    """A host script for hook ``name``: it appends ``name`` to ``order``,
+    saves the state it reads on stdin as ``<name>.json`` and its mount and
+    network namespaces as ``<name>.ns``."""
+    d = Path(dirpath)
+    path = d / f"hook-{name}.sh"
+    path.write_text(f"""#!/bin/sh
+cat > {d}/{name}.json
+readlink /proc/self/ns/mnt /proc/self/ns/net > {d}/{name}.ns
+echo {name} >> {d}/order
+""")
+    path.chmod(0o755)
+    return str(path)
+
+
+def failing_hook(dirpath, code):
+    path = Path(dirpath) / f"fail-{uuid.uuid4().hex[:6]}.sh"
+    path.write_text(f"#!/bin/sh\ncat >/dev/null\nexit {code}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+# --------------------------------------------------------------------------
+# results for docs/conformance.md
+# --------------------------------------------------------------------------
+
+_RESULTS = {}
+
+
+def pytest_runtest_logreport(report):
+    path = os.environ.get("CONFORMANCE_RESULTS")
+    if not path:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome
+                                 != "passed"):
+        if hasattr(report, "wasxfail"):
+            outcome = "xfail" if report.skipped else "XPASS"
+        else:
+            outcome = report.outcome
+        _RESULTS[report.nodeid] = outcome
+
+
+def pytest_sessionfinish(session):
+    path = os.environ.get("CONFORMANCE_RESULTS")
+    if not path:
+        return
+    docs = {}
+    for item in session.items:
+        func = item.function
+        docs[item.nodeid] = {"name": func.__name__,
+                             "module": item.module.__name__,
+                             "doc": func.__doc__ or "",
+                             "outcome": _RESULTS.get(item.nodeid, "not run")}
+    with open(path, "w") as f:
+        json.dump(docs, f, indent=1)
