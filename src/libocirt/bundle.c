@@ -8,6 +8,7 @@
 #include "bundle.h"
 #include "idmap.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "process.h"
 #include "utils.h"
 
@@ -91,6 +92,8 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
         return ocirt_make_error (err, 0, "config.json: mounts[%zu]: empty destination", i);
     }
   if (ocirt_idmap_validate (spec, err) < 0)
+    return -1;
+  if (ocirt_netdev_validate (spec, err) < 0)
     return -1;
   /* resctrl is not driven by this build: better no container than one
      without the cache and memory bandwidth split it asked for.  */

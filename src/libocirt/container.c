@@ -24,6 +24,7 @@
 #include "lsm.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "notify.h"
 #include "path.h"
 #include "process.h"
@@ -55,6 +56,7 @@ struct spawn
   int sync[2];
   struct ocirt_ns_plan ns;
   struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */
+  struct ocirt_netdevs *netdevs; /* linux.netDevices, or NULL */
   int *idmap_fds;   /* detached idmapped trees per mount, or NULL */
   struct ocirt_cgroup cg;
   bool have_cgroup;
@@ -107,6 +109,7 @@ spawn_release (struct spawn *s)
   close_fd (&s->sync[1]);
   ocirt_ns_plan_release (&s->ns);
   ocirt_seccomp_free (s->seccomp);
+  ocirt_netdev_free (s->netdevs);
   if (s->have_cgroup)
     ocirt_cgroup_release (&s->cg);
 }
@@ -326,6 +329,13 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, true, err) < 0)
     return -1;
   close_fd (&s->console_fd);
+  /* Sysctls may name a device the runtime moves in with the cgroup step. */
+  if (s->netdevs && !s->in_cgroup && !(s->ns.unshare_flags & CLONE_NEWNET))
+    {
+      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+        return -1;
+      s->in_cgroup = true;
+    }
   ocirt_debug ("container process: sysctls, masked and read-only paths");
   if (write_sysctls (spec->linux, err) < 0)
     return -1;
@@ -492,6 +502,8 @@ spawn_abort (struct spawn *s)
 {
   cleanup_error ocirt_error_t err = NULL;
 
+  /* Before the container's network namespace can go away.  */
+  ocirt_netdev_undo (s->netdevs);
   if (s->pid > 0)
     {
       kill (s->pid, SIGKILL);
@@ -567,6 +579,8 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   if (p->terminal && o->console_socket == NULL && o->detach)
     return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required with --detach");
   if (ocirt_ns_plan_build (s->spec->linux, &s->ns, err) < 0)
+    return -1;
+  if (ocirt_netdev_prepare (s->spec->linux, &s->ns, &s->netdevs, err) < 0)
     return -1;
   if (pass_listen_fds (s, err) < 0)
     return -1;
@@ -727,6 +741,11 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
+  /* The network namespace exists once the child does, unless the child
+     makes it after joining a user namespace: then at the hooks or when it
+     is ready, still before anything runs.  */
+  if (!(s->ns.unshare_flags & CLONE_NEWNET) && ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
+    return -1;
   if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
   if (has_runtime_hooks (s->spec))
@@ -735,6 +754,8 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
       cleanup_free char *state = NULL;
 
       if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_HOOKS, err) < 0)
+        return -1;
+      if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
         return -1;
       state = ocirt_hooks_state (s->spec, s->opts->id, s->pid, s->bundle, "creating");
       /* prestart is deprecated, and still run first, as the spec asks.  */
@@ -747,11 +768,16 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     }
   if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_READY, err) < 0)
     return -1;
+  if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
+    return -1;
   ocirt_debug ("container process %d is ready", s->pid);
   if (write_state (s, err) < 0)
     return -1;
   if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)
     return -1;
+  /* Created: the devices belong to the container's namespace now.  */
+  ocirt_netdev_free (s->netdevs);
+  s->netdevs = NULL;
   return 0;
 }
 

@@ -117,6 +117,7 @@ ocirt_features_json (void)
   enabled_object (g, "apparmor", ocirt_apparmor_enabled ());
   enabled_object (g, "selinux", ocirt_selinux_enabled ());
   enabled_object (g, "intelRdt", false);
+  enabled_object (g, "netDevices", true);
   {
     /* Only the names the validator takes.  */
     static const char *const modes[] = { "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE",
