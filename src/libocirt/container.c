@@ -66,6 +66,7 @@ struct spawn
   int preserve_fds; /* --preserve-fds plus socket-activated LISTEN_FDS */
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   pid_t pid;        /* the container process, as the host sees it */
+  bool unprivileged; /* the runtime is not root: rootless */
 };
 
 static int run_poststart (const struct ocirt_container_state *st, const oci_spec *spec,
@@ -79,6 +80,7 @@ spawn_init (struct spawn *s, const struct ocirt_create_options *o)
 {
   memset (s, 0, sizeof (*s));
   s->opts = o;
+  s->unprivileged = geteuid () != 0;
   s->dirfd = s->fifo_fd = s->procfd = s->console_fd = s->console_peer = -1;
   s->sync[0] = s->sync[1] = -1;
 }
@@ -273,6 +275,8 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   if (ocirt_sync_expect_value (s->sync[1], OCIRT_SYNC_GO, &pid, err) < 0)
     return -1;
   s->pid = pid;
+  if (s->unprivileged && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
 
   if (s->ns.clone_flags & CLONE_NEWUSER)
     {
@@ -384,8 +388,11 @@ child_main (struct spawn *s)
   /* Until execve this is the runtime's binary, and a pid namespace given by
      path is shared with the container's other processes: keep
      /proc/PID/exe and our memory out of their reach (CVE-2019-5736).  A
-     process may still open its own /proc/self/fd, which the fifo needs.  */
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+     process may still open its own /proc/self/fd, which the fifo needs.
+     An unprivileged runtime must still open our /proc/PID/uid_map: it
+     waits until the maps are written (see child_setup); its binary is not
+     the user's to overwrite anyway.  */
+  if (!s->unprivileged && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
       ocirt_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
       ocirt_sync_send_error (s->sync[1], &err);
@@ -544,6 +551,38 @@ pass_listen_fds (struct spawn *s, ocirt_error_t *err)
   return 0;
 }
 
+/* Limits the config asks for; device rules do not count, a user
+   namespace cannot make device nodes anyway.  */
+static bool
+resources_limit_something (const oci_resources *r)
+{
+  return r
+         && (r->memory || r->cpu || r->block_io || r->hugepage_limits_len || r->network || r->pids
+             || (r->rdma && r->rdma->len) || (r->unified && r->unified->len));
+}
+
+/* An ordinary user (rootless) gets a cgroup only where one is delegated to
+   it; without one the container runs in the caller's cgroup, as with runc,
+   unless the config asks for limits that only a cgroup can hold.  Keeps
+   ERR and returns -1 when the failure stands.  */
+static int
+rootless_without_cgroup (struct spawn *s, ocirt_error_t *err)
+{
+  int e = (*err)->status;
+
+  if (geteuid () == 0 || (e != EACCES && e != EPERM && e != EROFS))
+    return -1;
+  if (resources_limit_something (s->spec->linux->resources))
+    return ocirt_error_prefix (err, "linux.resources needs a cgroup delegated to uid %u",
+                               (unsigned) geteuid ());
+  ocirt_debug ("rootless: no cgroup (%s)", (*err)->msg);
+  ocirt_error_release (err);
+  ocirt_cgroup_release (&s->cg);
+  memset (&s->cg, 0, sizeof (s->cg));
+  s->have_cgroup = false;
+  return 0;
+}
+
 static int
 spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
 {
@@ -627,9 +666,10 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
     }
   else
     {
-      if (ocirt_cgroup_create (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
+      if (ocirt_cgroup_create (s->spec->linux->cgroups_path, o->id, &s->cg, err) == 0)
+        s->have_cgroup = true;
+      else if (rootless_without_cgroup (s, err) < 0)
         return -1;
-      s->have_cgroup = true;
     }
 
   if (p->terminal && o->console_socket == NULL)

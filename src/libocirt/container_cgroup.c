@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -84,6 +85,45 @@ ocirt_container_resume (const char *root, const char *id, ocirt_error_t *err)
   return ret;
 }
 
+/* A container without a cgroup of its own (rootless, nothing delegated):
+   its init and everything below it, from /proc/PID/task/TID/children.  */
+static int
+process_tree (pid_t init, pid_t **pids)
+{
+  size_t n = 0, done = 0;
+
+  *pids = xmalloc0 (sizeof (pid_t));
+  (*pids)[n++] = init;
+  while (done < n)
+    {
+      char path[64];
+      cleanup_dir DIR *tasks = NULL;
+      struct dirent *de;
+
+      snprintf (path, sizeof (path), "/proc/%d/task", (*pids)[done++]);
+      tasks = opendir (path);
+      while (tasks && (de = readdir (tasks)))
+        {
+          cleanup_fclose FILE *f = NULL;
+          char child[384];
+          int pid;
+
+          if (de->d_name[0] == '.')
+            continue;
+          snprintf (child, sizeof (child), "%s/%s/children", path, de->d_name);
+          f = fopen (child, "re");
+          while (f && fscanf (f, "%d", &pid) == 1)
+            {
+              *pids = realloc (*pids, (n + 1) * sizeof (pid_t));
+              if (*pids == NULL)
+                abort ();
+              (*pids)[n++] = pid;
+            }
+        }
+    }
+  return (int) n;
+}
+
 int
 ocirt_container_pids (const char *root, const char *id, pid_t **pids, ocirt_error_t *err)
 {
@@ -96,7 +136,10 @@ ocirt_container_pids (const char *root, const char *id, pid_t **pids, ocirt_erro
   dirfd = open_cgroup (root, id, false, &st, &cg, &status, err);
   if (dirfd < 0)
     return -1;
-  n = ocirt_cgroup_read_pids (&cg, pids, err);
+  if (cg.ndirs == 0 && st.pid > 0 && status != OCIRT_STATUS_STOPPED)
+    n = process_tree (st.pid, pids);
+  else
+    n = ocirt_cgroup_read_pids (&cg, pids, err);
   close_cgroup (dirfd, &st, &cg);
   return n;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/nsfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "namespaces.h"
@@ -201,11 +202,92 @@ ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cf
   return 0;
 }
 
+/* newuidmap/newgidmap PID ID HOSTID SIZE...: the setuid helpers that map
+   the ranges /etc/subuid and /etc/subgid grant an ordinary user.  */
+static int
+run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, ocirt_error_t *err)
+{
+  cleanup_free char **argv = xmalloc0 ((2 + 3 * n + 1) * sizeof (char *));
+  char (*num)[16] = xmalloc0 ((1 + 3 * n) * sizeof (*num));
+  int errpipe[2] = { -1, -1 };
+  char msg[512];
+  size_t i, k = 0, len = 0;
+  ssize_t got;
+  int status, ret = -1;
+  pid_t child;
+
+  argv[k] = (char *) helper;
+  snprintf (num[0], sizeof (num[0]), "%d", pid);
+  argv[++k] = num[0];
+  for (i = 0; i < n; i++)
+    {
+      snprintf (num[1 + 3 * i], sizeof (num[0]), "%u", maps[i]->container_id);
+      snprintf (num[2 + 3 * i], sizeof (num[0]), "%u", maps[i]->host_id);
+      snprintf (num[3 + 3 * i], sizeof (num[0]), "%u", maps[i]->size);
+      argv[++k] = num[1 + 3 * i];
+      argv[++k] = num[2 + 3 * i];
+      argv[++k] = num[3 + 3 * i];
+    }
+  /* Its complaint becomes part of our one error line.  */
+  if (pipe2 (errpipe, O_CLOEXEC) < 0)
+    {
+      ocirt_make_error (err, errno, "pipe for %s", helper);
+      goto out;
+    }
+  child = fork ();
+  if (child < 0)
+    {
+      ocirt_make_error (err, errno, "fork for %s", helper);
+      goto out;
+    }
+  if (child == 0)
+    {
+      dup2 (errpipe[1], STDERR_FILENO);
+      execvp (helper, argv);
+      _exit (errno == ENOENT ? 127 : 126);
+    }
+  close (errpipe[1]);
+  errpipe[1] = -1;
+  while ((got = read (errpipe[0], msg + len, sizeof (msg) - 1 - len)) > 0
+         || (got < 0 && errno == EINTR))
+    if (got > 0)
+      len += got;
+  msg[len] = '\0';
+  msg[strcspn (msg, "\n")] = '\0';
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      {
+        ocirt_make_error (err, errno, "wait for %s", helper);
+        goto out;
+      }
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
+    ocirt_make_error (err, ENOENT,
+                      "%s (Debian package uidmap) is needed to map these ids for uid %u", helper,
+                      (unsigned) geteuid ());
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    ocirt_make_error (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s", helper,
+                      pid, helper[3], msg[0] ? ": " : "", msg);
+  else
+    ret = 0;
+out:
+  if (errpipe[0] >= 0)
+    close (errpipe[0]);
+  if (errpipe[1] >= 0)
+    close (errpipe[1]);
+  free (num);
+  return ret;
+}
+
+/* Root writes the map itself.  An ordinary user may map only its own id
+   (a gid only once setgroups is denied for the namespace); wider mappings
+   go through newuidmap/newgidmap, as runc and crun do.  */
 static int
 write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, ocirt_error_t *err)
 {
+  bool gid = strcmp (file, "gid_map") == 0;
   char path[64], buf[4096];
   size_t i, len = 0;
+  ocirt_error_t first = NULL;
 
   for (i = 0; i < n; i++)
     {
@@ -215,9 +297,30 @@ write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, oci
         return ocirt_make_error (err, 0, "%s: too many id mappings", file);
     }
   snprintf (path, sizeof (path), "/proc/%d/%s", pid, file);
-  if (write_file_at (AT_FDCWD, path, buf, len, err) < 0)
-    return ocirt_error_prefix (err, "write user namespace mapping");
-  return 0;
+  if (write_file_at (AT_FDCWD, path, buf, len, &first) == 0)
+    return 0;
+  /* EACCES: the file is not ours to open; EPERM: the ids are not.  */
+  if (first->status != EPERM && first->status != EACCES)
+    {
+      *err = first;
+      return ocirt_error_prefix (err, "write user namespace mapping");
+    }
+  ocirt_error_release (&first);
+  if (n == 1 && maps[0]->size == 1 && maps[0]->host_id == (gid ? getegid () : geteuid ()))
+    {
+      if (gid)
+        {
+          char sg[64];
+
+          snprintf (sg, sizeof (sg), "/proc/%d/setgroups", pid);
+          if (write_file_at (AT_FDCWD, sg, "deny", 4, err) < 0)
+            return ocirt_error_prefix (err, "deny setgroups to map the gid");
+        }
+      if (write_file_at (AT_FDCWD, path, buf, len, err) < 0)
+        return ocirt_error_prefix (err, "write user namespace mapping");
+      return 0;
+    }
+  return run_map_helper (pid, gid ? "newgidmap" : "newuidmap", maps, n, err);
 }
 
 int

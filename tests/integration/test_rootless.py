@@ -1,0 +1,199 @@
+"""Rootless: ocirt run by an ordinary user the tests create, with the
+config of ``ocirt spec --rootless``.  Checked from the host: the
+container's uid and user namespace, its id maps, its cgroups (none without
+delegation), and the state under $XDG_RUNTIME_DIR/ocirt."""
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import (OCIRT, HostSnapshot, Runtime, assert_single_line_error,
+                      proc_status, runc_diff, unique_id)
+
+# runc keeps a rootless state under $XDG_RUNTIME_DIR/runc, refuses
+# additionalGids even with newgidmap, ignores limits it cannot set, and
+# reports a failed newuidmap in several lines.
+pytestmark = runc_diff("rootless: state dir name, additionalGids, limits, error lines")
+
+USER = "ocirt-rootless"
+SUBID_START = 300000
+SUBID_COUNT = 65536
+
+
+def _remove_user():
+    subprocess.run(["userdel", "-r", USER], stderr=subprocess.DEVNULL, check=False)
+    for f in ("/etc/subuid", "/etc/subgid"):
+        if os.path.exists(f):
+            lines = open(f).read().splitlines(keepends=True)
+            with open(f, "w") as out:
+                out.writelines(ln for ln in lines if not ln.startswith(USER + ":"))
+
+
+@pytest.fixture(scope="module")
+def user():
+    if not shutil.which("useradd"):
+        pytest.skip("useradd not found")
+    _remove_user()
+    subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/false", USER],
+                   check=True)
+    for f in ("/etc/subuid", "/etc/subgid"):
+        with open(f, "a") as out:
+            out.write(f"{USER}:{SUBID_START}:{SUBID_COUNT}\n")
+    try:
+        yield pwd.getpwnam(USER)
+    finally:
+        _remove_user()
+
+
+class UserRuntime(Runtime):
+    """The runtime binary run as USER, with its own XDG_RUNTIME_DIR."""
+
+    def __init__(self, binary, env, pw, xdg):
+        self.pw = pw
+        self.xdg = xdg
+        super().__init__(binary, env, root=os.path.join(xdg, "ocirt"))
+        self.default_root = False
+
+    def argv(self, *args, global_args=(), root=True, prefix=()):
+        argv = ["setpriv", f"--reuid={self.pw.pw_uid}", f"--regid={self.pw.pw_gid}",
+                "--clear-groups", "--reset-env", "env", f"XDG_RUNTIME_DIR={self.xdg}",
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin", self.binary]
+        # with default_root the runtime must find $XDG_RUNTIME_DIR/ocirt itself
+        if root and not self.default_root:
+            argv += ["--root", self.root]
+        return argv + [str(a) for a in global_args] + [str(a) for a in args]
+
+
+@pytest.fixture
+def urt(env, user):
+    xdg = env.base / "xdg"
+    xdg.mkdir()
+    os.chown(xdg, user.pw_uid, user.pw_gid)
+    os.chmod(xdg, 0o700)
+    # a copy the user can surely reach, wherever the build tree is
+    binary = env.base / "ocirt"
+    shutil.copy2(OCIRT, binary)
+    os.chmod(binary, 0o755)
+    r = UserRuntime(str(binary), env, user, str(xdg))
+    yield r
+    r.cleanup()
+
+
+@pytest.fixture
+def ubundle(env, urt, user):
+    """A busybox bundle whose config is ``ocirt spec --rootless`` as USER."""
+    b = env.bundle()
+    b.config = None
+    os.chown(b.path, user.pw_uid, user.pw_gid)
+    res = urt("spec", "--rootless", "--bundle", str(b.path), root=False)
+    assert res.rc == 0, res
+    os.chown(b.path, 0, 0)
+    cfg = json.loads(b.config_path.read_text())
+    cfg["process"]["terminal"] = False
+    b.config = cfg
+    return b
+
+
+def _own_cgroup(pid):
+    return sorted(open(f"/proc/{pid}/cgroup").read().splitlines())
+
+
+def test_rootless_run_with_its_own_id(urt, ubundle, user):
+    urt.default_root = True
+    ubundle.config["process"]["args"] = ["sh", "-c", "id -u; id -g; cat /proc/self/uid_map"]
+    cid = unique_id()
+    res = urt.run(cid, ubundle)
+    assert res.rc == 0, res
+    out = res.out.split()
+    assert out[:2] == ["0", "0"], res
+    assert out[2:5] == ["0", str(user.pw_uid), "1"], res
+    # the default state root of an ordinary user, and nothing left in it
+    assert os.path.isdir(os.path.join(urt.xdg, "ocirt"))
+    assert os.listdir(os.path.join(urt.xdg, "ocirt")) == []
+
+
+def test_rootless_lifecycle_seen_from_the_host(urt, ubundle, user):
+    urt.default_root = True
+    ubundle.config["process"]["args"] = ["sleep", "30"]
+    cid = unique_id()
+    urt.create(cid, ubundle)
+    st = urt.state(cid)
+    assert st["status"] == "created"
+    assert os.path.isdir(os.path.join(urt.xdg, "ocirt", cid))
+    pid = st["pid"]
+    urt.start(cid)
+    urt.wait_status(cid, "running")
+    uids = proc_status(pid)["Uid"].split()
+    assert uids == [str(user.pw_uid)] * 4
+    assert os.stat(f"/proc/{pid}/ns/user").st_ino != os.stat("/proc/self/ns/user").st_ino
+    # no cgroup is delegated to the user: it stays in the caller's
+    assert _own_cgroup(pid) == _own_cgroup(os.getpid())
+    # ps finds the processes without a cgroup: init and what is below it
+    res = urt("ps", "--format", "json", cid)
+    assert res.rc == 0, res
+    assert json.loads(res.out) == [pid]
+    urt.kill(cid, "KILL")
+    urt.wait_status(cid, "stopped")
+    urt.delete(cid)
+    assert not os.path.exists(os.path.join(urt.xdg, "ocirt", cid))
+
+
+def _subid_mapping(ubundle, user):
+    maps = [{"containerID": 0, "hostID": user.pw_uid, "size": 1},
+            {"containerID": 1, "hostID": SUBID_START, "size": SUBID_COUNT}]
+    ubundle.linux["uidMappings"] = maps
+    ubundle.linux["gidMappings"] = [dict(m, hostID=user.pw_gid if m["containerID"] == 0
+                                         else m["hostID"]) for m in maps]
+
+
+@pytest.mark.skipif(not shutil.which("newuidmap"), reason="newuidmap (uidmap) not installed")
+def test_rootless_multi_id_mapping_through_newuidmap(urt, ubundle, user):
+    _subid_mapping(ubundle, user)
+    ubundle.config["process"]["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [5]}
+    ubundle.config["process"]["args"] = ["sleep", "30"]
+    cid = unique_id()
+    urt.create(cid, ubundle)
+    pid = urt.pid(cid)
+    uid_map = open(f"/proc/{pid}/uid_map").read().split()
+    assert uid_map == ["0", str(user.pw_uid), "1", "1", str(SUBID_START), str(SUBID_COUNT)]
+    urt.start(cid)
+    urt.wait_status(cid, "running")
+    status = proc_status(pid)
+    assert status["Uid"].split() == [str(SUBID_START + 999)] * 4
+    assert status["Gid"].split() == [str(SUBID_START + 999)] * 4
+    assert status["Groups"].split() == [str(SUBID_START + 4)]
+    urt.kill(cid, "KILL")
+    urt.wait_status(cid, "stopped")
+    urt.delete(cid)
+
+
+def _refused(urt, bundle, *mentions):
+    snap = HostSnapshot(urt)
+    cid = unique_id()
+    res = urt.create(cid, bundle, check=False)
+    assert_single_line_error(res, *mentions)
+    snap.assert_clean(ids=[cid])
+    return res
+
+
+@pytest.mark.skipif(not shutil.which("newuidmap"), reason="newuidmap (uidmap) not installed")
+def test_rootless_mapping_not_granted_fails(urt, ubundle, user):
+    maps = [{"containerID": 0, "hostID": user.pw_uid, "size": 1},
+            {"containerID": 1, "hostID": SUBID_START + SUBID_COUNT, "size": 10}]
+    ubundle.linux["uidMappings"] = maps
+    _refused(urt, ubundle, "newuidmap", "/etc/subuid")
+
+
+def test_rootless_limits_without_delegation_fail(urt, ubundle, user):
+    ubundle.linux.setdefault("resources", {})["memory"] = {"limit": 64 << 20}
+    _refused(urt, ubundle, "linux.resources", "delegated", str(user.pw_uid))
+
+
+def test_rootless_cannot_map_someone_else(urt, ubundle, user):
+    """Without subordinate ids an ordinary user maps only itself."""
+    ubundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
+    _refused(urt, ubundle, "newuidmap")
