@@ -1011,6 +1011,17 @@ def assert_single_line_error(res, *mentions):
     return lines[0]
 
 
+def create_refused(rt, bundle, *mentions):
+    """``create`` fails with one error line naming MENTIONS, and leaves
+    nothing behind; returns the Result."""
+    snap = HostSnapshot(rt)
+    cid = unique_id()
+    res = rt.create(cid, bundle, check=False)
+    assert_single_line_error(res, *mentions)
+    snap.assert_clean(ids=[cid])
+    return res
+
+
 def wait_file(path, timeout=10.0, proc=None):
     """Wait for a file to be written; fail early if ``proc`` exits."""
     path = Path(path)

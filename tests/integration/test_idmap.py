@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, create_running,
-                      find_mount, read_mountinfo, run_output, runc_diff, unique_id)
+from conftest import (create_refused, create_running, find_mount,
+                      read_mountinfo, run_output, runc_diff)
 
 NO_IDMAP = "runc 1.1 has no idmapped mounts"
 
@@ -144,37 +144,29 @@ def test_ridmap_maps_every_mount_of_the_tree(rt, bundle, tree_with_submount, opt
     assert uid == (7000 if sub_mapped else 0)
 
 
-def _expect_refused(rt, bundle, *mentions):
-    snap = HostSnapshot(rt)
-    cid = unique_id()
-    res = rt.create(cid, bundle, check=False)
-    assert_single_line_error(res, *mentions)
-    snap.assert_clean(ids=[cid])
-
-
 @runc_diff(NO_IDMAP)
 def test_uid_mappings_without_gid_mappings_fails(rt, bundle, host_dir):
     _idmap_mount(bundle, host_dir, ["bind", "idmap"], _mapping((0, 5000, 1)))
-    _expect_refused(rt, bundle, "mounts[", "/data", "gidMappings")
+    create_refused(rt, bundle, "mounts[", "/data", "gidMappings")
 
 
 @runc_diff(NO_IDMAP)
 def test_idmap_of_a_non_bind_mount_fails(rt, bundle):
     bundle.config["mounts"].append({"destination": "/data", "type": "tmpfs",
                                     "source": "tmpfs", "options": ["idmap"]})
-    _expect_refused(rt, bundle, "/data", "bind")
+    create_refused(rt, bundle, "/data", "bind")
 
 
 @runc_diff(NO_IDMAP)
 def test_idmap_without_any_mapping_fails(rt, bundle, host_dir):
     _idmap_mount(bundle, host_dir, ["bind", "idmap"])
-    _expect_refused(rt, bundle, "/data", "user namespace")
+    create_refused(rt, bundle, "/data", "user namespace")
 
 
 def test_idmap_of_a_missing_source_fails(rt, bundle, host_dir):
     maps = _mapping((0, 5000, 1))
     _idmap_mount(bundle, host_dir / "absent", ["bind", "idmap"], maps, maps)
-    _expect_refused(rt, bundle, "absent")
+    create_refused(rt, bundle, "absent")
 
 
 @runc_diff(NO_IDMAP)

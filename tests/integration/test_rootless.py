@@ -11,8 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import (OCIRT, HostSnapshot, Runtime, assert_single_line_error,
-                      proc_status, runc_diff, unique_id)
+from conftest import OCIRT, Runtime, create_refused, proc_status, runc_diff, unique_id
 
 # runc keeps a rootless state under $XDG_RUNTIME_DIR/runc, refuses
 # additionalGids even with newgidmap, ignores limits it cannot set, and
@@ -171,29 +170,20 @@ def test_rootless_multi_id_mapping_through_newuidmap(urt, ubundle, user):
     urt.delete(cid)
 
 
-def _refused(urt, bundle, *mentions):
-    snap = HostSnapshot(urt)
-    cid = unique_id()
-    res = urt.create(cid, bundle, check=False)
-    assert_single_line_error(res, *mentions)
-    snap.assert_clean(ids=[cid])
-    return res
-
-
 @pytest.mark.skipif(not shutil.which("newuidmap"), reason="newuidmap (uidmap) not installed")
 def test_rootless_mapping_not_granted_fails(urt, ubundle, user):
     maps = [{"containerID": 0, "hostID": user.pw_uid, "size": 1},
             {"containerID": 1, "hostID": SUBID_START + SUBID_COUNT, "size": 10}]
     ubundle.linux["uidMappings"] = maps
-    _refused(urt, ubundle, "newuidmap", "/etc/subuid")
+    create_refused(urt, ubundle, "newuidmap", "/etc/subuid")
 
 
 def test_rootless_limits_without_delegation_fail(urt, ubundle, user):
     ubundle.linux.setdefault("resources", {})["memory"] = {"limit": 64 << 20}
-    _refused(urt, ubundle, "linux.resources", "delegated", str(user.pw_uid))
+    create_refused(urt, ubundle, "linux.resources", "delegated", str(user.pw_uid))
 
 
 def test_rootless_cannot_map_someone_else(urt, ubundle, user):
     """Without subordinate ids an ordinary user maps only itself."""
     ubundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
-    _refused(urt, ubundle, "newuidmap")
+    create_refused(urt, ubundle, "newuidmap")
