@@ -56,6 +56,8 @@ static const struct option_def
   { "nostrictatime", OPT_FLAG, true, MS_STRICTATIME },
   { "lazytime", OPT_FLAG, false, MS_LAZYTIME },
   { "nolazytime", OPT_FLAG, true, MS_LAZYTIME },
+  { "iversion", OPT_FLAG, false, MS_I_VERSION },
+  { "noiversion", OPT_FLAG, true, MS_I_VERSION },
   { "silent", OPT_FLAG, false, MS_SILENT },
   { "loud", OPT_FLAG, true, MS_SILENT },
   { "symfollow", OPT_FLAG, true, MS_NOSYMFOLLOW },
@@ -95,14 +97,15 @@ static const struct option_def
 
 const char *const ocirt_known_mount_options[] = {
   "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-  "idmap", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime",
-  "noexec", "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-  "nosymfollow", "private", "ratime", "rbind", "rdev", "rdiratime", "relatime",
-  "remount", "rexec", "ridmap", "rnoatime", "rnodev", "rnodiratime", "rnoexec",
-  "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate",
-  "rrelatime", "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid",
-  "rsymfollow", "runbindable", "rw", "shared", "silent", "slave",
-  "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable",
+  "idmap", "iversion", "lazytime", "loud", "mand", "noatime", "nodev",
+  "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
+  "nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind",
+  "rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime",
+  "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
+  "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw",
+  "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable",
+  "rw", "shared", "silent", "slave", "strictatime", "suid", "symfollow",
+  "sync", "tmpcopyup", "unbindable",
   NULL,
 };
 

@@ -87,6 +87,39 @@ def rtname(request):
     return request.param
 
 
+class SharedRootBundle(Bundle):
+    """A bundle whose root.path is (absolute) the session's one shared
+    rootfs instead of a copy of its own: copying the busybox rootfs takes
+    half a second on this host.  The containers write only to their own
+    mounts, and a mount destination made in the rootfs is harmless to the
+    next container."""
+
+    def __init__(self, path, rootfs, args=("sh",)):
+        self.path = Path(path)
+        self.path.mkdir(parents=True)
+        os.chmod(self.path, 0o755)
+        self.rootfs = Path(rootfs)
+        self.config = it.default_config(args, rootfs=str(rootfs))
+
+
+class SharedRootEnv(Env):
+    """The integration suite's Env whose bundles share one rootfs;
+    ``private_bundle()`` makes one with a copy of its own."""
+
+    def bundle(self, args=("sh",), name=None):
+        shared = self.template.parent / "shared-rootfs"
+        if not shared.exists():
+            it._copy_rootfs(self.template, shared)
+        path = self.base / (name or f"bundle-{uuid.uuid4().hex[:8]}")
+        return SharedRootBundle(path, shared, args)
+
+    def private_bundle(self, args=("sh",)):
+        return Env.bundle(self, args)
+
+
+# the integration suite's env fixture makes its Env from this global
+it.Env = SharedRootEnv
+
 #: the integration suite's ``env`` (per-test directories), once per module
 #: for the containers that the tests of one module share
 menv = pytest.fixture(scope="module", name="menv")(
@@ -148,11 +181,21 @@ def _leftover_cgroups(rt, paths):
     return sorted(set(found))
 
 
-def _runtime(binary, env):
+def _runtime(binary, env, shared=False):
     r = it.Runtime(binary, env)
     #: relative cgroupsPath values used by the tests (checked at teardown)
     r.cgroup_paths = set()
+    if shared:
+        # the containers of a module outlive each test: keep the per-test
+        # teardown from killing them as leftovers re-parented to pytest
+        remember = r._remember_pid
+
+        def protect(pid):
+            remember(pid)
+            it.ACTIVE_PIDS.add(pid)
+        r._remember_pid = protect
     yield r
+    it.ACTIVE_PIDS.difference_update(r.pids)
     r.cleanup()
     left = [e for e in os.listdir(r.root) if not e.startswith(".")] \
         if os.path.isdir(r.root) else []
@@ -170,7 +213,7 @@ def runtime(rtname, env):
 @pytest.fixture(scope="module")
 def mruntime(rtname, menv):
     """The same, shared by the module-scoped containers of a module."""
-    yield from _runtime(RUNTIMES[rtname], menv)
+    yield from _runtime(RUNTIMES[rtname], menv, shared=True)
 
 
 def cgroups_path(rt):
