@@ -303,7 +303,7 @@ def hook_recorder(dirpath, name):
     path = d / f"hook-{name}.sh"
     path.write_text(f"""#!/bin/sh
 cat > {d}/{name}.json
-readlink /proc/self/ns/mnt /proc/self/ns/net > {d}/{name}.ns
+{{ readlink /proc/self/ns/mnt; readlink /proc/self/ns/net; }} > {d}/{name}.ns
 echo {name} >> {d}/order
 """)
     path.chmod(0o755)

@@ -1,0 +1,264 @@
+"""config.md, POSIX-platform hooks: order, namespaces, state on stdin.
+
+One container per runtime goes through its whole lifecycle with two
+recording hooks of every kind (``hooked``); the tests read what the hooks
+recorded.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import created, hook_recorder, unique_id, wait_pid_gone
+
+KINDS = ["prestart", "createRuntime", "createContainer", "startContainer",
+         "poststart", "poststop"]
+
+
+@pytest.fixture(scope="module")
+def hooked(mruntime, menv):
+    host = menv.host_dir("hooks")
+    b = menv.bundle()
+    b.sh("sleep 120")
+    hooks = {}
+    for kind in KINDS:
+        hooks[kind] = [{"path": hook_recorder(host, f"{kind}-{n}")}
+                       for n in (1, 2)]
+    b.config["hooks"] = hooks
+    b.config["annotations"] = {"org.example.hooks": "yes"}
+    # startContainer hooks run in the container: the same path there
+    b.bind(host, str(host))
+    cid = unique_id()
+    mruntime.create(cid, b)
+    pid = mruntime.pid(cid)
+    seen = {"after_create": _order(host)}
+    mruntime.start(cid)
+    seen["after_start"] = _order(host)
+    seen["ctr_ns"] = [os.readlink(f"/proc/{pid}/ns/{n}")
+                      for n in ("mnt", "net")]
+    mruntime.kill(cid, "KILL")
+    wait_pid_gone(pid)
+    mruntime.wait_status(cid, "stopped")
+    seen["before_delete"] = _order(host)
+    mruntime.delete(cid)
+    seen["after_delete"] = _order(host)
+    seen.update(cid=cid, pid=pid, dir=Path(host), bundle=str(b))
+    return seen
+
+
+def _order(host):
+    p = Path(host) / "order"
+    return p.read_text().split() if p.exists() else []
+
+
+def _state(hooked, name):
+    return json.loads((hooked["dir"] / f"{name}.json").read_text())
+
+
+def _ns(hooked, name):
+    return (hooked["dir"] / f"{name}.ns").read_text().split()
+
+
+HOST_NS = [os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "net")]
+
+
+@pytest.mark.runc_xfail("runc 1.1 runs poststart hooks during `create`, "
+                        "before startContainer")
+def test_config_md__hooks_must_be_called_in_listed_order(hooked):
+    """"Hooks MUST be called in the listed order."
+
+    Both hooks of each kind, and the kinds in lifecycle order."""
+    want = [f"{k}-{n}" for k in KINDS for n in (1, 2)]
+    assert hooked["after_delete"] == want
+
+
+def test_config_md__prestart_called_during_create(hooked):
+    """"The prestart hooks MUST be called as part of the create operation
+    after the runtime environment has been created ... but before the
+    pivot_root"."""
+    assert hooked["after_create"][:2] == ["prestart-1", "prestart-2"]
+
+
+def test_config_md__prestart_before_createruntime(hooked):
+    """"The prestart hooks MUST be called before the createRuntime
+    hooks.\""""
+    order = hooked["after_create"]
+    assert order.index("prestart-2") < order.index("createRuntime-1")
+
+
+def test_config_md__createruntime_called_during_create(hooked):
+    """"The createRuntime hooks MUST be called as part of the create
+    operation after the runtime environment has been created ... but
+    before the pivot_root\""""
+    assert "createRuntime-1" in hooked["after_create"]
+
+
+def test_config_md__createcontainer_after_createruntime(hooked):
+    """"The createContainer hooks MUST be called after the createRuntime
+    hooks.\""""
+    order = hooked["after_create"]
+    assert order.index("createRuntime-2") < order.index("createContainer-1")
+    assert order.index("createContainer-1") < order.index("createContainer-2")
+
+
+def test_config_md__startcontainer_called_by_start(hooked):
+    """"The startContainer hooks MUST be called before the user-specified
+    process is executed as part of the start operation.\""""
+    assert "startContainer-1" not in hooked["after_create"]
+    assert "startContainer-2" in hooked["after_start"]
+
+
+@pytest.mark.runc_xfail("runc 1.1 runs poststart hooks during `create`")
+def test_config_md__poststart_before_start_returns(hooked):
+    """"The poststart hooks MUST be called after the user-specified process
+    is executed but before the start operation returns.\""""
+    assert "poststart-1" not in hooked["after_create"]
+    assert hooked["after_start"][-2:] == ["poststart-1", "poststart-2"]
+    st = _state(hooked, "poststart-1")
+    assert st["status"] == "running"
+
+
+def test_config_md__poststop_before_delete_returns(hooked):
+    """"The poststop hooks MUST be called after the container is deleted
+    but before the delete operation returns.\""""
+    assert "poststop-1" not in hooked["before_delete"]
+    assert hooked["after_delete"][-2:] == ["poststop-1", "poststop-2"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_config_md__state_must_be_passed_on_stdin(hooked, kind):
+    """"The state of the container MUST be passed to hooks over stdin so
+    that they may do work appropriate to the current state of the
+    container.\""""
+    st = _state(hooked, f"{kind}-1")
+    assert st["id"] == hooked["cid"]
+    assert os.path.samefile(st["bundle"], hooked["bundle"])
+    assert st["annotations"] == {"org.example.hooks": "yes"}
+    assert st["ociVersion"]
+    # the runtime's view for hooks in the runtime namespace
+    if kind in ("prestart", "createRuntime", "poststart"):
+        assert st["pid"] == hooked["pid"]
+
+
+@pytest.mark.parametrize("kind,status", [
+    ("prestart", "creating"), ("createRuntime", "creating"),
+    ("createContainer", "creating"), ("startContainer", "created"),
+    pytest.param("poststart", "running", marks=pytest.mark.runc_xfail(
+        "runc 1.1 runs poststart hooks during `create`")),
+    ("poststop", "stopped")])
+def test_config_md__state_status_at_each_hook(hooked, kind, status):
+    """"so that they may do work appropriate to the current state of the
+    container": the status is the one of the lifecycle step (creating
+    during create, created before the program runs, running after,
+    stopped at poststop).
+
+    runc 1.1 runs poststart during create: its state says `created`.\""""
+    assert _state(hooked, f"{kind}-1")["status"] == status
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "poststart",
+                                  "poststop"])
+def test_config_md__hook_executed_in_runtime_namespace(hooked, kind):
+    """"The prestart / createRuntime / poststart / poststop hooks MUST be
+    executed in the runtime namespace."
+
+    Their mount and network namespaces are the host's."""
+    assert _ns(hooked, f"{kind}-1") == HOST_NS
+
+
+@pytest.mark.parametrize("kind", ["createContainer", "startContainer"])
+def test_config_md__hook_executed_in_container_namespace(hooked, kind):
+    """"The createContainer / startContainer hooks MUST be executed in the
+    container namespace.\""""
+    assert _ns(hooked, f"{kind}-1") == hooked["ctr_ns"]
+
+
+def test_config_md__createcontainer_path_resolves_in_runtime_namespace(
+        runtime, bundle, host_dir):
+    """"The createContainer hooks' path MUST resolve in the runtime
+    namespace."
+
+    The hook exists only on the host (not in the rootfs, not bound)."""
+    path = hook_recorder(host_dir, "cc")
+    assert not (bundle.rootfs / path.lstrip("/")).exists()
+    bundle.config["hooks"] = {"createContainer": [{"path": path}]}
+    created(runtime, bundle)
+    assert (host_dir / "order").read_text().split() == ["cc"]
+
+
+def test_config_md__startcontainer_path_resolves_in_container_namespace(
+        runtime, bundle, host_dir):
+    """"The startContainer hooks' path MUST resolve in the container
+    namespace."
+
+    The path names a program that exists only inside the rootfs (at a
+    place the host does not have)."""
+    inner = "/conformance-only-in-container/hook"
+    (bundle.rootfs / inner.lstrip("/")).parent.mkdir(exist_ok=True)
+    (bundle.rootfs / inner.lstrip("/")).write_text(
+        "#!/bin/sh\ncat > /out/state\n")
+    (bundle.rootfs / inner.lstrip("/")).chmod(0o755)
+    assert not os.path.exists(inner)
+    bundle.bind(host_dir, "/out")
+    bundle.config["hooks"] = {"startContainer": [{"path": inner}]}
+    bundle.sh("sleep 60")
+    cid, _ = created(runtime, bundle)
+    runtime.start(cid)
+    assert json.loads((host_dir / "state").read_text())["id"] == cid
+
+
+def test_config_md__hook_path_must_be_absolute(runtime, bundle):
+    """"This specification extends the IEEE standard in that path MUST be
+    absolute."
+
+    A relative hook path is an invalid value: create fails."""
+    bundle.config["hooks"] = {"createRuntime": [{"path": "bin/true"}]}
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+def test_config_md__hook_timeout_must_be_greater_than_zero(runtime, bundle,
+                                                           host_dir):
+    """"If set, timeout MUST be greater than zero."
+
+    A zero timeout is an invalid value: create fails."""
+    bundle.config["hooks"] = {"createRuntime": [
+        {"path": hook_recorder(host_dir, "t0"), "timeout": 0}]}
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+def test_config_md__hook_timeout_aborts(runtime, bundle, host_dir):
+    """"timeout (int, OPTIONAL) is the number of seconds before aborting the
+    hook.\""""
+    slow = host_dir / "slow.sh"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    bundle.config["hooks"] = {"createRuntime": [{"path": str(slow),
+                                                 "timeout": 1}]}
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False, timeout=20)
+    assert res.rc != 0, res
+    assert runtime.status(cid) is None
+
+
+def test_config_md__hook_args_and_env(runtime, bundle, host_dir):
+    """"args (array of strings, OPTIONAL) with the same semantics as IEEE
+    Std 1003.1-2008 execv's argv. env (array of strings, OPTIONAL) with the
+    same semantics as ... environ.\""""
+    script = host_dir / "args.sh"
+    script.write_text(f'#!/bin/sh\necho "$1|$2|$HOOKVAR|$PATH" > '
+                      f'{host_dir}/args\n')
+    script.chmod(0o755)
+    bundle.config["hooks"] = {"createRuntime": [
+        {"path": str(script), "args": ["argzero", "a1", "a2"],
+         "env": ["HOOKVAR=v1", "PATH=/nowhere"]}]}
+    created(runtime, bundle)
+    # argv[0] of a script is replaced by the kernel (interpreter, script)
+    assert (host_dir / "args").read_text() == "a1|a2|v1|/nowhere\n"
