@@ -29,6 +29,7 @@
 #include "path.h"
 #include "process.h"
 #include "process_attrs.h"
+#include "procfs.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -144,11 +145,11 @@ write_sysctls (const oci_linux *lx, ocirt_error_t *err)
 
       if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
         return ocirt_make_error (err, 0, "invalid sysctl `%s`", key);
-      path = xasprintf ("/proc/sys/%s", key);
-      for (p = path + 10; *p; p++)
+      path = xasprintf ("sys/%s", key);
+      for (p = path + 4; *p; p++)
         if (*p == '.')
           *p = '/';
-      if (write_file_at (AT_FDCWD, path, val, strlen (val), err) < 0)
+      if (ocirt_procfs_write (path, val, err) < 0)
         return ocirt_error_prefix (err, "set sysctl %s", key);
     }
   return 0;

@@ -172,8 +172,15 @@ int
 ocirt_devices_console (int rootfd, int console_fd, ocirt_error_t *err)
 {
   cleanup_close int target = -1;
+  cleanup_close int existing = -1;
+  struct stat sb;
   char src[64];
 
+  /* The pty goes on the file we see, never through a symlink the rootfs
+     put there (CVE-2025-52565).  */
+  existing = ocirt_open_in_root (rootfd, "/dev/console", O_PATH | O_NOFOLLOW);
+  if (existing >= 0 && fstat (existing, &sb) == 0 && S_ISLNK (sb.st_mode))
+    return ocirt_make_error (err, ELOOP, "bind the terminal on /dev/console: it is a symlink in the rootfs");
   target = ocirt_mkpath_in_root (rootfd, "/dev/console", true, err);
   if (target < 0)
     return -1;

@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "devices.h"
 #include "log.h"
@@ -131,6 +134,51 @@ attach_tree (int tree, int target, const char *what, ocirt_error_t *err)
   return 0;
 }
 
+/* The magic filesystems a container could misuse if they landed
+   elsewhere: proc and sysfs go only on a real directory of the rootfs,
+   never through a symlink the image planted (CVE-2019-16884,
+   CVE-2019-19921), and what ends up there must be that filesystem.  */
+static long
+special_fs_magic (const char *type)
+{
+  if (type && strcmp (type, "proc") == 0)
+    return PROC_SUPER_MAGIC;
+  if (type && strcmp (type, "sysfs") == 0)
+    return SYSFS_MAGIC;
+  return 0;
+}
+
+static int
+check_special_target (int rootfd, const char *dest, const char *type, ocirt_error_t *err)
+{
+  cleanup_close int fd = ocirt_open_in_root (rootfd, dest, O_PATH | O_NOFOLLOW);
+  struct stat sb;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : ocirt_make_error (err, errno, "open %s in the rootfs", dest);
+  if (fstat (fd, &sb) < 0)
+    return ocirt_make_error (err, errno, "stat %s in the rootfs", dest);
+  if (S_ISLNK (sb.st_mode))
+    return ocirt_make_error (err, ELOOP, "mount %s on %s: the target is a symlink in the rootfs",
+                             type, dest);
+  if (!S_ISDIR (sb.st_mode))
+    return ocirt_make_error (err, ENOTDIR, "mount %s on %s", type, dest);
+  return 0;
+}
+
+static int
+check_mounted_fs (int mounted, const char *dest, const char *type, long magic, ocirt_error_t *err)
+{
+  struct statfs sf;
+
+  if (fstatfs (mounted, &sf) < 0)
+    return ocirt_make_error (err, errno, "statfs %s", dest);
+  if (sf.f_type != magic)
+    return ocirt_make_error (err, EXDEV, "mount %s on %s: what is mounted there is not %s", type,
+                             dest, type);
+  return 0;
+}
+
 static int
 do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree,
           ocirt_error_t *err)
@@ -191,6 +239,8 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
       if (label && label[0])
         data = f.data ? xasprintf ("%s,context=\"%s\"", f.data, label)
                       : xasprintf ("context=\"%s\"", label);
+      if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
+        goto out;
       target = ocirt_mkpath_in_root (rootfd, dest, false, err);
       if (target < 0)
         goto out;
@@ -206,6 +256,9 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
       ocirt_make_error (err, errno, "open mount %s", dest);
       goto out;
     }
+  if (!bind && special_fs_magic (m->type)
+      && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
+    goto out;
   if (bind && (f.flags & REMOUNT_FLAGS) && bind_remount (mounted, f.flags, dest, err) < 0)
     goto out;
   if (set_propagation (mounted, f.propagation, dest, err) < 0)
@@ -397,47 +450,97 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   return pivot (ctx->rootfs, err);
 }
 
+/* /dev/null of the container, checked to be the null device before any
+   mask is made of it: a /dev/null swapped for a symlink or a file would
+   turn a mask into a writable window on what it points at
+   (CVE-2025-31133).  */
 static int
-mask_path (const char *path, ocirt_error_t *err)
+open_null_device (ocirt_error_t *err)
 {
+  cleanup_close int fd = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   struct stat sb;
 
-  if (lstat (path, &sb) < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return ocirt_make_error (err, errno, "stat masked path `%s`", path);
-    }
-  if (S_ISDIR (sb.st_mode))
-    {
-      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
-        return ocirt_make_error (err, errno, "mask `%s`", path);
-      return 0;
-    }
-  if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return ocirt_make_error (err, errno, "mask `%s`", path);
-    }
-  return 0;
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open /dev/null to mask paths");
+  if (fstat (fd, &sb) < 0)
+    return ocirt_make_error (err, errno, "stat /dev/null");
+  if (!S_ISCHR (sb.st_mode) || sb.st_rdev != makedev (1, 3))
+    return ocirt_make_error (err, EPERM, "/dev/null is not the null device (char 1:3): no path is masked with it");
+  return steal_fd (&fd);
 }
 
+/* Attach the detached mount TREE on the file or directory open at TARGET.  */
 static int
-readonly_path (const char *path, ocirt_error_t *err)
+attach_detached (int tree, int target, const char *what, ocirt_error_t *err)
 {
-  cleanup_close int fd = -1;
+  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+    return 0;
+  return ocirt_make_error (err, errno, "mount on %s", what);
+}
 
-  if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+/* A read-only, empty tmpfs, detached.  */
+static int
+empty_tmpfs (void)
+{
+  cleanup_close int ctx = syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+
+  if (ctx < 0)
+    return -1;
+  if (syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                                                         | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
+
+/* Every path is opened once, resolved inside the root without magic
+   links, and the mask goes on that fd: a symlink swapped in later cannot
+   move it.  */
+static int
+mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
+{
+  cleanup_close int target = ocirt_open_in_root (rootfd, path, O_PATH);
+  cleanup_close int tree = -1;
+  struct stat sb;
+
+  if (target < 0)
     {
       if (errno == ENOENT)
         return 0;
-      return ocirt_make_error (err, errno, "bind mount read-only path `%s`", path);
+      return ocirt_make_error (err, errno, "open masked path `%s`", path);
     }
-  fd = open (path, O_PATH | O_CLOEXEC);
-  if (fd < 0)
-    return ocirt_make_error (err, errno, "open read-only path `%s`", path);
-  return bind_remount (fd, locked_flags (fd) | MS_RDONLY, path, err);
+  if (fstat (target, &sb) < 0)
+    return ocirt_make_error (err, errno, "stat masked path `%s`", path);
+  if (S_ISDIR (sb.st_mode))
+    tree = empty_tmpfs ();
+  else
+    tree = syscall (SYS_open_tree, nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0)
+    return ocirt_make_error (err, errno, "mask `%s`", path);
+  return attach_detached (tree, target, path, err);
+}
+
+/* A read-only copy of the mount tree at PATH, stacked on it: read-only
+   from the first moment it is visible.  */
+static int
+readonly_path (int rootfd, const char *path, ocirt_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  cleanup_close int target = ocirt_open_in_root (rootfd, path, O_PATH);
+  cleanup_close int tree = -1;
+
+  if (target < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return ocirt_make_error (err, errno, "open read-only path `%s`", path);
+    }
+  tree = syscall (SYS_open_tree, target, "",
+                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0)
+    return ocirt_make_error (err, errno, "bind mount read-only path `%s`", path);
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+    return ocirt_make_error (err, errno, "make `%s` read-only", path);
+  return attach_detached (tree, target, path, err);
 }
 
 int
@@ -447,11 +550,26 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   const oci_linux *lx = spec->linux;
   size_t i;
 
+  cleanup_close int rootfd = -1;
+  cleanup_close int nullfd = -1;
+
+  if (lx && (lx->masked_paths_len || lx->readonly_paths_len))
+    {
+      rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        return ocirt_make_error (err, errno, "open /");
+    }
+  if (lx && lx->masked_paths_len)
+    {
+      nullfd = open_null_device (err);
+      if (nullfd < 0)
+        return -1;
+    }
   for (i = 0; lx && i < lx->masked_paths_len; i++)
-    if (mask_path (lx->masked_paths[i], err) < 0)
+    if (mask_path (rootfd, nullfd, lx->masked_paths[i], err) < 0)
       return -1;
   for (i = 0; lx && i < lx->readonly_paths_len; i++)
-    if (readonly_path (lx->readonly_paths[i], err) < 0)
+    if (readonly_path (rootfd, lx->readonly_paths[i], err) < 0)
       return -1;
 
   if (spec->root && spec->root->readonly)
