@@ -316,15 +316,66 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
 }
 
 int
+ocirt_cgroup_resolve (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
+                      ocirt_error_t *err)
+{
+  memset (cg, 0, sizeof (*cg));
+  cg->mode = ocirt_cgroup_detect_mode ();
+  return find_hierarchies (cg, cgroups_path, id, err);
+}
+
+size_t
+ocirt_cgroup_missing (const struct ocirt_cgroup *cg, char ***dirs)
+{
+  size_t i, n = 0;
+
+  *dirs = NULL;
+  for (i = 0; i < cg->ndirs; i++)
+    {
+      const struct ocirt_cgroup_dir *d = &cg->dirs[i];
+      cleanup_free char *copy = xstrdup (d->path);
+      bool missing = false;
+      char *p;
+
+      for (p = copy + strlen (d->mount) + 1;; p++)
+        {
+          bool end = *p == '\0';
+
+          if (*p != '/' && !end)
+            continue;
+          *p = '\0';
+          /* Below a missing directory everything is missing.  */
+          if (missing || access (copy, F_OK) < 0)
+            {
+              missing = true;
+              *dirs = realloc (*dirs, sizeof (char *) * (n + 2));
+              if (*dirs == NULL)
+                abort ();
+              (*dirs)[n++] = xstrdup (copy);
+              (*dirs)[n] = NULL;
+            }
+          if (end)
+            break;
+          *p = '/';
+        }
+    }
+  return n;
+}
+
+int
 ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
                      ocirt_error_t *err)
 {
+  if (ocirt_cgroup_resolve (cgroups_path, id, cg, err) < 0)
+    return -1;
+  return ocirt_cgroup_make (cg, err);
+}
+
+int
+ocirt_cgroup_make (struct ocirt_cgroup *cg, ocirt_error_t *err)
+{
   size_t i;
 
-  memset (cg, 0, sizeof (*cg));
-  cg->mode = ocirt_cgroup_detect_mode ();
-  if (find_hierarchies (cg, cgroups_path, id, err) < 0)
-    return -1;
   for (i = 0; i < cg->ndirs; i++)
     if (make_dir (cg, &cg->dirs[i], err) < 0)
       {

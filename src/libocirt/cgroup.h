@@ -49,6 +49,14 @@ enum ocirt_cgroup_mode ocirt_cgroup_detect_mode (void);
 int ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
                          ocirt_error_t *err);
 
+/* ocirt_cgroup_create in two steps: work out the directories, then make
+   them.  In between, ocirt_cgroup_missing lists (parents first) those that
+   do not exist yet, which the create records before it makes them.  */
+int ocirt_cgroup_resolve (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
+                          ocirt_error_t *err);
+size_t ocirt_cgroup_missing (const struct ocirt_cgroup *cg, char ***dirs);
+int ocirt_cgroup_make (struct ocirt_cgroup *cg, ocirt_error_t *err);
+
 /* Point CG at the existing cgroup PATH (absolute in each hierarchy) in
    every hierarchy that has it; nothing is created.  */
 int ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *err);

@@ -18,6 +18,7 @@
 #include "cgroup_systemd.h"
 #include "bundle.h"
 #include "container.h"
+#include "failpoint.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
@@ -271,6 +272,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   };
   int pid;
 
+  OCIRT_FAILPOINT ("child.cloned");
   if (s->self_join && ocirt_cgroup_enter_self (&s->cg, true, false, err) < 0)
     return -1;
   if (ocirt_sync_expect_value (s->sync[1], OCIRT_SYNC_GO, &pid, err) < 0)
@@ -300,6 +302,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     }
   if (ocirt_ns_unshare_in_child (&s->ns, spec->linux, err) < 0)
     return -1;
+  OCIRT_FAILPOINT ("child.namespaces");
   if (setsid () < 0)
     return ocirt_make_error (err, errno, "setsid");
   if (set_hostname (spec, err) < 0)
@@ -317,6 +320,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     ocirt_debug ("container process: mount the rootfs `%s`", s->rootfs);
     if (ocirt_rootfs_prepare (&rctx, err) < 0)
       return -1;
+    OCIRT_FAILPOINT ("child.rootfs");
     (void) cwd;
   }
 
@@ -406,6 +410,7 @@ child_main (struct spawn *s)
       ocirt_sync_send_error (s->sync[1], &err);
       _exit (1);
     }
+  OCIRT_FAILPOINT ("child.ready");
   if (ocirt_sync_send (s->sync[1], OCIRT_SYNC_READY, &err) < 0)
     _exit (1);
   if (wait_for_start (s, &err) < 0)
@@ -473,16 +478,26 @@ write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
   return 0;
 }
 
+/* state.json; or with RECORD, create.json: who is creating the container
+   and the cgroup directories it is about to make, before it makes any.  */
 static int
-write_state (struct spawn *s, ocirt_error_t *err)
+write_state (struct spawn *s, bool record, ocirt_error_t *err)
 {
   struct ocirt_container_state st = { 0 };
   const oci_map_string *ann = s->spec->annotations;
   int ret;
 
   st.id = (char *) s->opts->id;
-  st.pid = s->pid;
-  st.start_time = ocirt_process_start_time (s->pid);
+  if (record)
+    {
+      st.runtime_pid = getpid ();
+      st.runtime_start_time = ocirt_process_start_time (st.runtime_pid);
+    }
+  else
+    {
+      st.pid = s->pid;
+      st.start_time = ocirt_process_start_time (s->pid);
+    }
   st.bundle = s->bundle;
   st.config = s->config_path;
   st.notify_socket = (char *) s->notify_socket;
@@ -491,14 +506,25 @@ write_state (struct spawn *s, ocirt_error_t *err)
   st.owner = geteuid ();
   st.systemd_cgroup = s->opts->systemd_cgroup;
   if (s->have_cgroup)
-    ocirt_cgroup_to_state (&s->cg, &st);
+    {
+      size_t i;
+
+      ocirt_cgroup_to_state (&s->cg, &st);
+      if (record)
+        {
+          for (i = 0; i < st.cgroup_dirs_len; i++)
+            free (st.cgroup_dirs[i]);
+          free (st.cgroup_dirs);
+          st.cgroup_dirs_len = ocirt_cgroup_missing (&s->cg, &st.cgroup_dirs);
+        }
+    }
   if (ann && ann->len)
     {
       st.annotation_keys = ann->keys;
       st.annotation_values = ann->values;
       st.annotations_len = ann->len;
     }
-  ret = ocirt_state_write (s->dirfd, &st, err);
+  ret = ocirt_state_write_file (s->dirfd, record ? OCIRT_CREATE_FILE : OCIRT_STATE_FILE, &st, err);
   free (st.created);
   ocirt_cgroup_state_release (&st);
   return ret;
@@ -629,9 +655,21 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
   if (ocirt_seccomp_prepare (s->spec, o->id, s->bundle, &s->seccomp, err) < 0)
     return -1;
 
+  /* Work out the cgroups first: create.json names them before they exist. */
+  if (!o->systemd_cgroup)
+    {
+      s->have_cgroup = true;
+      if (ocirt_cgroup_resolve (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
+        return -1;
+    }
+
   s->dirfd = ocirt_state_dir_create (o->root, o->id, err);
   if (s->dirfd < 0)
     return -1;
+  OCIRT_FAILPOINT ("create.claimed");
+  if (write_state (s, true, err) < 0)
+    return -1;
+  OCIRT_FAILPOINT ("create.recorded");
 
   s->notify_socket = getenv ("NOTIFY_SOCKET");
   if (s->notify_socket && s->notify_socket[0])
@@ -665,13 +703,9 @@ spawn_prepare (struct spawn *s, bool use_fifo, ocirt_error_t *err)
       if (ocirt_systemd_cgroup_create (s->spec, o->id, &s->cg, err) < 0)
         return -1;
     }
-  else
-    {
-      if (ocirt_cgroup_create (s->spec->linux->cgroups_path, o->id, &s->cg, err) == 0)
-        s->have_cgroup = true;
-      else if (rootless_without_cgroup (s, err) < 0)
-        return -1;
-    }
+  else if (ocirt_cgroup_make (&s->cg, err) < 0 && rootless_without_cgroup (s, err) < 0)
+    return -1;
+  OCIRT_FAILPOINT ("create.cgroups");
 
   if (p->terminal && o->console_socket == NULL)
     {
@@ -758,6 +792,7 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     }
   if (s->pid == 0)
     child_main (s);
+  OCIRT_FAILPOINT ("create.cloned");
 
   close_fd (&s->sync[1]);
   close_fd (&s->console_fd);
@@ -782,6 +817,7 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
+  OCIRT_FAILPOINT ("create.resources");
   /* The network namespace exists once the child does, unless the child
      makes it after joining a user namespace: then at the hooks or when it
      is ready, still before anything runs.  */
@@ -812,8 +848,10 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
     return -1;
   ocirt_debug ("container process %d is ready", s->pid);
-  if (write_state (s, err) < 0)
+  OCIRT_FAILPOINT ("create.ready");
+  if (write_state (s, false, err) < 0)
     return -1;
+  OCIRT_FAILPOINT ("create.state");
   if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)
     return -1;
   /* Created: the devices belong to the container's namespace now.  */
@@ -1190,6 +1228,8 @@ ocirt_container_kill (const char *root, const char *id, int signo, bool all, oci
   status = ocirt_state_status (dirfd, &st);
   if (status == OCIRT_STATUS_STOPPED && !all)
     ret = ocirt_make_error (err, 0, "container `%s` is not running", id);
+  else if (status == OCIRT_STATUS_CREATING && !all)
+    ret = ocirt_make_error (err, 0, "container `%s` is being created", id);
   else if (all)
     ret = signal_all (&st, signo, err);
   else
@@ -1263,13 +1303,36 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
         }
       return -1;
     }
-  if (ocirt_state_read (dirfd, &st, err) < 0)
+  while (ocirt_state_read (dirfd, &st, err) < 0)
     {
-      /* A container whose state is unreadable can still be removed.  */
+      cleanup_error ocirt_error_t why = NULL;
+      struct stat sb;
+
       if (!force)
         return ocirt_error_prefix (err, "container `%s`", id);
-      ocirt_warn ("%s; removing it", (*err)->msg);
+      why = steal_pointer (err);
+      if (fstat (dirfd, &sb) == 0 && sb.st_nlink == 0)
+        return 0; /* deleted while we waited for the lock */
+      if (faccessat (dirfd, OCIRT_STATE_FILE, F_OK, 0) < 0 && errno == ENOENT
+          && faccessat (dirfd, OCIRT_CREATE_FILE, F_OK, 0) < 0 && errno == ENOENT)
+        {
+          /* A create died before it wrote anything, or is about to lock it:
+             then wait for it and read again.  */
+          if (ocirt_state_dir_abandoned (root, dirfd))
+            return ocirt_state_dir_remove (root, id, err);
+          continue;
+        }
+      /* state.json is unreadable: create.json still names the cgroups,
+         and so the processes, to clean up.  */
+      if (faccessat (dirfd, OCIRT_STATE_FILE, F_OK, 0) == 0
+          && ocirt_state_read_file (dirfd, OCIRT_CREATE_FILE, &st, err) == 0)
+        {
+          ocirt_warn ("container `%s`: %s; cleaning up from %s", id, why->msg, OCIRT_CREATE_FILE);
+          st.pid = 0;
+          break;
+        }
       ocirt_error_release (err);
+      ocirt_warn ("container `%s`: %s; removing its state directory", id, why->msg);
       return ocirt_state_dir_remove (root, id, err);
     }
   status = ocirt_state_status (dirfd, &st);
@@ -1295,7 +1358,8 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
   if (ocirt_systemd_cgroup_destroy_state (&st, err) < 0)
     goto out;
   ret = ocirt_state_dir_remove (root, id, err);
-  if (ret == 0)
+  /* Not for a create that died before the container existed.  */
+  if (ret == 0 && st.pid > 0)
     run_poststop (&st, NULL);
 out:
   ocirt_state_free (&st);

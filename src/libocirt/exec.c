@@ -371,6 +371,11 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
       ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
       goto out;
     }
+  if (status == OCIRT_STATUS_CREATING)
+    {
+      ocirt_make_error (err, 0, "cannot exec in container `%s`: it is being created", o->id);
+      goto out;
+    }
   if (status == OCIRT_STATUS_PAUSED && !o->ignore_paused)
     {
       ocirt_make_error (err, 0, "cannot exec in a paused container `%s` (use --ignore-paused)", o->id);

@@ -50,11 +50,20 @@ ocirt_id_valid (const char *id)
 }
 
 static int
+flock_retry (int fd, int op)
+{
+  int r;
+
+  while ((r = flock (fd, op)) < 0 && errno == EINTR)
+    ;
+  return r;
+}
+
+static int
 lock_dir (int dirfd, const char *id, ocirt_error_t *err)
 {
-  while (flock (dirfd, LOCK_EX) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "lock container `%s`", id);
+  if (flock_retry (dirfd, LOCK_EX) < 0)
+    return ocirt_make_error (err, errno, "lock container `%s`", id);
   return 0;
 }
 
@@ -72,9 +81,14 @@ ocirt_state_dir_create (const char *root, const char *id, ocirt_error_t *err)
       if (errno != ENOENT || mkdir_p (root, 0700, err) < 0)
         return ocirt_make_error (err, errno, "create state root `%s`", root);
     }
-  rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return ocirt_make_error (err, errno, "open state root `%s`", root);
+  /* Between mkdir and flock the directory is there, unlocked and empty:
+     the root's lock (held until we return) covers that window, so that a
+     forced delete can tell it from a create that died there.  */
+  if (flock_retry (rootfd, LOCK_EX) < 0)
+    return ocirt_make_error (err, errno, "lock state root `%s`", root);
 
   /* mkdir is the atomic claim on the id: exactly one creator wins.  */
   if (mkdirat (rootfd, id, 0700) < 0)
@@ -161,8 +175,43 @@ gen_kv (yajl_gen g, const char *k, const char *v)
     yajl_gen_null (g);
 }
 
+bool
+ocirt_state_dir_abandoned (const char *root, int dirfd)
+{
+  cleanup_close int rootfd = -1;
+  struct stat sb;
+  bool abandoned;
+
+  /* A create in its claim window holds the root's lock and waits for ours. */
+  flock_retry (dirfd, LOCK_UN);
+  rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0 || flock_retry (rootfd, LOCK_SH) < 0)
+    {
+      flock_retry (dirfd, LOCK_EX);
+      return false;
+    }
+  if (flock_retry (dirfd, LOCK_EX | LOCK_NB) < 0)
+    {
+      /* Its creator has it now: wait for the create to end.  */
+      close (steal_fd (&rootfd));
+      flock_retry (dirfd, LOCK_EX);
+      return false;
+    }
+  abandoned = fstat (dirfd, &sb) == 0 && sb.st_nlink > 0
+              && faccessat (dirfd, OCIRT_STATE_FILE, F_OK, 0) < 0 && errno == ENOENT
+              && faccessat (dirfd, OCIRT_CREATE_FILE, F_OK, 0) < 0 && errno == ENOENT;
+  return abandoned;
+}
+
 int
 ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err)
+{
+  return ocirt_state_write_file (dirfd, OCIRT_STATE_FILE, st, err);
+}
+
+int
+ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
+                        ocirt_error_t *err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -177,6 +226,13 @@ ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_erro
   yajl_gen_integer (g, st->pid);
   GEN_STR (g, "start_time");
   yajl_gen_integer (g, (long long) st->start_time);
+  if (st->runtime_pid > 0)
+    {
+      GEN_STR (g, "runtime_pid");
+      yajl_gen_integer (g, st->runtime_pid);
+      GEN_STR (g, "runtime_start_time");
+      yajl_gen_integer (g, (long long) st->runtime_start_time);
+    }
   gen_kv (g, "bundle", st->bundle);
   gen_kv (g, "config", st->config);
   if (st->notify_socket)
@@ -211,7 +267,7 @@ ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_erro
   yajl_gen_map_close (g);
 
   yajl_gen_get_buf (g, &buf, &len);
-  ret = write_file_atomic_at (dirfd, OCIRT_STATE_FILE, (const char *) buf, len, 0600, err);
+  ret = write_file_atomic_at (dirfd, name, (const char *) buf, len, 0600, err);
   yajl_gen_free (g);
   return ret;
 }
@@ -237,6 +293,33 @@ tree_int (yajl_val root, const char *key)
 int
 ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *err)
 {
+  struct stat sb;
+
+  if (ocirt_state_read_file (dirfd, OCIRT_STATE_FILE, st, err) == 0)
+    return 0;
+  if ((*err)->status != ENOENT)
+    return -1;
+  ocirt_error_release (err);
+  if (ocirt_state_read_file (dirfd, OCIRT_CREATE_FILE, st, err) == 0)
+    {
+      /* No container process is known before state.json.  */
+      st->pid = 0;
+      st->start_time = 0;
+      return 0;
+    }
+  if ((*err)->status != ENOENT)
+    return -1;
+  ocirt_error_release (err);
+  if (fstat (dirfd, &sb) == 0 && sb.st_nlink == 0)
+    return ocirt_make_error (err, 0, "it has been deleted");
+  return ocirt_make_error (err, 0, "no state file: it is being created or deleted, or its "
+                                   "create was interrupted (delete --force removes it)");
+}
+
+int
+ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state *st,
+                       ocirt_error_t *err)
+{
   cleanup_free char *data = NULL;
   char errbuf[256];
   yajl_val root, v;
@@ -247,19 +330,21 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
   size_t i;
 
   memset (st, 0, sizeof (*st));
-  if (read_file_at (dirfd, OCIRT_STATE_FILE, &data, NULL, err) < 0)
+  if (read_file_at (dirfd, name, &data, NULL, err) < 0)
     return -1;
   root = yajl_tree_parse (data, errbuf, sizeof (errbuf));
   if (root == NULL || !YAJL_IS_OBJECT (root))
     {
       if (root)
         yajl_tree_free (root);
-      return ocirt_make_error (err, 0, "state file is corrupt: %s",
+      return ocirt_make_error (err, 0, "state file `%s` is corrupt: %s", name,
                                root ? "not an object" : strtok (errbuf, "\n"));
     }
   st->id = tree_string (root, "id");
   st->pid = (pid_t) tree_int (root, "pid");
   st->start_time = (unsigned long long) tree_int (root, "start_time");
+  st->runtime_pid = (pid_t) tree_int (root, "runtime_pid");
+  st->runtime_start_time = (unsigned long long) tree_int (root, "runtime_start_time");
   st->bundle = tree_string (root, "bundle");
   st->config = tree_string (root, "config");
   st->notify_socket = tree_string (root, "notify_socket");
@@ -315,7 +400,7 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
   if (st->id == NULL || st->bundle == NULL)
     {
       ocirt_state_free (st);
-      return ocirt_make_error (err, 0, "state file is corrupt: missing id or bundle");
+      return ocirt_make_error (err, 0, "state file `%s` is corrupt: missing id or bundle", name);
     }
   return 0;
 }
@@ -368,6 +453,9 @@ ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err)
         return 0;
       return ocirt_make_error (err, errno, "open state directory `%s`", path);
     }
+  /* Readers fall back to create.json without state.json: it goes first. */
+  if (unlinkat (dirfd (d), OCIRT_CREATE_FILE, 0) < 0 && errno != ENOENT)
+    return ocirt_make_error (err, errno, "remove `%s/%s`", path, OCIRT_CREATE_FILE);
   while ((de = readdir (d)))
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
@@ -456,6 +544,16 @@ ocirt_state_process_alive (const struct ocirt_container_state *st)
 enum ocirt_status
 ocirt_state_status (int dirfd, const struct ocirt_container_state *st)
 {
+  if (st->pid <= 0)
+    {
+      unsigned long long t;
+      char state;
+
+      if (st->runtime_pid > 0 && read_proc_stat (st->runtime_pid, &state, &t) == 0
+          && state != 'Z' && state != 'X' && t == st->runtime_start_time)
+        return OCIRT_STATUS_CREATING;
+      return OCIRT_STATUS_STOPPED;
+    }
   if (!ocirt_state_process_alive (st))
     return OCIRT_STATUS_STOPPED;
   /* A created container can be paused too; paused wins, as in runc.  */

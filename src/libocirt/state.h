@@ -9,6 +9,12 @@
 #include "error.h"
 
 #define OCIRT_STATE_FILE "state.json"
+/* Written once, right after the id is claimed and before anything else is
+   made: the cgroups create is about to make and who is making them.  It is
+   what `state` shows while state.json does not exist yet, and what
+   `delete --force` cleans up from when the runtime died half way or
+   state.json is unreadable.  */
+#define OCIRT_CREATE_FILE "create.json"
 #define OCIRT_EXEC_FIFO "exec.fifo"
 #define OCIRT_ID_MAX 1024
 
@@ -24,6 +30,8 @@ struct ocirt_container_state
   char *id;
   pid_t pid;
   unsigned long long start_time; /* field 22 of /proc/PID/stat */
+  pid_t runtime_pid; /* the create or run that made it, with its start time */
+  unsigned long long runtime_start_time;
   char *bundle;
   char *config;  /* the config.json the container was made from */
   char *notify_socket; /* the caller's NOTIFY_SOCKET, when it gave one */
@@ -68,7 +76,17 @@ int ocirt_state_open_read (const char *root, const char *id, bool lock,
                            struct ocirt_container_state *st, ocirt_error_t *err);
 
 int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
+int ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
+                            ocirt_error_t *err);
+/* state.json, or create.json (pid 0) while there is no state.json yet.  */
 int ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *err);
+int ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state *st,
+                           ocirt_error_t *err);
+
+/* With the lock on DIRFD held and no state file in it: whether the
+   directory was left by a create that died before writing one (true), or
+   belongs to a create that has not taken its lock yet (false).  */
+bool ocirt_state_dir_abandoned (const char *root, int dirfd);
 void ocirt_state_free (struct ocirt_container_state *st);
 
 /* Remove <root>/<id> and everything in it.  */
@@ -81,7 +99,9 @@ unsigned long long ocirt_process_start_time (pid_t pid);
    not a zombie).  */
 bool ocirt_state_process_alive (const struct ocirt_container_state *st);
 
-/* Derive the status from the process and the state dir.  */
+/* Derive the status from the process and the state dir.  Without a
+   container process yet (create.json only): creating while the runtime
+   making it lives, stopped once it is gone.  */
 enum ocirt_status ocirt_state_status (int dirfd, const struct ocirt_container_state *st);
 
 /* The OCI state document, as `state` prints it.  */
