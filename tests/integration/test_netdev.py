@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 from conftest import (HostSnapshot, assert_single_line_error, created,
-                      run_output, runc_diff, unique_id, wait_for)
+                      ns_inode, run_output, runc_diff, unique_id, wait_for)
 
 V4 = ("10.99.7.5", 24)
 V6 = ("fd00:99:7::5", 64)
@@ -179,6 +179,42 @@ def test_joined_namespace_keeps_the_device(rt, bundle, veth, netns):
     rt.delete(cid, force=True)
     # the namespace outlives the container, the device stays in it
     assert global_addrs(link("eth1", netns=netns)) == EXPECTED
+    assert link(veth.a) is None
+
+
+def _user_namespace(bundle, host_id=100000):
+    bundle.set_namespace("user")
+    bundle.linux["uidMappings"] = [
+        {"containerID": 0, "hostID": host_id, "size": 65536}]
+    bundle.linux["gidMappings"] = [
+        {"containerID": 0, "hostID": host_id, "size": 65536}]
+    return bundle
+
+
+def test_user_namespace(rt, bundle, veth):
+    """The network namespace belongs to the container's user namespace."""
+    _user_namespace(bundle).linux["netDevices"] = {veth.a: {"name": "eth1"}}
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    assert global_addrs(link("eth1", pid=pid)) == EXPECTED
+    assert link(veth.a) is None
+
+
+@pytest.mark.parametrize("hook", [None, "createRuntime"])
+def test_joined_user_namespace(rt, bundle, env, veth, hook):
+    """Joining a user namespace by path, the container process makes its
+    network namespace itself: the device moves once it has."""
+    # the joining runtime keeps its ids: map root to root
+    owner, owner_pid = created(rt, _user_namespace(bundle, 0).sh("sleep 30"))
+    b = env.bundle()
+    b.set_namespace("user", f"/proc/{owner_pid}/ns/user")
+    # /proc is mounted for a pid namespace of that user namespace
+    b.set_namespace("pid", f"/proc/{owner_pid}/ns/pid")
+    b.linux["netDevices"] = {veth.a: {"name": "eth1"}}
+    if hook:
+        b.config["hooks"] = {hook: [{"path": "/bin/true"}]}
+    cid, pid = created(rt, b.sh("sleep 30"))
+    assert ns_inode(pid, "net") != ns_inode(owner_pid, "net")
+    assert global_addrs(link("eth1", pid=pid)) == EXPECTED
     assert link(veth.a) is None
 
 
