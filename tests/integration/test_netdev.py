@@ -342,6 +342,19 @@ def test_name_taken_in_joined_namespace(rt, bundle, veth, netns):
     assert names_in(netns=netns) == {"lo", "eth1", "eth2"}
 
 
+def test_netns_local_device_cannot_move(rt, bundle):
+    """A bridge stays in its namespace: the kernel's refusal is the error,
+    after the container process exists, and nothing is left."""
+    br = f"oc{uuid.uuid4().hex[:8]}br"
+    ip("link", "add", br, "type", "bridge")
+    try:
+        bundle.linux["netDevices"] = {br: {"name": "eth1"}}
+        _fails(rt, bundle, f"move `{br}`", "Invalid argument")
+        assert link(br) is not None
+    finally:
+        ip("link", "del", br, check=False)
+
+
 def test_loopback_cannot_move(rt, bundle):
     bundle.linux["netDevices"] = {"lo": {"name": "lo0"}}
     _fails(rt, bundle, "`lo`", "loopback")
