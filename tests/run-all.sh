@@ -23,7 +23,8 @@ if [ -x "$vm" ]; then
   echo "run-all: cgroup tests on a pure cgroup v2 host (VM)"
   # The VM is emulated and slow: one retry for a timing failure, none for a
   # failure that repeats.
-  v2_tests="tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py"
+  v2_tests="tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py
+            tests/integration/test_rootless.py::test_rootless_uses_a_delegated_cgroup"
   # shellcheck disable=SC2086  # two file names
   OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh" $v2_tests || {
     echo "run-all: cgroup v2 lane failed once, running it again"

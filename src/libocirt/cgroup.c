@@ -21,25 +21,16 @@
 #include "path.h"
 #include "utils.h"
 
-/* Asked once per container by list and status: the layout of the host
-   does not change under one command, so look once.  */
 enum ocirt_cgroup_mode
 ocirt_cgroup_detect_mode (void)
 {
-  static enum ocirt_cgroup_mode mode;
-  static bool known;
   struct statfs sf;
 
-  if (known)
-    return mode;
   if (statfs (CGROUP_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-    mode = OCIRT_CGROUP_V2;
-  else if (statfs (CGROUP_ROOT "/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-    mode = OCIRT_CGROUP_HYBRID;
-  else
-    mode = OCIRT_CGROUP_V1;
-  known = true;
-  return mode;
+    return OCIRT_CGROUP_V2;
+  if (statfs (CGROUP_ROOT "/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+    return OCIRT_CGROUP_HYBRID;
+  return OCIRT_CGROUP_V1;
 }
 
 /* Controllers named in the super options of a v1 mount, "" when none.  */
@@ -325,15 +316,66 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
 }
 
 int
+ocirt_cgroup_resolve (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
+                      ocirt_error_t *err)
+{
+  memset (cg, 0, sizeof (*cg));
+  cg->mode = ocirt_cgroup_detect_mode ();
+  return find_hierarchies (cg, cgroups_path, id, err);
+}
+
+size_t
+ocirt_cgroup_missing (const struct ocirt_cgroup *cg, char ***dirs)
+{
+  size_t i, n = 0;
+
+  *dirs = NULL;
+  for (i = 0; i < cg->ndirs; i++)
+    {
+      const struct ocirt_cgroup_dir *d = &cg->dirs[i];
+      cleanup_free char *copy = xstrdup (d->path);
+      bool missing = false;
+      char *p;
+
+      for (p = copy + strlen (d->mount) + 1;; p++)
+        {
+          bool end = *p == '\0';
+
+          if (*p != '/' && !end)
+            continue;
+          *p = '\0';
+          /* Below a missing directory everything is missing.  */
+          if (missing || access (copy, F_OK) < 0)
+            {
+              missing = true;
+              *dirs = realloc (*dirs, sizeof (char *) * (n + 2));
+              if (*dirs == NULL)
+                abort ();
+              (*dirs)[n++] = xstrdup (copy);
+              (*dirs)[n] = NULL;
+            }
+          if (end)
+            break;
+          *p = '/';
+        }
+    }
+  return n;
+}
+
+int
 ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
                      ocirt_error_t *err)
 {
+  if (ocirt_cgroup_resolve (cgroups_path, id, cg, err) < 0)
+    return -1;
+  return ocirt_cgroup_make (cg, err);
+}
+
+int
+ocirt_cgroup_make (struct ocirt_cgroup *cg, ocirt_error_t *err)
+{
   size_t i;
 
-  memset (cg, 0, sizeof (*cg));
-  cg->mode = ocirt_cgroup_detect_mode ();
-  if (find_hierarchies (cg, cgroups_path, id, err) < 0)
-    return -1;
   for (i = 0; i < cg->ndirs; i++)
     if (make_dir (cg, &cg->dirs[i], err) < 0)
       {

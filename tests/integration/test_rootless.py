@@ -56,6 +56,7 @@ class UserRuntime(Runtime):
         self.xdg = xdg
         super().__init__(binary, env, root=os.path.join(xdg, "ocirt"))
         self.default_root = False
+        self.join_cgroup = None
 
     def argv(self, *args, global_args=(), root=True, prefix=()):
         argv = ["setpriv", f"--reuid={self.pw.pw_uid}", f"--regid={self.pw.pw_gid}",
@@ -64,7 +65,12 @@ class UserRuntime(Runtime):
         # with default_root the runtime must find $XDG_RUNTIME_DIR/ocirt itself
         if root and not self.default_root:
             argv += ["--root", self.root]
-        return argv + [str(a) for a in global_args] + [str(a) for a in args]
+        argv += [str(a) for a in global_args] + [str(a) for a in args]
+        if self.join_cgroup:
+            # start in a cgroup first, as a user's session would be
+            argv = ["sh", "-c", f'echo $$ > {self.join_cgroup}/cgroup.procs && exec "$@"',
+                    "sh"] + argv
+        return argv
 
 
 @pytest.fixture
@@ -187,3 +193,50 @@ def test_rootless_cannot_map_someone_else(urt, ubundle, user):
     """Without subordinate ids an ordinary user maps only itself."""
     ubundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
     create_refused(urt, ubundle, "newuidmap")
+
+
+UNIFIED = "/sys/fs/cgroup"
+
+
+@pytest.fixture
+def delegated(user):
+    """On a pure cgroup v2 host, a cgroup handed to USER as systemd would
+    hand one to a user session: the user's processes start in its
+    ``session`` child, containers go next to it."""
+    if not os.path.exists(f"{UNIFIED}/cgroup.controllers"):
+        pytest.skip("needs a pure cgroup v2 host (the VM lane)")
+    top = f"{UNIFIED}/ocirt-delegated-{os.getpid()}"
+    os.mkdir(top)
+    try:
+        wanted = [c for c in ("memory", "pids")
+                  if c in open(f"{UNIFIED}/cgroup.subtree_control").read().split()]
+        os.mkdir(f"{top}/session")
+        with open(f"{top}/cgroup.subtree_control", "w") as f:
+            f.write(" ".join("+" + c for c in wanted))
+        for name in ("", "/cgroup.procs", "/cgroup.subtree_control", "/cgroup.threads",
+                     "/session", "/session/cgroup.procs"):
+            os.chown(top + name, user.pw_uid, user.pw_gid)
+        yield top
+    finally:
+        for d in (f"{top}/session", top):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+
+def test_rootless_uses_a_delegated_cgroup(urt, ubundle, user, delegated):
+    urt.join_cgroup = f"{delegated}/session"
+    ubundle.linux["cgroupsPath"] = delegated[len(UNIFIED):] + "/ctr"
+    ubundle.linux.setdefault("resources", {}).update(
+        {"memory": {"limit": 64 << 20}, "pids": {"limit": 42}})
+    ubundle.config["process"]["args"] = ["sleep", "30"]
+    cid = unique_id()
+    urt.create(cid, ubundle)
+    pid = urt.pid(cid)
+    ctr = f"{delegated}/ctr"
+    assert open(f"/proc/{pid}/cgroup").read().strip() == f"0::{ctr[len(UNIFIED):]}"
+    assert open(f"{ctr}/memory.max").read().strip() == str(64 << 20)
+    assert open(f"{ctr}/pids.max").read().strip() == "42"
+    urt.delete(cid, force=True)
+    assert not os.path.exists(ctr)
