@@ -21,16 +21,25 @@
 #include "path.h"
 #include "utils.h"
 
+/* Asked once per container by list and status: the layout of the host
+   does not change under one command, so look once.  */
 enum ocirt_cgroup_mode
 ocirt_cgroup_detect_mode (void)
 {
+  static enum ocirt_cgroup_mode mode;
+  static bool known;
   struct statfs sf;
 
+  if (known)
+    return mode;
   if (statfs (CGROUP_ROOT, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-    return OCIRT_CGROUP_V2;
-  if (statfs (CGROUP_ROOT "/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-    return OCIRT_CGROUP_HYBRID;
-  return OCIRT_CGROUP_V1;
+    mode = OCIRT_CGROUP_V2;
+  else if (statfs (CGROUP_ROOT "/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+    mode = OCIRT_CGROUP_HYBRID;
+  else
+    mode = OCIRT_CGROUP_V1;
+  known = true;
+  return mode;
 }
 
 /* Controllers named in the super options of a v1 mount, "" when none.  */

@@ -5,8 +5,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stddef.h>
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 #include "cgroup.h"
 #include "state.h"
@@ -272,22 +273,358 @@ ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_containe
   return ret;
 }
 
-static char *
-tree_string (yajl_val root, const char *key)
+/* state.json is read by every command, and by list once per container:
+   parse it with yajl's event callbacks straight into the struct, without
+   building a tree (a third of the instructions, and no allocation per
+   node).  The rules are those of a tree lookup: the first occurrence of a
+   key counts, a value of the wrong type is ignored, unknown keys are
+   skipped.  */
+enum state_in
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  IN_TOP,
+  IN_DIRS,
+  IN_LEAVES,
+  IN_LEAF,
+  IN_ANNOTATIONS,
+};
 
-  return v ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+struct state_parse
+{
+  struct ocirt_container_state *st;
+  int depth;          /* open maps and arrays */
+  int skip;           /* > 0 inside a value that is ignored */
+  bool not_object;
+  enum state_in in;
+  char key[32];       /* the key at the top level, truncated */
+  char leaf_key[16];  /* the key inside a cgroup_leaves entry */
+  char *leaf_ctrl, *leaf_path;
+  char *ann_key;
+  size_t dirs_alloc, leaves_alloc, ann_alloc;
+  bool seen_dirs, seen_leaves, seen_ann, seen_sd;
+};
+
+static void *
+grow (void *v, size_t *alloc, size_t len, size_t size)
+{
+  if (len + 1 < *alloc)
+    return v;
+  *alloc = *alloc ? *alloc * 2 : 8;
+  v = realloc (v, *alloc * size);
+  if (v == NULL)
+    abort ();
+  memset ((char *) v + len * size, 0, (*alloc - len) * size);
+  return v;
 }
 
-static long long
-tree_int (yajl_val root, const char *key)
+static void
+copy_key (char *dst, size_t size, const unsigned char *s, size_t len)
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  /* A longer key is none of ours: keep it unequal to all of them.  */
+  if (len >= size)
+    len = 0, dst[len++] = '\x01';
+  memcpy (dst, s, len);
+  dst[len] = '\0';
+}
 
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+/* A scalar or the start of a container at the current place.  Returns
+   whether the value is one we take (containers: whether to enter it).  */
+static bool
+value_at (struct state_parse *p, bool container)
+{
+  if (p->skip)
+    {
+      p->skip += container;
+      return false;
+    }
+  if (p->depth == 0 && !container)
+    p->not_object = true;
+  return true;
+}
+
+static char *
+dup_n (const unsigned char *s, size_t len)
+{
+  char *r = xmalloc0 (len + 1);
+
+  memcpy (r, s, len);
+  return r;
+}
+
+static int
+sp_string (void *ctx, const unsigned char *s, size_t len)
+{
+  struct state_parse *p = ctx;
+  struct ocirt_container_state *st = p->st;
+  static const struct
+  {
+    const char *key;
+    size_t off;
+  } fields[] = {
+    { "id", offsetof (struct ocirt_container_state, id) },
+    { "bundle", offsetof (struct ocirt_container_state, bundle) },
+    { "config", offsetof (struct ocirt_container_state, config) },
+    { "notify_socket", offsetof (struct ocirt_container_state, notify_socket) },
+    { "rootfs", offsetof (struct ocirt_container_state, rootfs) },
+    { "created", offsetof (struct ocirt_container_state, created) },
+    { "cgroup_path", offsetof (struct ocirt_container_state, cgroup_path) },
+  };
+  size_t i;
+
+  if (!value_at (p, false) || p->not_object)
+    return !p->not_object;
+  switch (p->in)
+    {
+    case IN_TOP:
+      for (i = 0; i < ARRAY_SIZE (fields); i++)
+        if (strcmp (p->key, fields[i].key) == 0)
+          {
+            char **f = (char **) ((char *) st + fields[i].off);
+            if (*f == NULL)
+              *f = dup_n (s, len);
+            break;
+          }
+      break;
+    case IN_DIRS:
+      st->cgroup_dirs = grow (st->cgroup_dirs, &p->dirs_alloc, st->cgroup_dirs_len, sizeof (char *));
+      st->cgroup_dirs[st->cgroup_dirs_len++] = dup_n (s, len);
+      break;
+    case IN_LEAF:
+      if (strcmp (p->leaf_key, "controllers") == 0 && p->leaf_ctrl == NULL)
+        p->leaf_ctrl = dup_n (s, len);
+      else if (strcmp (p->leaf_key, "path") == 0 && p->leaf_path == NULL)
+        p->leaf_path = dup_n (s, len);
+      break;
+    case IN_ANNOTATIONS:
+      if (p->ann_key == NULL)
+        break;
+      {
+        size_t alloc = p->ann_alloc;
+
+        st->annotation_keys = grow (st->annotation_keys, &alloc, st->annotations_len,
+                                    sizeof (char *));
+        st->annotation_values = grow (st->annotation_values, &p->ann_alloc, st->annotations_len,
+                                      sizeof (char *));
+      }
+      st->annotation_keys[st->annotations_len] = steal_pointer (&p->ann_key);
+      st->annotation_values[st->annotations_len++] = dup_n (s, len);
+      break;
+    case IN_LEAVES:
+      break;
+    }
+  return 1;
+}
+
+static int
+sp_number (void *ctx, const char *s, size_t len)
+{
+  struct state_parse *p = ctx;
+  struct ocirt_container_state *st = p->st;
+  char buf[32], *end;
+  long long v;
+
+  if (!value_at (p, false) || p->not_object)
+    return !p->not_object;
+  if (p->in == IN_ANNOTATIONS)
+    free (steal_pointer (&p->ann_key));
+  if (p->in != IN_TOP || len >= sizeof (buf))
+    return 1;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  errno = 0;
+  v = strtoll (buf, &end, 10);
+  if (errno || *end)
+    return 1;   /* not an integer (or too big): ignored, as before */
+  if (strcmp (p->key, "pid") == 0 && st->pid == 0)
+    st->pid = (pid_t) v;
+  else if (strcmp (p->key, "start_time") == 0 && st->start_time == 0)
+    st->start_time = (unsigned long long) v;
+  else if (strcmp (p->key, "runtime_pid") == 0 && st->runtime_pid == 0)
+    st->runtime_pid = (pid_t) v;
+  else if (strcmp (p->key, "runtime_start_time") == 0 && st->runtime_start_time == 0)
+    st->runtime_start_time = (unsigned long long) v;
+  else if (strcmp (p->key, "owner") == 0 && st->owner == 0)
+    st->owner = (uid_t) v;
+  return 1;
+}
+
+static int
+sp_boolean (void *ctx, int b)
+{
+  struct state_parse *p = ctx;
+
+  if (!value_at (p, false) || p->not_object)
+    return !p->not_object;
+  if (p->in == IN_ANNOTATIONS)
+    free (steal_pointer (&p->ann_key));
+  if (p->in == IN_TOP && strcmp (p->key, "systemd_cgroup") == 0 && !p->seen_sd)
+    {
+      p->st->systemd_cgroup = b;
+      p->seen_sd = true;
+    }
+  return 1;
+}
+
+static int
+sp_null (void *ctx)
+{
+  return sp_boolean (ctx, 0);
+}
+
+static int
+sp_map_key (void *ctx, const unsigned char *s, size_t len)
+{
+  struct state_parse *p = ctx;
+
+  if (p->skip)
+    return 1;
+  if (p->in == IN_TOP)
+    copy_key (p->key, sizeof (p->key), s, len);
+  else if (p->in == IN_LEAF)
+    copy_key (p->leaf_key, sizeof (p->leaf_key), s, len);
+  else if (p->in == IN_ANNOTATIONS)
+    {
+      free (p->ann_key);
+      p->ann_key = dup_n (s, len);
+    }
+  return 1;
+}
+
+static int
+sp_start (void *ctx, bool map)
+{
+  struct state_parse *p = ctx;
+  struct ocirt_container_state *st = p->st;
+
+  if (!value_at (p, true))
+    return 1;
+  p->depth++;
+  if (p->depth == 1)
+    {
+      if (!map)
+        p->not_object = true;
+      return !p->not_object;
+    }
+  if (p->in == IN_TOP && !map && strcmp (p->key, "cgroup_dirs") == 0 && !p->seen_dirs)
+    {
+      p->seen_dirs = true;
+      st->cgroup_dirs = grow (st->cgroup_dirs, &p->dirs_alloc, 0, sizeof (char *));
+      p->in = IN_DIRS;
+    }
+  else if (p->in == IN_TOP && !map && strcmp (p->key, "cgroup_leaves") == 0 && !p->seen_leaves)
+    {
+      p->seen_leaves = true;
+      st->cgroup_leaves = grow (st->cgroup_leaves, &p->leaves_alloc, 0, sizeof (*st->cgroup_leaves));
+      p->in = IN_LEAVES;
+    }
+  else if (p->in == IN_TOP && map && strcmp (p->key, "annotations") == 0 && !p->seen_ann)
+    {
+      p->seen_ann = true;
+      p->in = IN_ANNOTATIONS;
+    }
+  else if (p->in == IN_LEAVES && map)
+    {
+      p->leaf_key[0] = '\0';
+      p->in = IN_LEAF;
+    }
+  else
+    {
+      if (p->in == IN_ANNOTATIONS)
+        free (steal_pointer (&p->ann_key));
+      p->depth--;
+      p->skip = 1;
+    }
+  return 1;
+}
+
+static int
+sp_end (void *ctx)
+{
+  struct state_parse *p = ctx;
+  struct ocirt_container_state *st = p->st;
+
+  if (p->skip)
+    {
+      p->skip--;
+      return 1;
+    }
+  p->depth--;
+  if (p->in == IN_LEAF)
+    {
+      if (p->leaf_ctrl && p->leaf_path)
+        {
+          st->cgroup_leaves = grow (st->cgroup_leaves, &p->leaves_alloc, st->cgroup_leaves_len,
+                                    sizeof (*st->cgroup_leaves));
+          st->cgroup_leaves[st->cgroup_leaves_len].controllers = steal_pointer (&p->leaf_ctrl);
+          st->cgroup_leaves[st->cgroup_leaves_len++].path = steal_pointer (&p->leaf_path);
+        }
+      free (steal_pointer (&p->leaf_ctrl));
+      free (steal_pointer (&p->leaf_path));
+      p->in = IN_LEAVES;
+    }
+  else if (p->in != IN_TOP)
+    p->in = IN_TOP;
+  return 1;
+}
+
+static int
+sp_start_map (void *ctx)
+{
+  return sp_start (ctx, true);
+}
+
+static int
+sp_start_array (void *ctx)
+{
+  return sp_start (ctx, false);
+}
+
+static const yajl_callbacks state_callbacks = {
+  .yajl_null = sp_null,
+  .yajl_boolean = sp_boolean,
+  .yajl_number = sp_number,
+  .yajl_string = sp_string,
+  .yajl_start_map = sp_start_map,
+  .yajl_map_key = sp_map_key,
+  .yajl_end_map = sp_end,
+  .yajl_start_array = sp_start_array,
+  .yajl_end_array = sp_end,
+};
+
+/* Parse DATA into ST; on failure, ST is freed and *WHY says why.  */
+static int
+parse_state (const char *data, size_t len, struct ocirt_container_state *st, char *why,
+             size_t why_size)
+{
+  struct state_parse p = { .st = st };
+  yajl_handle h = yajl_alloc (&state_callbacks, NULL, &p);
+  yajl_status s;
+
+  if (h == NULL)
+    abort ();
+  s = yajl_parse (h, (const unsigned char *) data, len);
+  if (s == yajl_status_ok)
+    s = yajl_complete_parse (h);
+  if (s != yajl_status_ok || p.depth != 0)
+    {
+      if (p.not_object)
+        snprintf (why, why_size, "not an object");
+      else
+        {
+          unsigned char *e = yajl_get_error (h, 0, (const unsigned char *) data, len);
+          snprintf (why, why_size, "%s", e ? strtok ((char *) e, "\n") : "parse error");
+          yajl_free_error (h, e);
+        }
+    }
+  yajl_free (h);
+  free (p.leaf_ctrl);
+  free (p.leaf_path);
+  free (p.ann_key);
+  if (s != yajl_status_ok || p.depth != 0)
+    {
+      ocirt_state_free (st);
+      return -1;
+    }
+  return 0;
 }
 
 int
@@ -321,82 +658,14 @@ ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state
                        ocirt_error_t *err)
 {
   cleanup_free char *data = NULL;
-  char errbuf[256];
-  yajl_val root, v;
-  const char *p_dirs[] = { "cgroup_dirs", NULL };
-  const char *p_leaves[] = { "cgroup_leaves", NULL };
-  const char *p_ann[] = { "annotations", NULL };
-  const char *p_sd[] = { "systemd_cgroup", NULL };
-  size_t i;
+  char why[256];
+  size_t len;
 
   memset (st, 0, sizeof (*st));
-  if (read_file_at (dirfd, name, &data, NULL, err) < 0)
+  if (read_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
-  root = yajl_tree_parse (data, errbuf, sizeof (errbuf));
-  if (root == NULL || !YAJL_IS_OBJECT (root))
-    {
-      if (root)
-        yajl_tree_free (root);
-      return ocirt_make_error (err, 0, "state file `%s` is corrupt: %s", name,
-                               root ? "not an object" : strtok (errbuf, "\n"));
-    }
-  st->id = tree_string (root, "id");
-  st->pid = (pid_t) tree_int (root, "pid");
-  st->start_time = (unsigned long long) tree_int (root, "start_time");
-  st->runtime_pid = (pid_t) tree_int (root, "runtime_pid");
-  st->runtime_start_time = (unsigned long long) tree_int (root, "runtime_start_time");
-  st->bundle = tree_string (root, "bundle");
-  st->config = tree_string (root, "config");
-  st->notify_socket = tree_string (root, "notify_socket");
-  st->rootfs = tree_string (root, "rootfs");
-  st->created = tree_string (root, "created");
-  st->owner = (uid_t) tree_int (root, "owner");
-  st->cgroup_path = tree_string (root, "cgroup_path");
-  v = yajl_tree_get (root, p_sd, yajl_t_any);
-  st->systemd_cgroup = v && YAJL_IS_TRUE (v);
-
-  v = yajl_tree_get (root, p_dirs, yajl_t_array);
-  if (v)
-    {
-      st->cgroup_dirs = xmalloc0 (sizeof (char *) * (v->u.array.len + 1));
-      for (i = 0; i < v->u.array.len; i++)
-        if (YAJL_IS_STRING (v->u.array.values[i]))
-          st->cgroup_dirs[st->cgroup_dirs_len++] = xstrdup (YAJL_GET_STRING (v->u.array.values[i]));
-    }
-  v = yajl_tree_get (root, p_leaves, yajl_t_array);
-  if (v)
-    {
-      st->cgroup_leaves = xmalloc0 (sizeof (*st->cgroup_leaves) * (v->u.array.len + 1));
-      for (i = 0; i < v->u.array.len; i++)
-        {
-          char *ctrl = tree_string (v->u.array.values[i], "controllers");
-          char *path = tree_string (v->u.array.values[i], "path");
-
-          if (ctrl == NULL || path == NULL)
-            {
-              free (ctrl);
-              free (path);
-              continue;
-            }
-          st->cgroup_leaves[st->cgroup_leaves_len].controllers = ctrl;
-          st->cgroup_leaves[st->cgroup_leaves_len++].path = path;
-        }
-    }
-  v = yajl_tree_get (root, p_ann, yajl_t_object);
-  if (v)
-    {
-      st->annotation_keys = xmalloc0 (sizeof (char *) * (v->u.object.len + 1));
-      st->annotation_values = xmalloc0 (sizeof (char *) * (v->u.object.len + 1));
-      for (i = 0; i < v->u.object.len; i++)
-        {
-          yajl_val val = v->u.object.values[i];
-          if (!YAJL_IS_STRING (val))
-            continue;
-          st->annotation_keys[st->annotations_len] = xstrdup (v->u.object.keys[i]);
-          st->annotation_values[st->annotations_len++] = xstrdup (YAJL_GET_STRING (val));
-        }
-    }
-  yajl_tree_free (root);
+  if (parse_state (data, len, st, why, sizeof (why)) < 0)
+    return ocirt_make_error (err, 0, "state file `%s` is corrupt: %s", name, why);
   if (st->id == NULL || st->bundle == NULL)
     {
       ocirt_state_free (st);
