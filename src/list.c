@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
@@ -11,15 +12,27 @@
 
 #define STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
 
+/* getpwuid reads the passwd database on every call; containers mostly
+   share an owner, so remember the last answer.  */
 static const char *
 owner_name (uid_t uid, char *buf, size_t size)
 {
-  struct passwd *pw = getpwuid (uid);
+  static char *last_name;
+  static uid_t last_uid;
+  struct passwd *pw;
 
-  if (pw)
-    return pw->pw_name;
-  snprintf (buf, size, "#%u", (unsigned) uid);
-  return buf;
+  if (last_name && last_uid == uid)
+    return last_name;
+  pw = getpwuid (uid);
+  if (pw == NULL)
+    {
+      snprintf (buf, size, "#%u", (unsigned) uid);
+      return buf;
+    }
+  free (last_name);
+  last_name = xstrdup (pw->pw_name);
+  last_uid = uid;
+  return last_name;
 }
 
 static void
