@@ -33,6 +33,14 @@ int ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, cons
 int ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **out,
                        ocirt_error_t *err);
 
+/* Every device rule of the container in the text of v1's devices.allow
+   and devices.deny, in order: linux.resources.devices, the defaults every
+   container gets, an allow for each linux.devices entry.  FN is called
+   for each; LX must have resources with devices.  */
+typedef int (*ocirt_device_rule_fn) (void *data, bool allow, const char *rule, ocirt_error_t *err);
+int ocirt_cgroup_device_rules (const oci_linux *lx, ocirt_device_rule_fn fn, void *data,
+                               ocirt_error_t *err);
+
 /* Parsers of cgroup files, exposed for the unit tests.  */
 
 /* A lone number, "max" as UINT64_MAX; surrounding blanks are allowed.  */

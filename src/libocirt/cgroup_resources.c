@@ -812,17 +812,6 @@ device_number (char *buf, size_t size, bool present, int64_t v)
     snprintf (buf, size, "*");
 }
 
-/* A rule in v1's text: written on v1, collected for the program on v2. */
-static int
-device_rule (const struct ocirt_cgroup_dir *d, struct ocirt_dev_rules *bpf, bool allow,
-             const char *rule, ocirt_error_t *err)
-{
-  if (bpf)
-    return ocirt_dev_rules_add (bpf, allow, rule, err) < 0 ? ocirt_error_prefix (err, RES "devices")
-                                                           : 0;
-  return set (d, allow ? "devices.allow" : "devices.deny", rule, "devices", err);
-}
-
 /* Only into a cgroup we made: the program outlives us, attached there.  */
 static bool
 made_by_us (const struct ocirt_cgroup *cg, const char *path)
@@ -835,30 +824,13 @@ made_by_us (const struct ocirt_cgroup *cg, const char *path)
   return false;
 }
 
-/* v1 device rules, or on pure v2 the same rules as an eBPF program.  */
-static int
-apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t *err)
+int
+ocirt_cgroup_device_rules (const oci_linux *lx, ocirt_device_rule_fn fn, void *data,
+                           ocirt_error_t *err)
 {
-  const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "devices");
   const oci_resources *res = lx->resources;
-  struct ocirt_dev_rules rules = { NULL, 0 }, *bpf = NULL;
   size_t i;
-  int ret = -1;
 
-  if (d == NULL || res == NULL || res->devices_len == 0)
-    return 0;
-  if (d->unified)
-    {
-      /* On a hybrid host the v1 devices controller is the one in force. */
-      if (cg->mode != OCIRT_CGROUP_V2)
-        return 0;
-      if (!made_by_us (cg, d->path))
-        {
-          ocirt_debug ("cgroup: %s was not created by ocirt: no device program", d->path);
-          return 0;
-        }
-      bpf = &rules;
-    }
   for (i = 0; i < res->devices_len; i++)
     {
       const oci_device_cgroup *r = res->devices[i];
@@ -872,12 +844,12 @@ apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t
       else
         snprintf (rule, sizeof (rule), "%s %s:%s %s", type, maj, min,
                   r->access && r->access[0] ? r->access : "rwm");
-      if (device_rule (d, bpf, r->allow, rule, err) < 0)
-        goto out;
+      if (fn (data, r->allow, rule, err) < 0)
+        return -1;
     }
   for (i = 0; i < ARRAY_SIZE (default_device_rules); i++)
-    if (device_rule (d, bpf, true, default_device_rules[i], err) < 0)
-      goto out;
+    if (fn (data, true, default_device_rules[i], err) < 0)
+      return -1;
   /* The devices the config creates are the container's to use.  */
   for (i = 0; i < lx->devices_len; i++)
     {
@@ -888,10 +860,60 @@ apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t
         continue;
       snprintf (rule, sizeof (rule), "%c %" PRId64 ":%" PRId64 " rwm", dev->type[0] == 'b' ? 'b' : 'c',
                 dev->major, dev->minor);
-      if (device_rule (d, bpf, true, rule, err) < 0)
-        goto out;
+      if (fn (data, true, rule, err) < 0)
+        return -1;
     }
-  if (bpf && ocirt_dev_bpf_apply (bpf, d->path, err) < 0)
+  return 0;
+}
+
+struct device_target
+{
+  const struct ocirt_cgroup_dir *d;
+  struct ocirt_dev_rules *bpf;
+};
+
+/* A rule in v1's text: written on v1, collected for the program on v2. */
+static int
+device_rule (void *data, bool allow, const char *rule, ocirt_error_t *err)
+{
+  struct device_target *t = data;
+
+  if (t->bpf)
+    return ocirt_dev_rules_add (t->bpf, allow, rule, err) < 0
+               ? ocirt_error_prefix (err, RES "devices")
+               : 0;
+  return set (t->d, allow ? "devices.allow" : "devices.deny", rule, "devices", err);
+}
+
+/* v1 device rules, or on pure v2 the same rules as an eBPF program.  */
+static int
+apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t *err)
+{
+  const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "devices");
+  const oci_resources *res = lx->resources;
+  struct ocirt_dev_rules rules = { NULL, 0 };
+  struct device_target t = { d, NULL };
+  int ret = -1;
+
+  if (d == NULL || res == NULL || res->devices_len == 0)
+    return 0;
+  if (d->unified)
+    {
+      /* On a hybrid host the v1 devices controller is the one in force. */
+      if (cg->mode != OCIRT_CGROUP_V2)
+        return 0;
+      /* A systemd scope is the container's own, as runc has it: systemd's
+         program and ours both apply.  */
+      if (!cg->systemd && !made_by_us (cg, d->path))
+        {
+          ocirt_debug ("cgroup: %s was not created by ocirt: no device program", d->path);
+          return 0;
+        }
+      t.bpf = &rules;
+    }
+  if (ocirt_cgroup_device_rules (lx, device_rule, &t, err) < 0)
+    goto out;
+  if (t.bpf && ocirt_dev_bpf_apply (t.bpf, d->path, err) < 0)
     {
       ocirt_error_prefix (err, RES "devices");
       goto out;

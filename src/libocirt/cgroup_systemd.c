@@ -10,6 +10,7 @@
 #include <systemd/sd-bus.h>
 #endif
 
+#include "cgroup_devices_bpf.h"
 #include "cgroup_internal.h"
 #include "cgroup_systemd.h"
 #include "log.h"
@@ -99,6 +100,17 @@ ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocir
   return ocirt_make_error (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
 }
 
+int
+ocirt_systemd_cgroup_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
+                             const oci_resources *res, ocirt_error_t *err)
+{
+  (void) cg;
+  (void) res;
+  if (!st->systemd_cgroup)
+    return 0;
+  return ocirt_make_error (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
+}
+
 void
 ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc)
 {
@@ -153,6 +165,32 @@ connect_bus (sd_bus **bus, ocirt_error_t *err)
   return 0;
 }
 
+/* A bus without systemd on it (a dbus-daemon, no systemd as PID 1) would
+   only fail once the container process exists: ask it now.  */
+static int
+check_systemd (sd_bus *bus, ocirt_error_t *err)
+{
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  char *version = NULL;
+  int r;
+
+  r = sd_bus_get_property_string (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                  "org.freedesktop.systemd1.Manager", "Version", &e, &version);
+  if (r < 0)
+    {
+      if (sd_bus_error_is_set (&e) && e.message)
+        ocirt_make_error (err, 0, WHAT ": systemd is not reachable on the system bus: %s",
+                          e.message);
+      else
+        ocirt_make_error (err, -r, WHAT ": systemd is not reachable on the system bus");
+      sd_bus_error_free (&e);
+      return -1;
+    }
+  ocirt_debug ("systemd: version %s", version);
+  free (version);
+  return 0;
+}
+
 int
 ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
                              ocirt_error_t *err)
@@ -172,7 +210,9 @@ ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_
   cg->systemd = sc;
   cg->mode = ocirt_cgroup_detect_mode ();
   /* Connect now: without systemd the create fails before the clone.  */
-  return connect_bus (&sc->bus, err);
+  if (connect_bus (&sc->bus, err) < 0)
+    return -1;
+  return check_systemd (sc->bus, err);
 }
 
 /* ---- properties ------------------------------------------------------ */
@@ -226,11 +266,45 @@ prop_mask (sd_bus_message *m, const char *name, const char *list, const char *fi
   return 0;
 }
 
+/* The CPU quota and period in force, for an update that gives only one
+   of them: the files keep the other, so must the unit.  */
+static int
+cpu_in_force (const struct ocirt_cgroup *cg, int64_t *quota, uint64_t *period, ocirt_error_t *err)
+{
+  const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "cpu");
+  cleanup_free char *q = NULL, *p = NULL;
+  const char *per;
+
+  if (d == NULL)
+    return ocirt_make_error (err, 0, WHAT ": the container has no cpu cgroup");
+  if (d->unified)
+    {
+      /* "QUOTA PERIOD", QUOTA "max" for none */
+      if (ocirt_cgroup_read (d, "cpu.max", &q, err) < 0)
+        return -1;
+      *quota = strncmp (q, "max ", 4) == 0 ? -1 : strtoll (q, NULL, 10);
+      per = strchr (q, ' ');
+    }
+  else
+    {
+      if (ocirt_cgroup_read (d, "cpu.cfs_quota_us", &q, err) < 0
+          || ocirt_cgroup_read (d, "cpu.cfs_period_us", &p, err) < 0)
+        return -1;
+      *quota = strtoll (q, NULL, 10);
+      per = p;
+    }
+  if (per == NULL || (*period = strtoull (per, NULL, 10)) == 0)
+    return ocirt_make_error (err, 0, WHAT ": no CPU period in `%s`", d->path);
+  return 0;
+}
+
 /* What systemd knows of linux.resources; the cgroupfs code writes all of
-   it to the scope afterwards, so that the values are exactly the spec's. */
+   it to the scope afterwards, so that the values are exactly the spec's.
+   CUR, for an update, is the container's cgroup, where what the update
+   leaves out is read.  */
 static int
 resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_mode mode,
-                ocirt_error_t *err)
+                const struct ocirt_cgroup *cur, ocirt_error_t *err)
 {
   bool v2 = mode == OCIRT_CGROUP_V2;
   int r = 0;
@@ -248,9 +322,22 @@ resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_m
         r = prop_u64 (m, "MemoryLow", mem->reservation);
       if (v2 && mem->swap_present && mem->swap != 0 && r >= 0)
         {
-          int64_t swap;
+          int64_t swap, for_swap = limit;
 
-          if (ocirt_cgroup_swap_to_v2 (mem->swap, limit, &swap, err) < 0)
+          /* An update of swap alone is relative to the limit in force. */
+          if (cur && limit == 0 && mem->swap > 0)
+            {
+              const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cur, "memory");
+              cleanup_free char *max = NULL;
+              uint64_t v;
+
+              if (d == NULL || ocirt_cgroup_read (d, "memory.max", &max, err) < 0)
+                return ocirt_make_error (err, 0, WHAT ": read the memory limit in force");
+              if (!ocirt_cgroup_parse_u64 (max, &v))
+                return ocirt_make_error (err, 0, WHAT ": memory.max `%s` is not a limit", max);
+              for_swap = v == UINT64_MAX ? -1 : (int64_t) v;
+            }
+          if (ocirt_cgroup_swap_to_v2 (mem->swap, for_swap, &swap, err) < 0)
             return -1;
           r = prop_u64 (m, "MemorySwapMax", swap < 0 ? UINT64_MAX : (uint64_t) swap);
         }
@@ -262,22 +349,35 @@ resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_m
   if (res->cpu)
     {
       const oci_cpu *c = res->cpu;
-      uint64_t period = c->period_present && c->period ? c->period : 100000;
+      int64_t quota = c->quota_present ? c->quota : 0;
+      uint64_t period = c->period_present ? c->period : 0;
 
+      if (cur && (quota != 0) != (period != 0))
+        {
+          int64_t q = 0;
+          uint64_t p = 0;
+
+          if (cpu_in_force (cur, &q, &p, err) < 0)
+            return -1;
+          quota = quota ? quota : q;
+          period = period ? period : p;
+        }
+      if (period == 0)
+        period = 100000;
       if (c->shares_present && c->shares && r >= 0)
         r = v2 ? prop_u64 (m, "CPUWeight", ocirt_cgroup_shares_to_weight (c->shares))
                : prop_u64 (m, "CPUShares", c->shares);
       if (c->period_present && c->period && r >= 0)
         r = prop_u64 (m, "CPUQuotaPeriodUSec", c->period);
-      if (c->quota_present && c->quota != 0 && r >= 0)
+      if (quota != 0 && r >= 0)
         {
           uint64_t per_sec = UINT64_MAX;
 
           /* systemd keeps whole percents: round up, the file gets the
              exact quota.  */
-          if (c->quota > 0)
+          if (quota > 0)
             {
-              per_sec = (uint64_t) c->quota * 1000000 / period;
+              per_sec = (uint64_t) quota * 1000000 / period;
               per_sec = (per_sec + 9999) / 10000 * 10000;
             }
           r = prop_u64 (m, "CPUQuotaPerSecUSec", per_sec);
@@ -296,6 +396,136 @@ resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_m
   if (r < 0)
     return ocirt_make_error (err, -r, WHAT ": build the unit's properties");
   return 0;
+}
+
+/* ---- devices --------------------------------------------------------- */
+
+/* The rules as the v1 kernel holds them once each is written in turn (the
+   emulation runc does for systemd): a default, and exceptions to it.  */
+struct dev_state
+{
+  bool default_allow;
+  struct ocirt_dev_rule *ex;
+  size_t n;
+};
+
+static void
+dev_state_apply (struct dev_state *s, const struct ocirt_dev_rule *r)
+{
+  size_t i;
+
+  if (r->type == 'a')
+    {
+      s->default_allow = r->allow;
+      s->n = 0;
+      return;
+    }
+  for (i = 0; i < s->n; i++)
+    if (s->ex[i].type == r->type && s->ex[i].major == r->major && s->ex[i].minor == r->minor)
+      break;
+  if (r->allow == s->default_allow)
+    {
+      /* What the default says anyway takes from an exception, if any. */
+      if (i < s->n && (s->ex[i].access &= ~r->access) == 0)
+        {
+          memmove (&s->ex[i], &s->ex[i + 1], (s->n - i - 1) * sizeof (*s->ex));
+          s->n--;
+        }
+      return;
+    }
+  if (i == s->n)
+    {
+      s->ex = realloc (s->ex, (s->n + 1) * sizeof (*s->ex));
+      if (s->ex == NULL)
+        abort ();
+      s->ex[s->n++] = *r;
+      s->ex[i].access = 0;
+    }
+  s->ex[i].access |= r->access;
+}
+
+static int
+collect_rule (void *data, bool allow, const char *rule, ocirt_error_t *err)
+{
+  return ocirt_dev_rules_add (data, allow, rule, err);
+}
+
+/* One DeviceAllow entry: "char-*", "block-8" (systemd 240 and later) or
+   "/dev/char/1:3", with "rwm" or a part of it.  */
+static int
+device_allow (sd_bus_message *m, const struct ocirt_dev_rule *x)
+{
+  const char *kind = x->type == 'b' ? "block" : "char";
+  char path[80], perms[4];
+  size_t np = 0;
+
+  if (x->access & BPF_DEVCG_ACC_READ)
+    perms[np++] = 'r';
+  if (x->access & BPF_DEVCG_ACC_WRITE)
+    perms[np++] = 'w';
+  if (x->access & BPF_DEVCG_ACC_MKNOD)
+    perms[np++] = 'm';
+  perms[np] = '\0';
+  if (x->major < 0 && x->minor >= 0)
+    {
+      ocirt_warn (WHAT ": systemd has no rule for `%c *:%" PRId64 " %s` (any major): its device "
+                  "policy denies it",
+                  x->type, x->minor, perms);
+      return 0;
+    }
+  if (x->major < 0)
+    snprintf (path, sizeof (path), "%s-*", kind);
+  else if (x->minor < 0)
+    snprintf (path, sizeof (path), "%s-%" PRId64, kind, x->major);
+  else
+    snprintf (path, sizeof (path), "/dev/%s/%" PRId64 ":%" PRId64, kind, x->major, x->minor);
+  ocirt_debug ("systemd: DeviceAllow=%s %s", path, perms);
+  return sd_bus_message_append (m, "(ss)", path, perms);
+}
+
+/* DevicePolicy and DeviceAllow from the rules the cgroupfs code writes (or
+   compiles on v2).  systemd has allow lists only: rules that end up
+   denying by default are "strict" with their exceptions; rules that allow
+   by default are "auto" with none, their denials left to ocirt's own.  */
+static int
+device_props (sd_bus_message *m, const oci_linux *lx, ocirt_error_t *err)
+{
+  struct ocirt_dev_rules rules = { NULL, 0 };
+  struct dev_state st = { true, NULL, 0 };
+  size_t i;
+  int r, ret = -1;
+
+  if (lx == NULL || lx->resources == NULL || lx->resources->devices_len == 0)
+    return 0;
+  if (ocirt_cgroup_device_rules (lx, collect_rule, &rules, err) < 0)
+    {
+      ocirt_error_prefix (err, "linux.resources.devices");
+      goto out;
+    }
+  for (i = 0; i < rules.n; i++)
+    dev_state_apply (&st, &rules.rules[i]);
+  if (st.default_allow)
+    st.n = 0;
+  if ((r = prop_str (m, "DevicePolicy", st.default_allow ? "auto" : "strict")) < 0
+      || (r = sd_bus_message_open_container (m, 'r', "sv")) < 0
+      || (r = sd_bus_message_append (m, "s", "DeviceAllow")) < 0
+      || (r = sd_bus_message_open_container (m, 'v', "a(ss)")) < 0
+      || (r = sd_bus_message_open_container (m, 'a', "(ss)")) < 0)
+    goto bus_fail;
+  for (i = 0; i < st.n; i++)
+    if ((r = device_allow (m, &st.ex[i])) < 0)
+      goto bus_fail;
+  if ((r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0
+      || (r = sd_bus_message_close_container (m)) < 0)
+    goto bus_fail;
+  ret = 0;
+  goto out;
+bus_fail:
+  ocirt_make_error (err, -r, WHAT ": build the unit's device properties");
+out:
+  free (st.ex);
+  ocirt_dev_rules_release (&rules);
+  return ret;
 }
 
 static bool
@@ -409,7 +639,8 @@ scope_props (sd_bus_message *m, const struct ocirt_systemd_scope *sc, pid_t pid,
          service of the host.  */
       || (r = prop_bool (m, "DefaultDependencies", false)) < 0)
     return ocirt_make_error (err, -r, WHAT ": build the unit's properties");
-  if (resource_props (m, spec->linux ? spec->linux->resources : NULL, mode, err) < 0)
+  if (resource_props (m, spec->linux ? spec->linux->resources : NULL, mode, NULL, err) < 0
+      || device_props (m, spec->linux, err) < 0)
     return -1;
   /* After ours, so that an annotation has the last word.  */
   for (i = 0; ann && i < ann->len; i++)
@@ -664,6 +895,20 @@ ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err)
   return 0;
 }
 
+/* The unit of a container from its state: the last component of its
+   cgroup.  */
+static int
+state_unit (const struct ocirt_container_state *st, const char **unit, ocirt_error_t *err)
+{
+  const char *u = strrchr (st->cgroup_path, '/');
+
+  u = u ? u + 1 : st->cgroup_path;
+  if (strlen (u) <= strlen (".scope") || strcmp (u + strlen (u) - 6, ".scope") != 0)
+    return ocirt_make_error (err, 0, WHAT ": `%s` is not the cgroup of a scope", st->cgroup_path);
+  *unit = u;
+  return 0;
+}
+
 int
 ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err)
 {
@@ -673,13 +918,57 @@ ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocir
 
   if (!st->systemd_cgroup || st->cgroup_path == NULL)
     return 0;
-  unit = strrchr (st->cgroup_path, '/');
-  unit = unit ? unit + 1 : st->cgroup_path;
-  if (strlen (unit) <= strlen (".scope") || strcmp (unit + strlen (unit) - 6, ".scope") != 0)
-    return ocirt_make_error (err, 0, WHAT ": `%s` is not the cgroup of a scope", st->cgroup_path);
+  if (state_unit (st, &unit, err) < 0)
+    return -1;
   if (connect_bus (&bus, err) < 0)
     return -1;
   ret = stop_unit (bus, unit, err);
+  sd_bus_flush_close_unref (bus);
+  return ret;
+}
+
+int
+ocirt_systemd_cgroup_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
+                             const oci_resources *res, ocirt_error_t *err)
+{
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  sd_bus_message *m = NULL;
+  sd_bus *bus = NULL;
+  const char *unit;
+  int r, ret = -1;
+
+  if (!st->systemd_cgroup || st->cgroup_path == NULL || res == NULL)
+    return 0;
+  if (state_unit (st, &unit, err) < 0 || connect_bus (&bus, err) < 0)
+    return -1;
+  ocirt_debug ("systemd: set the properties of %s", unit);
+  if (new_manager_call (bus, &m, "SetUnitProperties", unit, err) < 0)
+    goto out;
+  /* Runtime: a drop-in under /run, which a daemon-reload reads again
+     (without one it would put back the values the unit started with). */
+  if ((r = sd_bus_message_append (m, "sb", unit, 1)) < 0
+      || (r = sd_bus_message_open_container (m, 'a', "(sv)")) < 0)
+    {
+      bus_error (err, r, NULL, "prepare the properties of `%s`", unit);
+      goto out;
+    }
+  if (resource_props (m, res, cg->mode, cg, err) < 0)
+    goto out;
+  if ((r = sd_bus_message_close_container (m)) < 0)
+    {
+      bus_error (err, r, NULL, "prepare the properties of `%s`", unit);
+      goto out;
+    }
+  r = sd_bus_call (bus, m, JOB_TIMEOUT_USEC, &e, NULL);
+  if (r < 0)
+    {
+      bus_error (err, r, &e, "set the properties of `%s`", unit);
+      goto out;
+    }
+  ret = 0;
+out:
+  sd_bus_error_free (&e);
+  sd_bus_message_unref (m);
   sd_bus_flush_close_unref (bus);
   return ret;
 }

@@ -1,7 +1,8 @@
 /* The systemd cgroup driver (--systemd-cgroup): the container's cgroup is
    a transient scope unit that systemd makes over D-Bus, with the limits
-   systemd knows as unit properties; the rest are written to the scope's
-   cgroup files by the cgroupfs code.  */
+   and device rules systemd knows as unit properties; all of them are
+   written to the scope's cgroup files (or, for devices on v2, its eBPF
+   program) by the cgroupfs code too.  */
 #ifndef OCIRT_CGROUP_SYSTEMD_H
 #define OCIRT_CGROUP_SYSTEMD_H
 
@@ -38,6 +39,14 @@ int ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err);
    component of its cgroup); a scope systemd has collected already is
    fine.  */
 int ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err);
+
+/* For `update` of a container of the systemd driver: set the unit
+   properties systemd knows of RES (SetUnitProperties, runtime), before
+   the cgroupfs code writes the files, so that systemd does not put the old
+   values back at a daemon-reload.  CG is the container's cgroup, where
+   what RES leaves out is read.  Nothing for a container of cgroupfs.  */
+int ocirt_systemd_cgroup_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
+                                 const oci_resources *res, ocirt_error_t *err);
 
 void ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_systemd.h"
 #include "container_cgroup.h"
 #include "log.h"
 #include "state.h"
@@ -158,6 +159,8 @@ ocirt_container_update (const char *root, const char *id, const oci_resources *r
     return -1;
   if (status == OCIRT_STATUS_STOPPED)
     ret = ocirt_make_error (err, 0, "cannot update container `%s`: it has stopped", id);
+  else if (ocirt_systemd_cgroup_update (&st, &cg, res, err) < 0)
+    ret = -1;
   else
     ret = ocirt_cgroup_update_resources (&cg, res, err);
   close_cgroup (dirfd, &st, &cg);

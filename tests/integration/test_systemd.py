@@ -2,15 +2,19 @@
 systemd``).
 
 Without systemd as PID 1 (this suite's usual host) only the error is
-checked: one clear line, and nothing left behind.  With systemd (the VM of
+checked: one clear line, and nothing left behind, with no bus and with a
+bus that systemd is not on.  With systemd (the VM of
 ``tests/systemd/run.sh``) the container's scope is checked from the host:
 the unit, its cgroup, the limits, an ``org.systemd.property.`` annotation,
-and that ``delete`` leaves neither unit nor directory.
+device rules, ``update`` across a daemon-reload, and that ``delete``
+leaves neither unit nor directory.
 """
 
 import os
 import shutil
+import signal
 import subprocess
+import tempfile
 
 import pytest
 
@@ -54,6 +58,15 @@ def show(unit, *props):
     return out
 
 
+def show_all(unit, prop):
+    """Every value of PROP (DeviceAllow has one line per entry)."""
+    p = subprocess.run(["systemctl", "show", unit, "-p", prop],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=30, check=True)
+    return [line.partition("=")[2] for line in p.stdout.decode().splitlines()
+            if line.startswith(prop + "=") and line != prop + "="]
+
+
 def unit_loaded(unit):
     return show(unit, "LoadState")["LoadState"] == "loaded"
 
@@ -86,6 +99,67 @@ def test_no_systemd_is_a_clear_error(rt, bundle, flag, command):
     if not runtime_is_runc:
         assert res.rc == 1, res
         assert "systemd cgroup driver: connect to the system bus" in line
+    snap.assert_clean(ids=[cid])
+    assert rt.state_result(cid).rc != 0
+
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC
+ "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+@pytest.fixture
+def bus_without_systemd():
+    """A private message bus with no service files: nobody owns (or can
+    start) org.freedesktop.systemd1 there.  Yields its address."""
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("dbus-daemon is not installed (Debian dbus-daemon)")
+    d = tempfile.mkdtemp(prefix="ocirt-bus-")
+    path = os.path.join(d, "bus")
+    conf = os.path.join(d, "bus.conf")
+    with open(conf, "w") as f:
+        f.write(BUS_CONFIG.format(path=path))
+    p = subprocess.Popen(["dbus-daemon", "--nofork", "--config-file", conf],
+                         stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists(path), timeout=20,
+                 what="the private bus listening")
+        yield f"unix:path={path}"
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+        shutil.rmtree(d)
+
+
+@pytest.mark.parametrize("command", ["create", "run"])
+def test_bus_without_systemd_is_a_clear_error(rt, bundle, bus_without_systemd,
+                                              command):
+    """A bus answers but systemd is not on it (a dbus-daemon on a host
+    whose PID 1 is not systemd): one line, before anything is made."""
+    cid = unique_id()
+    bundle.set_args("true")
+    rt.ids.add(cid)
+    bundle.write()
+    snap = HostSnapshot(rt)
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_without_systemd)
+    res = rt(command, "--bundle", bundle.path, cid, global_args=SD, env=env)
+    line = assert_single_line_error(res)
+    if not runtime_is_runc:
+        assert res.rc == 1, res
+        assert "systemd cgroup driver: systemd is not reachable on the " \
+            "system bus: " in line, line
+        assert "org.freedesktop.systemd1" in line, line
     snap.assert_clean(ids=[cid])
     assert rt.state_result(cid).rc != 0
 
@@ -216,3 +290,144 @@ def test_bad_annotation_leaves_nothing(rt, bundle):
     snap.assert_clean(ids=[cid])
     unit = f"ocirt-{cid}.scope"
     wait_for(lambda: not unit_loaded(unit), timeout=20, what=f"{unit} gone")
+
+
+
+# --------------------------------------------------------------------------
+# device rules
+# --------------------------------------------------------------------------
+
+# Each line of /probe.log: NAME ok, or NAME and the shell's error.  Nodes
+# are made with CAP_MKNOD ("c *:* m" and "b *:* m" are in every rule set);
+# 42, 43 and the disk 8:0 have no driver here: past the device rules an
+# open fails with ENXIO, never EPERM.
+PROBE = """
+try() { name=$1; shift; if out=$( ("$@") 2>&1 ); then echo "$name ok"; \
+else echo "$name ${out##*: }"; fi; }
+{
+mknod /dev/kmsg c 1 11
+mknod /dev/c42 c 42 0
+mknod /dev/c43 c 43 7
+mknod /dev/b8 b 8 0
+try null sh -c 'echo x > /dev/null'
+try kmsg-w sh -c 'echo ocirt-systemd-test > /dev/kmsg'
+try c42-r sh -c 'exec 3< /dev/c42'
+try c43-r sh -c 'exec 3< /dev/c43'
+try c43-w sh -c 'exec 3> /dev/c43'
+try b8-r sh -c 'exec 3< /dev/b8'
+} > /probe.tmp 2>&1
+mv /probe.tmp /probe.log
+exec sleep 600
+"""
+EPERM = "Operation not permitted"
+DENY_ALL = {"allow": False, "access": "rwm"}
+
+
+def device_probe(rt, bundle, rules):
+    """Start a container of the systemd driver with RULES as
+    linux.resources.devices; returns its id, unit and what PROBE saw."""
+    cid = unique_id()
+    bundle.sh(PROBE)
+    caps = bundle.process["capabilities"]
+    for key in ("bounding", "effective", "permitted"):
+        if "CAP_MKNOD" not in caps[key]:
+            caps[key].append("CAP_MKNOD")
+    bundle.linux["cgroupsPath"] = f"system.slice:ocirt:{cid}"
+    bundle.linux["resources"]["devices"] = rules
+    sd_create(rt, bundle, cid)
+    rt.start(cid)
+    log = os.path.join(bundle.path, bundle.config["root"]["path"], "probe.log")
+    wait_for(lambda: os.path.exists(log), timeout=60, what="the device probe")
+    with open(log) as f:
+        out = dict(line.split(" ", 1) for line in f.read().splitlines() if line)
+    return cid, f"ocirt-{cid}.scope", out
+
+
+@needs_systemd
+def test_device_rules_strict(rt, bundle):
+    """Deny-all first: DevicePolicy=strict and one DeviceAllow entry per
+    allowed rule, in systemd's syntax; what is not allowed cannot be
+    opened, and an access not granted is refused."""
+    cid, unit, out = device_probe(rt, bundle, [
+        DENY_ALL,
+        {"allow": True, "type": "c", "major": 43, "access": "w"},
+        {"allow": True, "type": "c", "major": 1, "minor": 11, "access": "w"},
+        {"allow": True, "type": "b", "major": 8, "minor": 0, "access": "r"},
+    ])
+    assert out["null"] == "ok", out
+    assert out["kmsg-w"] == "ok", out
+    assert out["c42-r"] == EPERM, out
+    assert out["c43-r"] == EPERM, out
+    assert out["c43-w"] not in ("ok", EPERM), out
+    assert out["b8-r"] not in ("ok", EPERM), out
+    assert show(unit, "DevicePolicy")["DevicePolicy"] == "strict"
+    allow = show_all(unit, "DeviceAllow")
+    for entry in ["char-* m", "block-* m", "/dev/char/1:3 rwm",
+                  "/dev/char/1:5 rwm", "char-136 rwm", "char-43 w",
+                  "/dev/char/1:11 w", "/dev/block/8:0 r"]:
+        assert entry in allow, (entry, allow)
+    assert not any(e.startswith("/dev/char/42:") for e in allow), allow
+    rt.kill(cid, "KILL")
+
+
+@needs_systemd
+@runc_diff("runc 1.1 makes systemd deny every device for a deny list")
+def test_device_deny_list_uses_own_program(rt, bundle):
+    """Rules that allow by default: systemd is told "auto" with no
+    entries (it has no deny lists), and the runtime's own program, which
+    is attached to the scope too, denies what the rules deny."""
+    cid, unit, out = device_probe(rt, bundle, [
+        {"allow": True, "access": "rwm"},
+        {"allow": False, "type": "c", "major": 1, "minor": 11, "access": "w"},
+        {"allow": False, "type": "c", "major": 43, "minor": 7, "access": "w"},
+    ])
+    assert out["null"] == "ok", out
+    assert out["kmsg-w"] == EPERM, out
+    assert out["c43-w"] == EPERM, out
+    assert out["c43-r"] not in ("ok", EPERM), out
+    assert out["c42-r"] not in ("ok", EPERM), out
+    assert show(unit, "DevicePolicy")["DevicePolicy"] == "auto"
+    assert show_all(unit, "DeviceAllow") == []
+    rt.kill(cid, "KILL")
+
+
+# --------------------------------------------------------------------------
+# update
+# --------------------------------------------------------------------------
+
+def read_cg(d, name):
+    with open(os.path.join(d, name)) as f:
+        return f.read().strip()
+
+
+@needs_systemd
+def test_update_survives_daemon_reload(rt, bundle):
+    """update sets the unit's properties as well as the files: a
+    daemon-reload, which makes systemd write its values again, keeps the
+    new limits."""
+    cid = unique_id()
+    unit = f"ocirt-{cid}.scope" if not runtime_is_runc else f"runc-{cid}.scope"
+    bundle.set_args("sleep", "600")
+    bundle.linux["cgroupsPath"] = f"system.slice:{unit.split('-')[0]}:{cid}"
+    bundle.linux["resources"].update({
+        "memory": {"limit": 64 * MiB}, "pids": {"limit": 42},
+        "cpu": {"quota": 50000, "period": 100000, "shares": 1024}})
+    sd_create(rt, bundle, cid)
+    d = CG + show(unit, "ControlGroup")["ControlGroup"]
+    res = rt("update", "--memory", "128m", "--pids-limit", "50",
+             "--cpu-quota", "30000", "--cpu-share", "2048", cid)
+    assert res.rc == 0, res
+    want = {"memory.max": str(128 * MiB), "pids.max": "50",
+            "cpu.max": "30000 100000", "cpu.weight": "79"}
+    assert {k: read_cg(d, k) for k in want} == want
+    p = show(unit, "MemoryMax", "TasksMax", "CPUQuotaPerSecUSec", "CPUWeight")
+    assert p == {"MemoryMax": str(128 * MiB), "TasksMax": "50",
+                 "CPUQuotaPerSecUSec": "300ms", "CPUWeight": "79"}, p
+    subprocess.run(["systemctl", "daemon-reload"], check=True, timeout=120)
+    assert {k: read_cg(d, k) for k in want} == want
+    # A period alone keeps the quota: 30000 of 200000 is 15 %.
+    res = rt("update", "--cpu-period", "200000", cid)
+    assert res.rc == 0, res
+    subprocess.run(["systemctl", "daemon-reload"], check=True, timeout=120)
+    assert read_cg(d, "cpu.max") == "30000 200000"
+    rt.kill(cid, "KILL")
