@@ -66,10 +66,18 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
 
   if (mknodat (dirfd, base, type | perm, makedev (major, minor)) < 0)
     {
+      struct stat st;
+
       if (errno != EEXIST)
         return ocirt_make_error (err, errno, "mknod `%s`", path);
-      if (unlinkat (dirfd, base, 0) < 0 || mknodat (dirfd, base, type | perm, makedev (major, minor)) < 0)
-        return ocirt_make_error (err, errno, "mknod `%s`", path);
+      /* What is there already must be this very device (runtime-spec:
+         anything else is an error).  */
+      if (fstatat (dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return ocirt_make_error (err, errno, "stat `%s`", path);
+      if ((st.st_mode & S_IFMT) != type
+          || (type != S_IFIFO && st.st_rdev != makedev (major, minor)))
+        return ocirt_make_error (err, EEXIST, "device `%s`: a different file exists there",
+                                 path);
     }
   if (fchownat (dirfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     return ocirt_make_error (err, errno, "chown `%s`", path);

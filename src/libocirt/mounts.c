@@ -402,6 +402,10 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   prop = propagation_flag (lx ? lx->rootfs_propagation : NULL, MS_SLAVE | MS_REC);
   if (prop == 0)
     return ocirt_make_error (err, 0, "invalid rootfsPropagation `%s`", lx->rootfs_propagation);
+  /* The rootfs could not be bound from an unbindable tree: the root is
+     made unbindable once it is in place (below).  */
+  if (prop & MS_UNBINDABLE)
+    prop = MS_PRIVATE | MS_REC;
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return ocirt_make_error (err, errno, "set propagation of /");
 
@@ -495,6 +499,15 @@ empty_tmpfs (void)
 /* Every path is opened once, resolved inside the root without magic
    links, and the mask goes on that fd: a symlink swapped in later cannot
    move it.  */
+/* maskedPaths and readonlyPaths are absolute paths in the container.  */
+static int
+check_absolute (const char *path, const char *what, ocirt_error_t *err)
+{
+  if (path[0] != '/')
+    return ocirt_make_error (err, 0, "%s `%s` is not absolute", what, path);
+  return 0;
+}
+
 static int
 mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
 {
@@ -566,10 +579,12 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
         return -1;
     }
   for (i = 0; lx && i < lx->masked_paths_len; i++)
-    if (mask_path (rootfd, nullfd, lx->masked_paths[i], err) < 0)
+    if (check_absolute (lx->masked_paths[i], "masked path", err) < 0
+        || mask_path (rootfd, nullfd, lx->masked_paths[i], err) < 0)
       return -1;
   for (i = 0; lx && i < lx->readonly_paths_len; i++)
-    if (readonly_path (rootfd, lx->readonly_paths[i], err) < 0)
+    if (check_absolute (lx->readonly_paths[i], "read-only path", err) < 0
+        || readonly_path (rootfd, lx->readonly_paths[i], err) < 0)
       return -1;
 
   if (spec->root && spec->root->readonly)

@@ -344,9 +344,16 @@ def pytest_sessionfinish(session):
     docs = {}
     for item in session.items:
         func = item.function
-        docs[item.nodeid] = {"name": func.__name__,
-                             "module": item.module.__name__,
-                             "doc": func.__doc__ or "",
-                             "outcome": _RESULTS.get(item.nodeid, "not run")}
+        params = dict(getattr(item, "callspec", None).params
+                      if hasattr(item, "callspec") else {})
+        mark = item.get_closest_marker("runc_xfail")
+        docs[item.nodeid] = {
+            "name": func.__name__,
+            "module": item.module.__name__,
+            "doc": func.__doc__ or "",
+            "runtime": params.pop("rtname", ""),
+            "case": "-".join(str(v) for v in params.values()),
+            "runc_xfail": mark.args[0] if mark else "",
+            "outcome": _RESULTS.get(item.nodeid, "not run")}
     with open(path, "w") as f:
         json.dump(docs, f, indent=1)

@@ -6,14 +6,13 @@ of this module share: ``proc_probe`` (a process with every field set) and
 """
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import (HostSnapshot, created, find_mount, proc_environ,
                       proc_limits, proc_status, read_mountinfo, start_probe,
-                      stopped, unique_id, wait_file, it)
+                      unique_id, it)
 
 # --------------------------------------------------------------------------
 # Specification version, root
@@ -644,6 +643,17 @@ def test_config_md__unknown_annotation_keys_handled_as_unknown_property(
     bundle.config["annotations"] = ann
     cid, _ = created(runtime, bundle)
     assert runtime.state(cid)["annotations"] == ann
+
+
+def test_config_md__annotation_values_must_be_strings(runtime, bundle):
+    """"Values MUST be strings."
+
+    A number as an annotation value is an invalid value: create fails."""
+    bundle.config["annotations"] = {"org.example.n": 5}
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
 
 
 def test_config_md__unknown_properties_must_be_ignored(runtime, bundle,

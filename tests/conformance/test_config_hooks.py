@@ -175,17 +175,26 @@ def test_config_md__hook_executed_in_container_namespace(hooked, kind):
     assert _ns(hooked, f"{kind}-1") == hooked["ctr_ns"]
 
 
-def test_config_md__createcontainer_path_resolves_in_runtime_namespace(
-        runtime, bundle, host_dir):
-    """"The createContainer hooks' path MUST resolve in the runtime
-    namespace."
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime",
+                                  "createContainer", "poststart",
+                                  "poststop"])
+def test_config_md__hook_path_resolves_in_runtime_namespace(
+        runtime, bundle, host_dir, kind):
+    """"The value of path MUST resolve in the runtime namespace." (prestart,
+    createRuntime, createContainer, poststart, poststop)
 
     The hook exists only on the host (not in the rootfs, not bound)."""
-    path = hook_recorder(host_dir, "cc")
+    path = hook_recorder(host_dir, kind)
     assert not (bundle.rootfs / path.lstrip("/")).exists()
-    bundle.config["hooks"] = {"createContainer": [{"path": path}]}
-    created(runtime, bundle)
-    assert (host_dir / "order").read_text().split() == ["cc"]
+    bundle.config["hooks"] = {kind: [{"path": path}]}
+    bundle.sh("sleep 60")
+    cid, pid = created(runtime, bundle)
+    runtime.start(cid)
+    runtime.kill(cid, "KILL")
+    wait_pid_gone(pid)
+    runtime.wait_status(cid, "stopped")
+    runtime.delete(cid)
+    assert (host_dir / "order").read_text().split() == [kind]
 
 
 def test_config_md__startcontainer_path_resolves_in_container_namespace(

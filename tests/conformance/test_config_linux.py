@@ -1,0 +1,575 @@
+"""config-linux.md: filesystems, namespaces, devices, cgroups, sysctl,
+seccomp, propagation, masked and readonly paths, personality.
+
+``linux_probe`` is one container per runtime with devices, sysctls,
+masked and readonly paths and a personality set; ``res_ctr`` one with the
+cgroup resources; ``ns_pair`` an owner container and one joining its
+namespaces by path.
+"""
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import (HostSnapshot, cgroup_dirs_for, cgroups_path, created,
+                      dev_numbers, find_mount, is_char_device, ns_inode,
+                      read_mountinfo, start_probe, unique_id, it)
+
+# --------------------------------------------------------------------------
+# the probe container
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def linux_probe(mruntime, menv):
+    b = menv.bundle()
+    b.linux["devices"] = [
+        {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+         "fileMode": 0o640, "uid": 1000, "gid": 1001},
+        {"path": "/devices-elsewhere/null2", "type": "c", "major": 1,
+         "minor": 3, "fileMode": 0o666},
+        {"path": "/dev/fifo0", "type": "p", "fileMode": 0o600},
+    ]
+    b.linux["resources"]["devices"] += [
+        {"allow": True, "type": "c", "major": 10, "minor": 229,
+         "access": "rw"}]
+    b.linux["sysctl"] = {"net.ipv4.ip_forward": "1",
+                         "net.core.somaxconn": "555",
+                         "kernel.shmmax": "123456789"}
+    b.linux["personality"] = {"domain": "LINUX32"}
+    checks = [("ip_forward", "cat /proc/sys/net/ipv4/ip_forward"),
+              ("somaxconn", "cat /proc/sys/net/core/somaxconn"),
+              ("shmmax", "cat /proc/sys/kernel/shmmax"),
+              ("machine", "uname -m"),
+              ("keys", "head -c 16 /proc/keys | wc -c"),
+              ("procsys", "echo 1 > /proc/sys/vm/drop_caches && echo "
+                          "written || echo refused")]
+    host = menv.host_dir("lprobe")
+    probe = start_probe(mruntime, b, host, checks)
+    probe.mountinfo = read_mountinfo(probe.pid)
+    return probe
+
+
+def _in(probe, path):
+    return f"/proc/{probe.pid}/root{path}"
+
+
+# --------------------------------------------------------------------------
+# Default filesystems
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path,fstype", [
+    ("/proc", "proc"), ("/sys", "sysfs"), ("/dev/pts", "devpts"),
+    ("/dev/shm", "tmpfs")])
+def test_config_linux_md__default_filesystems_should_be_available(
+        linux_probe, path, fstype):
+    """"The following filesystems SHOULD be made available in each
+    container's filesystem: /proc proc, /sys sysfs, /dev/pts devpts,
+    /dev/shm tmpfs\""""
+    m = find_mount(linux_probe.mountinfo, path)
+    assert m is not None and m["fstype"] == fstype, m
+
+
+# --------------------------------------------------------------------------
+# Namespaces
+# --------------------------------------------------------------------------
+
+PROC_NS = {"pid": "pid", "network": "net", "mount": "mnt", "ipc": "ipc",
+           "uts": "uts", "cgroup": "cgroup", "user": "user",
+           "time": "time_for_children"}
+
+
+@pytest.fixture(scope="module")
+def ns_pair(mruntime, menv):
+    """An owner container and one joining its namespaces by path."""
+    owner = menv.bundle()
+    owner.sh("sleep 120")
+    _, opid = created(mruntime, owner)
+    joiner = menv.bundle()
+    joiner.sh("sleep 120")
+    for ns in ("network", "ipc", "uts", "pid", "cgroup"):
+        joiner.set_namespace(ns, f"/proc/{opid}/ns/{PROC_NS[ns]}")
+    # a hostname needs a uts namespace of its own: the joined one is shared
+    del joiner.config["hostname"]
+    _, jpid = created(mruntime, joiner)
+    return opid, jpid
+
+
+@pytest.mark.parametrize("ns", ["pid", "network", "mount", "ipc", "uts",
+                                "cgroup"])
+def test_config_linux_md__namespace_without_path_must_be_new(ns_pair, ns):
+    """"If path is not specified, the runtime MUST create a new container
+    namespace of type type.\""""
+    opid, _ = ns_pair
+    assert ns_inode(opid, PROC_NS[ns]) != ns_inode("self", PROC_NS[ns])
+
+
+@pytest.fixture(scope="module")
+def userns_ctr(mruntime, menv):
+    b = menv.bundle()
+    b.sh("sleep 120")
+    b.set_namespace("user")
+    b.linux["uidMappings"] = [{"containerID": 0, "hostID": 200000,
+                               "size": 65536}]
+    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000,
+                               "size": 65536}]
+    files = [b.rootfs / "bin" / "busybox", b.rootfs / "etc" / "passwd",
+             b.rootfs]
+    before = [os.stat(f) for f in files]
+    _, pid = created(mruntime, b)
+    after = [os.stat(f) for f in files]
+    return pid, before, after
+
+
+def test_config_linux_md__user_namespace_without_path_must_be_new(
+        userns_ctr):
+    """"If path is not specified, the runtime MUST create a new container
+    namespace of type type." (user, with its uid and gid mappings)\""""
+    pid = userns_ctr[0]
+    assert ns_inode(pid, "user") != ns_inode("self", "user")
+    assert Path(f"/proc/{pid}/uid_map").read_text().split() == \
+        ["0", "200000", "65536"]
+    assert Path(f"/proc/{pid}/gid_map").read_text().split() == \
+        ["0", "200000", "65536"]
+
+
+def test_config_linux_md__userns_should_not_chown_rootfs(userns_ctr):
+    """"The runtime SHOULD NOT modify the ownership of referenced
+    filesystems to realize the mapping.\""""
+    _, before, after = userns_ctr
+    assert [(s.st_uid, s.st_gid) for s in after] == \
+        [(s.st_uid, s.st_gid) for s in before]
+
+
+@pytest.mark.runc_xfail("runc 1.1 knows no time namespace")
+def test_config_linux_md__time_namespace_without_path_must_be_new(runtime,
+                                                                  bundle):
+    """"If path is not specified, the runtime MUST create a new container
+    namespace of type type." (time, with timeOffsets)\""""
+    bundle.set_namespace("time")
+    bundle.linux["timeOffsets"] = {"monotonic": {"secs": 86400,
+                                                 "nanosecs": 0}}
+    _, pid = created(runtime, bundle)
+    # the init enters it at execve: its children's namespace is the new one
+    assert os.readlink(f"/proc/{pid}/ns/time_for_children") != \
+        os.readlink("/proc/self/ns/time")
+    offsets = Path(f"/proc/{pid}/timens_offsets").read_text()
+    assert "monotonic" in offsets and "86400" in offsets, offsets
+
+
+@pytest.mark.parametrize("ns", ["network", "ipc", "uts", "pid", "cgroup"])
+def test_config_linux_md__namespace_path_must_be_joined(ns_pair, ns):
+    """"The runtime MUST place the container process in the namespace
+    associated with that path.\""""
+    opid, jpid = ns_pair
+    assert ns_inode(jpid, PROC_NS[ns]) == ns_inode(opid, PROC_NS[ns])
+
+
+def test_config_linux_md__namespace_path_of_other_type_must_error(
+        runtime, env, ns_pair):
+    """"The runtime MUST generate an error if path is not associated with a
+    namespace of type type.\""""
+    b = env.bundle()
+    b.set_namespace("ipc", f"/proc/{ns_pair[0]}/ns/net")
+    cid = unique_id()
+    snap = HostSnapshot(runtime)
+    res = runtime.create(cid, b, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    snap.assert_clean(ids=[cid])
+
+
+def test_config_linux_md__namespace_path_not_a_namespace_must_error(runtime,
+                                                                    bundle):
+    """"The runtime MUST generate an error if path is not associated with a
+    namespace of type type." (a path that is no namespace at all)\""""
+    bundle.set_namespace("network", "/etc/hostname")
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+def test_config_linux_md__namespace_path_must_be_absolute(runtime, bundle,
+                                                          ns_pair):
+    """"This value MUST be an absolute path in the runtime mount
+    namespace."
+
+    A relative path is an invalid value, even where it would name a
+    namespace from the runtime's working directory."""
+    bundle.set_namespace("network", f"proc/{ns_pair[0]}/ns/net")
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False, cwd="/")
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+@pytest.mark.parametrize("ns", ["network", "ipc", "uts", "cgroup"])
+def test_config_linux_md__unlisted_namespace_must_be_inherited(runtime,
+                                                               bundle, ns):
+    """"If a namespace type is not specified in the namespaces array, the
+    container MUST inherit the runtime namespace of that type.\""""
+    bundle.remove_namespace(ns)
+    if ns == "uts":
+        del bundle.config["hostname"]
+    _, pid = created(runtime, bundle)
+    assert ns_inode(pid, PROC_NS[ns]) == ns_inode("self", PROC_NS[ns])
+
+
+def test_config_linux_md__duplicate_namespace_must_error(runtime, bundle):
+    """"If a namespaces field contains duplicated namespaces with same
+    type, the runtime MUST generate an error.\""""
+    bundle.linux["namespaces"].append({"type": "ipc"})
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+# --------------------------------------------------------------------------
+# Devices
+# --------------------------------------------------------------------------
+
+
+def test_config_linux_md__devices_must_be_available(linux_probe):
+    """"devices (array of objects, OPTIONAL) lists devices that MUST be
+    available in the container."
+
+    Type, numbers, fileMode, uid and gid as configured."""
+    st = os.stat(_in(linux_probe, "/dev/fuse"))
+    assert stat.S_ISCHR(st.st_mode)
+    assert (os.major(st.st_rdev), os.minor(st.st_rdev)) == (10, 229)
+    assert stat.S_IMODE(st.st_mode) == 0o640
+    assert (st.st_uid, st.st_gid) == (1000, 1001)
+    fifo = os.stat(_in(linux_probe, "/dev/fifo0"))
+    assert stat.S_ISFIFO(fifo.st_mode)
+
+
+def test_config_linux_md__device_path_may_be_outside_dev(linux_probe):
+    """"The path MAY be anywhere in the container filesystem, notably
+    outside of /dev.\""""
+    path = _in(linux_probe, "/devices-elsewhere/null2")
+    assert is_char_device(path) and dev_numbers(path) == (1, 3)
+
+
+@pytest.mark.runc_xfail("runc 1.1 replaces what is at the path with the "
+                        "device node")
+def test_config_linux_md__device_path_existing_file_mismatch_must_error(
+        runtime, env):
+    """"If a file already exists at path that does not match the requested
+    device, the runtime MUST generate an error.\""""
+    b = env.private_bundle()
+    (b.rootfs / "not-a-device").write_text("regular file")
+    b.linux["devices"] = [{"path": "/not-a-device", "type": "c",
+                           "major": 1, "minor": 3}]
+    cid = unique_id()
+    res = runtime.create(cid, b, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+@pytest.mark.parametrize("name,numbers", [
+    ("null", (1, 3)), ("zero", (1, 5)), ("full", (1, 7)),
+    ("random", (1, 8)), ("urandom", (1, 9)), ("tty", (5, 0))])
+def test_config_linux_md__default_devices_must_be_supplied(linux_probe, name,
+                                                           numbers):
+    """"In addition to any devices configured with this setting, the runtime
+    MUST also supply: /dev/null, /dev/zero, /dev/full, /dev/random,
+    /dev/urandom, /dev/tty\""""
+    path = _in(linux_probe, f"/dev/{name}")
+    assert is_char_device(path) and dev_numbers(path) == numbers
+
+
+def test_config_linux_md__default_device_ptmx(linux_probe):
+    """"/dev/ptmx. A bind-mount or symlink of the container's
+    /dev/pts/ptmx.\""""
+    path = _in(linux_probe, "/dev/ptmx")
+    if os.path.islink(path):
+        assert os.readlink(path) in ("pts/ptmx", "/dev/pts/ptmx")
+    else:
+        assert find_mount(linux_probe.mountinfo, "/dev/ptmx") is not None
+    pts = find_mount(linux_probe.mountinfo, "/dev/pts")
+    assert "ptmxmode=666" in pts["super_options"], pts
+
+
+# --------------------------------------------------------------------------
+# Control groups
+# --------------------------------------------------------------------------
+
+
+def _cgroup_file(pid, ctrl, name):
+    for d in cgroup_dirs_for(pid):
+        p = Path(d) / name
+        if f"/{ctrl}" in d and p.exists():
+            return p.read_text().strip()
+    raise AssertionError(f"no {name} in the cgroups of {pid}")
+
+
+@pytest.fixture(scope="module")
+def res_ctr(mruntime, menv):
+    b = menv.bundle()
+    b.sh("sleep 120")
+    b.linux["cgroupsPath"] = cgroups_path(mruntime)
+    b.linux["resources"].update({
+        "memory": {"limit": 64 << 20, "reservation": 32 << 20,
+                   "swappiness": 10, "disableOOMKiller": True},
+        "cpu": {"shares": 512, "quota": 20000, "period": 100000,
+                "cpus": "0", "mems": "0"},
+        "pids": {"limit": 77},
+    })
+    b.linux["resources"]["devices"] = [
+        {"allow": False, "access": "rwm"},
+        {"allow": True, "type": "c", "major": 1, "minor": 11,
+         "access": "rwm"},
+        {"allow": False, "type": "c", "major": 1, "minor": 11,
+         "access": "w"}]
+    _, pid = created(mruntime, b)
+    return pid, b.linux["cgroupsPath"]
+
+
+@pytest.mark.parametrize("ctrl,name,value", [
+    ("memory", "memory.limit_in_bytes", str(64 << 20)),
+    ("memory", "memory.soft_limit_in_bytes", str(32 << 20)),
+    ("memory", "memory.swappiness", "10"),
+    ("cpu", "cpu.shares", "512"),
+    ("cpu", "cpu.cfs_quota_us", "20000"),
+    ("cpu", "cpu.cfs_period_us", "100000"),
+    ("cpuset", "cpuset.cpus", "0"),
+    ("cpuset", "cpuset.mems", "0"),
+    ("pids", "pids.max", "77")])
+def test_config_linux_md__resources_written_to_cgroup(res_ctr, ctrl, name,
+                                                      value):
+    """"You can configure a container's cgroups via the resources field of
+    the Linux configuration." (memory limit, reservation, swappiness; cpu
+    shares, quota, period, cpus, mems; pids limit)\""""
+    assert _cgroup_file(res_ctr[0], ctrl, name) == value
+
+
+def test_config_linux_md__disable_oom_killer(res_ctr):
+    """"disableOOMKiller (bool, OPTIONAL) - enables or disables the OOM
+    killer. ... To disable it, specify a value of true.\""""
+    oom = _cgroup_file(res_ctr[0], "memory", "memory.oom_control")
+    assert "oom_kill_disable 1" in oom
+
+
+def test_config_linux_md__device_allowlist_in_listed_order(res_ctr):
+    """"The runtime MUST apply entries in the listed order."
+
+    deny all, allow c 1:11 rwm, deny c 1:11 w: `c 1:11 rm` remains (the
+    other order of the last two would leave rwm)."""
+    rules = _cgroup_file(res_ctr[0], "devices", "devices.list").split("\n")
+    assert "c 1:11 rm" in rules and "c 1:11 rwm" not in rules, rules
+
+
+def test_config_linux_md__cgroups_path_relative(res_ctr):
+    """"In the case of a relative path (not starting with /), the runtime
+    MAY interpret the path relative to a runtime-determined location in the
+    cgroups hierarchy."
+
+    Here: below the caller's own cgroup, in every hierarchy."""
+    own = it.own_cgroups()
+    pid, path = res_ctr
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, ctrls, cg = line.split(":", 2)
+        if ctrls in ("memory", "pids", "cpu,cpuacct", "cpu"):
+            assert cg == own.get(ctrls.split(",")[0], "/").rstrip("/") + \
+                "/" + path, line
+
+
+def test_config_linux_md__cgroups_path_absolute_relative_to_mount(runtime,
+                                                                  bundle):
+    """"In the case of an absolute path (starting with /), the runtime MUST
+    take the path to be relative to the cgroups mount point.\""""
+    path = cgroups_path(runtime)
+    bundle.linux["cgroupsPath"] = "/" + path
+    _, pid = created(runtime, bundle)
+    assert os.path.isdir(f"/sys/fs/cgroup/pids/{path}")
+    procs = Path(f"/sys/fs/cgroup/pids/{path}/cgroup.procs").read_text()
+    assert str(pid) in procs.split()
+
+
+def test_config_linux_md__cgroups_path_consistent(runtime, env):
+    """"If the value is specified, the runtime MUST consistently attach to
+    the same place in the cgroups hierarchy given the same value of
+    cgroupsPath."
+
+    Two containers, one after the other, with the same path."""
+    path = cgroups_path(runtime)
+    places = []
+    for _ in range(2):
+        b = env.bundle()
+        b.linux["cgroupsPath"] = path
+        cid, pid = created(runtime, b)
+        places.append(sorted(cgroup_dirs_for(pid)))
+        runtime.delete(cid, force=True)
+    assert places[0] == places[1]
+
+
+def test_config_linux_md__cgroup_ownership_not_changed_on_v1(runtime,
+                                                             bundle):
+    """"Runtimes SHOULD NOT change the ownership of container cgroups when
+    cgroups v1 is in use."
+
+    A non-root process with a cgroup namespace and a read-write
+    /sys/fs/cgroup: its v1 cgroup directories stay root's."""
+    bundle.process["user"] = {"uid": 1000, "gid": 1000}
+    for m in bundle.config["mounts"]:
+        if m["destination"] == "/sys/fs/cgroup":
+            m["options"] = [o for o in m["options"] if o != "ro"]
+    bundle.linux["cgroupsPath"] = cgroups_path(runtime)
+    _, pid = created(runtime, bundle)
+    for d in cgroup_dirs_for(pid):
+        if "/unified" not in d and d.rstrip("/") != "/sys/fs/cgroup":
+            st = os.stat(d)
+            assert (st.st_uid, st.st_gid) == (0, 0), d
+
+
+@pytest.mark.runc_xfail("runc 1.1 takes a pids limit of 0 as no limit")
+def test_config_linux_md__pids_limit_zero_is_valid(runtime, bundle):
+    """"0 is a valid limit value for the pids cgroup controller from the
+    kernel's perspective and SHOULD be treated as such by runtimes.\""""
+    bundle.linux["cgroupsPath"] = cgroups_path(runtime)
+    bundle.linux["resources"]["pids"] = {"limit": 0}
+    _, pid = created(runtime, bundle)
+    assert _cgroup_file(pid, "pids", "pids.max") == "0"
+
+
+def test_config_linux_md__unified_absent_controller_must_error(runtime,
+                                                               bundle):
+    """"The runtime MUST generate an error when the configuration refers to
+    a cgroup controller that is not present or that cannot be enabled."
+
+    memory is a v1 controller on this host: memory.max in unified is an
+    error."""
+    bundle.linux["cgroupsPath"] = cgroups_path(runtime)
+    bundle.linux["resources"]["unified"] = {"memory.max": "1000000"}
+    cid = unique_id()
+    snap = HostSnapshot(runtime)
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    snap.assert_clean(ids=[cid], cgroup_paths=[bundle.linux["cgroupsPath"]])
+
+
+@pytest.mark.runc_xfail("runc 1.1 accepts intelRdt without a resctrl mount")
+def test_config_linux_md__intel_rdt_without_resctrl_must_error(runtime,
+                                                               bundle):
+    """"If no mounted resctrl pseudo-filesystem is available in the runtime
+    mount namespace, the runtime MUST generate an error.\""""
+    assert not any(m["fstype"] == "resctrl" for m in read_mountinfo())
+    bundle.linux["intelRdt"] = {"closID": "conformance"}
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+# --------------------------------------------------------------------------
+# Sysctl, seccomp, personality
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key,value", [("ip_forward", "1"),
+                                       ("somaxconn", "555"),
+                                       ("shmmax", "123456789")])
+def test_config_linux_md__sysctl_applied(linux_probe, key, value):
+    """"sysctl (object, OPTIONAL) allows kernel parameters to be modified at
+    runtime for the container.\""""
+    assert linux_probe[key] == value
+
+
+@pytest.mark.runc_xfail("runc 1.1 has no linux.personality (added in 1.2)")
+def test_config_linux_md__personality_linux32(linux_probe):
+    """"LINUX32 will set the uname system call to show a 32 bit CPU type,
+    such as i686.\""""
+    assert linux_probe["machine"] in ("i686", "i386", "armv8l", "armv7l")
+
+
+def test_config_linux_md__seccomp_rule_applied(runtime, bundle):
+    """"Seccomp configuration allows one to configure actions to take for
+    matched syscalls"
+
+    mkdir and mkdirat fail with the configured errno (EROFS)."""
+    bundle.linux["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"],
+                      "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}
+    res = it.run_output(runtime, bundle, "mkdir /tmp/x 2>&1; echo rc=$?")
+    assert res.rc == 0, res
+    assert "Read-only file system" in res.out and "rc=1" in res.out, res
+
+
+@pytest.mark.runc_xfail("runc 1.1 ignores defaultErrnoRet when the default "
+                        "action takes no errno")
+def test_config_linux_md__seccomp_errno_for_action_without_must_error(
+        runtime, bundle):
+    """"When the action doesn't support an errno, the runtime MUST print and
+    error and fail.\""""
+    bundle.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                               "defaultErrnoRet": 1}
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+
+
+# --------------------------------------------------------------------------
+# Rootfs propagation, masked and readonly paths
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [
+    pytest.param("shared", marks=pytest.mark.runc_xfail(
+        "runc 1.1 leaves the new root private")),
+    "private",
+    pytest.param("unbindable", marks=pytest.mark.runc_xfail(
+        "runc 1.1 makes / unbindable before binding the rootfs: EINVAL"))])
+def test_config_linux_md__rootfs_propagation(runtime, bundle, mode):
+    """"rootfsPropagation (string, OPTIONAL) sets the rootfs's mount
+    propagation. Its value is either shared, slave, private or unbindable."
+
+    (slave cannot be told from private here: the host's / is private.)"""
+    bundle.linux["rootfsPropagation"] = mode
+    _, pid = created(runtime, bundle)
+    root = find_mount(read_mountinfo(pid), "/")
+    tags = " ".join(root["optional"])
+    if mode == "shared":
+        assert "shared:" in tags, root["line"]
+    elif mode == "unbindable":
+        assert "unbindable" in tags, root["line"]
+    else:
+        assert "shared:" not in tags and "master:" not in tags, root["line"]
+
+
+def test_config_linux_md__masked_paths_cannot_be_read(linux_probe):
+    """"maskedPaths (array of strings, OPTIONAL) will mask over the provided
+    paths inside the container so that they cannot be read.\""""
+    # this kernel has no /proc/kcore: /proc/keys is masked by a /dev/null
+    assert linux_probe["keys"] == "0"
+    assert Path(_in(linux_probe, "/proc/keys")).read_bytes() == b""
+    fw = find_mount(linux_probe.mountinfo, "/sys/firmware")
+    assert fw is not None and "ro" in fw["options"], fw
+    assert os.listdir(_in(linux_probe, "/sys/firmware")) == []
+
+
+def test_config_linux_md__readonly_paths_read_only(linux_probe):
+    """"readonlyPaths (array of strings, OPTIONAL) will set the provided
+    paths as readonly inside the container.\""""
+    for path in ("/proc/sys", "/proc/irq", "/proc/bus"):
+        m = find_mount(linux_probe.mountinfo, path)
+        assert m is not None and "ro" in m["options"], (path, m)
+    assert linux_probe["procsys"].endswith("Read-only file system\nrefused")
+
+
+@pytest.mark.runc_xfail("runc 1.1 accepts a relative masked path")
+def test_config_linux_md__masked_paths_must_be_absolute(runtime, bundle):
+    """"The values MUST be absolute paths in the container namespace."
+
+    A relative masked path is an invalid value: create fails."""
+    bundle.linux["maskedPaths"] = ["proc/kcore"]
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
