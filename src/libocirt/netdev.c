@@ -589,8 +589,9 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan,
   d->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (d->host_ns < 0)
     {
+      ocirt_make_error (err, errno, "open /proc/self/ns/net");
       ocirt_netdev_free (d);
-      return ocirt_make_error (err, errno, "open /proc/self/ns/net");
+      return -1;
     }
   if (joined >= 0)
     {
@@ -598,8 +599,9 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan,
 
       if (fstat (joined, &a) < 0 || fstat (d->host_ns, &b) < 0)
         {
+          ocirt_make_error (err, errno, "stat the network namespace `%s`", netns_path (lx));
           ocirt_netdev_free (d);
-          return ocirt_make_error (err, errno, "stat network namespace");
+          return -1;
         }
       if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
         {
@@ -612,8 +614,9 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan,
   d->host_nl = nl_socket ();
   if (d->host_nl < 0)
     {
+      ocirt_make_error (err, errno, "open an rtnetlink socket");
       ocirt_netdev_free (d);
-      return ocirt_make_error (err, errno, "open an rtnetlink socket");
+      return -1;
     }
   for (i = 0; i < m->len; i++)
     {
