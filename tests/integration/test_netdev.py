@@ -254,6 +254,17 @@ def test_failed_create_moves_the_device_back(rt, bundle, veth):
     veth.assert_untouched()
 
 
+def test_failed_container_setup_leaves_the_device(rt, bundle, veth, env):
+    """The container process fails (a bind mount of nothing) while or
+    before the runtime moves the device: its error is the one reported,
+    and the device ends up where it was."""
+    missing = env.base / "no-such-source"
+    bundle.add_mount("/mnt", missing, "bind", ["rbind"])
+    bundle.linux["netDevices"] = {veth.a: {"name": "eth1"}}
+    _fails(rt, bundle, str(missing))
+    veth.assert_untouched()
+
+
 def test_failed_create_in_joined_namespace_moves_back(rt, bundle, veth,
                                                       netns):
     bundle.set_namespace("network", f"/run/netns/{netns}")
