@@ -252,6 +252,26 @@ before_pivot (void *data, ocirt_error_t *err)
   return 0;
 }
 
+/* Root of the user namespace just made or joined, when root is mapped
+   there: setns keeps the ids, which may not be mapped at all.  */
+static void
+become_root (void)
+{
+  if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
+    ocirt_debug ("root is not mapped in the user namespace");
+}
+
+static bool
+joins_user_ns (const struct ocirt_ns_plan *plan)
+{
+  size_t i;
+
+  for (i = 0; i < plan->njoin; i++)
+    if (plan->join[i].type == CLONE_NEWUSER)
+      return true;
+  return false;
+}
+
 static int
 child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
@@ -282,14 +302,12 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
 
   if (s->ns.clone_flags & CLONE_NEWUSER)
-    {
-      /* Become root of the new user namespace, when root is mapped.  */
-      if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
-        ocirt_debug ("root is not mapped in the user namespace");
-    }
+    become_root ();
   ocirt_debug ("container process %d: join namespaces given by path", s->pid);
   if (ocirt_ns_join_in_child (&s->ns, err) < 0)
     return -1;
+  if (joins_user_ns (&s->ns))
+    become_root ();
   /* Joining a v1 cgroup costs the runtime an RCU grace period: the child
      sets up its rootfs meanwhile, and waits only where it must be in its
      cgroup, before a cgroup namespace is made or, at the latest, before it

@@ -209,3 +209,20 @@ def test_uts_without_namespace_hostname_fails(rt, bundle):
 def test_user_namespace_without_mappings_fails(rt, bundle):
     bundle.set_namespace("user")
     _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+
+
+def test_joined_user_namespace_makes_the_process_its_root(rt, bundle, env):
+    """setns into a user namespace keeps the caller's ids, which the
+    namespace may not map: the container process must become its root."""
+    maps = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.set_namespace("user")
+    bundle.linux["uidMappings"] = maps
+    bundle.linux["gidMappings"] = maps
+    a, apid = create_running(rt, bundle)
+    b_bundle = env.bundle()
+    # the pid namespace of the owner too: a new one would belong to the host
+    for ns, f in (("user", "user"), ("pid", "pid")):
+        b_bundle.set_namespace(ns, f"/proc/{apid}/ns/{f}")
+    res = run_output(rt, b_bundle, "id -u; id -g")
+    assert res.rc == 0, res
+    assert res.out.split() == ["0", "0"], res
