@@ -125,7 +125,9 @@ def clean(text):
 
 def sentence_of(doc):
     first, rest = first_paragraph(doc)
-    first = clean(first).strip('"').replace('\\"', '"').strip()
+    first = clean(first).replace('\\"', '"').strip()
+    first = re.sub(r'^"', "", first)
+    first = re.sub(r'"(\.?)$', r"\1", first)
     return first, clean(" ".join(rest))
 
 
@@ -164,9 +166,11 @@ def main(path):
         for rtn in counts:
             o = row.get(rtn, "-")
             counts[rtn][o] = counts[rtn].get(o, 0) + 1
-    out.append(f"{len(table)} sentences checked; "
-               f"{len(NOT_COVERED)} groups of sentences not checked (end of "
-               "this page).\n")
+    funcs = {r["name"] for r in table.values()}
+    out.append(f"{len(funcs)} test functions, {len(table)} rows (a row is "
+               "a sentence, or one case of it such as one mount option or "
+               f"one namespace type); {len(NOT_COVERED)} groups of sentences "
+               "are not checked (end of this page).\n")
     for rtn, c in counts.items():
         out.append(f"- {rtn}: " + ", ".join(f"{v} {k}" for k, v in
                                             sorted(c.items())))

@@ -155,6 +155,8 @@ def leftover_processes():
 
 def kill_leftovers(pids):
     """SIGKILL processes that were re-parented to the test process."""
+    if not pids:
+        return
     me = os.getpid()
     for p in pids:
         st = proc_stat(p)
