@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (OCIRT, HostSnapshot, assert_single_line_error,
-                      leftover_processes, own_cgroups, pid_alive,
-                      unique_id, wait_for, wait_pid_gone, _version_of)
+from conftest import (OCIRT, assert_single_line_error, leftover_processes,
+                      own_cgroups, pid_alive, unique_id, wait_for,
+                      wait_pid_gone, _version_of)
+from reliability import Snapshot
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 
@@ -96,7 +97,7 @@ def create_at_failpoint(rt, env, step):
     """create with OCIRT_FAILPOINT=step: (id, snapshot from before, Result)."""
     cid = unique_id()
     b = fault_bundle(env, cid)
-    snap = HostSnapshot(rt)
+    snap = Snapshot(rt)
     rt.ids.add(cid)
     b.write()
     res = rt("create", "--bundle", b, cid, env=dict(os.environ, OCIRT_FAILPOINT=step))
@@ -179,7 +180,7 @@ def test_failpoint_elsewhere_changes_nothing(rt, env):
 def test_container_whose_process_died_is_stopped(rt, env):
     cid = unique_id()
     b = fault_bundle(env, cid)
-    snap = HostSnapshot(rt)
+    snap = Snapshot(rt)
     rt.create(cid, b)
     rt.start(cid)
     pid = rt.pid(cid)
@@ -209,7 +210,7 @@ DAMAGE = {
 def test_damaged_state_file_clear_errors_and_forced_delete_cleans(rt, env, damage):
     cid = unique_id()
     b = fault_bundle(env, cid)
-    snap = HostSnapshot(rt)
+    snap = Snapshot(rt)
     rt.create(cid, b)
     rt.start(cid)
     pid = rt.pid(cid)
@@ -283,7 +284,7 @@ def test_full_state_root_create_fails_clean(rt, env, tiny_root, what):
     b = fault_bundle(env, cid)
     fill(tiny_root, inodes=(what == "inodes"))
     before = set(os.listdir(tiny_root))
-    snap = HostSnapshot(small)
+    snap = Snapshot(small)
     b.write()
     res = small("create", "--bundle", b, cid)
     assert_single_line_error(res, "No space left on device")
@@ -313,7 +314,7 @@ def test_racing_creates_of_one_id_one_wins(rt, env):
     b = env.bundle()
     b.set_args("sleep", "600")
     losers = set()
-    snap = HostSnapshot(rt)
+    snap = Snapshot(rt)
     ids = []
     for _ in range(ROUNDS):
         cid = unique_id()
@@ -339,5 +340,42 @@ def test_racing_creates_of_one_id_one_wins(rt, env):
         assert not container_cgroups(cid)
         assert not os.path.exists(os.path.join(rt.root, cid))
     assert len(losers) == 1, losers   # always the same, clear reason
+    wait_for(lambda: not leftover_processes(), timeout=10, what="no processes")
+    snap.assert_clean(ids=ids, cgroup_paths=[f"fault-{c}" for c in ids])
+
+
+def test_create_racing_forced_delete_of_its_id(rt, env):
+    """A forced delete that comes while the id is being claimed waits for
+    the create: the create always succeeds, and afterwards the container is
+    either whole or gone without a trace."""
+    b = env.bundle()
+    b.set_args("sleep", "600")
+    snap = Snapshot(rt)
+    ids, outcomes = [], set()
+    for _ in range(30):
+        cid = unique_id()
+        ids.append(cid)
+        b.linux["cgroupsPath"] = f"fault-{cid}"
+        b.write()
+        rt.ids.add(cid)
+        procs = [rt.popen("create", "--bundle", b, cid),
+                 rt.popen("delete", "--force", cid)]
+        created, deleted = [rt.wait(p) for p in procs]
+        assert created.rc == 0, created
+        assert deleted.rc == 0, deleted
+        res = rt("state", cid)
+        if res.rc == 0:
+            st = res.json()
+            rt.remember_pid(st["pid"])
+            assert st["status"] == "created" and pid_alive(st["pid"]), st
+            assert st["pid"] in processes_in_cgroups(cid)
+            outcomes.add("kept")
+            rt.delete(cid, force=True)
+        else:
+            assert_single_line_error(res, "does not exist")
+            outcomes.add("deleted")
+        assert not container_cgroups(cid)
+        assert not os.path.exists(os.path.join(rt.root, cid))
+    print(f"\ncreate racing delete --force: {sorted(outcomes)}")
     wait_for(lambda: not leftover_processes(), timeout=10, what="no processes")
     snap.assert_clean(ids=ids, cgroup_paths=[f"fault-{c}" for c in ids])
