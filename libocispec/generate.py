@@ -290,6 +290,7 @@ def gen_header(structs, maps):
 
 
 SUPPORT = r'''
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -300,6 +301,7 @@ SUPPORT = r'''
 #include <string.h>
 #include <unistd.h>
 
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 enum {
@@ -676,12 +678,40 @@ static int parse_array(struct ctx *c, const struct oci_field *f, yajl_val v,
 	return 0;
 }
 
+static size_t key_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * The slot of key among the first n keys of m, found through an open
+ * addressing table (a map of a million keys is a few MiB of JSON: a
+ * scan per key would take hours); n when the key is new, and then it is
+ * entered as slot n.
+ */
+static size_t map_slot(size_t *table, size_t mask, char **keys, size_t n,
+		       const char *key)
+{
+	size_t h;
+
+	for (h = key_hash(key) & mask; table[h]; h = (h + 1) & mask)
+		if (!strcmp(keys[table[h] - 1], key))
+			return table[h] - 1;
+	table[h] = n + 1;
+	return n;
+}
+
 static int parse_map(struct ctx *c, const struct oci_field *f, yajl_val v,
 		     void *obj)
 {
 	const struct oci_type *sub = f->kind == K_MAP_OBJ ? f->sub : NULL;
 	struct oci_map_any *m;
-	size_t i, j, n;
+	size_t i, j, n, size = 1, *table;
+	int ret = 0;
 
 	if (!YAJL_IS_OBJECT(v))
 		return fail(c, "expected an object");
@@ -690,19 +720,23 @@ static int parse_map(struct ctx *c, const struct oci_field *f, yajl_val v,
 	*AT(obj, f->off, struct oci_map_any *) = m;
 	m->keys = xcalloc(n + 1, sizeof(char *));
 	m->values = xcalloc(n + 1, sizeof(void *));
+	while (size < 2 * n)
+		size *= 2;
+	table = xcalloc(size, sizeof(*table));
 	for (i = 0; i < n; i++) {
 		const char *key = v->u.object.keys[i];
 		size_t mark = path_push(c, "[\"", key, "\"]");
 
+		j = map_slot(table, size - 1, m->keys, m->len, key);
 		m->keys[m->len] = xstrdup(key);
 		if (parse_elem(c, f, v->u.object.values[i], m->values,
-			       m->len++) < 0)
-			return -1;
+			       m->len++) < 0) {
+			ret = -1;
+			break;
+		}
 		path_pop(c, mark);
 
 		/* A repeated key: the last value wins, in the first slot. */
-		for (j = 0; strcmp(m->keys[j], key); j++)
-			;
 		if (j < m->len - 1) {
 			m->len--;
 			if (sub)
@@ -715,7 +749,8 @@ static int parse_map(struct ctx *c, const struct oci_field *f, yajl_val v,
 			m->values[m->len] = NULL;
 		}
 	}
-	return 0;
+	free(table);
+	return ret;
 }
 
 static int parse_field(struct ctx *c, const struct oci_field *f, yajl_val v,
@@ -728,7 +763,8 @@ static int parse_field(struct ctx *c, const struct oci_field *f, yajl_val v,
 		s = AT(obj, f->off, char *);
 		if (parse_str(c, v, s) < 0)
 			return -1;
-		if ((f->flags & F_VERSION1) && strncmp(*s, "1.", 2))
+		if ((f->flags & F_VERSION1) &&
+		    (strncmp(*s, "1.", 2) || (*s)[2] < '0' || (*s)[2] > '9'))
 			return fail(c, "unsupported version \"%s\"", *s);
 		return 0;
 	case K_BOOL:
@@ -794,18 +830,25 @@ static int parse_obj(struct ctx *c, const struct oci_type *t, yajl_val node,
 	return 0;
 }
 
-/* yajl frees its tree recursively, so bound the nesting up front. */
-static bool too_deep(const char *s, size_t n)
+/*
+ * yajl frees its tree recursively, so bound the nesting up front.  Also
+ * notes whether a string has a \u0000, which the tree's C strings would
+ * silently cut short.
+ */
+static bool too_deep(const char *s, size_t n, bool *nul_escape)
 {
 	bool in_str = false;
 	size_t depth = 0, i;
 
 	for (i = 0; i < n; i++) {
 		if (in_str) {
-			if (s[i] == '\\')
+			if (s[i] == '\\') {
+				if (n - i >= 6 && !memcmp(s + i + 1, "u0000", 5))
+					*nul_escape = true;
 				i++;
-			else if (s[i] == '"')
+			} else if (s[i] == '"') {
 				in_str = false;
+			}
 		} else if (s[i] == '"') {
 			in_str = true;
 		} else if (s[i] == '[' || s[i] == '{') {
@@ -818,11 +861,201 @@ static bool too_deep(const char *s, size_t n)
 	return false;
 }
 
+/*
+ * The offset of the first byte that is not strict UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or n.  yajl
+ * lets overlong forms through.
+ */
+static size_t utf8_invalid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, more;
+	unsigned char lo, hi;
+
+	while (i < n) {
+		unsigned char b = s[i];
+
+		lo = 0x80, hi = 0xbf;
+		if (b < 0x80) {
+			i++;
+			continue;
+		} else if (b >= 0xc2 && b <= 0xdf) {
+			more = 1;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			more = 2;
+			if (b == 0xe0)
+				lo = 0xa0;
+			else if (b == 0xed)
+				hi = 0x9f;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			more = 3;
+			if (b == 0xf0)
+				lo = 0x90;
+			else if (b == 0xf4)
+				hi = 0x8f;
+		} else {
+			return i;
+		}
+		if (n - i <= more || s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (k = 2; k <= more; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return i;
+		i += more + 1;
+	}
+	return n;
+}
+
+/*
+ * Finding the string with a NUL: yajl's event parser gives lengths.  The
+ * path is built from the JSON alone, jq style.
+ */
+struct nul_scan {
+	struct ctx c;
+	/* per open container: its path mark, the mark of the current key
+	 * or element, and the next index (-1 in an object) */
+	size_t mark[MAX_DEPTH + 1], elem[MAX_DEPTH + 1];
+	long long index[MAX_DEPTH + 1];
+	size_t depth;
+};
+
+static void nul_value_begin(struct nul_scan *n)
+{
+	char num[32];
+
+	if (n->depth && n->index[n->depth - 1] >= 0) {
+		snprintf(num, sizeof(num), "%lld", n->index[n->depth - 1]++);
+		n->elem[n->depth - 1] = path_push(&n->c, "[", num, "]");
+	}
+}
+
+static void nul_value_end(struct nul_scan *n)
+{
+	if (n->depth && n->index[n->depth - 1] >= 0)
+		path_pop(&n->c, n->elem[n->depth - 1]);
+}
+
+static int nul_open(void *ctx, bool array)
+{
+	struct nul_scan *n = ctx;
+
+	nul_value_begin(n);
+	if (n->depth > MAX_DEPTH)
+		return 0;
+	n->mark[n->depth] = n->elem[n->depth] = n->c.len;
+	n->index[n->depth++] = array ? 0 : -1;
+	return 1;
+}
+
+static int nul_close(void *ctx)
+{
+	struct nul_scan *n = ctx;
+
+	path_pop(&n->c, n->mark[--n->depth]);
+	nul_value_end(n);
+	return 1;
+}
+
+static int nul_start_map(void *ctx)
+{
+	return nul_open(ctx, false);
+}
+
+static int nul_start_array(void *ctx)
+{
+	return nul_open(ctx, true);
+}
+
+static int nul_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct nul_scan *n = ctx;
+	size_t i;
+	char *key;
+
+	path_pop(&n->c, n->mark[n->depth - 1]);
+	if (memchr(s, '\0', len)) {
+		fail(&n->c, "key contains a NUL character");
+		return 0;
+	}
+	key = xrealloc(NULL, len + 1);
+	memcpy(key, s, len);
+	key[len] = '\0';
+	for (i = 0; i < len && (isalnum(s[i]) || s[i] == '_'); i++)
+		;
+	if (len && i == len)
+		n->elem[n->depth - 1] = path_push(&n->c, ".", key, "");
+	else
+		n->elem[n->depth - 1] = path_push(&n->c, "[\"", key, "\"]");
+	free(key);
+	return 1;
+}
+
+static int nul_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct nul_scan *n = ctx;
+
+	nul_value_begin(n);
+	if (memchr(s, '\0', len)) {
+		fail(&n->c, "string contains a NUL character");
+		return 0;
+	}
+	nul_value_end(n);
+	return 1;
+}
+
+static int nul_scalar(void *ctx)
+{
+	nul_value_begin(ctx);
+	nul_value_end(ctx);
+	return 1;
+}
+
+static int nul_null(void *ctx)
+{
+	return nul_scalar(ctx);
+}
+
+static int nul_bool(void *ctx, int b)
+{
+	return nul_scalar(ctx);
+}
+
+static int nul_number(void *ctx, const char *s, size_t len)
+{
+	return nul_scalar(ctx);
+}
+
+/* The error for the first string or key with a NUL, or NULL.  */
+static char *find_nul(const char *text, size_t len)
+{
+	static const yajl_callbacks cb = {
+		nul_null, nul_bool, NULL, NULL, nul_number, nul_string,
+		nul_start_map, nul_key, nul_close, nul_start_array, nul_close,
+	};
+	struct nul_scan *n = xcalloc(1, sizeof(*n));
+	yajl_handle h = yajl_alloc(&cb, NULL, n);
+	char *err;
+
+	if (!h)
+		abort();
+	/* path_pop writes the terminator: the path must exist from the start */
+	n->c.cap = 64;
+	n->c.path = xcalloc(1, n->c.cap);
+	yajl_parse(h, (const unsigned char *)text, len);
+	yajl_complete_parse(h);
+	yajl_free(h);
+	err = n->c.err;
+	free(n->c.path);
+	free(n);
+	return err;
+}
+
 static void *parse_doc(const struct oci_type *t, const char *data, size_t len,
 		       char **err)
 {
 	struct ctx c = { NULL, 0, 0, NULL };
+	bool nul_escape = false;
 	char ebuf[1024], *text;
+	size_t bad;
 	yajl_val tree;
 	void *obj;
 
@@ -834,8 +1067,19 @@ static void *parse_doc(const struct oci_type *t, const char *data, size_t len,
 		set_err(err, "invalid JSON: NUL byte in input");
 		return NULL;
 	}
-	if (too_deep(data, len)) {
+	if ((bad = utf8_invalid((const unsigned char *)data, len)) < len) {
+		set_err(err, "invalid JSON: invalid UTF-8 at byte %zu", bad);
+		return NULL;
+	}
+	if (too_deep(data, len, &nul_escape)) {
 		set_err(err, "invalid JSON: nesting too deep");
+		return NULL;
+	}
+	if (nul_escape && (c.err = find_nul(data, len))) {
+		if (err)
+			*err = c.err;
+		else
+			free(c.err);
 		return NULL;
 	}
 	text = xrealloc(NULL, len + 1);

@@ -1,7 +1,10 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,11 +66,229 @@ ocirt_config_has_ns (const oci_spec *spec, const char *type)
   return false;
 }
 
+/* User strings in errors are cut: the error is one line, whatever the
+   config holds.  */
+#define Q "`%.128s%s`"
+#define QARG(s) (s), strlen (s) > 128 ? "..." : ""
+
+/* Whether a path has a `..` component.  */
+static bool
+has_dotdot (const char *p)
+{
+  const char *c;
+
+  for (c = p; (c = strstr (c, "..")) != NULL; c += 2)
+    if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+      return true;
+  return false;
+}
+
+static int
+validate_namespaces (const oci_linux *lx, ocirt_error_t *err)
+{
+  int seen = 0;
+  size_t i;
+
+  for (i = 0; i < lx->namespaces_len; i++)
+    {
+      const oci_namespace *ns = lx->namespaces[i];
+      int flag = ocirt_ns_flag (ns->type);
+
+      if (flag == 0)
+        return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu]: unknown namespace type " Q,
+                                 i, QARG (ns->type));
+      if (seen & flag)
+        return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu]: `%s` is listed more than once",
+                                 i, ns->type);
+      seen |= flag;
+      if (ns->path && ns->path[0] && ns->path[0] != '/')
+        return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu].path " Q " is not absolute",
+                                 i, QARG (ns->path));
+    }
+  return 0;
+}
+
+/* What execve will take, as the kernel counts it (fs/exec.c): each string
+   at most MAX_ARG_STRLEN, and strings plus pointers within a quarter of
+   the stack limit, at most 6 MiB and at least 128 KiB.  Better said now
+   than by E2BIG at start.  */
+static int
+validate_exec_size (const oci_process *p, ocirt_error_t *err)
+{
+  const size_t max_strlen = 32 * 4096, floor = 32 * 4096, cap = 6 << 20;
+  struct rlimit stack = { 0 };
+  size_t i, total = (p->args_len + p->env_len) * sizeof (char *), limit;
+
+  for (i = 0; i < p->args_len + p->env_len; i++)
+    {
+      bool arg = i < p->args_len;
+      size_t n = strlen (arg ? p->args[i] : p->env[i - p->args_len]) + 1;
+
+      if (n > max_strlen)
+        return ocirt_make_error (err, 0, "config.json: process.%s[%zu] takes %zu bytes, execve takes at most %zu per string",
+                                 arg ? "args" : "env", arg ? i : i - p->args_len, n, max_strlen);
+      total += n;
+    }
+  getrlimit (RLIMIT_STACK, &stack);
+  for (i = 0; i < p->rlimits_len; i++)
+    if (strcmp (p->rlimits[i]->type, "RLIMIT_STACK") == 0)
+      stack.rlim_cur = p->rlimits[i]->soft;
+  limit = stack.rlim_cur / 4 < cap ? (size_t) (stack.rlim_cur / 4) : cap;
+  if (limit < floor)
+    limit = floor;
+  if (total > limit)
+    return ocirt_make_error (err, 0, "config.json: process.args and process.env take %zu bytes, execve takes at most %zu here",
+                             total, limit);
+  return 0;
+}
+
+static int
+validate_process (const oci_spec *spec, ocirt_error_t *err)
+{
+  const oci_process *p = spec->process;
+  size_t i;
+
+  /* (uid_t) -1 means "unchanged" to the kernel, never an id.  */
+  if (p->user && (p->user->uid == UINT32_MAX || p->user->gid == UINT32_MAX))
+    return ocirt_make_error (err, 0, "config.json: process.user.%s 4294967295 is not a valid id",
+                             p->user->uid == UINT32_MAX ? "uid" : "gid");
+  for (i = 0; p->user && i < p->user->additional_gids_len; i++)
+    if (p->user->additional_gids[i] == UINT32_MAX)
+      return ocirt_make_error (err, 0, "config.json: process.user.additionalGids[%zu] 4294967295 is not a valid id",
+                               i);
+  for (i = 0; i < p->env_len; i++)
+    if (p->env[i][0] == '=' || strchr (p->env[i], '=') == NULL)
+      return ocirt_make_error (err, 0, "config.json: process.env[%zu] " Q " is not NAME=VALUE", i,
+                               QARG (p->env[i]));
+  if (validate_exec_size (p, err) < 0)
+    return -1;
+  /* The spec: consoleSize is ignored without a terminal.  */
+  if (p->terminal && p->console_size)
+    {
+      if (p->console_size->height > 0xffff)
+        return ocirt_make_error (err, 0, "config.json: process.consoleSize.height %llu is out of range 0..65535",
+                                 (unsigned long long) p->console_size->height);
+      if (p->console_size->width > 0xffff)
+        return ocirt_make_error (err, 0, "config.json: process.consoleSize.width %llu is out of range 0..65535",
+                                 (unsigned long long) p->console_size->width);
+    }
+  if (p->oom_score_adj_present && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
+    return ocirt_make_error (err, 0, "config.json: process.oomScoreAdj %d is out of range -1000..1000",
+                             p->oom_score_adj);
+  /* sethostname would say EINVAL from inside the container.  */
+  if (spec->hostname && strlen (spec->hostname) > HOST_NAME_MAX)
+    return ocirt_make_error (err, 0, "config.json: hostname is longer than %d bytes", HOST_NAME_MAX);
+  if (spec->domainname && strlen (spec->domainname) > HOST_NAME_MAX)
+    return ocirt_make_error (err, 0, "config.json: domainname is longer than %d bytes", HOST_NAME_MAX);
+  return 0;
+}
+
+static int
+validate_mounts (const oci_spec *spec, ocirt_error_t *err)
+{
+  char field[64], buf[OCIRT_ID_MAP_TEXT_MAX];
+  size_t i;
+
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      const oci_mount *m = spec->mounts[i];
+
+      if (m->destination == NULL || m->destination[0] == '\0')
+        return ocirt_make_error (err, 0, "config.json: mounts[%zu].destination is empty", i);
+      /* Relative destinations are deprecated but allowed (from /); a `..`
+         is never needed and is how a hostile config would try to climb.  */
+      if (has_dotdot (m->destination))
+        return ocirt_make_error (err, 0, "config.json: mounts[%zu].destination " Q " contains `..`", i,
+                                 QARG (m->destination));
+      snprintf (field, sizeof (field), "config.json: mounts[%zu].uidMappings", i);
+      if (ocirt_ns_id_map_text (field, m->uid_mappings, m->uid_mappings_len, buf, err) < 0)
+        return -1;
+      snprintf (field, sizeof (field), "config.json: mounts[%zu].gidMappings", i);
+      if (ocirt_ns_id_map_text (field, m->gid_mappings, m->gid_mappings_len, buf, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+validate_devices (const oci_linux *lx, ocirt_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < lx->devices_len; i++)
+    {
+      const oci_device *d = lx->devices[i];
+      const char *t = d->type;
+
+      if (strcmp (t, "c") && strcmp (t, "u") && strcmp (t, "b") && strcmp (t, "p"))
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: invalid type " Q, i, QARG (t));
+      if (d->path[0] != '/')
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu].path " Q " is not absolute", i,
+                                 QARG (d->path));
+      if (has_dotdot (d->path))
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu].path " Q " contains `..`", i,
+                                 QARG (d->path));
+      if (strcmp (t, "p") == 0)
+        continue;
+      if (!d->major_present || !d->minor_present)
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: type %s needs major and minor", i, t);
+      /* The kernel's dev_t: 12 bits of major, 20 of minor.  */
+      if (d->major < 0 || d->major > 4095)
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: major %lld is out of range 0..4095", i,
+                                 (long long) d->major);
+      if (d->minor < 0 || d->minor > 1048575)
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: minor %lld is out of range 0..1048575",
+                                 i, (long long) d->minor);
+    }
+  return 0;
+}
+
+/* The sysctls a container may set: those of a namespace it has its own of
+   (the list of runc and the kernel's namespaced tables).  Anything else
+   would be written to the host's kernel.  */
+static int
+validate_sysctl (const oci_spec *spec, ocirt_error_t *err)
+{
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                     "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+                                     "kernel.shm_rmid_forced" };
+  const oci_map_string *sc = spec->linux->sysctl;
+  size_t i, k;
+
+  for (i = 0; sc && i < sc->len; i++)
+    {
+      cleanup_free char *key = xstrdup (sc->keys[i]);
+      const char *ns = NULL, *need = NULL;
+      char *c;
+
+      for (c = key; *c; c++)
+        if (*c == '/')
+          *c = '.';
+      if (key[0] == '\0' || key[0] == '.' || strstr (key, "..") || key[strlen (key) - 1] == '.')
+        return ocirt_make_error (err, 0, "config.json: linux.sysctl: invalid name " Q, QARG (sc->keys[i]));
+      for (k = 0; k < ARRAY_SIZE (ipc); k++)
+        if (strcmp (key, ipc[k]) == 0)
+          ns = "ipc", need = "an ipc";
+      if (strncmp (key, "fs.mqueue.", 10) == 0)
+        ns = "ipc", need = "an ipc";
+      else if (strncmp (key, "net.", 4) == 0)
+        ns = "network", need = "a network";
+      else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+        ns = "uts", need = "a uts";
+      if (ns == NULL)
+        return ocirt_make_error (err, 0, "config.json: linux.sysctl: " Q " is not namespaced",
+                                 QARG (sc->keys[i]));
+      if (!ocirt_config_has_ns (spec, ns))
+        return ocirt_make_error (err, 0, "config.json: linux.sysctl: " Q " needs %s namespace",
+                                 QARG (sc->keys[i]), need);
+    }
+  return 0;
+}
+
 int
 ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
 {
   const oci_linux *lx = spec->linux;
-  size_t i;
 
   if (spec->root == NULL || spec->root->path == NULL || spec->root->path[0] == '\0')
     return ocirt_make_error (err, 0, "config.json: root.path is not set");
@@ -75,6 +296,8 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
     return -1;
   if (lx == NULL)
     return ocirt_make_error (err, 0, "config.json: the linux section is missing");
+  if (validate_namespaces (lx, err) < 0 || validate_process (spec, err) < 0)
+    return -1;
   if (!ocirt_config_has_ns (spec, "mount"))
     return ocirt_make_error (err, 0, "config.json: a mount namespace is required");
   if (spec->hostname && spec->hostname[0] && !ocirt_config_has_ns (spec, "uts"))
@@ -85,12 +308,17 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "config.json: uidMappings and gidMappings need a user namespace");
   if (lx->time_offsets && lx->time_offsets->len && !ocirt_config_has_ns (spec, "time"))
     return ocirt_make_error (err, 0, "config.json: timeOffsets need a time namespace");
-  for (i = 0; i < spec->mounts_len; i++)
-    {
-      const char *d = spec->mounts[i]->destination;
-      if (d == NULL || d[0] == '\0')
-        return ocirt_make_error (err, 0, "config.json: mounts[%zu]: empty destination", i);
-    }
+  if (validate_mounts (spec, err) < 0 || validate_devices (lx, err) < 0 || validate_sysctl (spec, err) < 0)
+    return -1;
+  {
+    char buf[OCIRT_ID_MAP_TEXT_MAX];
+
+    if (ocirt_ns_id_map_text ("config.json: linux.uidMappings", lx->uid_mappings, lx->uid_mappings_len, buf,
+                              err) < 0
+        || ocirt_ns_id_map_text ("config.json: linux.gidMappings", lx->gid_mappings, lx->gid_mappings_len,
+                                 buf, err) < 0)
+      return -1;
+  }
   if (ocirt_idmap_validate (spec, err) < 0)
     return -1;
   if (ocirt_netdev_validate (spec, err) < 0)
@@ -133,10 +361,6 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
                                        lists[k].kind, j);
           }
     }
-  for (i = 0; i < lx->namespaces_len; i++)
-    if (ocirt_ns_flag (lx->namespaces[i]->type) == 0)
-      return ocirt_make_error (err, 0, "config.json: unknown namespace type `%s`",
-                               lx->namespaces[i]->type);
   return 0;
 }
 

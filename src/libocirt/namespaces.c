@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -278,6 +279,58 @@ out:
   return ret;
 }
 
+static bool
+ranges_overlap (uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
+{
+  /* Ranges are checked not to wrap first: a + na fits in 64 bits.  */
+  return (uint64_t) a < (uint64_t) b + nb && (uint64_t) b < (uint64_t) a + na;
+}
+
+int
+ocirt_ns_id_map_text (const char *field, oci_id_mapping *const *maps, size_t n, char *buf,
+                      ocirt_error_t *err)
+{
+  size_t i, j;
+  int len = 0;
+
+  buf[0] = '\0';
+  if (n > OCIRT_ID_MAP_MAX)
+    return ocirt_make_error (err, 0, "%s: %zu ranges, the kernel takes at most %d", field, n,
+                             OCIRT_ID_MAP_MAX);
+  for (i = 0; i < n; i++)
+    {
+      const oci_id_mapping *m = maps[i];
+
+      if (m->size == 0)
+        return ocirt_make_error (err, 0, "%s[%zu]: size is 0", field, i);
+      if ((uint64_t) m->container_id + m->size > (1ULL << 32))
+        return ocirt_make_error (err, 0, "%s[%zu]: containerID %u + size %u is past 2^32", field, i,
+                                 m->container_id, m->size);
+      if ((uint64_t) m->host_id + m->size > (1ULL << 32))
+        return ocirt_make_error (err, 0, "%s[%zu]: hostID %u + size %u is past 2^32", field, i,
+                                 m->host_id, m->size);
+      for (j = 0; j < i; j++)
+        {
+          if (ranges_overlap (m->container_id, m->size, maps[j]->container_id, maps[j]->size))
+            return ocirt_make_error (err, 0, "%s[%zu]: container ids %u..%llu overlap %s[%zu]", field, i,
+                                     m->container_id,
+                                     (unsigned long long) m->container_id + m->size - 1,
+                                     strrchr (field, '.') ? strrchr (field, '.') + 1 : field, j);
+          if (ranges_overlap (m->host_id, m->size, maps[j]->host_id, maps[j]->size))
+            return ocirt_make_error (err, 0, "%s[%zu]: host ids %u..%llu overlap %s[%zu]", field, i,
+                                     m->host_id, (unsigned long long) m->host_id + m->size - 1,
+                                     strrchr (field, '.') ? strrchr (field, '.') + 1 : field, j);
+        }
+      /* 340 lines of at most 33 bytes can still be more than a page.  */
+      len += snprintf (buf + len, OCIRT_ID_MAP_TEXT_MAX - (size_t) len, "%u %u %u\n", m->container_id,
+                       m->host_id, m->size);
+      if (len >= OCIRT_ID_MAP_TEXT_MAX)
+        return ocirt_make_error (err, 0, "%s: the ranges take more than the %d bytes the kernel reads",
+                                 field, OCIRT_ID_MAP_TEXT_MAX - 1);
+    }
+  return len;
+}
+
 /* Root writes the map itself.  An ordinary user may map only its own id
    (a gid only once setgroups is denied for the namespace); wider mappings
    go through newuidmap/newgidmap, as runc and crun do.  */
@@ -285,17 +338,14 @@ static int
 write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, ocirt_error_t *err)
 {
   bool gid = strcmp (file, "gid_map") == 0;
-  char path[64], buf[4096];
-  size_t i, len = 0;
+  char path[64], buf[OCIRT_ID_MAP_TEXT_MAX];
   ocirt_error_t first = NULL;
+  int ilen = ocirt_ns_id_map_text (file, maps, n, buf, err);
+  size_t len;
 
-  for (i = 0; i < n; i++)
-    {
-      len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", maps[i]->container_id,
-                       maps[i]->host_id, maps[i]->size);
-      if (len >= sizeof (buf))
-        return ocirt_make_error (err, 0, "%s: too many id mappings", file);
-    }
+  if (ilen < 0)
+    return -1;
+  len = (size_t) ilen;
   snprintf (path, sizeof (path), "/proc/%d/%s", pid, file);
   if (write_file_at (AT_FDCWD, path, buf, len, &first) == 0)
     return 0;

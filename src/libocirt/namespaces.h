@@ -50,6 +50,18 @@ int ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linu
 /* From the runtime: write the user namespace id mappings of PID.  */
 int ocirt_ns_write_id_mappings (pid_t pid, const oci_linux *linux_cfg, ocirt_error_t *err);
 
+/* The kernel takes at most this many ranges in a uid_map or gid_map, in
+   one write shorter than a page.  */
+#define OCIRT_ID_MAP_MAX 340
+#define OCIRT_ID_MAP_TEXT_MAX 4096
+
+/* The text to write to uid_map or gid_map for MAPS into BUF (of
+   OCIRT_ID_MAP_TEXT_MAX bytes), checked as the kernel would: no empty or
+   wrapping range, no overlap on either side, not too many.  FIELD names the
+   mappings in the error (`linux.uidMappings`).  Returns the length.  */
+int ocirt_ns_id_map_text (const char *field, oci_id_mapping *const *maps, size_t n, char *buf,
+                          ocirt_error_t *err);
+
 /* Write MAPS to /proc/PID/FILE (uid_map or gid_map).  */
 int ocirt_ns_write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n,
                             ocirt_error_t *err);

@@ -63,13 +63,16 @@ ocirt_process_validate (const oci_process *p, ocirt_error_t *err)
       const oci_rlimit *r = p->rlimits[i];
 
       if (ocirt_rlimit_resource (r->type) < 0)
-        return ocirt_make_error (err, 0, "config.json: unknown rlimit `%s`", r->type);
+        return ocirt_make_error (err, 0, "config.json: process.rlimits[%zu]: unknown rlimit `%.128s`", i,
+                                 r->type);
       if (r->soft > r->hard)
-        return ocirt_make_error (err, 0, "config.json: rlimit %s: soft limit %llu exceeds hard limit %llu",
-                                 r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
+        return ocirt_make_error (err, 0,
+                                 "config.json: process.rlimits[%zu]: %s soft limit %llu exceeds hard limit %llu",
+                                 i, r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
       for (j = 0; j < i; j++)
         if (strcmp (p->rlimits[j]->type, r->type) == 0)
-          return ocirt_make_error (err, 0, "config.json: rlimit %s is given more than once", r->type);
+          return ocirt_make_error (err, 0, "config.json: process.rlimits[%zu]: %s is given more than once", i,
+                                   r->type);
     }
   return ocirt_process_attrs_validate (p, err);
 }

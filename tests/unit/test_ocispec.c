@@ -848,9 +848,10 @@ Test(spec, optional_fields)
 Test(spec, versions)
 {
 	static const char *const good[] = {
-		"1.0.0", "1.0.2-dev", "1.1.0", "1.2.1", "1.3.0", "1.99.0-rc.1", "1.",
+		"1.0.0", "1.0.2-dev", "1.1.0", "1.2.1", "1.3.0", "1.99.0-rc.1",
 	};
-	static const char *const bad[] = { "2.0.0", "0.9.0", "1", "", "v1.0.0", "10.0.0" };
+	static const char *const bad[] = { "2.0.0", "0.9.0", "1", "", "v1.0.0", "10.0.0",
+					   "1.", "1.x", "1.-1" };
 	char json[128], want[128];
 	size_t i;
 
@@ -886,7 +887,7 @@ Test(spec, invalid_json)
 	expect_spec_error("{\"ociVersion\": \"1.0.0\",}",
 			  "invalid JSON: parse error: invalid object key (must be a string)");
 	expect_spec_error("{\"ociVersion\": \"\xff\"}",
-			  "invalid JSON: lexical error: invalid bytes in UTF8 string.");
+			  "invalid JSON: invalid UTF-8 at byte 16");
 
 	cr_assert_null(oci_spec_parse_data("{\"a\":\0}", 7, &err));
 	cr_assert_str_eq(err, "invalid JSON: NUL byte in input");
@@ -1480,5 +1481,180 @@ Test(process, errors)
 						      strlen(cases[i].json), &err));
 		cr_assert_str_eq(err, cases[i].err);
 		free(err);
+	}
+}
+
+/*
+ * Hostile input: the parser must survive it, refuse it with a message,
+ * and not take time out of proportion with the input's size.
+ */
+
+Test(hostile, deep_nesting_100k)
+{
+	static const char *const opens[] = { "[", "{\"a\":", "[{\"b\":[" };
+	size_t depth = 100000, k;
+
+	for (k = 0; k < sizeof(opens) / sizeof(opens[0]); k++) {
+		size_t ol = strlen(opens[k]), i, len = 0;
+		char *json = malloc(64 + depth * ol);
+
+		len += sprintf(json, "{\"ociVersion\": \"1.0.0\", \"x\": ");
+		for (i = 0; i < depth; i++) {
+			memcpy(json + len, opens[k], ol);
+			len += ol;
+		}
+		json[len] = '\0';
+		/* unterminated on purpose: the depth is refused first */
+		expect_spec_error(json, "invalid JSON: nesting too deep");
+		free(json);
+	}
+}
+
+Test(hostile, huge_arrays)
+{
+	size_t n = 1 << 20, i, len = 0;
+	char *json = malloc(64 + n * 4);
+	oci_spec *s;
+
+	len += sprintf(json, "{\"ociVersion\": \"1.0.0\", \"process\": {\"cwd\": \"/\", \"args\": [");
+	for (i = 0; i < n; i++)
+		len += sprintf(json + len, "%s\"%c\"", i ? "," : "", 'a' + (int)(i % 26));
+	strcpy(json + len, "]}}");
+	s = expect_spec(json);
+	cr_assert_eq(s->process->args_len, n);
+	cr_assert_eq(s->process->args[n - 1][0], 'a' + (int)((n - 1) % 26));
+	cr_assert_null(s->process->args[n]);
+	free_oci_spec(s);
+
+	/* a million integers where objects are expected: the first says so */
+	len = (size_t)sprintf(json, "{\"ociVersion\": \"1.0.0\", \"mounts\": [");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(json + len, "%s1", i ? "," : "");
+	strcpy(json + len, "]}");
+	expect_spec_error(json, ".mounts[0]: expected an object");
+	free(json);
+}
+
+Test(hostile, huge_map_with_repeats, .timeout = 20)
+{
+	/* A scan per key made this quadratic: 400k keys took minutes. */
+	size_t n = 400000, i, len = 0;
+	char *json = malloc(64 + n * 24);
+	oci_spec *s;
+
+	len += sprintf(json, "{\"ociVersion\": \"1.0.0\", \"annotations\": {");
+	for (i = 0; i < n; i++)
+		len += sprintf(json + len, "%s\"k%zu\":\"%zu\"", i ? "," : "", i % (n / 2), i);
+	strcpy(json + len, "}}");
+	s = expect_spec(json);
+	cr_assert_eq(s->annotations->len, n / 2);
+	cr_assert_str_eq(s->annotations->keys[7], "k7");
+	/* the last value wins, in the first position */
+	cr_assert_str_eq(s->annotations->values[7], "200007");
+	free_oci_spec(s);
+	free(json);
+}
+
+Test(hostile, gigantic_string)
+{
+	size_t n = 16 << 20;
+	char *json = malloc(n + 64);
+	oci_spec *s;
+	int len;
+
+	len = sprintf(json, "{\"ociVersion\": \"1.0.0\", \"hostname\": \"");
+	memset(json + len, 'h', n);
+	strcpy(json + len + n, "\"}");
+	s = expect_spec(json);
+	cr_assert_eq(strlen(s->hostname), n);
+	free_oci_spec(s);
+	free(json);
+}
+
+Test(hostile, invalid_utf8)
+{
+	static const char *const bad[] = {
+		"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xc3", "a\xe2\x82", "\x80",
+		"\xf8\x88\x80\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc1\xbf",
+	};
+	static const char *const good[] = {
+		"\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+		"\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "\xe2\x82\xac",
+	};
+
+	static const char value[] = "{\"ociVersion\": \"1.0.0\", \"hostname\": \"";
+	static const char key[] = "{\"ociVersion\": \"1.0.0\", \"";
+	char json[128], want[64];
+	size_t i, at;
+
+	/* lone and cut sequences, overlong forms, surrogates, past U+10FFFF */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		at = bad[i][0] == 'a';
+		snprintf(json, sizeof(json), "%s%s\"}", value, bad[i]);
+		snprintf(want, sizeof(want), "invalid JSON: invalid UTF-8 at byte %zu",
+			 strlen(value) + at);
+		expect_spec_error(json, want);
+		snprintf(json, sizeof(json), "%s%s\": 1}", key, bad[i]);
+		snprintf(want, sizeof(want), "invalid JSON: invalid UTF-8 at byte %zu",
+			 strlen(key) + at);
+		expect_spec_error(json, want);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		oci_spec *s;
+
+		snprintf(json, sizeof(json), "{\"ociVersion\": \"1.0.0\", \"hostname\": \"%s\"}",
+			 good[i]);
+		s = expect_spec(json);
+		cr_assert_str_eq(s->hostname, good[i]);
+		free_oci_spec(s);
+	}
+}
+
+Test(hostile, nul_in_strings)
+{
+	expect_spec_error(J({"ociVersion": "1.0.0", "hostname": "a\u0000b"}),
+			  ".hostname: string contains a NUL character");
+	expect_spec_error(WITH_PROCESS({"cwd": "/", "args": ["sh", "-c", "x\u0000y"]}),
+			  ".process.args[2]: string contains a NUL character");
+	expect_spec_error(J({"ociVersion": "1.0.0", "annotations": {"a\u0000": "b"}}),
+			  ".annotations: key contains a NUL character");
+	expect_spec_error(J({"ociVersion": "1.0.0", "annotations": {"a.b": "\u0000"}}),
+			  ".annotations[\"a.b\"]: string contains a NUL character");
+	/* unknown members are checked too: a NUL has no business anywhere */
+	expect_spec_error(J({"ociVersion": "1.0.0", "x": [[1, {"y": [null, true, "\u0000"]}]]}),
+			  ".x[0][1].y[2]: string contains a NUL character");
+	expect_spec_error("\"\\u0000\"", ".: string contains a NUL character");
+	/* an escaped backslash before u0000 is no NUL */
+	free_oci_spec(expect_spec("{\"ociVersion\": \"1.0.0\", \"hostname\": \"\\\\u0000\"}"));
+}
+
+Test(hostile, integer_edges)
+{
+	/* 2^63 and 2^64-1 where signed 64 bits are expected, -1 and -0 where
+	 * unsigned ones are, and numbers far past 64 bits */
+	expect_spec_error(WITH_LINUX({"resources": {"memory": {"limit": 18446744073709551615}}}),
+			  ".linux.resources.memory.limit: integer out of range");
+	expect_spec_error(WITH_LINUX({"resources": {"memory": {"swap": 9223372036854775808}}}),
+			  ".linux.resources.memory.swap: integer out of range");
+	expect_spec_error(WITH_LINUX({"resources": {"cpu": {"period": -1}}}),
+			  ".linux.resources.cpu.period: integer out of range");
+	expect_spec_error(WITH_LINUX({"resources": {"cpu": {"period": -18446744073709551615}}}),
+			  ".linux.resources.cpu.period: integer out of range");
+	expect_spec_error(WITH_LINUX({"uidMappings": [{"containerID": 0, "hostID": 0,
+						       "size": 4294967296}]}),
+			  ".linux.uidMappings[0].size: integer out of range");
+	expect_spec_error(WITH_LINUX({"resources": {"cpu": {"quota":
+		1000000000000000000000000000000000000000000000000000000000000000000000}}}),
+			  ".linux.resources.cpu.quota: integer out of range");
+	expect_spec_error(WITH_LINUX({"resources": {"cpu": {"quota": -0.0}}}),
+			  ".linux.resources.cpu.quota: expected an integer");
+	{
+		oci_spec *s = expect_spec(WITH_LINUX({"resources": {"cpu": {"period": -0,
+			"quota": -9223372036854775808, "shares": 18446744073709551615}}}));
+
+		cr_assert_eq(s->linux->resources->cpu->period, 0);
+		cr_assert_eq(s->linux->resources->cpu->quota, INT64_MIN);
+		cr_assert_eq(s->linux->resources->cpu->shares, UINT64_MAX);
+		free_oci_spec(s);
 	}
 }
