@@ -59,6 +59,8 @@ class Driver:
         self.calls = 0
         self.problems = []
         self.inits = set()  # pids of the containers' processes
+        self.current = {}   # worker -> the id it is busy with
+        self.hits = 0       # meddling calls that found a container
         self.lock = threading.Lock()
         self.tmp = Path(rt.env.base) / "stress-calls"
         self.tmp.mkdir(exist_ok=True)
@@ -113,13 +115,17 @@ def worker(drive, bundle, mine, everyone, seed):
     rnd = random.Random(seed)
 
     def meddle():
-        """A call on some other worker's container, wherever it is."""
-        other = rnd.choice(everyone)
+        """A call on the container another worker is busy with (or, now and
+        then, on any id), wherever in its life that container is."""
+        busy = [c for w, c in list(drive.current.items()) if w != seed]
+        other = rnd.choice(busy if busy and rnd.random() < 0.8 else everyone)
         op = rnd.random()
         if op < 0.35:
             res = drive("state", other)
             if res.rc == 0:
                 json.loads(res.out)
+                with drive.lock:
+                    drive.hits += 1
         elif op < 0.5:
             res = drive("list", "--format", "json")
             if res.rc != 0:
@@ -134,6 +140,7 @@ def worker(drive, bundle, mine, everyone, seed):
             drive("delete", "--force", other)
 
     for cid in mine:
+        drive.current[seed] = cid
         bundle.linux["cgroupsPath"] = f"stress-{cid}"
         bundle.write()
         pid_file = drive.tmp / f"{cid}.pid"
@@ -196,7 +203,8 @@ def test_parallel_lifecycles_leave_nothing(rt, env):
         rt.ids.update(c for c in ids if os.path.lexists(os.path.join(rt.root, c)))
     wall = time.monotonic() - start
     print(f"\nstress: {CONTAINERS} containers, {drive.calls} runtime calls, "
-          f"{WORKERS} workers: {wall:.1f} s, {CONTAINERS / wall:.1f} containers/s")
+          f"{WORKERS} workers: {wall:.1f} s, {CONTAINERS / wall:.1f} containers/s; "
+          f"`state` of another worker's container found it {drive.hits} times")
 
     assert not drive.problems, "\n".join(drive.problems[:20])
 
