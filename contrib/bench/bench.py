@@ -467,6 +467,47 @@ def report(bench, rts, args):
         log("wrote " + args.json)
 
 
+def preflight_all(rts, check, fix, use_fix, notes):
+    """rt.error = check(rt) for each usable runtime; with use_fix, apply the
+    hybrid fix when one failed and check the failed ones again."""
+    for rt in rts:
+        if not rt.error:
+            rt.error = check(rt)
+    failed = [rt for rt in rts if rt.error and
+              not rt.error.startswith("not found")]
+    if not failed or not use_fix:
+        return
+    ok, why = fix.applicable()
+    if not ok:
+        notes.append("--fix-hybrid not applied: " + why)
+        return
+    err = fix.apply()
+    if err:
+        notes.append("--fix-hybrid: mount failed: " + err)
+        return
+    notes.append("--fix-hybrid: hugetlb mounted as cgroup v1 at %s for the "
+                 "run" % HUGETLB_V1)
+    for rt in failed:
+        rt.error = check(rt)
+
+
+def write_json(path, doc):
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def locate(spec):
+    """'NAME' or 'NAME=PATH' -> (name, path, error or None, version line)."""
+    name, _, path = spec.partition("=")
+    path = path or name
+    found = shutil.which(path) if os.sep not in path else path
+    if not found or not os.access(found, os.X_OK):
+        return name, path, "not found: " + path, ""
+    p = subprocess.run([found, "--version"], capture_output=True, text=True)
+    return name, found, None, first_line(p.stdout)
+
+
 def resolve(spec, ocirt):
     """'NAME' or 'NAME=PATH' -> (label, path or None)."""
     if "=" in spec:
