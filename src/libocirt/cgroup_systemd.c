@@ -839,10 +839,17 @@ ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *e
     }
   /* From here on the unit may exist: a failure must stop it.  */
   sc->started = true;
-  r = call_job (sc->bus, m, "start unit", sc->unit, NULL, err);
+  r = call_job (sc->bus, m, "start unit", sc->unit, "org.freedesktop.systemd1.UnitExists", err);
   sd_bus_message_unref (m);
   if (r < 0)
     return -1;
+  if (r > 0)
+    {
+      /* Not ours: it must not be stopped by our clean-up.  */
+      sc->started = false;
+      return ocirt_make_error (err, 0, WHAT ": start unit `%s`: a unit of that name exists already",
+                               sc->unit);
+    }
   if (scope_cgroup (sc->bus, sc->unit, &cgpath, err) < 0)
     return -1;
   ocirt_debug ("systemd: %s is in %s", sc->unit, cgpath);

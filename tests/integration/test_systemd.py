@@ -293,6 +293,40 @@ def test_bad_annotation_leaves_nothing(rt, bundle):
 
 
 
+@needs_systemd
+@runc_diff("runc 1.1 stops the unit it could not start")
+def test_existing_unit_is_left_alone(rt, bundle):
+    """A unit of the container's name exists (not ours): the create fails
+    in one line and the unit, with its process, is left running."""
+    cid = unique_id()
+    unit = f"ocirt-{cid}.scope"
+    other = subprocess.Popen(["systemd-run", "--quiet", "--scope",
+                              f"--unit={unit}", "sleep", "600"],
+                             stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: show(unit, "ActiveState")["ActiveState"] == "active",
+                 timeout=30, what=f"{unit} started by systemd-run")
+        cgroup = show(unit, "ControlGroup")["ControlGroup"]
+        bundle.set_args("true")
+        bundle.linux["cgroupsPath"] = f"system.slice:ocirt:{cid}"
+        bundle.write()
+        rt.ids.add(cid)
+        snap = HostSnapshot(rt)
+        res = rt("create", "--bundle", bundle.path, cid, global_args=SD)
+        line = assert_single_line_error(res)
+        if not runtime_is_runc:
+            assert f"start unit `{unit}`: a unit of that name exists " \
+                "already" in line, line
+        snap.assert_clean(ids=[cid])
+        assert show(unit, "ActiveState")["ActiveState"] == "active"
+        assert show(unit, "ControlGroup")["ControlGroup"] == cgroup
+        assert other.poll() is None
+        assert cgroup_of(other.pid) == cgroup
+    finally:
+        other.kill()
+        other.wait(timeout=20)
+    wait_for(lambda: not unit_loaded(unit), timeout=20, what=f"{unit} gone")
+
 # --------------------------------------------------------------------------
 # device rules
 # --------------------------------------------------------------------------
@@ -363,9 +397,13 @@ def test_device_rules_strict(rt, bundle):
     assert show(unit, "DevicePolicy")["DevicePolicy"] == "strict"
     allow = show_all(unit, "DeviceAllow")
     for entry in ["char-* m", "block-* m", "/dev/char/1:3 rwm",
-                  "/dev/char/1:5 rwm", "char-136 rwm", "char-43 w",
-                  "/dev/char/1:11 w", "/dev/block/8:0 r"]:
+                  "/dev/char/1:5 rwm", "/dev/char/1:11 w", "/dev/block/8:0 r"]:
         assert entry in allow, (entry, allow)
+    # A wildcard minor by number (runc 1.1 names the group of
+    # /proc/devices instead, and has none for 43).
+    if not runtime_is_runc:
+        assert "char-136 rwm" in allow, allow
+        assert "char-43 w" in allow, allow
     assert not any(e.startswith("/dev/char/42:") for e in allow), allow
     rt.kill(cid, "KILL")
 
