@@ -16,6 +16,13 @@ ocirt_sync_pair (int fds[2], ocirt_error_t *err)
   return 0;
 }
 
+/* The peer is gone (killed, or exited without a word).  */
+static int
+peer_gone (ocirt_error_t *err)
+{
+  return ocirt_make_error (err, 0, "container process exited during setup");
+}
+
 static int
 send_msg (int fd, const struct ocirt_sync_msg *m, size_t len)
 {
@@ -39,7 +46,11 @@ ocirt_sync_send_value (int fd, enum ocirt_sync_type type, int value, ocirt_error
   struct ocirt_sync_msg m = { .type = type, .status = value };
 
   if (send_msg (fd, &m, offsetof (struct ocirt_sync_msg, msg)) < 0)
-    return ocirt_make_error (err, errno, "sync with container process");
+    {
+      if (errno == EPIPE || errno == ECONNRESET)
+        return peer_gone (err);
+      return ocirt_make_error (err, errno, "sync with container process");
+    }
   return 0;
 }
 
@@ -84,6 +95,8 @@ recv_msg (int fd, struct ocirt_sync_msg *m, ocirt_error_t *err)
   do
     r = recv (fd, m, sizeof (*m) - 1, 0);
   while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == ECONNRESET)
+    return peer_gone (err);
   if (r < 0)
     return ocirt_make_error (err, errno, "sync with the container process");
   if (r > 0 && m->type == OCIRT_SYNC_ERROR)
@@ -106,7 +119,7 @@ ocirt_sync_expect_value (int fd, enum ocirt_sync_type expected, int *value, ocir
   if (r < 0)
     return -1;
   if (r == 0)
-    return ocirt_make_error (err, 0, "container process exited during setup");
+    return peer_gone (err);
   if (m.type != (int) expected)
     return ocirt_make_error (err, 0, "sync with container process: unexpected message %d", m.type);
   if (value)

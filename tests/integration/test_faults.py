@@ -158,7 +158,7 @@ def test_runtime_killed_at_step_then_forced_delete_leaves_nothing(rt, env, step,
 @pytest.mark.parametrize("step", CHILD_STEPS)
 def test_container_process_dies_at_step_create_fails_clean(rt, env, step):
     cid, snap, res = create_at_failpoint(rt, env, step)
-    assert_single_line_error(res)
+    assert_single_line_error(res, "container process exited during setup")
     assert_gone(snap, cid)
     assert_single_line_error(rt("state", cid), "does not exist")
 
