@@ -242,6 +242,15 @@ created = it.created
 create_running = it.create_running
 
 
+def create_fails(rt, bundle, **kw):
+    """create must fail with an error message and leave no container."""
+    cid = unique_id()
+    res = rt.create(cid, bundle, check=False, **kw)
+    assert res.rc != 0 and res.err_lines, res
+    assert rt.status(cid) is None
+    return res
+
+
 def stopped(rt, bundle, cid=None):
     """A container whose process has exited (status ``stopped``)."""
     bundle.sh("exit 0")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (HostSnapshot, created, find_mount, proc_environ,
-                      proc_limits, proc_status, read_mountinfo, start_probe,
-                      unique_id, it)
+from conftest import (create_fails, created, find_mount, HostSnapshot, it,
+                      proc_environ, proc_limits, proc_status, read_mountinfo,
+                      start_probe, unique_id)
 
 # --------------------------------------------------------------------------
 # Specification version, root
@@ -473,10 +473,7 @@ def test_config_md__process_cwd_must_be_absolute(runtime, bundle):
 
     A relative cwd is an invalid value: an error, no container."""
     bundle.process["cwd"] = "tmp"
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
 
 
 def test_config_md__process_env_is_environ(proc_probe):
@@ -530,10 +527,7 @@ def test_config_md__rlimits_unknown_type_must_error(runtime, bundle):
     mapped to a relevant kernel interface.\""""
     bundle.process["rlimits"] = [{"type": "RLIMIT_NO_SUCH", "soft": 1,
                                   "hard": 1}]
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
 
 
 def test_config_md__rlimits_duplicate_type_must_error(runtime, bundle):
@@ -542,10 +536,7 @@ def test_config_md__rlimits_duplicate_type_must_error(runtime, bundle):
     bundle.process["rlimits"] = [
         {"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100},
         {"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200}]
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
 
 
 @pytest.mark.parametrize("capset,field", [
@@ -650,10 +641,7 @@ def test_config_md__annotation_values_must_be_strings(runtime, bundle):
 
     A number as an annotation value is an invalid value: create fails."""
     bundle.config["annotations"] = {"org.example.n": 5}
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
 
 
 def test_config_md__unknown_properties_must_be_ignored(runtime, bundle,

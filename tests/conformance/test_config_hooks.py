@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import created, hook_recorder, unique_id, wait_pid_gone
+from conftest import (create_fails, created, hook_recorder, unique_id,
+                      wait_pid_gone)
 
 KINDS = ["prestart", "createRuntime", "createContainer", "startContainer",
          "poststart", "poststop"]
@@ -224,10 +225,7 @@ def test_config_md__hook_path_must_be_absolute(runtime, bundle):
 
     A relative hook path is an invalid value: create fails."""
     bundle.config["hooks"] = {"createRuntime": [{"path": "bin/true"}]}
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
 
 
 def test_config_md__hook_timeout_must_be_greater_than_zero(runtime, bundle,
@@ -237,10 +235,7 @@ def test_config_md__hook_timeout_must_be_greater_than_zero(runtime, bundle,
     A zero timeout is an invalid value: create fails."""
     bundle.config["hooks"] = {"createRuntime": [
         {"path": hook_recorder(host_dir, "t0"), "timeout": 0}]}
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
 
 
 def test_config_md__hook_timeout_aborts(runtime, bundle, host_dir):

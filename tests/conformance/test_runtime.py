@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (HostSnapshot, cgroups_path, create_running, created, failing_hook,
-                      pid_alive, proc_cmdline, stopped, unique_id, wait_file,
-                      wait_for, wait_pid_gone, it)
+from conftest import (cgroups_path, create_fails, create_running, created,
+                      failing_hook, HostSnapshot, it, pid_alive, proc_cmdline,
+                      stopped, unique_id, wait_file, wait_for, wait_pid_gone)
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
@@ -472,10 +472,7 @@ def test_runtime_md__create_unappliable_property_must_error(runtime, bundle):
     A hostname without a new uts namespace cannot be applied."""
     bundle.remove_namespace("uts")
     bundle.config["hostname"] = "cannot-set"
-    cid = unique_id()
-    res = runtime.create(cid, bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
-    assert runtime.status(cid) is None
+    create_fails(runtime, bundle)
     assert os.uname().nodename != "cannot-set"
 
 
