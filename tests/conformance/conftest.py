@@ -30,6 +30,17 @@ _spec = importlib.util.spec_from_file_location("ocirt_integration_conftest",
 it = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(it)
 
+
+def _integration_module(name):
+    """Load tests/integration/<name>.py for its helpers (its own
+    ``from conftest import`` finds them in this module)."""
+    spec = importlib.util.spec_from_file_location(
+        "ocirt_integration_" + name, _IT.parent / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 # fixtures of the integration suite, used as they are
 session_base = it.session_base
 env = it.env
@@ -240,6 +251,11 @@ def host_dir(env):
 
 created = it.created
 create_running = it.create_running
+
+
+def console_receiver(path):
+    """The integration suite's console socket (receives the pty master)."""
+    return _integration_module("test_terminal").ConsoleReceiver(path)
 
 
 def create_fails(rt, bundle, **kw):

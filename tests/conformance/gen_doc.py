@@ -70,8 +70,6 @@ NOT_COVERED = [
      "checked with the time namespace test (monotonic offset)"),
     ("config-linux.md", "devices: the same type, major and minor SHOULD NOT "
      "be used for multiple devices", "a rule for bundle authors"),
-    ("config-linux.md", "/dev/console is set up if terminal is enabled",
-     "needs a console socket; tests/integration/test_terminal.py"),
     ("config-linux.md", "netDevices: check, move, rename with %d, keep "
      "addresses, set up, not move back (7 MUSTs)",
      "needs a host network device to move; tests/integration/test_netdev.py"),

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (cgroup_dirs_for, cgroups_path, create_fails, created,
-                      dev_numbers, find_mount, HostSnapshot, is_char_device,
-                      it, ns_inode, read_mountinfo, start_probe, unique_id)
+from conftest import (cgroup_dirs_for, cgroups_path, console_receiver,
+                      create_fails, created, dev_numbers, find_mount,
+                      HostSnapshot, is_char_device, it, ns_inode,
+                      read_mountinfo, start_probe, unique_id)
 
 #: the cgroup tests read v1 files (this host: hybrid, controllers on v1)
 v1_only = pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/memory"),
@@ -284,6 +285,27 @@ def test_config_linux_md__default_device_ptmx(linux_probe):
         assert find_mount(linux_probe.mountinfo, "/dev/ptmx") is not None
     pts = find_mount(linux_probe.mountinfo, "/dev/pts")
     assert "ptmxmode=666" in pts["super_options"], pts
+
+
+def test_config_linux_md__dev_console_bound_from_pty_with_terminal(
+        runtime, bundle, env):
+    """"/dev/console is set up if terminal is enabled in the config by bind
+    mounting the pseudoterminal pty to /dev/console.\""""
+    recv = console_receiver(env.base / "console.sock")
+    try:
+        bundle.process["terminal"] = True
+        bundle.sh("sleep 60")
+        cid = unique_id()
+        runtime.create(cid, bundle, "--console-socket", recv.path)
+        pid = runtime.pid(cid)
+        recv.wait()
+        m = find_mount(read_mountinfo(pid), "/dev/console")
+        assert m is not None and m["fstype"] == "devpts", m
+        pty = os.readlink(f"/proc/{pid}/fd/0")
+        assert pty.startswith("/dev/pts/"), pty
+        assert m["root"] == pty[len("/dev/pts"):], (m["line"], pty)
+    finally:
+        recv.close()
 
 
 # --------------------------------------------------------------------------

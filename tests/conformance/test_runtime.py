@@ -50,13 +50,16 @@ def test_runtime_md__creator_must_be_able_to_use_operations(runtime, bundle):
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def created_state(runtime, bundle):
-    bundle.sh("sleep 60")
-    bundle.config["annotations"] = {"org.example.key": "value",
-                                    "org.example.empty": ""}
-    cid, pid = created(runtime, bundle)
-    return cid, pid, runtime.state(cid)
+@pytest.fixture(scope="module")
+def created_state(mruntime, menv):
+    """One created container whose state the read-only tests look at:
+    (id, pid, state, bundle)."""
+    b = menv.bundle()
+    b.sh("sleep 120")
+    b.config["annotations"] = {"org.example.key": "value",
+                               "org.example.empty": ""}
+    cid, pid = created(mruntime, b)
+    return cid, pid, mruntime.state(cid), b
 
 
 def test_runtime_md__state_ociversion_required(created_state):
@@ -69,7 +72,7 @@ def test_runtime_md__state_ociversion_required(created_state):
 
 def test_runtime_md__state_id_required(created_state):
     """"id (string, REQUIRED) is the container's ID.\""""
-    cid, _, st = created_state
+    cid, _, st, _ = created_state
     assert st.get("id") == cid
 
 
@@ -77,7 +80,7 @@ def test_runtime_md__state_status_created_after_create(created_state):
     """"created: the runtime has finished the create operation ..., and the
     container process has neither exited nor executed the user-specified
     program"."""
-    cid, pid, st = created_state
+    cid, pid, st, _ = created_state
     assert st["status"] == "created"
     assert pid_alive(pid)
     assert proc_cmdline(pid)[:2] != ["sh", "-c"]
@@ -117,7 +120,7 @@ def test_runtime_md__additional_status_values_must_be_new_states(runtime,
 def test_runtime_md__state_pid_required_when_created(created_state):
     """"pid (int, REQUIRED when status is created or running on Linux) is the
     ID of the container process.\""""
-    cid, pid, st = created_state
+    cid, pid, st, _ = created_state
     assert isinstance(st.get("pid"), int) and st["pid"] > 0
     # the process the host sees as the container's init
     assert it.ns_inode(pid, "pid") != it.ns_inode("self", "pid")
@@ -131,12 +134,12 @@ def test_runtime_md__state_pid_required_when_running(runtime, bundle):
     assert st["pid"] == pid and proc_cmdline(pid) == ["sleep", "60"]
 
 
-def test_runtime_md__state_bundle_absolute_path(created_state, bundle):
+def test_runtime_md__state_bundle_absolute_path(created_state):
     """"bundle (string, REQUIRED) is the absolute path to the container's
     bundle directory.\""""
     st = created_state[2]
     assert os.path.isabs(st["bundle"])
-    assert os.path.samefile(st["bundle"], bundle.path)
+    assert os.path.samefile(st["bundle"], created_state[3].path)
 
 
 def test_runtime_md__state_annotations_of_the_container(created_state):
