@@ -294,7 +294,7 @@ def test_bad_annotation_leaves_nothing(rt, bundle):
 
 
 @needs_systemd
-@runc_diff("runc 1.1 stops the unit it could not start")
+@runc_diff("runc 1.1 creates the container in the existing unit")
 def test_existing_unit_is_left_alone(rt, bundle):
     """A unit of the container's name exists (not ours): the create fails
     in one line and the unit, with its process, is left running."""
