@@ -120,8 +120,11 @@ ocirt_ns_plan_build (const oci_linux *linux_cfg, struct ocirt_ns_plan *plan, oci
   for (i = 0; i < plan->njoin; i++)
     if (plan->join[i].type == CLONE_NEWUSER)
       {
+        /* A pid namespace made at clone would belong to the host's user
+           namespace, and /proc could not be mounted in it.  */
         plan->unshare_flags |= plan->clone_flags & ~CLONE_NEWPID;
-        plan->clone_flags &= CLONE_NEWPID;
+        plan->fork_pid = (plan->clone_flags & CLONE_NEWPID) != 0;
+        plan->clone_flags = 0;
       }
   return 0;
 }

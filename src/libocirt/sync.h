@@ -14,6 +14,7 @@ enum ocirt_sync_type
   OCIRT_SYNC_ERROR,    /* child: setup failed, with errno and message */
   OCIRT_SYNC_HOOKS,    /* child: mounts done, run prestart and createRuntime */
   OCIRT_SYNC_HOOKS_DONE, /* parent: they ran */
+  OCIRT_SYNC_PID,      /* child: the container process it forked, with its pid */
 };
 
 struct ocirt_sync_msg

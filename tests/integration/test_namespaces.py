@@ -226,3 +226,35 @@ def test_joined_user_namespace_makes_the_process_its_root(rt, bundle, env):
     res = run_output(rt, b_bundle, "id -u; id -g")
     assert res.rc == 0, res
     assert res.out.split() == ["0", "0"], res
+
+
+@pytest.mark.parametrize("mode", ["create", "run"])
+def test_joined_user_namespace_with_a_new_pid_namespace(rt, bundle, env, mode):
+    """A pid namespace made for a container that joins a user namespace
+    belongs to that user namespace, so that /proc can be mounted in it."""
+    maps = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    bundle.set_namespace("user")
+    bundle.linux["uidMappings"] = maps
+    bundle.linux["gidMappings"] = maps
+    a, apid = create_running(rt, bundle)
+    b_bundle = env.bundle()
+    b_bundle.set_namespace("user", f"/proc/{apid}/ns/user")
+    if mode == "run":
+        res = run_output(rt, b_bundle, "echo pid=$$; id -u; exit 7")
+        assert res.rc == 7, res
+        assert res.out.split() == ["pid=1", "0"], res
+        return
+    b, bpid = created(rt, b_bundle.sh("sleep 30"))
+    assert os.stat(f"/proc/{bpid}/ns/user").st_ino == os.stat(f"/proc/{apid}/ns/user").st_ino
+    assert os.stat(f"/proc/{bpid}/ns/pid").st_ino not in (
+        os.stat(f"/proc/{apid}/ns/pid").st_ino, os.stat("/proc/self/ns/pid").st_ino)
+    # the state's pid is the container's init, pid 1 of its namespace
+    nspid = [ln for ln in open(f"/proc/{bpid}/status") if ln.startswith("NSpid:")][0]
+    assert nspid.split()[-1] == "1", nspid
+    rt.start(b)
+    rt.wait_status(b, "running")
+    res = rt("exec", b, "sh", "-c", "echo $$; id -u")
+    assert res.rc == 0 and res.out.split()[1] == "0", res
+    rt.kill(b, "KILL")
+    rt.wait_status(b, "stopped")
+    rt.delete(b)
