@@ -272,41 +272,6 @@ joins_user_ns (const struct ocirt_ns_plan *plan)
   return false;
 }
 
-/* A new pid namespace inside a joined user namespace: unshare it and fork
-   the container process into it.  This process tells the runtime the new
-   pid and leaves; the runtime, a subreaper, inherits the container.  */
-static int
-fork_into_pid_ns (struct spawn *s, ocirt_error_t *err)
-{
-  int pp[2];
-  pid_t pid;
-
-  if (unshare (CLONE_NEWPID) < 0)
-    return ocirt_make_error (err, errno, "unshare the pid namespace");
-  if (pipe2 (pp, O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the container process");
-  pid = fork ();
-  if (pid < 0)
-    return ocirt_make_error (err, errno, "fork the container process");
-  if (pid > 0)
-    {
-      close (pp[0]);
-      if (write (pp[1], &pid, sizeof (pid)) != sizeof (pid)
-          || ocirt_sync_send_value (s->sync[1], OCIRT_SYNC_PID, pid, err) < 0)
-        _exit (1);
-      _exit (0);
-    }
-  close (pp[1]);
-  if (read (pp[0], &pid, sizeof (pid)) != sizeof (pid))
-    {
-      close (pp[0]);
-      return ocirt_make_error (err, EPIPE, "read the container process pid");
-    }
-  close (pp[0]);
-  s->pid = pid;
-  return 0;
-}
-
 static int
 child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
@@ -343,8 +308,6 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     return -1;
   if (joins_user_ns (&s->ns))
     become_root ();
-  if (s->ns.fork_pid && fork_into_pid_ns (s, err) < 0)
-    return -1;
   /* Joining a v1 cgroup costs the runtime an RCU grace period: the child
      sets up its rootfs meanwhile, and waits only where it must be in its
      cgroup, before a cgroup namespace is made or, at the latest, before it
@@ -837,9 +800,12 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
      cgroups, and clone3 can put it into the unified one: no pid written to
      a cgroup.procs, whose lock costs an RCU grace period (~10 ms).  */
   s->self_join = !s->cg.systemd && s->cg.ndirs > 0 && !ocirt_config_has_ns (s->spec, "user");
-  /* The container process is a grandchild then: it comes back to us.  */
-  if (s->ns.fork_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
+  /* Such a child is in its v1 cgroups from the start and makes its /dev
+     while the limits would be written: a device list is rewritten from
+     "deny all", and a mknod in that window fails.  The cgroups are still
+     empty now; the limits also bind the child's first page.  */
+  if (s->self_join && ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
+    return -1;
   ocirt_debug ("clone the container process (new namespaces %#x)", s->ns.clone_flags);
   fflush (NULL);
   s->pid = clone_container (s);
@@ -860,17 +826,6 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_sync_send_value (s->sync[0], OCIRT_SYNC_GO, s->pid, err) < 0)
     return -1;
-  if (s->ns.fork_pid)
-    {
-      pid_t forker = s->pid;
-      int pid;
-
-      if (ocirt_sync_expect_value (s->sync[0], OCIRT_SYNC_PID, &pid, err) < 0)
-        return -1;
-      while (waitpid (forker, NULL, 0) < 0 && errno == EINTR)
-        ;
-      s->pid = pid;
-    }
   ocirt_debug ("move %d into its cgroups", s->pid);
   if (s->cg.systemd)
     {
@@ -884,7 +839,7 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     }
   else if (!s->unified_joined && ocirt_cgroup_enter_unified (&s->cg, s->pid, err) < 0)
     return -1;
-  if (ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
+  if (!s->self_join && ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("create.resources");
   /* The network namespace exists once the child does, unless the child
