@@ -126,6 +126,7 @@ def sentence_of(doc):
     first = clean(first).replace('\\"', '"').strip()
     first = re.sub(r'^"', "", first)
     first = re.sub(r'"(\.?)$', r"\1", first)
+    first = first.replace('" (', " (").replace('." "', ". ")
     return first, clean(" ".join(rest))
 
 
