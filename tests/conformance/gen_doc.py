@@ -105,8 +105,6 @@ NOT_COVERED = [
     ("config-linux.md", "rootfsPropagation slave",
      "the host's / is private here: slave cannot be told from private"),
     ("config-linux.md", "mountLabel", "no SELinux on this host"),
-    ("config-linux.md", "readonlyPaths: the values MUST be absolute",
-     "the same check as maskedPaths (tested there)"),
 ]
 
 

@@ -586,3 +586,13 @@ def test_config_linux_md__masked_paths_must_be_absolute(runtime, bundle):
     A relative masked path is an invalid value: create fails."""
     bundle.linux["maskedPaths"] = ["proc/kcore"]
     create_fails(runtime, bundle)
+
+
+@pytest.mark.runc_xfail("runc 1.1 accepts a relative read-only path")
+def test_config_linux_md__readonly_paths_must_be_absolute(runtime, bundle):
+    """"The values MUST be absolute paths in the container namespace."
+    (readonlyPaths)
+
+    A relative read-only path is an invalid value: create fails."""
+    bundle.linux["readonlyPaths"] = ["proc/sys"]
+    create_fails(runtime, bundle)

@@ -520,6 +520,20 @@ def test_runtime_md__start_must_error_if_stopped(runtime, bundle, host_dir):
     assert (host_dir / "runs").read_text() == "x\n"
 
 
+def test_runtime_md__start_must_error_if_paused(runtime, bundle):
+    """"Attempting to start a container that is not created MUST have no
+    effect on the container and MUST generate an error."
+
+    On a paused container: it stays paused."""
+    cid, pid = create_running(runtime, bundle, script="sleep 60")
+    runtime("pause", cid, check=True)
+    before = fingerprint(runtime, cid)
+    res = runtime.start(cid, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    assert fingerprint(runtime, cid) == before
+    runtime("resume", cid, check=True)
+
+
 def test_runtime_md__start_nonexistent_must_error(runtime):
     """"Attempting to start a container that is not created MUST ... generate
     an error."
