@@ -809,6 +809,8 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
   ocirt_debug ("clone the container process (new namespaces %#x)", s->ns.clone_flags);
   fflush (NULL);
   s->pid = clone_container (s);
+  if (s->pid != 0)
+    ocirt_ns_leave_pid (&s->ns);
   if (s->pid < 0)
     {
       s->pid = 0;

@@ -496,6 +496,7 @@ out:
     close (c.sync[0]);
   if (c.console_fd >= 0)
     close (c.console_fd);
+  ocirt_ns_leave_pid (&c.ns);
   ocirt_ns_plan_release (&c.ns);
   ocirt_seccomp_free (c.seccomp);
   free_oci_process (c.p);

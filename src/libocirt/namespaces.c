@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "namespaces.h"
 #include "utils.h"
 
@@ -138,6 +139,30 @@ ocirt_ns_join_pid (struct ocirt_ns_plan *plan, ocirt_error_t *err)
     if (plan->join[i].type == CLONE_NEWPID && setns (plan->join[i].fd, CLONE_NEWPID) < 0)
       return ocirt_make_error (err, errno, "join pid namespace");
   return 0;
+}
+
+void
+ocirt_ns_leave_pid (const struct ocirt_ns_plan *plan)
+{
+  int saved_errno = errno;
+  size_t i;
+  int fd;
+
+  for (i = 0; i < plan->njoin; i++)
+    if (plan->join[i].type == CLONE_NEWPID)
+      break;
+  if (i == plan->njoin)
+    return;
+  /* /proc/self/ns/pid is the namespace we are in, not where children go.
+     Going back to it needs CAP_SYS_ADMIN over its owner, which a runtime
+     in a user namespace may lack: then hooks stay in the container's.
+     errno is left for the caller to report the clone's.  */
+  fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns (fd, CLONE_NEWPID) < 0)
+    ocirt_debug ("back to the runtime's pid namespace: %s", strerror (errno));
+  if (fd >= 0)
+    close (fd);
+  errno = saved_errno;
 }
 
 static int

@@ -40,6 +40,11 @@ void ocirt_ns_plan_release (struct ocirt_ns_plan *plan);
    children only).  */
 int ocirt_ns_join_pid (struct ocirt_ns_plan *plan, ocirt_error_t *err);
 
+/* In the runtime, right after that clone: later children (hooks, the
+   tracer LeakSanitizer clones at exit) go to the runtime's own pid
+   namespace again.  Best effort.  */
+void ocirt_ns_leave_pid (const struct ocirt_ns_plan *plan);
+
 /* In the container process: join the user namespace if one is given, then
    the other joined ones.  */
 int ocirt_ns_join_in_child (struct ocirt_ns_plan *plan, ocirt_error_t *err);

@@ -189,3 +189,27 @@ def test_relative_hook_path_rejected(rt, bundle):
     cid = unique_id()
     res = rt.create(cid, bundle, check=False)
     assert res.rc != 0 and res.err_lines
+
+
+def test_runtime_hooks_stay_in_the_host_pid_namespace(rt, env, host_dir):
+    """Joining a pid namespace by path is for the container only: the
+    runtime's own hooks, forked after it, still run in the host's."""
+    first = env.bundle()
+    first.sh("sleep 30")
+    _, first_pid = created(rt, first)
+    ns = f"/proc/{first_pid}/ns/pid"
+    log = host_dir / "pidns.log"
+    path = host_dir / "pidns.sh"
+    path.write_text(f"#!/bin/sh\ncat >/dev/null\necho \"$1 $(readlink /proc/self/ns/pid)\" >> {log}\n")
+    path.chmod(0o755)
+    second = env.bundle()
+    second.set_namespace("pid", ns)
+    second.config["hooks"] = {k: [{"path": str(path), "args": ["pidns.sh", k]}]
+                              for k in ("prestart", "createRuntime", "poststart")}
+    second.sh("sleep 30")
+    cid, pid = created(rt, second)
+    rt.start(cid)
+    assert os.readlink(f"/proc/{pid}/ns/pid") == os.readlink(ns)
+    host = os.readlink("/proc/self/ns/pid")
+    rows = dict(line.split(" ", 1) for line in log.read_text().splitlines())
+    assert rows == {k: host for k in ("prestart", "createRuntime", "poststart")}
