@@ -3,7 +3,8 @@
 # integration tests (pytest, as root, against the real kernel), a bounded
 # run of the parser fuzzers (libFuzzer), the real
 # clients (podman, containerd, Docker) driving ocirt, then the
-# cgroup tests on a pure cgroup v2 host in a VM, and the systemd cgroup
+# cgroup tests on a pure cgroup v2 host in a VM (with AppArmor, for the LSM
+# tests), and the systemd cgroup
 # driver with systemd as PID 1 in another, when the VM tool is there.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,8 @@ if [ -x "$vm" ]; then
   # The VM is emulated and slow: one retry for a timing failure, none for a
   # failure that repeats.
   v2_tests="tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py
-            tests/integration/test_rootless.py::test_rootless_uses_a_delegated_cgroup"
+            tests/integration/test_rootless.py::test_rootless_uses_a_delegated_cgroup
+            tests/integration/test_lsm.py"
   # shellcheck disable=SC2086  # two file names
   OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh" $v2_tests || {
     echo "run-all: cgroup v2 lane failed once, running it again"

@@ -272,6 +272,41 @@ joins_user_ns (const struct ocirt_ns_plan *plan)
   return false;
 }
 
+/* A new pid namespace inside a joined user namespace: unshare it and fork
+   the container process into it.  This process tells the runtime the new
+   pid and leaves; the runtime, a subreaper, inherits the container.  */
+static int
+fork_into_pid_ns (struct spawn *s, ocirt_error_t *err)
+{
+  int pp[2];
+  pid_t pid;
+
+  if (unshare (CLONE_NEWPID) < 0)
+    return ocirt_make_error (err, errno, "unshare the pid namespace");
+  if (pipe2 (pp, O_CLOEXEC) < 0)
+    return ocirt_make_error (err, errno, "pipe for the container process");
+  pid = fork ();
+  if (pid < 0)
+    return ocirt_make_error (err, errno, "fork the container process");
+  if (pid > 0)
+    {
+      close (pp[0]);
+      if (write (pp[1], &pid, sizeof (pid)) != sizeof (pid)
+          || ocirt_sync_send_value (s->sync[1], OCIRT_SYNC_PID, pid, err) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close (pp[1]);
+  if (read (pp[0], &pid, sizeof (pid)) != sizeof (pid))
+    {
+      close (pp[0]);
+      return ocirt_make_error (err, EPIPE, "read the container process pid");
+    }
+  close (pp[0]);
+  s->pid = pid;
+  return 0;
+}
+
 static int
 child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
@@ -308,6 +343,8 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     return -1;
   if (joins_user_ns (&s->ns))
     become_root ();
+  if (s->ns.fork_pid && fork_into_pid_ns (s, err) < 0)
+    return -1;
   /* Joining a v1 cgroup costs the runtime an RCU grace period: the child
      sets up its rootfs meanwhile, and waits only where it must be in its
      cgroup, before a cgroup namespace is made or, at the latest, before it
@@ -806,6 +843,9 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
      empty now; the limits also bind the child's first page.  */
   if (s->self_join && ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
+  /* The container process is a grandchild then: it comes back to us.  */
+  if (s->ns.fork_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   ocirt_debug ("clone the container process (new namespaces %#x)", s->ns.clone_flags);
   fflush (NULL);
   s->pid = clone_container (s);
@@ -828,6 +868,17 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_sync_send_value (s->sync[0], OCIRT_SYNC_GO, s->pid, err) < 0)
     return -1;
+  if (s->ns.fork_pid)
+    {
+      pid_t forker = s->pid;
+      int pid;
+
+      if (ocirt_sync_expect_value (s->sync[0], OCIRT_SYNC_PID, &pid, err) < 0)
+        return -1;
+      while (waitpid (forker, NULL, 0) < 0 && errno == EINTR)
+        ;
+      s->pid = pid;
+    }
   ocirt_debug ("move %d into its cgroups", s->pid);
   if (s->cg.systemd)
     {
