@@ -45,45 +45,42 @@ close_cgroup (int dirfd, struct ocirt_container_state *st, struct ocirt_cgroup *
     close (dirfd);
 }
 
-int
-ocirt_container_pause (const char *root, const char *id, ocirt_error_t *err)
+/* Freeze or thaw the container's cgroup, when its status allows it.  The
+   lock orders this against resume, delete and the others.  */
+static int
+set_frozen (const char *root, const char *id, bool freeze, ocirt_error_t *err)
 {
   struct ocirt_container_state st;
   struct ocirt_cgroup cg;
   enum ocirt_status status;
+  bool allowed;
   int dirfd, ret;
 
-  /* The lock orders pause against resume, delete and the others.  */
   dirfd = open_cgroup (root, id, true, &st, &cg, &status, err);
   if (dirfd < 0)
     return -1;
-  if (status != OCIRT_STATUS_RUNNING && status != OCIRT_STATUS_CREATED)
-    ret = ocirt_make_error (err, 0, "cannot pause container `%s`: it is %s", id,
-                            ocirt_status_name (status));
+  allowed = freeze ? status == OCIRT_STATUS_RUNNING || status == OCIRT_STATUS_CREATED
+                   : status == OCIRT_STATUS_PAUSED;
+  if (!allowed)
+    ret = ocirt_make_error (err, 0, "cannot %s container `%s`: it is %s%s",
+                            freeze ? "pause" : "resume", id, ocirt_status_name (status),
+                            freeze ? "" : ", not paused");
   else
-    ret = ocirt_cgroup_freeze (&cg, true, err);
+    ret = ocirt_cgroup_freeze (&cg, freeze, err);
   close_cgroup (dirfd, &st, &cg);
   return ret;
 }
 
 int
+ocirt_container_pause (const char *root, const char *id, ocirt_error_t *err)
+{
+  return set_frozen (root, id, true, err);
+}
+
+int
 ocirt_container_resume (const char *root, const char *id, ocirt_error_t *err)
 {
-  struct ocirt_container_state st;
-  struct ocirt_cgroup cg;
-  enum ocirt_status status;
-  int dirfd, ret;
-
-  dirfd = open_cgroup (root, id, true, &st, &cg, &status, err);
-  if (dirfd < 0)
-    return -1;
-  if (status != OCIRT_STATUS_PAUSED)
-    ret = ocirt_make_error (err, 0, "cannot resume container `%s`: it is %s, not paused", id,
-                            ocirt_status_name (status));
-  else
-    ret = ocirt_cgroup_freeze (&cg, false, err);
-  close_cgroup (dirfd, &st, &cg);
-  return ret;
+  return set_frozen (root, id, false, err);
 }
 
 /* A container without a cgroup of its own (rootless, nothing delegated):
