@@ -409,7 +409,7 @@ def test_device_rules_strict(rt, bundle):
 
 
 @needs_systemd
-@runc_diff("runc 1.1 makes systemd deny every device for a deny list")
+@runc_diff("runc 1.1 tells systemd DevicePolicy=strict for a deny list")
 def test_device_deny_list_uses_own_program(rt, bundle):
     """Rules that allow by default: systemd is told "auto" with no
     entries (it has no deny lists), and the runtime's own program, which
@@ -426,6 +426,12 @@ def test_device_deny_list_uses_own_program(rt, bundle):
     assert out["c42-r"] not in ("ok", EPERM), out
     assert show(unit, "DevicePolicy")["DevicePolicy"] == "auto"
     assert show_all(unit, "DeviceAllow") == []
+    # systemd puts back only its own program at a daemon-reload.
+    subprocess.run(["systemctl", "daemon-reload"], check=True, timeout=120)
+    res = rt("exec", cid, "sh", "-c", "echo x > /dev/kmsg")
+    assert res.rc != 0 and EPERM in res.err, res
+    res = rt("exec", cid, "sh", "-c", "echo x > /dev/null")
+    assert res.rc == 0, res
     rt.kill(cid, "KILL")
 
 
