@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: dependencies, build, unit tests (criterion) and the
-# integration tests (pytest, as root, against the real kernel), a bounded
+# integration tests (pytest, as root, against the real kernel), the spec
+# conformance suite (ocirt and runc side by side), a bounded
 # run of the parser fuzzers (libFuzzer), the real
 # clients (podman, containerd, Docker) driving ocirt, then the
 # cgroup tests on a pure cgroup v2 host in a VM (with AppArmor, for the LSM
@@ -12,6 +13,9 @@ build=${BUILD_DIR:-$top/build}
 "$top/contrib/install-deps.sh"
 "$top/contrib/build.sh"
 make -C "$build" check VERBOSE=1
+
+echo "run-all: the spec conformance suite, on ocirt and on runc"
+OCIRT="$build/src/ocirt" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$top/tests/conformance"
 
 echo "run-all: fuzzing the parsers, ${FUZZ_SECONDS:-30}s each"
 FUZZ_SECONDS=${FUZZ_SECONDS:-30} BUILD_DIR="$build" "$top/tests/fuzz/run.sh"
