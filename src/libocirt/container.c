@@ -1363,7 +1363,7 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
   struct ocirt_container_state st;
   cleanup_close int dirfd = -1;
   enum ocirt_status status;
-  int ret = -1;
+  int ret = -1, waits = 0;
 
   dirfd = ocirt_state_dir_open (root, id, true, err);
   if (dirfd < 0)
@@ -1397,7 +1397,9 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
              then wait for it and read again.  */
           if (ocirt_state_dir_abandoned (root, dirfd))
             return ocirt_state_dir_remove (root, id, err);
-          continue;
+          if (++waits < 100)
+            continue;
+          return ocirt_make_error (err, 0, "container `%s`: %s", id, why->msg);
         }
       /* state.json is unreadable: create.json still names the cgroups,
          and so the processes, to clean up.  */
