@@ -379,3 +379,30 @@ def test_create_racing_forced_delete_of_its_id(rt, env):
     print(f"\ncreate racing delete --force: {sorted(outcomes)}")
     wait_for(lambda: not leftover_processes(), timeout=10, what="no processes")
     snap.assert_clean(ids=ids, cgroup_paths=[f"fault-{c}" for c in ids])
+
+
+def test_container_being_created_is_creating(rt, env):
+    """While create is held in a createRuntime hook, the container is
+    `creating`: `state` and `list` say so, `kill` refuses with one line
+    (`start` and `delete` wait for the create's lock); once the hook
+    returns the create completes."""
+    cid = unique_id()
+    b = fault_bundle(env, cid)
+    go = env.host_dir() / "go"
+    b.config["hooks"] = {"createRuntime": [{
+        "path": "/bin/sh", "timeout": 30,
+        "args": ["sh", "-c", f"while [ ! -e {go} ]; do sleep 0.02; done"]}]}
+    b.write()
+    rt.ids.add(cid)
+    proc = rt.popen("create", "--bundle", b, cid)
+    rt.wait_status(cid, "creating", proc=proc)
+    st = rt.state(cid)
+    assert st["pid"] == 0 and st["bundle"] == str(b), st
+    assert_single_line_error(rt("kill", cid, "KILL"), "being created")
+    assert [c["status"] for c in rt.list_json() if c["id"] == cid] == ["creating"]
+    go.touch()
+    res = rt.wait(proc)
+    assert res.rc == 0, res
+    st = rt.state(cid)
+    assert st["status"] == "created" and pid_alive(st["pid"]), st
+    rt.delete(cid, force=True)
