@@ -85,6 +85,16 @@ def runc_diff(reason):
                              reason="runc differs: " + reason)
 
 
+#: True when the runtime under test is built with ASan + UBSan
+#: (tests/sanitizers/run.sh sets OCIRT_SANITIZED=1).
+sanitized = os.environ.get("OCIRT_SANITIZED") == "1"
+
+
+def not_sanitized(reason):
+    """Skip a test that cannot hold under ASan (say why, in reason)."""
+    return pytest.mark.skipif(sanitized, reason="under ASan: " + reason)
+
+
 # --------------------------------------------------------------------------
 # process bookkeeping (subreaper, zombies, leftovers)
 # --------------------------------------------------------------------------
