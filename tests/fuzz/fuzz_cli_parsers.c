@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   memcpy (s, data, size);
   s[size] = '\0';
   sig = ocirt_parse_signal (s);
-  if (sig != -1 && (sig < 1 || sig > 64))
+  if (sig != -1 && (sig < 0 || sig > 64))
     abort ();
   if (ocirt_parse_user (s, &uid, &gid, &has_gid) == 0 && uid == 0xffffffffu)
     abort ();

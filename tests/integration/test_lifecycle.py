@@ -249,6 +249,18 @@ def test_kill_unknown_signal_fails(rt, bundle):
     assert rt.status(cid) == "running"
 
 
+def test_kill_null_signal_checks_the_container(rt, bundle):
+    """Signal 0, as runc takes it: delivered to nobody, it tells whether
+    the container's process is there."""
+    bundle.sh("sleep 30")
+    cid, pid = create_running(rt, bundle, script="sleep 30")
+    assert rt.kill(cid, "0", check=False).rc == 0
+    assert rt.status(cid) == "running"
+    rt.kill(cid, "KILL")
+    rt.wait_status(cid, "stopped")
+    assert rt.kill(cid, "0", check=False).rc != 0
+
+
 def test_kill_created_container(rt, bundle):
     bundle.sh("sleep 30")
     cid, pid = created(rt, bundle)

@@ -37,7 +37,7 @@ Test (signals, names_numbers_and_prefixes)
 Test (signals, rejects_junk)
 {
   cr_assert_eq (ocirt_parse_signal (""), -1);
-  cr_assert_eq (ocirt_parse_signal ("0"), -1);
+  cr_assert_eq (ocirt_parse_signal ("0"), 0);
   cr_assert_eq (ocirt_parse_signal ("65"), -1);
   cr_assert_eq (ocirt_parse_signal ("9x"), -1);
   cr_assert_eq (ocirt_parse_signal ("SIG"), -1);
