@@ -134,7 +134,9 @@ write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return ocirt_make_error (err, errno, "create `%s`", tmp);
-  if (write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  /* No fsync: the rename makes the update atomic for every reader, and a
+     state root lives on tmpfs (/run), which a power cut empties anyway.  */
+  if (write_all (fd, data, len) < 0)
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);
