@@ -6,14 +6,13 @@
 #include <string.h>
 #include <time.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-bus.h>
-#endif
-
 #include "cgroup_devices_bpf.h"
 #include "cgroup_internal.h"
 #include "cgroup_systemd.h"
 #include "log.h"
+#ifdef HAVE_SYSTEMD
+#include "systemd_dl.h"
+#endif
 #include "utils.h"
 
 #define WHAT "systemd cgroup driver"
@@ -136,7 +135,8 @@ ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc)
 {
   if (sc == NULL)
     return;
-  sd_bus_flush_close_unref (sc->bus);
+  if (sc->bus)
+    sd_bus_flush_close_unref (sc->bus);
   free (sc->slice);
   free (sc->unit);
   free (sc);
@@ -155,7 +155,12 @@ bus_error (ocirt_error_t *err, int r, const sd_bus_error *e, const char *fmt, co
 static int
 connect_bus (sd_bus **bus, ocirt_error_t *err)
 {
-  int r = sd_bus_open_system (bus);
+  int r;
+
+  *bus = NULL;
+  if (ocirt_systemd_load (err) < 0)
+    return -1;
+  r = sd_bus_open_system (bus);
 
   if (r < 0)
     {
