@@ -15,7 +15,9 @@ jobs=${VG_JOBS:-$(nproc)}
 command -v valgrind >/dev/null || { echo "valgrind: not installed (Debian package valgrind)" >&2; exit 1; }
 [ -f "$build/Makefile" ] || { echo "valgrind: $build is not a configured build tree" >&2; exit 1; }
 
-# The unit test programs, as the Makefile names them.
+# Up to date first (this also regenerates a stale Makefile), then the unit
+# test programs, as the Makefile names them.
+make -s -C "$build" -j"$(nproc)"
 tests=$(make -s -C "$build" -f Makefile -f - print-unit-tests <<'MK'
 print-unit-tests: ; @echo $(UNIT_TESTS)
 MK
