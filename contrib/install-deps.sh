@@ -5,7 +5,7 @@ PACKAGES=(
   build-essential autoconf automake libtool pkg-config python3
   libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
   libcriterion-dev python3-pytest busybox-static runc time
-  clang libclang-rt-14-dev uidmap iproute2 dbus-daemon apparmor valgrind
+  clang libclang-rt-14-dev uidmap iproute2 dbus-daemon apparmor go-md2man valgrind
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -14,6 +14,9 @@ build=${BUILD_DIR:-$top/build}
 "$top/contrib/build.sh"
 make -C "$build" check VERBOSE=1
 
+echo "run-all: make install into a staging directory"
+BUILD_DIR="$build" "$top/tests/install/run.sh"
+
 echo "run-all: the spec conformance suite, on ocirt and on runc"
 OCIRT="$build/src/ocirt" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$top/tests/conformance"
 
