@@ -1363,22 +1363,27 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
   struct ocirt_container_state st;
   cleanup_close int dirfd = -1;
   enum ocirt_status status;
-  int ret = -1, waits = 0;
+  int ret = -1, waits = 0, tries;
 
-  dirfd = ocirt_state_dir_open (root, id, true, err);
-  if (dirfd < 0)
+  for (tries = 0;; tries++)
     {
-      /* As runc: forcing the delete of what is not there is done.  */
-      if (force && ocirt_id_valid (id) && faccessat (AT_FDCWD, root, F_OK, 0) >= 0)
+      cleanup_free char *path = NULL;
+
+      dirfd = ocirt_state_dir_open (root, id, true, err);
+      if (dirfd >= 0)
+        break;
+      /* As runc: forcing the delete of what is not there is done.  A
+         directory removed while we waited for its lock may have been
+         claimed again by a new create: then look again.  */
+      if (!force || !ocirt_id_valid (id) || faccessat (AT_FDCWD, root, F_OK, 0) < 0 || tries == 20)
+        return -1;
+      path = xasprintf ("%s/%s", root, id);
+      if (access (path, F_OK) < 0 && errno == ENOENT)
         {
-          cleanup_free char *path = xasprintf ("%s/%s", root, id);
-          if (access (path, F_OK) < 0 && errno == ENOENT)
-            {
-              ocirt_error_release (err);
-              return 0;
-            }
+          ocirt_error_release (err);
+          return 0;
         }
-      return -1;
+      ocirt_error_release (err);
     }
   while (ocirt_state_read (dirfd, &st, err) < 0)
     {
