@@ -1,8 +1,10 @@
 #!/bin/bash
 # The whole test suite: dependencies, build, unit tests (criterion) and the
-# integration tests (pytest, as root, against the real kernel), the spec
-# conformance suite (ocirt and runc side by side), a bounded
-# run of the parser fuzzers (libFuzzer), the real
+# integration tests (pytest, as root, against the real kernel), make install
+# into a staging directory, the spec conformance suite (ocirt and runc side
+# by side), the unit tests under valgrind, the unit and integration tests
+# again on an ASan + UBSan build with failpoints (the fault-injection tests
+# run there), a bounded run of the parser fuzzers (libFuzzer), the real
 # clients (podman, containerd, Docker) driving ocirt, then the
 # cgroup tests on a pure cgroup v2 host in a VM (with AppArmor, for the LSM
 # tests), and the systemd cgroup
@@ -17,8 +19,23 @@ make -C "$build" check VERBOSE=1
 echo "run-all: make install into a staging directory"
 BUILD_DIR="$build" "$top/tests/install/run.sh"
 
+echo "run-all: the benchmark scripts, a smoke run (no timing is checked)"
+bench_dir=$(mktemp -d)
+RUNTIME=runc "$top/contrib/demo/mkbundle.sh" "$bench_dir/b" -- /bin/true >/dev/null
+"$top/contrib/bench/scale-bench.py" --bundle "$bench_dir/b" --counts 2,4 -r 1 --deletes 1 \
+  --runtime ocirt="$build/src/ocirt" >/dev/null
+"$top/contrib/bench/memory-floor.py" --bundle "$bench_dir/b" --runtime ocirt="$build/src/ocirt" \
+  --trials 1 --low 128K --high 2M >/dev/null
+rm -rf "$bench_dir"
+
 echo "run-all: the spec conformance suite, on ocirt and on runc"
 OCIRT="$build/src/ocirt" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$top/tests/conformance"
+
+echo "run-all: unit tests under valgrind"
+BUILD_DIR="$build" "$top/tests/valgrind/run.sh"
+
+echo "run-all: ASan + UBSan build (with failpoints), unit and integration tests"
+"$top/tests/sanitizers/run.sh"
 
 echo "run-all: fuzzing the parsers, ${FUZZ_SECONDS:-30}s each"
 FUZZ_SECONDS=${FUZZ_SECONDS:-30} BUILD_DIR="$build" "$top/tests/fuzz/run.sh"
