@@ -21,11 +21,19 @@ for f in bin/ocirt share/man/man8/ocirt.8 \
 	share/doc/ocirt/examples/podman/containers.conf \
 	share/doc/ocirt/examples/containerd/config.toml \
 	share/doc/ocirt/examples/containerd/runtimeclass.yaml \
-	share/doc/ocirt/examples/docker/daemon.json; do
+	share/doc/ocirt/examples/docker/daemon.json \
+	share/doc/ocirt/examples/crio/10-ocirt.conf; do
 	[ -s "$stage$prefix/$f" ] || fail "$prefix/$f was not installed"
 done
 "$stage$prefix/bin/ocirt" --version | grep -q '^ocirt version' || fail "the installed binary does not run"
 
+# The CRI-O drop-in (no CRI-O in Debian to run it) is valid TOML naming
+# an OCI handler for ocirt.
+/usr/bin/python3 - "$top/contrib/crio/10-ocirt.conf" <<'PY' || fail "contrib/crio/10-ocirt.conf is not a valid CRI-O handler"
+import sys, tomllib
+h = tomllib.load(open(sys.argv[1], "rb"))["crio"]["runtime"]["runtimes"]["ocirt"]
+assert h["runtime_type"] == "oci" and h["runtime_path"].endswith("/ocirt"), h
+PY
 # Every long option the commands take is described.
 missing=$(grep -ho '{ "[a-z][a-z0-9-]*", \(no\|required\|optional\)_argument' "$top"/src/*.c |
 	sed 's/{ "\([^"]*\)".*/\1/' | sort -u |
