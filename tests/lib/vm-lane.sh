@@ -1,0 +1,38 @@
+# Sourced by the VM lanes (tests/cgroup-v2/run.sh, tests/systemd/run.sh):
+# finds the VM tool and the binary, and the directory to share with the VM.
+# Expects $top (the work tree); sets vm, ocirt and share.
+#
+# RUN_IN_VM names the tool (default: ../shared/tools/run-in-vm.sh beside the
+# work tree), OCIRT the binary (default: $BUILD_DIR/src/ocirt, build/).  A
+# binary outside the work tree is fine: its directory is then the share,
+# and the work tree is seen read-only through the VM's root.
+vm=${RUN_IN_VM:-$top/../shared/tools/run-in-vm.sh}
+ocirt=${OCIRT:-${BUILD_DIR:-$top/build}/src/ocirt}
+
+if [ ! -x "$vm" ]; then
+	echo "${0##*/}: no VM tool at $vm (set RUN_IN_VM)" >&2
+	exit 1
+fi
+if [ ! -x "$ocirt" ]; then
+	echo "${0##*/}: $ocirt is not built" >&2
+	exit 1
+fi
+ocirt=$(cd "$(dirname "$ocirt")" && pwd)/$(basename "$ocirt")
+case $ocirt in
+"$top"/*) share=$top ;;
+*) share=$(dirname "$ocirt") ;;
+esac
+
+# run_lane VM_OPTION... -- PYTEST_ARGS...: pytest in the work tree, in the VM.
+run_lane() {
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	cd "$top"
+	exec "$vm" "${opts[@]}" --share "$share" -e OCIRT="$ocirt" -- \
+		/bin/sh -c 'cd "$1" && shift && exec /usr/bin/python3 -m pytest -q -p no:cacheprovider -ra "$@"' \
+		sh "$top" "$@"
+}
