@@ -10,6 +10,7 @@ import concurrent.futures
 import json
 import os
 import shutil
+import socket
 
 import pytest
 
@@ -388,3 +389,80 @@ def test_several_containers_at_once(podman, rt):
     for cid in cids:
         assert any(c == "create" and cid in a for c, a, _ in calls)
         assert any(c == "delete" and cid in a for c, a, _ in calls)
+
+
+NOTIFY_READY_C = r"""
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Tell $NOTIFY_SOCKET the service is ready, as systemd-notify would.  */
+int main (void)
+{
+  static const char msg[] = "READY=1\nSTATUS=notify-test";
+  const char *path = getenv ("NOTIFY_SOCKET");
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  int s = socket (AF_UNIX, SOCK_DGRAM, 0);
+
+  if (path == NULL || s < 0)
+    return 2;
+  strncpy (a.sun_path, path, sizeof (a.sun_path) - 1);
+  if (sendto (s, msg, sizeof (msg) - 1, 0, (struct sockaddr *) &a, sizeof (a)) < 0)
+    return 3;
+  pause ();
+  return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def notify_ready(session_dir):
+    """A static helper for the busybox image: busybox has no systemd-notify."""
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        pytest.skip("no C compiler for the notify helper")
+    src = session_dir / "notify-ready.c"
+    src.write_text(NOTIFY_READY_C)
+    out = session_dir / "notify-ready"
+    sh([cc, "-static", "-O2", "-o", out, src])
+    return out
+
+
+def test_sdnotify_container(podman, rt, notify_ready):
+    """--sdnotify=container: the container's own READY=1 reaches the
+    caller's NOTIFY_SOCKET, through podman and the runtime."""
+    mark = rt.mark(CLIENT)
+    sock_path = f"/tmp/sdnotify-{os.getpid()}-{rt.name}.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(sock_path)
+    listener.settimeout(60)
+    try:
+        env = dict(podman.env, NOTIFY_SOCKET=sock_path)
+        sh(podman.argv + ["run", "-d", "--network", "none", "--cgroup-parent", podman.cgroup,
+                          "--name", "sdn", "--sdnotify=container",
+                          "-v", f"{notify_ready}:/notify-ready:ro", IMAGE, "/notify-ready"],
+           env=env)
+        got = []
+        while not any("READY=1" in m for m in got):
+            got.append(listener.recv(4096).decode(errors="replace"))
+        assert any("READY=1" in m for m in got), got
+        cid = podman.cid("sdn")
+        rt.assert_called(CLIENT, mark, cid, commands=("create", "start"))
+        assert podman.inspect("sdn", "{{.State.Status}}") == "running"
+        # the contrast: a container that never says it is ready
+        sh(podman.argv + ["run", "-d", "--network", "none", "--cgroup-parent", podman.cgroup,
+                          "--name", "mute", "--sdnotify=container", IMAGE, "sleep", "1000"],
+           env=env)
+        listener.settimeout(3)
+        later = []
+        try:
+            while True:
+                later.append(listener.recv(4096).decode(errors="replace"))
+        except socket.timeout:
+            pass
+        assert not any("READY=1" in m for m in later), later
+    finally:
+        listener.close()
+        os.unlink(sock_path)
