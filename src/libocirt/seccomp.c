@@ -409,6 +409,15 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
     return ocirt_make_error (err, 0, CONFIG ": create a filter with the default action %s: "
                              "not supported by libseccomp or the kernel", cfg->default_action);
 
+  /* A binary tree of syscall numbers instead of a list: the kernel runs
+     the filter for every syscall number when it is loaded, to build its
+     cache of always-allowed ones, and for every syscall after.  With
+     podman's profile that halves the load and shortens each check.  */
+  ret = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  if (ret < 0)
+    ocirt_debug ("seccomp: binary-tree optimization unavailable: %s", strerror (-ret));
+  ret = -1;
+
   /* The native architecture is in the filter from the start.  */
   for (i = 0; i < cfg->architectures_len; i++)
     {
@@ -522,7 +531,7 @@ cache_lookup (const char *key, struct ocirt_seccomp *sc, bool *uses_notify)
   if (len < sizeof (h))
     return false;
   memcpy (&h, data, sizeof (h));
-  if (memcmp (h.magic, "ocirtsc1", 8) != 0 || h.key_len != klen || h.len == 0
+  if (memcmp (h.magic, "ocirtsc2", 8) != 0 || h.key_len != klen || h.len == 0
       || h.len > BPF_MAXINSNS
       || len != sizeof (h) + klen + h.len * sizeof (struct sock_filter)
       || memcmp (data + sizeof (h), key, klen) != 0)
@@ -545,7 +554,7 @@ cache_store (const char *key, const struct ocirt_seccomp *sc, bool uses_notify)
   size_t size = sizeof (h) + h.key_len + sc->len * sizeof (struct sock_filter);
   ocirt_error_t err = NULL;
 
-  memcpy (h.magic, "ocirtsc1", 8);
+  memcpy (h.magic, "ocirtsc2", 8);
   if (mkdir (cache_dir, 0700) < 0 && errno != EEXIST)
     return;
   buf = xmalloc0 (size);

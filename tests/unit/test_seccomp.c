@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #ifdef HAVE_SECCOMP
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #endif
 
@@ -321,6 +323,7 @@ libseccomp_export_len (void)
 
   cr_assert_not_null (ctx);
   cr_assert_not_null (f);
+  cr_assert_eq (seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2), 0);
   cr_assert_eq (seccomp_arch_add (ctx, SCMP_ARCH_X86), 0);
   cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (mkdir), 0), 0);
   cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (mkdirat), 0), 0);
@@ -344,7 +347,7 @@ Test (seccomp, small_program)
   size_t len;
   cleanup_free struct sock_filter *p = program (SMALL, &len);
 
-  /* The same as libseccomp's own export of the same rules.  */
+  /* The same as libseccomp's own export of the same rules, as a tree.  */
   cr_assert_eq (len, libseccomp_export_len ());
   /* It starts by loading seccomp_data.arch.  */
   cr_assert_eq (p[0].code, BPF_LD | BPF_W | BPF_ABS);
@@ -405,6 +408,146 @@ Test (seccomp, same_index_twice_is_allowed)
                  &len);
 
   cr_assert_gt (len, 0);
+}
+
+/* A classic-BPF interpreter for what libseccomp emits: returns the action
+   for syscall NR on ARCH (arguments 0) and counts the instructions run.  */
+static uint32_t
+run_filter (const struct sock_filter *p, size_t len, uint32_t arch, int nr, size_t *steps)
+{
+  uint32_t data[16] = { 0 }; /* struct seccomp_data as 32-bit words */
+  uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+  size_t pc = 0;
+
+  data[0] = (uint32_t) nr;
+  data[1] = arch;
+  *steps = 0;
+  while (pc < len)
+    {
+      const struct sock_filter *i = &p[pc++];
+      uint32_t src = BPF_SRC (i->code) == BPF_X ? x : i->k;
+      bool jump;
+
+      ++*steps;
+      switch (BPF_CLASS (i->code))
+        {
+        case BPF_LD:
+          cr_assert_eq (i->code, BPF_LD | BPF_W | BPF_ABS, "unexpected load %#x", i->code);
+          cr_assert (i->k % 4 == 0 && i->k / 4 < 16, "load at %u", i->k);
+          a = data[i->k / 4];
+          break;
+        case BPF_LDX:
+          cr_assert_eq (BPF_MODE (i->code), BPF_MEM, "unexpected ldx %#x", i->code);
+          x = mem[i->k % BPF_MEMWORDS];
+          break;
+        case BPF_ST:
+          mem[i->k % BPF_MEMWORDS] = a;
+          break;
+        case BPF_STX:
+          mem[i->k % BPF_MEMWORDS] = x;
+          break;
+        case BPF_ALU:
+          cr_assert_eq (BPF_OP (i->code), BPF_AND, "unexpected alu %#x", i->code);
+          a &= src;
+          break;
+        case BPF_MISC:
+          if (BPF_MISCOP (i->code) == BPF_TAX)
+            x = a;
+          else
+            a = x;
+          break;
+        case BPF_RET:
+          return BPF_RVAL (i->code) == BPF_A ? a : i->k;
+        case BPF_JMP:
+          if (BPF_OP (i->code) == BPF_JA)
+            {
+              pc += i->k;
+              break;
+            }
+          switch (BPF_OP (i->code))
+            {
+            case BPF_JEQ: jump = a == src; break;
+            case BPF_JGT: jump = a > src; break;
+            case BPF_JGE: jump = a >= src; break;
+            case BPF_JSET: jump = (a & src) != 0; break;
+            default: cr_assert_fail ("unexpected jump %#x", i->code); return 0;
+            }
+          pc += jump ? i->jt : i->jf;
+          break;
+        default:
+          cr_assert_fail ("unexpected instruction %#x", i->code);
+        }
+    }
+  cr_assert_fail ("ran off the end of the program");
+  return 0;
+}
+
+/* A profile the size of podman's: every syscall libseccomp knows allowed
+   but every seventh, default errno 38.  The program must do what it says
+   for each of them, on both architectures, and it must be a tree: few
+   instructions for any syscall (a list takes hundreds for the last).  */
+Test (seccomp, large_profile_is_a_tree)
+{
+  const uint32_t arches[] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 };
+  const uint32_t scmp_arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86 };
+  char *json = xstrdup ("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38, "
+                        "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"], "
+                        "\"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", \"names\": [");
+  size_t len, steps, max_steps = 0, allowed = 0, n, a;
+  struct sock_filter *p;
+  bool first = true;
+  int nr;
+
+  for (nr = 0; nr < 460; nr++)
+    {
+      char *name = seccomp_syscall_resolve_num_arch (SCMP_ARCH_X86_64, nr);
+      char *more;
+
+      if (name && nr % 7 != 0)
+        {
+          more = xasprintf ("%s%s\"%s\"", json, first ? "" : ", ", name);
+          free (json);
+          json = more;
+          first = false;
+          allowed++;
+        }
+      free (name);
+    }
+  {
+    char *more = xasprintf ("%s]}]}", json);
+
+    free (json);
+    json = more;
+  }
+  cr_assert_gt (allowed, 300);
+  p = program (json, &len);
+  for (a = 0; a < ARRAY_SIZE (arches); a++)
+    for (nr = 0; nr < 460; nr++)
+      {
+        /* The same syscall by name on the other architecture.  */
+        char *name = seccomp_syscall_resolve_num_arch (SCMP_ARCH_X86_64, nr);
+        int other = name ? seccomp_syscall_resolve_name_arch (scmp_arches[a], name) : __NR_SCMP_ERROR;
+        uint32_t want = (name && nr % 7 != 0) ? SECCOMP_RET_ALLOW : SECCOMP_RET_ERRNO | 38;
+        uint32_t got;
+
+        free (name);
+        if (other < 0)
+          continue;
+        got = run_filter (p, len, arches[a], other, &steps);
+        /* Some numbers name two syscalls on i386: only the x86_64 one is checked there.  */
+        if (a == 0)
+          cr_assert_eq (got, want, "syscall %d: action %#x, want %#x", other, got, want);
+        else
+          cr_assert (got == SECCOMP_RET_ALLOW || got == (SECCOMP_RET_ERRNO | 38), "syscall %d on i386: %#x",
+                     other, got);
+        if (steps > max_steps)
+          max_steps = steps;
+      }
+  n = run_filter (p, len, AUDIT_ARCH_AARCH64, 0, &steps);
+  cr_assert (n == SECCOMP_RET_KILL_THREAD || n == SECCOMP_RET_KILL_PROCESS, "another architecture: %#zx", n);
+  cr_assert_lt (max_steps, 64, "%zu instructions for one syscall: not a tree", max_steps);
+  free (p);
+  free (json);
 }
 
 Test (seccomp, bad_profiles)
