@@ -296,6 +296,7 @@ SUPPORT = r'''
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,12 +450,16 @@ static size_t path_push(struct ctx *c, const char *pre, const char *s,
 	return mark;
 }
 
+/* Called for every array element: no printf. */
 static size_t path_push_index(struct ctx *c, size_t i)
 {
-	char num[32];
+	char num[32], *p = num + sizeof(num) - 1;
 
-	snprintf(num, sizeof(num), "%zu", i);
-	return path_push(c, "[", num, "]");
+	*p = '\0';
+	do
+		*--p = (char)('0' + i % 10);
+	while (i /= 10);
+	return path_push(c, "[", p, "]");
 }
 
 static void path_pop(struct ctx *c, size_t mark)
@@ -1049,14 +1054,232 @@ static char *find_nul(const char *text, size_t len)
 	return err;
 }
 
+/*
+ * The document tree, built from yajl's events into one arena.  yajl's own
+ * tree grows each object and array by a realloc per member and frees it
+ * node by node: together more work than the rest of the parse.  The
+ * nodes are yajl's type, so the code above reads them as it would.
+ */
+struct arena {
+	struct arena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct member {
+	const char *key;	/* NULL in an array */
+	yajl_val val;
+};
+
+struct tree {
+	struct arena *arena;
+	struct member *stack;	/* the members of the open containers */
+	size_t top, cap;
+	size_t start[MAX_DEPTH + 1];	/* where each open one's members begin */
+	yajl_val open[MAX_DEPTH + 1];
+	size_t depth;
+	const char *key;	/* the key whose value comes next */
+	yajl_val root;
+};
+
+static void *arena_alloc(struct tree *t, size_t n)
+{
+	struct arena *a = t->arena;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!a || a->size - a->used < n) {
+		size_t size = n > 16384 ? n : 16384;
+
+		a = xrealloc(NULL, sizeof(*a) + size);
+		a->next = t->arena;
+		a->used = 0;
+		a->size = size;
+		t->arena = a;
+	}
+	p = (char *)a->data + a->used;
+	a->used += n;
+	return p;
+}
+
+static void arena_free(struct tree *t)
+{
+	while (t->arena) {
+		struct arena *next = t->arena->next;
+
+		free(t->arena);
+		t->arena = next;
+	}
+	free(t->stack);
+}
+
+static char *arena_strndup(struct tree *t, const unsigned char *s, size_t n)
+{
+	char *p = arena_alloc(t, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static yajl_val tree_node(struct tree *t, yajl_type type)
+{
+	yajl_val v = arena_alloc(t, sizeof(*v));
+
+	memset(v, 0, sizeof(*v));
+	v->type = type;
+	return v;
+}
+
+/* A value: the document itself, or a member of the innermost container. */
+static int tree_add(struct tree *t, yajl_val v)
+{
+	if (!t->depth) {
+		t->root = v;
+		return 1;
+	}
+	if (t->top == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 256;
+		t->stack = xrealloc(t->stack, t->cap * sizeof(*t->stack));
+	}
+	t->stack[t->top].key = t->key;
+	t->stack[t->top++].val = v;
+	t->key = NULL;
+	return 1;
+}
+
+static int tree_null(void *ctx)
+{
+	return tree_add(ctx, tree_node(ctx, yajl_t_null));
+}
+
+static int tree_bool(void *ctx, int b)
+{
+	return tree_add(ctx, tree_node(ctx, b ? yajl_t_true : yajl_t_false));
+}
+
+static int tree_number(void *ctx, const char *s, size_t n)
+{
+	yajl_val v = tree_node(ctx, yajl_t_number);
+
+	v->u.number.r = arena_strndup(ctx, (const unsigned char *)s, n);
+	return tree_add(ctx, v);
+}
+
+static int tree_string(void *ctx, const unsigned char *s, size_t n)
+{
+	yajl_val v = tree_node(ctx, yajl_t_string);
+
+	v->u.string = arena_strndup(ctx, s, n);
+	return tree_add(ctx, v);
+}
+
+static int tree_key(void *ctx, const unsigned char *s, size_t n)
+{
+	struct tree *t = ctx;
+
+	t->key = arena_strndup(t, s, n);
+	return 1;
+}
+
+static int tree_open(struct tree *t, yajl_type type)
+{
+	yajl_val v = tree_node(t, type);
+
+	/* too_deep has bounded the nesting already. */
+	if (t->depth > MAX_DEPTH)
+		return 0;
+	tree_add(t, v);
+	t->start[t->depth] = t->top;
+	t->open[t->depth++] = v;
+	return 1;
+}
+
+static int tree_start_map(void *ctx)
+{
+	return tree_open(ctx, yajl_t_object);
+}
+
+static int tree_start_array(void *ctx)
+{
+	return tree_open(ctx, yajl_t_array);
+}
+
+/* The innermost container is complete: its members move to the arena. */
+static int tree_close(void *ctx)
+{
+	struct tree *t = ctx;
+	yajl_val v = t->open[--t->depth];
+	size_t first = t->start[t->depth], n = t->top - first, i;
+	yajl_val *vals = arena_alloc(t, (n ? n : 1) * sizeof(*vals));
+
+	for (i = 0; i < n; i++)
+		vals[i] = t->stack[first + i].val;
+	if (v->type == yajl_t_object) {
+		const char **keys = arena_alloc(t, (n ? n : 1) * sizeof(*keys));
+
+		for (i = 0; i < n; i++)
+			keys[i] = t->stack[first + i].key;
+		v->u.object.keys = keys;
+		v->u.object.values = vals;
+		v->u.object.len = n;
+	} else {
+		v->u.array.values = vals;
+		v->u.array.len = n;
+	}
+	t->top = first;
+	return 1;
+}
+
+static const yajl_callbacks tree_callbacks = {
+	.yajl_null = tree_null,
+	.yajl_boolean = tree_bool,
+	.yajl_number = tree_number,
+	.yajl_string = tree_string,
+	.yajl_start_map = tree_start_map,
+	.yajl_map_key = tree_key,
+	.yajl_end_map = tree_close,
+	.yajl_start_array = tree_start_array,
+	.yajl_end_array = tree_close,
+};
+
+/*
+ * Parse text into t->root, as yajl_tree_parse would (comments allowed);
+ * on a syntax error, the first line of yajl's message goes to ebuf.
+ */
+static bool tree_parse(struct tree *t, const char *text, size_t len,
+		       char *ebuf, size_t esize)
+{
+	yajl_handle h = yajl_alloc(&tree_callbacks, NULL, t);
+	yajl_status st;
+
+	if (!h)
+		abort();
+	yajl_config(h, yajl_allow_comments, 1);
+	st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (st != yajl_status_ok) {
+		unsigned char *msg = yajl_get_error(h, 1, (const unsigned char *)text, len);
+		size_t n = strcspn((const char *)msg, "\n");
+
+		while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\t'))
+			n--;
+		snprintf(ebuf, esize, "%.*s", (int)n, (const char *)msg);
+		yajl_free_error(h, msg);
+	}
+	yajl_free(h);
+	return st == yajl_status_ok && t->root;
+}
+
 static void *parse_doc(const struct oci_type *t, const char *data, size_t len,
 		       char **err)
 {
 	struct ctx c = { NULL, 0, 0, NULL };
 	bool nul_escape = false;
-	char ebuf[1024], *text;
+	char ebuf[1024];
 	size_t bad;
-	yajl_val tree;
+	struct tree *tree;
 	void *obj;
 
 	if (err)
@@ -1082,29 +1305,21 @@ static void *parse_doc(const struct oci_type *t, const char *data, size_t len,
 			free(c.err);
 		return NULL;
 	}
-	text = xrealloc(NULL, len + 1);
-	if (len)
-		memcpy(text, data, len);
-	text[len] = '\0';
+	tree = xcalloc(1, sizeof(*tree));
 	ebuf[0] = '\0';
-	tree = yajl_tree_parse(text, ebuf, sizeof(ebuf));
-	free(text);
-	if (!tree) {
-		/* yajl appends a multi-line excerpt; keep the first line. */
-		size_t n = strcspn(ebuf, "\n");
-
-		while (n && (ebuf[n - 1] == ' ' || ebuf[n - 1] == '\t'))
-			n--;
-		ebuf[n] = '\0';
-		set_err(err, "invalid JSON: %s", n ? ebuf : "parse error");
+	if (!tree_parse(tree, data, len, ebuf, sizeof(ebuf))) {
+		arena_free(tree);
+		free(tree);
+		set_err(err, "invalid JSON: %s", ebuf[0] ? ebuf : "parse error");
 		return NULL;
 	}
 	obj = xcalloc(1, t->size);
-	if (!YAJL_IS_OBJECT(tree))
+	if (!YAJL_IS_OBJECT(tree->root))
 		fail(&c, "expected an object");
 	else
-		parse_obj(&c, t, tree, obj);
-	yajl_tree_free(tree);
+		parse_obj(&c, t, tree->root, obj);
+	arena_free(tree);
+	free(tree);
 	free(c.path);
 	if (c.err) {
 		free_obj(t, obj);
