@@ -533,6 +533,31 @@ write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
   return 0;
 }
 
+/* OCIRT_HOOKS_FILE: the hooks later commands run, with the annotations
+   their state shows, when the config has any.  */
+static int
+save_hooks (const struct spawn *s, ocirt_error_t *err)
+{
+  const oci_hooks *h = s->spec->hooks;
+  oci_hooks later = { 0 };
+  oci_spec doc = { 0 };
+  cleanup_free char *json = NULL;
+
+  if (h == NULL || (h->poststart_len == 0 && h->poststop_len == 0))
+    return 0;
+  later.poststart = h->poststart;
+  later.poststart_len = h->poststart_len;
+  later.poststop = h->poststop;
+  later.poststop_len = h->poststop_len;
+  doc.oci_version = s->spec->oci_version;
+  doc.hooks = &later;
+  doc.annotations = s->spec->annotations;
+  json = oci_spec_to_json (&doc, false, NULL);
+  if (json == NULL)
+    return ocirt_make_error (err, ENOMEM, "write `%s`", OCIRT_HOOKS_FILE);
+  return write_file_atomic_at (s->dirfd, OCIRT_HOOKS_FILE, json, strlen (json), 0600, err);
+}
+
 /* state.json; or with RECORD, create.json: who is creating the container
    and the cgroup directories it is about to make, before it makes any.  */
 static int
@@ -552,6 +577,10 @@ write_state (struct spawn *s, bool record, ocirt_error_t *err)
     {
       st.pid = s->pid;
       st.start_time = ocirt_process_start_time (s->pid);
+      /* Before state.json: whoever reads hooks_saved finds the file.  */
+      if (save_hooks (s, err) < 0)
+        return -1;
+      st.hooks_saved = true;
     }
   st.bundle = s->bundle;
   st.config = s->config_path;
@@ -1096,30 +1125,45 @@ pidfd_open_checked (const struct ocirt_container_state *st)
   return fd;
 }
 
-/* The config the container was made from, for its hooks.  */
-static oci_spec *
-state_spec (const struct ocirt_container_state *st, ocirt_error_t *err)
+/* The poststart and poststop hooks of a container made by an earlier
+   command, in *SPEC: from OCIRT_HOOKS_FILE (NULL when there is none: no
+   such hooks), or from the config for a state written before that file
+   existed.  */
+static int
+saved_hooks (int dirfd, const struct ocirt_container_state *st, oci_spec **spec, ocirt_error_t *err)
 {
-  return ocirt_config_load (st->bundle, st->config, err);
+  cleanup_free char *data = NULL;
+  cleanup_free char *perr = NULL;
+  size_t len;
+
+  *spec = NULL;
+  if (!st->hooks_saved)
+    {
+      *spec = ocirt_config_load (st->bundle, st->config, err);
+      return *spec ? 0 : -1;
+    }
+  if (read_file_at (dirfd, OCIRT_HOOKS_FILE, &data, &len, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      ocirt_error_release (err);
+      return 0;
+    }
+  *spec = oci_spec_parse_data (data, len, &perr);
+  if (*spec == NULL)
+    return ocirt_make_error (err, 0, "%s of `%s`: %s", OCIRT_HOOKS_FILE, st->id,
+                             perr ? perr : "cannot parse");
+  return 0;
 }
 
-/* poststart: a failure stops the container and is reported.  SPEC may be
-   NULL: it is then read from the state.  */
+/* poststart: a failure stops the container and is reported.  */
 static int
 run_poststart (const struct ocirt_container_state *st, const oci_spec *spec, ocirt_error_t *err)
 {
-  oci_spec *loaded = NULL;
   cleanup_free char *state = NULL;
   int ret = 0;
 
-  if (spec == NULL)
-    {
-      loaded = state_spec (st, err);
-      if (loaded == NULL)
-        return -1;
-      spec = loaded;
-    }
-  if (spec->hooks && spec->hooks->poststart_len)
+  if (spec && spec->hooks && spec->hooks->poststart_len)
     {
       state = ocirt_hooks_state (spec, st->id, st->pid, st->bundle, "running");
       ret = ocirt_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart",
@@ -1127,7 +1171,6 @@ run_poststart (const struct ocirt_container_state *st, const oci_spec *spec, oci
       if (ret < 0)
         kill (st->pid, SIGKILL);
     }
-  free_oci_spec (loaded);
   return ret;
 }
 
@@ -1135,26 +1178,13 @@ run_poststart (const struct ocirt_container_state *st, const oci_spec *spec, oci
 static void
 run_poststop (const struct ocirt_container_state *st, const oci_spec *spec)
 {
-  cleanup_error ocirt_error_t err = NULL;
   cleanup_free char *state = NULL;
-  oci_spec *loaded = NULL;
 
-  if (spec == NULL)
-    {
-      loaded = state_spec (st, &err);
-      if (loaded == NULL)
-        {
-          ocirt_warn ("poststop hooks of `%s` not run: %s", st->id, err->msg);
-          return;
-        }
-      spec = loaded;
-    }
-  if (spec->hooks && spec->hooks->poststop_len)
+  if (spec && spec->hooks && spec->hooks->poststop_len)
     {
       state = ocirt_hooks_state (spec, st->id, st->pid, st->bundle, "stopped");
       ocirt_hooks_run_all (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", state);
     }
-  free_oci_spec (loaded);
 }
 
 int
@@ -1166,6 +1196,7 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
   cleanup_close int pidfd = -1;
   cleanup_close int notify_fd = -1;
   enum ocirt_status status;
+  oci_spec *hooks = NULL;
   char msg[4096];
   ssize_t n;
   int ret = -1;
@@ -1183,6 +1214,10 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
                           ocirt_status_name (status));
       goto out;
     }
+  /* Read before the container runs: a start that cannot run its hooks
+     does not start it.  */
+  if (saved_hooks (dirfd, &st, &hooks, err) < 0)
+    goto out;
   if (st.notify_socket)
     {
       cleanup_free char *dir = xasprintf ("%s/%s", root, id);
@@ -1233,11 +1268,12 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
       ocirt_make_error (err, 0, "cannot start container `%s`: %s", id, msg);
       goto out;
     }
-  ret = run_poststart (&st, NULL, err);
+  ret = run_poststart (&st, hooks, err);
   /* As with runc, start returns once the container said it is ready.  */
   if (ret == 0 && notify_fd >= 0)
     ret = ocirt_notify_forward (notify_fd, st.notify_socket, pidfd, err);
 out:
+  free_oci_spec (hooks);
   ocirt_state_free (&st);
   return ret;
 }
@@ -1361,8 +1397,10 @@ int
 ocirt_container_delete (const char *root, const char *id, bool force, ocirt_error_t *err)
 {
   struct ocirt_container_state st;
+  cleanup_error ocirt_error_t hooks_err = NULL;
   cleanup_close int dirfd = -1;
   enum ocirt_status status;
+  oci_spec *hooks = NULL;
   int ret = -1, waits = 0, tries;
 
   for (tries = 0;; tries++)
@@ -1441,11 +1479,15 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
   /* systemd owns the scope's directories: it removes them.  */
   if (ocirt_systemd_cgroup_destroy_state (&st, err) < 0)
     goto out;
+  /* Not for a create that died before the container existed.  Read
+     before the state directory goes.  */
+  if (st.pid > 0 && saved_hooks (dirfd, &st, &hooks, &hooks_err) < 0)
+    ocirt_warn ("poststop hooks of `%s` not run: %s", id, hooks_err->msg);
   ret = ocirt_state_dir_remove (root, id, err);
-  /* Not for a create that died before the container existed.  */
-  if (ret == 0 && st.pid > 0)
-    run_poststop (&st, NULL);
+  if (ret == 0)
+    run_poststop (&st, hooks);
 out:
+  free_oci_spec (hooks);
   ocirt_state_free (&st);
   return ret;
 }

@@ -244,6 +244,8 @@ ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_containe
   yajl_gen_integer (g, st->owner);
   GEN_STR (g, "systemd_cgroup");
   yajl_gen_bool (g, st->systemd_cgroup);
+  GEN_STR (g, "hooks_saved");
+  yajl_gen_bool (g, st->hooks_saved);
   gen_kv (g, "cgroup_path", st->cgroup_path);
   GEN_STR (g, "cgroup_dirs");
   yajl_gen_array_open (g);
@@ -300,7 +302,7 @@ struct state_parse
   char *leaf_ctrl, *leaf_path;
   char *ann_key;
   size_t dirs_alloc, leaves_alloc, ann_alloc;
-  bool seen_dirs, seen_leaves, seen_ann, seen_sd;
+  bool seen_dirs, seen_leaves, seen_ann, seen_sd, seen_hooks;
 };
 
 static void *
@@ -460,6 +462,11 @@ sp_boolean (void *ctx, int b)
     {
       p->st->systemd_cgroup = b;
       p->seen_sd = true;
+    }
+  if (p->in == IN_TOP && strcmp (p->key, "hooks_saved") == 0 && !p->seen_hooks)
+    {
+      p->st->hooks_saved = b;
+      p->seen_hooks = true;
     }
   return 1;
 }

@@ -16,6 +16,10 @@
    state.json is unreadable.  */
 #define OCIRT_CREATE_FILE "create.json"
 #define OCIRT_EXEC_FIFO "exec.fifo"
+/* The poststart and poststop hooks of the config, as it was at create,
+   written only when there are some: start and delete run them from here
+   instead of parsing the bundle's config.json again.  */
+#define OCIRT_HOOKS_FILE "hooks.json"
 #define OCIRT_ID_MAX 1024
 
 /* The container's directory in one cgroup hierarchy.  */
@@ -39,6 +43,7 @@ struct ocirt_container_state
   char *created; /* RFC 3339, UTC */
   uid_t owner;
   bool systemd_cgroup;
+  bool hooks_saved;    /* OCIRT_HOOKS_FILE was written if there are hooks */
   char *cgroup_path;      /* relative to each hierarchy's mount point */
   char **cgroup_dirs;     /* absolute directories the runtime created */
   size_t cgroup_dirs_len;

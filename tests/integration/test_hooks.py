@@ -213,3 +213,76 @@ def test_runtime_hooks_stay_in_the_host_pid_namespace(rt, env, host_dir):
     host = os.readlink("/proc/self/ns/pid")
     rows = dict(line.split(" ", 1) for line in log.read_text().splitlines())
     assert rows == {k: host for k in ("prestart", "createRuntime", "poststart")}
+
+
+def _marker_hooks(host_dir, tag):
+    """poststart and poststop hooks that append TAG-kind to a log."""
+    log = host_dir / "markers.log"
+    path = host_dir / f"mark-{tag}.sh"
+    path.write_text(f"#!/bin/sh\necho {tag}-$1 >> {log}\n")
+    path.chmod(0o755)
+    return {kind: [{"path": str(path), "args": ["mark", kind]}]
+            for kind in ("poststart", "poststop")}, log
+
+
+def test_later_hooks_are_those_of_create(rt, bundle, host_dir):
+    """start and delete run the poststart/poststop hooks the config had at
+    create, as runc does: a config changed or gone afterwards is not read."""
+    bundle.config["hooks"], log = _marker_hooks(host_dir, "create")
+    bundle.sh("sleep 30")
+    cid, _ = created(rt, bundle)
+    bundle.config["hooks"], _ = _marker_hooks(host_dir, "edited")
+    bundle.write()
+    rt.start(cid)
+    bundle.config_path.unlink()
+    rt.delete(cid, force=True)
+    assert log.read_text().split() == ["create-poststart", "create-poststop"]
+    assert rt.status(cid) is None
+
+
+def test_start_and_delete_do_not_read_the_config(rt, bundle):
+    """Without such hooks there is nothing to read again: a bundle whose
+    config.json became garbage still starts and deletes."""
+    bundle.sh("sleep 30")
+    cid, pid = created(rt, bundle)
+    assert not (Path(rt.root) / cid / "hooks.json").exists()
+    bundle.write_raw("{ not json")
+    rt.start(cid)
+    assert rt.status(cid) == "running"
+    rt.delete(cid, force=True)
+    wait_pid_gone(pid)
+    assert rt.status(cid) is None
+
+
+def test_damaged_saved_hooks_refuse_start(rt, bundle, host_dir):
+    """An unreadable hooks file: one error line, and the container is not
+    started."""
+    bundle.config["hooks"], log = _marker_hooks(host_dir, "create")
+    bundle.sh("sleep 30")
+    cid, pid = created(rt, bundle)
+    (Path(rt.root) / cid / "hooks.json").write_text("{ damaged")
+    res = rt.start(cid, check=False)
+    line = assert_single_line_error(res, "hooks.json")
+    assert cid in line, line
+    assert rt.status(cid) == "created"
+    assert not log.exists()
+    rt.delete(cid, force=True)
+    wait_pid_gone(pid)
+
+
+def test_state_without_saved_hooks_reads_the_config(rt, bundle, host_dir):
+    """A state written before hooks were saved (no hooks_saved) falls back
+    to the bundle's config for them."""
+    bundle.config["hooks"], log = _marker_hooks(host_dir, "create")
+    bundle.sh("sleep 30")
+    cid, _ = created(rt, bundle)
+    state_path = Path(rt.root) / cid / "state.json"
+    state = json.loads(state_path.read_text())
+    assert state.pop("hooks_saved") is True
+    state_path.write_text(json.dumps(state))
+    (Path(rt.root) / cid / "hooks.json").unlink()
+    bundle.config["hooks"], _ = _marker_hooks(host_dir, "bundle")
+    bundle.write()
+    rt.start(cid)
+    rt.delete(cid, force=True)
+    assert log.read_text().split() == ["bundle-poststart", "bundle-poststop"]
