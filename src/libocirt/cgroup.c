@@ -65,31 +65,40 @@ v1_controllers (const char *superopts)
   return out;
 }
 
-/* The runtime's own cgroup in the hierarchy with CONTROLLERS ("" for v2).  */
+/* The runtime's own cgroup in the hierarchy with CONTROLLERS ("" for v2),
+   from the text of /proc/self/cgroup, which *SELF caches: it is read at
+   most once for all the hierarchies.  */
 static char *
-own_cgroup (const char *controllers)
+own_cgroup (const char *controllers, char **self)
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
-  cleanup_free char *line = NULL;
-  size_t n = 0;
+  const char *line, *end;
+  size_t clen = strlen (controllers);
 
-  if (f == NULL)
-    return xstrdup ("/");
-  while (getline (&line, &n, f) > 0)
+  if (*self == NULL)
     {
-      char *ctrl, *path;
+      ocirt_error_t err = NULL;
 
-      line[strcspn (line, "\n")] = '\0';
-      ctrl = strchr (line, ':');
+      if (read_file_at (AT_FDCWD, "/proc/self/cgroup", self, NULL, &err) < 0)
+        {
+          ocirt_error_release (&err);
+          *self = xstrdup ("");
+        }
+    }
+  for (line = *self; *line; line = *end ? end + 1 : end)
+    {
+      const char *ctrl, *path;
+
+      end = line + strcspn (line, "\n");
+      /* hierarchy-id:controllers:path */
+      ctrl = memchr (line, ':', (size_t) (end - line));
       if (ctrl == NULL)
         continue;
       ctrl++;
-      path = strchr (ctrl, ':');
+      path = memchr (ctrl, ':', (size_t) (end - ctrl));
       if (path == NULL)
         continue;
-      *path++ = '\0';
-      if (strcmp (ctrl, controllers) == 0)
-        return xstrdup (path);
+      if ((size_t) (path - ctrl) == clen && strncmp (ctrl, controllers, clen) == 0)
+        return xasprintf ("%.*s", (int) (end - path - 1), path + 1);
     }
   return xstrdup ("/");
 }
@@ -142,14 +151,14 @@ given_part (const char *cgroups_path, const char *id)
 }
 
 static char *
-container_path (const char *cgroups_path, const char *given, const char *controllers)
+container_path (const char *cgroups_path, const char *given, const char *controllers, char **self)
 {
   cleanup_free char *own = NULL;
 
   if (cgroups_path && cgroups_path[0] == '/')
     return xasprintf ("/%s", given);
   /* Relative paths nest below the runtime's own cgroup, as runc does.  */
-  own = own_cgroup (controllers);
+  own = own_cgroup (controllers, self);
   return xasprintf ("%s/%s", strcmp (own, "/") == 0 ? "" : own, given);
 }
 
@@ -176,6 +185,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
   cleanup_fclose FILE *f = NULL;
   cleanup_free char *line = NULL;
   cleanup_free char *given = given_part (cgroups_path, id);
+  cleanup_free char *self = NULL;
   size_t n = 0;
 
   if (check_given (given, cgroups_path ? cgroups_path : id, err) < 0)
@@ -197,7 +207,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
         continue;
       if (strcmp (fstype, "cgroup2") == 0)
         {
-          cpath = container_path (cgroups_path, given, "");
+          cpath = container_path (cgroups_path, given, "", &self);
           add_dir (cg, "", mnt, root, cpath, given, true);
           continue;
         }
@@ -206,7 +216,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       ctrls = v1_controllers (superopts);
       if (ctrls[0] == '\0')
         continue; /* a named hierarchy such as name=systemd */
-      cpath = container_path (cgroups_path, given, ctrls);
+      cpath = container_path (cgroups_path, given, ctrls, &self);
       add_dir (cg, ctrls, mnt, root, cpath, given, false);
     }
   if (cg->ndirs == 0)

@@ -121,6 +121,28 @@ def snapshot(pid, files):
 # resources at create
 # --------------------------------------------------------------------------
 
+def test_relative_path_nests_below_the_runtime_cgroup_in_every_hierarchy(rt, env):
+    """A relative cgroupsPath goes below the cgroup the runtime is in, in
+    each hierarchy separately (here memory is nested, the others may be
+    at their root); a named hierarchy (name=systemd) is not touched."""
+    cid = unique_id()
+    pid = running(rt, configure(env.bundle(), cid), cid)
+    with open("/proc/self/cgroup") as f:
+        ours = {c: p for _, c, p in (ln.rstrip("\n").split(":", 2) for ln in f)}
+    with open(f"/proc/{pid}/cgroup") as f:
+        theirs = {c: p for _, c, p in (ln.rstrip("\n").split(":", 2) for ln in f)}
+    checked = 0
+    for ctrls, path in theirs.items():
+        if ctrls.startswith("name="):
+            assert path == ours[ctrls], (ctrls, path)
+            continue
+        want = ours[ctrls].rstrip("/") + "/" + cid
+        assert path == want, (ctrls, path, want)
+        checked += 1
+    assert checked >= 1
+    rt.delete(cid, force=True)
+
+
 @needs_v1
 def test_v1_resources_land_in_their_files_as_with_runc(rt, ref, env):
     dev = block_device()
