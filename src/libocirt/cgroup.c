@@ -569,16 +569,16 @@ ocirt_cgroup_has_file (const struct ocirt_cgroup_dir *d, const char *file)
 }
 
 int
-ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
-                    ocirt_error_t *err)
+ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
+                       int *fd, ocirt_error_t *err)
 {
   cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
-  cleanup_close int fd = -1;
 
   ocirt_debug ("cgroup: write %s to %s", value, path);
   /* O_TRUNC is a no-op on cgroupfs, as with a shell's ">".  */
-  fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0)
+  if (*fd < 0)
+    *fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (*fd < 0)
     {
       int saved = errno;
       size_t cl = strcspn (file, ".");
@@ -593,9 +593,18 @@ ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, const ch
                                  file, ctrl, d->path);
       return ocirt_make_error (err, saved, "open `%s`", path);
     }
-  if (write_all (fd, value, strlen (value)) < 0)
+  if (write_all (*fd, value, strlen (value)) < 0)
     return ocirt_make_error (err, errno, "write `%s` to `%s`", value, path);
   return 0;
+}
+
+int
+ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
+                    ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  return ocirt_cgroup_write_fd (d, file, value, &fd, err);
 }
 
 int

@@ -29,6 +29,11 @@ bool ocirt_cgroup_has_file (const struct ocirt_cgroup_dir *d, const char *file);
 int ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
                         ocirt_error_t *err);
 
+/* The same through *FD, opened on the first call (*FD < 0) and kept for
+   the next writes to the same file; the caller closes it.  */
+int ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
+                           int *fd, ocirt_error_t *err);
+
 /* Read D/FILE; NULL-terminated, malloc'd.  */
 int ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **out,
                        ocirt_error_t *err);

@@ -798,9 +798,11 @@ apply_unified (const struct ocirt_cgroup *cg, const oci_map_string *u, ocirt_err
 /* ---- devices -------------------------------------------------------- */
 
 /* What every container may use whatever the rules say, as runc grants. */
+/* runc's list.  Not c 5:1: the container's /dev/console is a bind of its
+   pty (136:*), and with CAP_MKNOD 5:1 would be the host's console.  */
 static const char *const default_device_rules[] = {
   "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-  "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+  "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
 };
 
 static void
@@ -870,6 +872,7 @@ struct device_target
 {
   const struct ocirt_cgroup_dir *d;
   struct ocirt_dev_rules *bpf;
+  int fd[2]; /* devices.deny, devices.allow: kept open across the rules */
 };
 
 /* A rule in v1's text: written on v1, collected for the program on v2. */
@@ -882,7 +885,11 @@ device_rule (void *data, bool allow, const char *rule, ocirt_error_t *err)
     return ocirt_dev_rules_add (t->bpf, allow, rule, err) < 0
                ? ocirt_error_prefix (err, RES "devices")
                : 0;
-  return set (t->d, allow ? "devices.allow" : "devices.deny", rule, "devices", err);
+  /* v1 takes one rule per write.  */
+  if (ocirt_cgroup_write_fd (t->d, allow ? "devices.allow" : "devices.deny", rule, &t->fd[allow],
+                             err) < 0)
+    return ocirt_error_prefix (err, RES "devices");
+  return 0;
 }
 
 /* v1 device rules, or on pure v2 the same rules as an eBPF program.  */
@@ -892,7 +899,7 @@ apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t
   const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, "devices");
   const oci_resources *res = lx->resources;
   struct ocirt_dev_rules rules = { NULL, 0 };
-  struct device_target t = { d, NULL };
+  struct device_target t = { d, NULL, { -1, -1 } };
   int ret = -1;
 
   if (d == NULL || res == NULL || res->devices_len == 0)
@@ -920,6 +927,10 @@ apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t
     }
   ret = 0;
 out:
+  if (t.fd[0] >= 0)
+    close (t.fd[0]);
+  if (t.fd[1] >= 0)
+    close (t.fd[1]);
   ocirt_dev_rules_release (&rules);
   return ret;
 }

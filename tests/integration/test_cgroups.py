@@ -193,6 +193,39 @@ def test_v1_resources_land_in_their_files_as_with_runc(rt, ref, env):
 
 
 @needs_v1
+def test_v1_device_rules_land_in_devices_list_as_with_runc(rt, ref, env):
+    """Every rule (config, defaults, linux.devices) is written to the v1
+    devices controller in order: the host's devices.list shows the
+    result, the same as runc's for the same config."""
+    rules = [{"allow": False, "access": "rwm"},
+             {"allow": True, "type": "c", "major": 10, "minor": 229,
+              "access": "rw"},
+             {"allow": True, "type": "b", "major": 7, "access": "r"},
+             {"allow": False, "type": "c", "major": 1, "minor": 9,
+              "access": "w"}]
+
+    def devices_list(runtime, prefix):
+        bundle = env.bundle()
+        bundle.linux["resources"]["devices"] = list(rules)
+        cid = unique_id(prefix)
+        pid = running(runtime, bundle, cid)
+        with open(os.path.join(cg_dir(pid, "devices"), "devices.list")) as f:
+            got = sorted(f.read().split("\n"))
+        runtime.delete(cid, force=True)
+        return [line for line in got if line]
+
+    ours = devices_list(rt, "c")
+    assert "c 10:229 rw" in ours, ours
+    assert "b 7:* r" in ours, ours
+    assert "a *:* rwm" not in ours, ours
+    assert "c 1:3 rwm" in ours, ours          # a default rule
+    assert "c 5:1 rwm" not in ours, ours      # not the host console
+    if ref is not None:
+        theirs = devices_list(ref, "r")
+        assert theirs == ours, (theirs, ours)
+
+
+@needs_v1
 def test_v1_blkio_weight_and_kernel_memory(rt, env):
     cid = unique_id()
     bundle = configure(env.bundle(), cid, {"blockIO": {"weight": 300},
