@@ -430,8 +430,9 @@ ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *er
   return 0;
 }
 
-int
-ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
+/* PID into every directory, or with ONLY_UNIFIED into the v2 one.  */
+static int
+enter_pid (const struct ocirt_cgroup *cg, pid_t pid, bool only_unified, ocirt_error_t *err)
 {
   char buf[32];
   int len = snprintf (buf, sizeof (buf), "%d", pid);
@@ -439,12 +440,21 @@ ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err
 
   for (i = 0; i < cg->ndirs; i++)
     {
-      cleanup_free char *procs = xasprintf ("%s/cgroup.procs", cg->dirs[i].path);
+      cleanup_free char *procs = NULL;
 
+      if (only_unified && !cg->dirs[i].unified)
+        continue;
+      procs = xasprintf ("%s/cgroup.procs", cg->dirs[i].path);
       if (write_file_at (AT_FDCWD, procs, buf, len, err) < 0)
         return ocirt_error_prefix (err, "join cgroup");
     }
   return 0;
+}
+
+int
+ocirt_cgroup_enter (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
+{
+  return enter_pid (cg, pid, false, err);
 }
 
 int
@@ -471,21 +481,7 @@ ocirt_cgroup_enter_self (const struct ocirt_cgroup *cg, bool v1, bool unified, o
 int
 ocirt_cgroup_enter_unified (const struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
 {
-  char buf[32];
-  int len = snprintf (buf, sizeof (buf), "%d", pid);
-  size_t i;
-
-  for (i = 0; i < cg->ndirs; i++)
-    {
-      cleanup_free char *procs = NULL;
-
-      if (!cg->dirs[i].unified)
-        continue;
-      procs = xasprintf ("%s/cgroup.procs", cg->dirs[i].path);
-      if (write_file_at (AT_FDCWD, procs, buf, len, err) < 0)
-        return ocirt_error_prefix (err, "join cgroup");
-    }
-  return 0;
+  return enter_pid (cg, pid, true, err);
 }
 
 int

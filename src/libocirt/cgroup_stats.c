@@ -394,19 +394,20 @@ cpu_stats (yajl_gen g, const struct ocirt_cgroup *cg)
   yajl_gen_map_close (g);
 }
 
+/* A cpuset list ("0-2,4") as the array of its numbers.  */
 static void
 klist (yajl_gen g, const char *k, const char *data)
 {
   cleanup_free uint16_t *v = NULL;
+  cleanup_free uint64_t *wide = NULL;
   size_t n = 0, i;
 
   if (data == NULL || ocirt_cgroup_parse_list (data, &v, &n) < 0 || n == 0)
     return;
-  key (g, k);
-  yajl_gen_array_open (g);
+  wide = xmalloc0 (n * sizeof (*wide));
   for (i = 0; i < n; i++)
-    num (g, v[i]);
-  yajl_gen_array_close (g);
+    wide[i] = v[i];
+  knum_array (g, k, wide, n);
 }
 
 static void

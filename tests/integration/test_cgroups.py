@@ -106,6 +106,15 @@ V1_FILES = {
 }
 
 
+def cpu_list(text):
+    """The numbers of a cpuset list such as 0-2,4."""
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.extend(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
 def snapshot(pid, files):
     out = {}
     for ctrl, names in files.items():
@@ -585,6 +594,8 @@ def test_events_stats_shape_and_values_as_with_runc(rt, ref, env):
     assert data["pids"]["current"] == 3
     if not V2:
         assert len(data["cpu"]["usage"]["percpu"]) == os.cpu_count()
+        assert data["cpuset"]["cpus"] == cpu_list(
+            cg_read(pid, "cpuset", "cpuset.cpus"))
     if ref is None:
         return
     rcid = unique_id("r")
