@@ -776,10 +776,8 @@ char *
 ocirt_cgroup_stats_json (const struct ocirt_cgroup *cg, ocirt_error_t *err)
 {
   yajl_gen g;
-  const unsigned char *buf;
-  size_t len, i;
+  size_t i;
   bool any = false;
-  char *out;
 
   /* Gone with the container: no stats rather than zeros.  */
   for (i = 0; i < cg->ndirs && !any; i++)
@@ -805,9 +803,5 @@ ocirt_cgroup_stats_json (const struct ocirt_cgroup *cg, ocirt_error_t *err)
   key (g, "network_interfaces");
   yajl_gen_null (g);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return json_gen_take (g);
 }

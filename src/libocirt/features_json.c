@@ -73,10 +73,8 @@ ocirt_features_json (void)
                                             "pid", "time", "user", "uts" };
   const char **caps;
   int ncaps = ocirt_caps_known (&caps);
-  size_t nopts = 0, len;
-  const unsigned char *buf;
+  size_t nopts = 0;
   yajl_gen g = yajl_gen_alloc (NULL);
-  char *out;
 
   if (g == NULL)
     abort ();
@@ -153,9 +151,5 @@ ocirt_features_json (void)
   STR (g, OCIRT_FEATURES);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xmalloc0 (len + 2);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return json_gen_take (g);
 }

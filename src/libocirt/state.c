@@ -176,6 +176,18 @@ gen_kv (yajl_gen g, const char *k, const char *v)
     yajl_gen_null (g);
 }
 
+static void
+gen_annotations (yajl_gen g, const struct ocirt_container_state *st)
+{
+  size_t i;
+
+  GEN_STR (g, "annotations");
+  yajl_gen_map_open (g);
+  for (i = 0; i < st->annotations_len; i++)
+    gen_kv (g, st->annotation_keys[i], st->annotation_values[i]);
+  yajl_gen_map_close (g);
+}
+
 bool
 ocirt_state_dir_abandoned (const char *root, int dirfd)
 {
@@ -262,11 +274,7 @@ ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_containe
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  GEN_STR (g, "annotations");
-  yajl_gen_map_open (g);
-  for (i = 0; i < st->annotations_len; i++)
-    gen_kv (g, st->annotation_keys[i], st->annotation_values[i]);
-  yajl_gen_map_close (g);
+  gen_annotations (g, st);
   yajl_gen_map_close (g);
 
   yajl_gen_get_buf (g, &buf, &len);
@@ -845,9 +853,6 @@ ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_stat
                          bool pretty)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len, i;
-  char *out;
 
   if (g == NULL)
     abort ();
@@ -865,17 +870,7 @@ ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_stat
   GEN_STR (g, "owner");
   GEN_STR (g, "");
   if (st->annotations_len)
-    {
-      GEN_STR (g, "annotations");
-      yajl_gen_map_open (g);
-      for (i = 0; i < st->annotations_len; i++)
-        gen_kv (g, st->annotation_keys[i], st->annotation_values[i]);
-      yajl_gen_map_close (g);
-    }
+    gen_annotations (g, st);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return json_gen_take (g);
 }

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "utils.h"
 
 void *
@@ -221,4 +223,18 @@ ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
       *has_gid = true;
     }
   return 0;
+}
+
+char *
+json_gen_take (struct yajl_gen_t *g)
+{
+  const unsigned char *buf;
+  size_t len;
+  char *out;
+
+  yajl_gen_get_buf (g, &buf, &len);
+  out = xmalloc0 (len + 2);
+  memcpy (out, buf, len);
+  yajl_gen_free (g);
+  return out;
 }

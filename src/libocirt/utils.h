@@ -11,6 +11,12 @@
 
 #include "error.h"
 
+struct yajl_gen_t;
+
+/* The document of a yajl generator as a malloc'd string, with room for
+   one more character (a newline) and its NUL; frees the generator.  */
+char *json_gen_take (struct yajl_gen_t *g);
+
 static inline void
 cleanup_freep (void *p)
 {
