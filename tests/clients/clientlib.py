@@ -33,9 +33,13 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from hostproc import proc_status  # noqa: E402,F401  (the tests import it from here)
 
 
 HERE = Path(__file__).resolve().parent
@@ -290,15 +294,6 @@ class Runtime:
 # --------------------------------------------------------------------------
 
 
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k.strip()] = v.strip()
-    return out
-
-
 def cap_eff(pid):
     return int(proc_status(pid)["CapEff"], 16)
 
@@ -383,6 +378,18 @@ def frozen(pid):
     if v == 1:
         return _read(os.path.join(d, "freezer.state")) == "FROZEN"
     return _read(os.path.join(d, "cgroup.freeze")) == "1"
+
+
+def assert_pause_unpause(client, name, pid):
+    """pause and unpause through a client: its status, the freezer, and
+    an exec once thawed."""
+    client("pause", name)
+    assert client.inspect(name, "{{.State.Status}}") == "paused"
+    assert frozen(pid)
+    client("unpause", name)
+    assert client.inspect(name, "{{.State.Status}}") == "running"
+    assert not frozen(pid)
+    assert client("exec", name, "echo", "alive").out == "alive\n"
 
 
 def hierarchies():

@@ -11,6 +11,7 @@ import pytest
 from clientlib import (BUSYBOX, CG_TOP, HOST_DROPPINGS, OCIRT, RUNC, RUNTIMES,
                        Runtime, mounts_below, prune_dropping,
                        remove_cgroup_tree)
+from hostproc import xfail_where  # noqa: E402  (tests/lib, put on the path by clientlib)
 
 
 # --------------------------------------------------------------------------
@@ -39,12 +40,7 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    for item in items:
-        gap = item.get_closest_marker("ocirt_gap")
-        callspec = getattr(item, "callspec", None)
-        if gap and callspec and callspec.params.get("rt") == "ocirt":
-            item.add_marker(pytest.mark.xfail(
-                strict=True, reason="ocirt: " + gap.args[0]))
+    xfail_where(items, "ocirt_gap", "rt", "ocirt", "ocirt: ")
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,8 @@ import shutil
 import pytest
 
 from clientlib import (CG_TOP, CONTRIB, SECCOMP_NO_MKDIR, TRAP_TERM, TTY_SCRIPT,
-                       Daemon, cap_eff, cap_mask, cgroup_limits, check_and_clean,
-                       frozen, mounts_below, proc_status, run_in_pty, sh,
-                       state_left, write_json)
+                       assert_pause_unpause, cap_eff, cap_mask, cgroup_limits, check_and_clean,
+                       Daemon, mounts_below, proc_status, run_in_pty, sh, state_left, write_json)
 
 DOCKER = "/usr/bin/docker"
 
@@ -215,13 +214,7 @@ def test_pause_unpause(docker, rt):
     mark = rt.mark(CLIENT)
     docker.run(rt, "-d", "--name", "c-p", IMAGE, "sleep", "1000")
     cid, pid = docker.cid("c-p"), docker.pid("c-p")
-    docker("pause", "c-p")
-    assert docker.inspect("c-p", "{{.State.Status}}") == "paused"
-    assert frozen(pid)
-    docker("unpause", "c-p")
-    assert docker.inspect("c-p", "{{.State.Status}}") == "running"
-    assert not frozen(pid)
-    assert docker("exec", "c-p", "echo", "alive").out == "alive\n"
+    assert_pause_unpause(docker, "c-p", pid)
     rt.assert_called(CLIENT, mark, cid, ("pause", "resume"))
 
 

@@ -15,9 +15,9 @@ import socket
 import pytest
 
 from clientlib import (CG_TOP, CONTRIB, SECCOMP_NO_MKDIR, TRAP_TERM, TTY_SCRIPT,
-                       cap_eff, cap_mask, cgroup_dir, cgroup_limits,
-                       check_and_clean, frozen, proc_status, read_file,
-                       run_in_pty, sh, state_left, wait_for, write_json)
+                       assert_pause_unpause, cap_eff, cap_mask, cgroup_dir, cgroup_limits,
+                       check_and_clean, proc_status, read_file, run_in_pty, sh, state_left,
+                       wait_for, write_json)
 
 if not shutil.which("podman"):
     pytest.skip("podman is not installed (tests/clients/install.sh)",
@@ -318,13 +318,7 @@ def test_pause_unpause(podman, rt):
     mark = rt.mark(CLIENT)
     podman.run("-d", "--name", "p", IMAGE, "sleep", "1000")
     cid, pid = podman.cid("p"), podman.pid("p")
-    podman("pause", "p")
-    assert podman.inspect("p", "{{.State.Status}}") == "paused"
-    assert frozen(pid)
-    podman("unpause", "p")
-    assert podman.inspect("p", "{{.State.Status}}") == "running"
-    assert not frozen(pid)
-    assert podman("exec", "p", "echo", "alive").out == "alive\n"
+    assert_pause_unpause(podman, "p", pid)
     rt.assert_called(CLIENT, mark, cid, ("pause", "resume"))
 
 

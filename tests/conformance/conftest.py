@@ -29,6 +29,7 @@ _spec = importlib.util.spec_from_file_location("ocirt_integration_conftest",
                                                _IT)
 it = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(it)
+from hostproc import xfail_where  # noqa: E402  (tests/lib, on the path now)
 
 
 def _integration_module(name):
@@ -79,12 +80,7 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        mark = item.get_closest_marker("runc_xfail")
-        params = getattr(item, "callspec", None)
-        if mark and params and params.params.get("rtname") == "runc":
-            item.add_marker(pytest.mark.xfail(
-                strict=True, reason="runc 1.1 fails: " + mark.args[0]))
+    xfail_where(items, "runc_xfail", "rtname", "runc", "runc 1.1 fails: ")
 
 
 # --------------------------------------------------------------------------

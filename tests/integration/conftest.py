@@ -29,12 +29,16 @@ import shutil
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from hostproc import proc_status  # noqa: E402,F401  (tests import it from here)
 
 # --------------------------------------------------------------------------
 # runtimes
@@ -267,16 +271,6 @@ def find_mount(mountinfo, mountpoint):
 
 def ns_inode(pid, ns):
     return os.stat(f"/proc/{pid}/ns/{ns}").st_ino
-
-
-def proc_status(pid):
-    """/proc/<pid>/status as a dict of str -> str."""
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k.strip()] = v.strip()
-    return out
 
 
 def proc_limits(pid):
