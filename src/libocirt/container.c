@@ -558,8 +558,9 @@ save_hooks (const struct spawn *s, ocirt_error_t *err)
   return write_file_atomic_at (s->dirfd, OCIRT_HOOKS_FILE, json, strlen (json), 0600, err);
 }
 
-/* state.json; or with RECORD, create.json: who is creating the container
-   and the cgroup directories it is about to make, before it makes any.  */
+/* state.json, staged: ocirt_state_commit makes it visible; or with
+   RECORD, create.json: who is creating the container and the cgroup
+   directories it is about to make, before it makes any.  */
 static int
 write_state (struct spawn *s, bool record, ocirt_error_t *err)
 {
@@ -608,7 +609,10 @@ write_state (struct spawn *s, bool record, ocirt_error_t *err)
       st.annotation_values = ann->values;
       st.annotations_len = ann->len;
     }
-  ret = ocirt_state_write_file (s->dirfd, record ? OCIRT_CREATE_FILE : OCIRT_STATE_FILE, &st, err);
+  if (record)
+    ret = ocirt_state_write_file (s->dirfd, OCIRT_CREATE_FILE, &st, err);
+  else
+    ret = ocirt_state_stage (s->dirfd, &st, err);
   free (st.created);
   ocirt_cgroup_state_release (&st);
   return ret;
@@ -949,13 +953,17 @@ spawn_container (struct spawn *s, ocirt_error_t *err)
       if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
+  /* Written while the container process sets itself up; shown once it
+     is ready.  */
+  if (write_state (s, false, err) < 0)
+    return -1;
   if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_READY, err) < 0)
     return -1;
   if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
     return -1;
   ocirt_debug ("container process %d is ready", s->pid);
   OCIRT_FAILPOINT ("create.ready");
-  if (write_state (s, false, err) < 0)
+  if (ocirt_state_commit (s->dirfd, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("create.state");
   if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)

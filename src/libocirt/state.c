@@ -222,17 +222,15 @@ ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_erro
   return ocirt_state_write_file (dirfd, OCIRT_STATE_FILE, st, err);
 }
 
-int
-ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
-                        ocirt_error_t *err)
+/* The runtime's own state document (not the OCI state of `ocirt state`). */
+static char *
+state_json (const struct ocirt_container_state *st)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len, i;
-  int ret;
+  size_t i;
 
   if (g == NULL)
-    return ocirt_make_error (err, ENOMEM, "write state");
+    abort ();
   yajl_gen_map_open (g);
   gen_kv (g, "id", st->id);
   GEN_STR (g, "pid");
@@ -276,11 +274,30 @@ ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_containe
   yajl_gen_array_close (g);
   gen_annotations (g, st);
   yajl_gen_map_close (g);
+  return json_gen_take (g);
+}
 
-  yajl_gen_get_buf (g, &buf, &len);
-  ret = write_file_atomic_at (dirfd, name, (const char *) buf, len, 0600, err);
-  yajl_gen_free (g);
-  return ret;
+int
+ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
+                        ocirt_error_t *err)
+{
+  cleanup_free char *json = state_json (st);
+
+  return write_file_atomic_at (dirfd, name, json, strlen (json), 0600, err);
+}
+
+int
+ocirt_state_stage (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err)
+{
+  cleanup_free char *json = state_json (st);
+
+  return write_file_staged_at (dirfd, OCIRT_STATE_FILE, json, strlen (json), 0600, err);
+}
+
+int
+ocirt_state_commit (int dirfd, ocirt_error_t *err)
+{
+  return commit_staged_at (dirfd, OCIRT_STATE_FILE, err);
 }
 
 /* state.json is read by every command, and by list once per container:

@@ -83,6 +83,10 @@ int ocirt_state_open_read (const char *root, const char *id, bool lock,
 int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
                             ocirt_error_t *err);
+/* state.json written but not yet visible (see write_file_staged_at), and
+   made visible.  */
+int ocirt_state_stage (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
+int ocirt_state_commit (int dirfd, ocirt_error_t *err);
 /* state.json, or create.json (pid 0) while there is no state.json yet.  */
 int ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state *st,

@@ -126,11 +126,17 @@ write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_
   return 0;
 }
 
-int
-write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
-                      mode_t mode, ocirt_error_t *err)
+static char *
+staged_name (const char *path)
 {
-  cleanup_free char *tmp = xasprintf ("%s.tmp.%d", path, (int) getpid ());
+  return xasprintf ("%s.tmp.%d", path, (int) getpid ());
+}
+
+int
+write_file_staged_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                      ocirt_error_t *err)
+{
+  cleanup_free char *tmp = staged_name (path);
   cleanup_close int fd = -1;
 
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -144,6 +150,14 @@ write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
       unlinkat (dirfd, tmp, 0);
       return ocirt_make_error (err, saved, "write `%s`", tmp);
     }
+  return 0;
+}
+
+int
+commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
+{
+  cleanup_free char *tmp = staged_name (path);
+
   if (renameat (dirfd, tmp, dirfd, path) < 0)
     {
       int saved = errno;
@@ -151,6 +165,15 @@ write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
       return ocirt_make_error (err, saved, "rename `%s` to `%s`", tmp, path);
     }
   return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
+                      mode_t mode, ocirt_error_t *err)
+{
+  if (write_file_staged_at (dirfd, path, data, len, mode, err) < 0)
+    return -1;
+  return commit_staged_at (dirfd, path, err);
 }
 
 int

@@ -75,9 +75,16 @@ int read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_er
 /* Write DATA to PATH (relative to DIRFD), opened with O_WRONLY (no create). */
 int write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err);
 
-/* Write DATA to PATH atomically: temp file in the same dir, fsync, rename. */
+/* Write DATA to PATH atomically: temp file in the same dir, then rename. */
 int write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
                           mode_t mode, ocirt_error_t *err);
+
+/* The two halves of write_file_atomic_at: the temp file is written by
+   write_file_staged_at and becomes PATH at commit_staged_at, from the
+   same process.  */
+int write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
+                          mode_t mode, ocirt_error_t *err);
+int commit_staged_at (int dirfd, const char *path, ocirt_error_t *err);
 
 /* mkdir -p of PATH (absolute or relative to the cwd).  */
 int mkdir_p (const char *path, mode_t mode, ocirt_error_t *err);
