@@ -1020,17 +1020,16 @@ ocirt_cgroup_freeze (const struct ocirt_cgroup *cg, bool freeze, ocirt_error_t *
   return freeze_v2_wait (d, freeze, err);
 }
 
-bool
-ocirt_cgroup_frozen (const struct ocirt_cgroup *cg)
+/* Whether the freezer at DIR (v2: cgroup.freeze) says frozen.  */
+static bool
+dir_frozen (const char *dir, bool v2)
 {
-  bool v2;
-  const struct ocirt_cgroup_dir *d = freezer_dir (cg, &v2);
+  cleanup_free char *path = xasprintf ("%s/%s", dir, v2 ? "cgroup.freeze" : "freezer.state");
   cleanup_free char *data = NULL;
   ocirt_error_t tmp = NULL;
 
-  if (d == NULL)
-    return false;
-  if (ocirt_cgroup_read (d, v2 ? "cgroup.freeze" : "freezer.state", &data, &tmp) < 0)
+  /* Asked for every container by list: one line, one read.  */
+  if (read_small_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
     {
       ocirt_error_release (&tmp);
       return false;
@@ -1039,11 +1038,39 @@ ocirt_cgroup_frozen (const struct ocirt_cgroup *cg)
 }
 
 bool
+ocirt_cgroup_frozen (const struct ocirt_cgroup *cg)
+{
+  bool v2;
+  const struct ocirt_cgroup_dir *d = freezer_dir (cg, &v2);
+
+  return d != NULL && dir_frozen (d->path, v2);
+}
+
+bool
 ocirt_cgroup_is_frozen (const struct ocirt_container_state *st)
 {
+  const char *v1 = NULL, *unified = NULL;
   struct ocirt_cgroup cg;
   bool frozen;
+  size_t i;
 
+  /* From the recorded leaves, as freezer_dir would choose, without
+     building the cgroup: list asks this of every container.  */
+  for (i = 0; i < st->cgroup_leaves_len; i++)
+    {
+      const struct ocirt_state_cgroup *l = &st->cgroup_leaves[i];
+
+      if (l->controllers[0] == '\0')
+        unified = unified ? unified : l->path;
+      else if (v1 == NULL && list_has (l->controllers, "freezer", ","))
+        v1 = l->path;
+    }
+  if (st->cgroup_leaves_len)
+    {
+      if (v1 && ocirt_cgroup_detect_mode () != OCIRT_CGROUP_V2)
+        return dir_frozen (v1, false);
+      return unified != NULL && dir_frozen (unified, true);
+    }
   if (ocirt_cgroup_from_state (st, &cg, NULL) < 0)
     return false;
   frozen = ocirt_cgroup_frozen (&cg);

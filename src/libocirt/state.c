@@ -371,9 +371,12 @@ value_at (struct state_parse *p, bool container)
 static char *
 dup_n (const unsigned char *s, size_t len)
 {
-  char *r = xmalloc0 (len + 1);
+  char *r = malloc (len + 1);
 
+  if (r == NULL)
+    abort ();
   memcpy (r, s, len);
+  r[len] = '\0';
   return r;
 }
 
@@ -694,7 +697,8 @@ ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state
   size_t len;
 
   memset (st, 0, sizeof (*st));
-  if (read_file_at (dirfd, name, &data, &len, err) < 0)
+  /* Read by every command, and by list for each container.  */
+  if (read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   if (parse_state (data, len, st, why, sizeof (why)) < 0)
     return ocirt_make_error (err, 0, "state file `%s` is corrupt: %s", name, why);

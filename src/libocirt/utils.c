@@ -71,8 +71,9 @@ write_all (int fd, const void *buf, size_t len)
   return 0;
 }
 
-int
-read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+static int
+read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_read,
+               ocirt_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_free char *buf = NULL;
@@ -82,7 +83,10 @@ read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_
   if (fd < 0)
     return ocirt_make_error (err, errno, "open `%s`", path);
 
-  buf = xmalloc0 (alloc);
+  /* Not zeroed: only what is read is used, and it is terminated.  */
+  buf = malloc (alloc);
+  if (buf == NULL)
+    abort ();
   for (;;)
     {
       ssize_t r;
@@ -105,12 +109,26 @@ read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_
       if (r == 0)
         break;
       size += r;
+      if (one_read && size + 1 < alloc)
+        break;
     }
   buf[size] = '\0';
   if (len)
     *len = size;
   *out = steal_pointer (&buf);
   return 0;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+{
+  return read_file_how (dirfd, path, out, len, false, err);
+}
+
+int
+read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+{
+  return read_file_how (dirfd, path, out, len, true, err);
 }
 
 int

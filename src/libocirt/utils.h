@@ -71,6 +71,11 @@ int write_all (int fd, const void *buf, size_t len);
 
 /* Read the whole file PATH (relative to DIRFD) into a NUL-terminated buffer. */
 int read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err);
+/* The same for a file whose whole content a read returns while it fits:
+   a regular file, or a one-line cgroup or proc file (not cgroup.procs or
+   mountinfo, whose reads stop at record boundaries).  A read shorter than
+   the buffer is taken for the end: one read(2) instead of two.  */
+int read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err);
 
 /* Write DATA to PATH (relative to DIRFD), opened with O_WRONLY (no create). */
 int write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err);
