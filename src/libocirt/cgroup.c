@@ -923,20 +923,48 @@ ocirt_cgroup_pids (const struct ocirt_container_state *st, pid_t **pids, ocirt_e
 
 /* ---- freezing ------------------------------------------------------- */
 
-/* v1 uses the freezer hierarchy; v2, or a hybrid host without one, the
-   unified tree's cgroup.freeze.  */
+/* Which freezer a hierarchy offers.  v1 uses the freezer hierarchy; v2, or
+   a hybrid host without one, the unified tree's cgroup.freeze.  The one
+   rule for both the built cgroup and the leaves recorded in a state.  */
+enum freezer_kind
+{
+  FREEZER_NONE,
+  FREEZER_V2,
+  FREEZER_V1,
+};
+
+static enum freezer_kind
+freezer_kind (const char *controllers, bool unified, enum ocirt_cgroup_mode mode)
+{
+  if (unified)
+    return FREEZER_V2;
+  if (mode != OCIRT_CGROUP_V2 && list_has (controllers, "freezer", ","))
+    return FREEZER_V1;
+  return FREEZER_NONE;
+}
+
+/* Keep the first hierarchy of the best kind seen so far.  */
+static void
+freezer_consider (enum freezer_kind kind, size_t i, enum freezer_kind *best, size_t *at)
+{
+  if (kind > *best)
+    {
+      *best = kind;
+      *at = i;
+    }
+}
+
 static const struct ocirt_cgroup_dir *
 freezer_dir (const struct ocirt_cgroup *cg, bool *v2)
 {
-  size_t i;
+  enum freezer_kind best = FREEZER_NONE;
+  size_t i, at = 0;
 
-  *v2 = false;
-  if (cg->mode != OCIRT_CGROUP_V2)
-    for (i = 0; i < cg->ndirs; i++)
-      if (!cg->dirs[i].unified && list_has (cg->dirs[i].controllers, "freezer", ","))
-        return &cg->dirs[i];
-  *v2 = true;
-  return ocirt_cgroup_unified (cg);
+  for (i = 0; i < cg->ndirs; i++)
+    freezer_consider (freezer_kind (cg->dirs[i].controllers, cg->dirs[i].unified, cg->mode), i,
+                      &best, &at);
+  *v2 = best == FREEZER_V2;
+  return best == FREEZER_NONE ? NULL : &cg->dirs[at];
 }
 
 static void
@@ -1049,27 +1077,25 @@ ocirt_cgroup_frozen (const struct ocirt_cgroup *cg)
 bool
 ocirt_cgroup_is_frozen (const struct ocirt_container_state *st)
 {
-  const char *v1 = NULL, *unified = NULL;
+  enum freezer_kind best = FREEZER_NONE;
+  enum ocirt_cgroup_mode mode;
   struct ocirt_cgroup cg;
+  size_t i, at = 0;
   bool frozen;
-  size_t i;
 
-  /* From the recorded leaves, as freezer_dir would choose, without
-     building the cgroup: list asks this of every container.  */
-  for (i = 0; i < st->cgroup_leaves_len; i++)
-    {
-      const struct ocirt_state_cgroup *l = &st->cgroup_leaves[i];
-
-      if (l->controllers[0] == '\0')
-        unified = unified ? unified : l->path;
-      else if (v1 == NULL && list_has (l->controllers, "freezer", ","))
-        v1 = l->path;
-    }
+  /* From the recorded leaves, without building the cgroup: list asks this
+     of every container.  */
   if (st->cgroup_leaves_len)
     {
-      if (v1 && ocirt_cgroup_detect_mode () != OCIRT_CGROUP_V2)
-        return dir_frozen (v1, false);
-      return unified != NULL && dir_frozen (unified, true);
+      mode = ocirt_cgroup_detect_mode ();
+      for (i = 0; i < st->cgroup_leaves_len; i++)
+        {
+          const struct ocirt_state_cgroup *l = &st->cgroup_leaves[i];
+
+          freezer_consider (freezer_kind (l->controllers, l->controllers[0] == '\0', mode), i,
+                            &best, &at);
+        }
+      return best != FREEZER_NONE && dir_frozen (st->cgroup_leaves[at].path, best == FREEZER_V2);
     }
   if (ocirt_cgroup_from_state (st, &cg, NULL) < 0)
     return false;
