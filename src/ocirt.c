@@ -9,6 +9,7 @@
 
 #include "libocirt/error.h"
 #include "libocirt/log.h"
+#include "libocirt/signals.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 
@@ -139,6 +140,7 @@ main (int argc, char **argv)
   size_t i;
   int c;
 
+  ocirt_signals_init ();
   opterr = 0;
   while ((c = getopt_long_only (argc, argv, "+vh", options, NULL)) != -1)
     {

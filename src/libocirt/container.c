@@ -32,6 +32,7 @@
 #include "process_attrs.h"
 #include "procfs.h"
 #include "seccomp.h"
+#include "signals.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -443,6 +444,7 @@ child_main (struct spawn *s)
   char *exe = NULL;
   char **argv, **envp = NULL;
 
+  ocirt_signals_child_reset ();
   /* The state dir fd carries the container's lock: it is the runtime's. */
   close_fd (&s->dirfd);
   /* Until execve this is the runtime's binary, and a pid namespace given by
@@ -981,36 +983,15 @@ ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err
   int ret;
 
   spawn_init (&s, o);
-  ret = spawn_prepare (&s, true, err);
+  ret = ocirt_signals_hold (err);
+  if (ret == 0)
+    ret = spawn_prepare (&s, true, err);
   if (ret == 0)
     ret = spawn_container (&s, err);
   if (ret < 0)
     spawn_abort (&s);
   spawn_release (&s);
   return ret;
-}
-
-static volatile sig_atomic_t forward_pid;
-
-static void
-forward_signal (int signo)
-{
-  if (forward_pid > 0)
-    kill (forward_pid, signo);
-}
-
-static void
-install_forwarding (pid_t pid)
-{
-  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-                              SIGCONT, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
-  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-  size_t i;
-
-  forward_pid = pid;
-  sigemptyset (&sa.sa_mask);
-  for (i = 0; i < ARRAY_SIZE (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
 }
 
 static int
@@ -1041,7 +1022,9 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
   int status = 0, ret, notify_fd = -1;
 
   spawn_init (&s, o);
-  ret = spawn_prepare (&s, false, err);
+  ret = ocirt_signals_hold (err);
+  if (ret == 0)
+    ret = spawn_prepare (&s, false, err);
   if (ret == 0)
     ret = spawn_container (&s, err);
   if (ret == 0 && s.notify_socket)
@@ -1051,12 +1034,13 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
       if (notify_fd < 0)
         ret = -1;
     }
-  if (ret == 0 && !o->detach)
-    install_forwarding (s.pid);
   if (ret == 0)
     ret = ocirt_sync_send (s.sync[0], OCIRT_SYNC_EXEC, err);
   if (ret == 0)
     ret = ocirt_sync_expect_exec (s.sync[0], err);
+  /* Now the user's program gets them, those held meanwhile first.  */
+  if (ret == 0 && !o->detach)
+    ocirt_signals_forward_to (s.pid);
   if (ret == 0)
     {
       struct ocirt_container_state st = { .id = (char *) o->id, .pid = s.pid, .bundle = s.bundle };
@@ -1102,7 +1086,7 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
         spawn_release (&s);
         return -1;
       }
-  forward_pid = 0;
+  ocirt_signals_stop_forwarding ();
   s.pid = 0;
   ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   if (cleanup_after_run (&s, err) < 0)

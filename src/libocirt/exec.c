@@ -19,6 +19,7 @@
 #include "process.h"
 #include "process_attrs.h"
 #include "seccomp.h"
+#include "signals.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -298,6 +299,7 @@ exec_child_main (struct exec_child *c)
   cleanup_error ocirt_error_t err = NULL;
   char *exe = NULL, **envp = NULL;
 
+  ocirt_signals_child_reset ();
   close (c->sync[0]);
   /* Until execve this is the runtime's binary inside the container's pid
      namespace: keep /proc/PID/exe and its memory out of the container's
@@ -324,29 +326,6 @@ exec_child_main (struct exec_child *c)
   ocirt_make_error (&err, errno, "exec `%s`", c->p->args[0]);
   ocirt_sync_send_error (c->sync[1], &err);
   _exit (127);
-}
-
-static volatile sig_atomic_t exec_pid;
-
-static void
-forward (int signo)
-{
-  if (exec_pid > 0)
-    kill (exec_pid, signo);
-}
-
-static void
-forward_signals (pid_t pid)
-{
-  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-                              SIGCONT, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
-  struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
-  size_t i;
-
-  exec_pid = pid;
-  sigemptyset (&sa.sa_mask);
-  for (i = 0; i < ARRAY_SIZE (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
 }
 
 int
@@ -437,6 +416,8 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
       goto out;
     }
 
+  if (ocirt_signals_hold (err) < 0)
+    goto out;
   fflush (NULL);
   pid = syscall (SYS_clone, (unsigned long) SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
@@ -476,14 +457,14 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
       ret = 0;
       goto out;
     }
-  forward_signals (pid);
+  ocirt_signals_forward_to (pid);
   while (waitpid (pid, &wstatus, 0) < 0)
     if (errno != EINTR)
       {
         ocirt_make_error (err, errno, "wait for the exec process");
         goto out;
       }
-  exec_pid = 0;
+  ocirt_signals_stop_forwarding ();
   ret = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
   goto out;
 

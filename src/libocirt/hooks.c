@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "signals.h"
 #include "log.h"
 #include "state.h"
 #include "utils.h"
@@ -126,6 +127,7 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state, o
       /* Its own process group, so a timeout can kill all it started.  The
          hook's stdout goes where the runtime's errors go.  */
       setpgid (0, 0);
+      ocirt_signals_child_reset ();
       if (dup2 (in[0], 0) < 0 || dup2 (2, 1) < 0)
         _exit (127);
       execve (h->path, h->args_len ? h->args : default_args, h->env_len ? h->env : empty_env);

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "namespaces.h"
+#include "signals.h"
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
@@ -272,6 +273,7 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
   if (child == 0)
     {
       dup2 (errpipe[1], STDERR_FILENO);
+      ocirt_signals_child_reset ();
       execvp (helper, argv);
       _exit (errno == ENOENT ? 127 : 126);
     }

@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,4 +73,91 @@ ocirt_parse_signal (const char *name)
       return min ? base + off : base - off;
     }
   return -1;
+}
+
+/* ---- passing signals on to the container's process ------------------ */
+
+/* What `run` and `exec` pass on, as runc does: the terminal's and the job
+   control's signals and the usual ways of asking a program to stop.  */
+static const int forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+                                 SIGCONT, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
+
+static volatile sig_atomic_t forward_pid;
+static sigset_t caller_mask;
+static bool held;
+
+void
+ocirt_signals_init (void)
+{
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+  /* With SIGCHLD ignored, as a caller may leave it, the kernel reaps our
+     children itself and every wait for a hook or the container fails.  */
+  sigemptyset (&dfl.sa_mask);
+  sigaction (SIGCHLD, &dfl, NULL);
+}
+
+static void
+forward_signal (int signo)
+{
+  if (forward_pid > 0)
+    kill (forward_pid, signo);
+}
+
+int
+ocirt_signals_hold (ocirt_error_t *err)
+{
+  sigset_t set;
+  size_t i;
+
+  if (held)
+    return 0;
+  sigemptyset (&set);
+  for (i = 0; i < ARRAY_SIZE (forwarded); i++)
+    sigaddset (&set, forwarded[i]);
+  if (sigprocmask (SIG_BLOCK, &set, &caller_mask) < 0)
+    return ocirt_make_error (err, errno, "block the signals to forward");
+  held = true;
+  return 0;
+}
+
+void
+ocirt_signals_child_reset (void)
+{
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  int signo;
+
+  /* An ignored signal stays ignored across execve: a caller that ignores
+     SIGPIPE or SIGCHLD (Python does the first) must not pass that on to
+     the container.  The caller's mask stays, as with runc.  */
+  sigemptyset (&dfl.sa_mask);
+  for (signo = 1; signo < NSIG; signo++)
+    if (signo != SIGKILL && signo != SIGSTOP)
+      sigaction (signo, &dfl, NULL);
+  if (held)
+    sigprocmask (SIG_SETMASK, &caller_mask, NULL);
+}
+
+void
+ocirt_signals_forward_to (pid_t pid)
+{
+  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+  size_t i;
+
+  forward_pid = pid;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < ARRAY_SIZE (forwarded); i++)
+    sigaction (forwarded[i], &sa, NULL);
+  /* What came while held is delivered now, to the handler.  */
+  if (held)
+    {
+      sigprocmask (SIG_SETMASK, &caller_mask, NULL);
+      held = false;
+    }
+}
+
+void
+ocirt_signals_stop_forwarding (void)
+{
+  forward_pid = 0;
 }

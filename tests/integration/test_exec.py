@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 
 import pytest
 
@@ -38,6 +39,21 @@ def test_exec_killed_by_signal(rt, bundle):
     cid, _ = create_running(rt, bundle)
     res = run_exec(rt, cid, "sh", "-c", "kill -9 $$")
     assert res.rc == 128 + 9, res
+
+
+@pytest.mark.parametrize("sig,name", [(signal.SIGTERM, "TERM"), (signal.SIGUSR1, "USR1"),
+                                      (signal.SIGPIPE, "PIPE")])
+def test_exec_forwards_signals(rt, bundle, host_dir, sig, name):
+    """A signal to a foreground exec reaches the exec'd process, as with run."""
+    bundle.bind(host_dir, "/out")
+    cid, _ = create_running(rt, bundle)
+    p = rt.popen("exec", cid, "sh", "-c", f"trap 'echo {name} > /out/sig; exit 4' {name}; "
+                 "echo ready > /out/ready; while :; do sleep 0.05; done")
+    wait_file(host_dir / "ready", proc=p)
+    os.kill(p.pid, sig)
+    res = rt.wait(p)
+    assert wait_file(host_dir / "sig").strip() == name
+    assert res.rc == 4, res
 
 
 def test_exec_joins_namespaces_and_cgroup(rt, bundle, env):

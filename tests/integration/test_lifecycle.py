@@ -392,6 +392,41 @@ def test_run_forwards_signals(rt, bundle, host_dir, sig, name):
     assert res.rc == 3, res
 
 
+def signalling_hook(host_dir, sig="TERM"):
+    """A hook that sends SIG to the runtime running it, then succeeds."""
+    path = host_dir / f"signal-parent-{sig}.sh"
+    path.write_text(f"#!/bin/sh\nkill -{sig} $PPID\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime"])
+def test_run_passes_on_a_signal_sent_during_setup(rt, bundle, host_dir, kind):
+    """A SIGTERM to `run` while it sets the container up does not kill the
+    runtime half-way: it is held and passed on once the program runs (here
+    without a pid namespace, so the default action applies), and the
+    container is cleaned up as after any exit."""
+    bundle.config["hooks"] = {kind: [{"path": signalling_hook(host_dir)}]}
+    bundle.remove_namespace("pid").set_args("sleep", "30")
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    p = rt.run_bg(cid, bundle)
+    res = rt.wait(p, timeout=20)
+    assert res.rc == 128 + signal.SIGTERM, res
+    assert res.err == "", res
+    snap.assert_clean(ids=[cid])
+
+
+def test_create_is_not_stopped_by_a_signal_during_setup(rt, bundle, host_dir):
+    """As runc and crun, create goes on when sent SIGTERM or SIGINT while
+    it works: a half-made container would be left behind otherwise."""
+    bundle.config["hooks"] = {"createRuntime": [{"path": signalling_hook(host_dir, "TERM")},
+                                                {"path": signalling_hook(host_dir, "INT")}]}
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    assert rt.state(cid)["status"] == "created"
+    rt.delete(cid, force=True)
+
+
 def test_state_keys_match_reference(rt, ref, env):
     if ref is None:
         pytest.skip("no reference runtime")

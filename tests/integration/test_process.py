@@ -1,6 +1,8 @@
 """The container process: args, env, cwd, user, limits, caps, fds, ..."""
 
 import os
+import signal
+import sys
 
 import pytest
 
@@ -479,3 +481,50 @@ def test_listen_fds_are_passed_with_socket_activation(rt, bundle, env):
     # 0-4 and the directory ls opened: nothing else of the runtime's
     fds = " ".join(lines[3:]).split()
     assert sorted(fds, key=int) == ["0", "1", "2", "3", "4", "5"], lines
+
+
+# A caller that ignores SIGPIPE (Python does), SIGCHLD and SIGUSR2 and
+# blocks SIGUSR1 while it runs the runtime.
+SIGNAL_CALLER = [sys.executable, "-c",
+                 "import os, signal, sys\n"
+                 "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n"
+                 "for s in (signal.SIGPIPE, signal.SIGCHLD, signal.SIGUSR2):\n"
+                 "    signal.signal(s, signal.SIG_IGN)\n"
+                 "os.execvp(sys.argv[1], sys.argv[1:])\n"]
+
+
+def signal_sets(text):
+    """SigIgn and SigBlk of a /proc/PID/status text, as sets of numbers."""
+    out = {}
+    for line in text.splitlines():
+        key, _, val = line.partition(":")
+        if key in ("SigIgn", "SigBlk"):
+            bits = int(val.strip(), 16)
+            out[key] = {n + 1 for n in range(64) if bits >> n & 1}
+    return out
+
+
+def test_container_does_not_inherit_ignored_signals(rt, ref, bundle):
+    """An ignored signal survives execve: the container's program, a hook
+    and an exec'd process start with every signal at its default action,
+    whatever the caller ignored; the caller's blocked signals stay blocked,
+    as with runc."""
+    # a hook's stdout is the runtime's stderr; no shell, which would change
+    # what it got
+    bundle.config["hooks"] = {"createRuntime": [{"path": "/bin/cat",
+                                                 "args": ["cat", "/proc/self/status"]}]}
+    bundle.set_args("cat", "/proc/self/status")
+    want = {"SigIgn": set(), "SigBlk": {signal.SIGUSR1}}
+    res = rt.run(unique_id(), bundle, prefix=SIGNAL_CALLER)
+    assert res.rc == 0, res
+    assert signal_sets(res.out) == want, res.out
+    assert signal_sets(res.err) == want, res.err
+    cid, _ = create_running(rt, bundle, script="sleep 30")
+    res = rt("exec", cid, "cat", "/proc/self/status", prefix=SIGNAL_CALLER)
+    assert res.rc == 0, res
+    assert signal_sets(res.out) == want, res.out
+    if ref is not None:
+        bundle.config["hooks"] = {}
+        bundle.set_args("cat", "/proc/self/status")
+        res = ref.run(unique_id("r"), bundle, prefix=SIGNAL_CALLER)
+        assert signal_sets(res.out) == want, res.out
