@@ -150,7 +150,7 @@ done
 failed=0
 ping_from() {
 	local id=$1 to=$2
-	if "$OCIRT" --root "$ROOT" exec "$id" ping -c 1 -W 2 "$to" >"$WORK/ping.out" 2>&1; then
+	if "$OCIRT" --root "$ROOT" exec "$id" ping -c 1 -W 5 "$to" >"$WORK/ping.out" 2>&1; then
 		printf 'ping %s -> %s: ok\n' "$id" "$to"
 	else
 		printf 'ping %s -> %s: FAILED\n' "$id" "$to"
@@ -168,7 +168,7 @@ ping_from "ocirt-b-$TAG" 10.0.11.1
 step "nsenter --net=/run/netns/ocirt-ns-a-$TAG"
 nsenter --net="/run/netns/ocirt-ns-a-$TAG" ip -o -4 addr show dev eth0
 nsenter --net="/run/netns/ocirt-ns-a-$TAG" ip route show default
-if nsenter --net="/run/netns/ocirt-ns-a-$TAG" "${BUSYBOX:-/bin/busybox}" ping -c 1 -W 2 10.0.11.3 >"$WORK/ping.out" 2>&1; then
+if nsenter --net="/run/netns/ocirt-ns-a-$TAG" "${BUSYBOX:-/bin/busybox}" ping -c 1 -W 5 10.0.11.3 >"$WORK/ping.out" 2>&1; then
 	echo "nsenter ping 10.0.11.3: ok"
 else
 	echo "nsenter ping 10.0.11.3: FAILED"

@@ -480,10 +480,16 @@ def check_and_clean(what, dirs, cgroup):
     cgroups of the client (those it made and emptied are removed without
     complaint); returns the problems found."""
     problems = []
-    procs = []
-    for d in dirs:
-        procs += processes_of(str(d), cgroup)
-    procs = sorted(set(procs))
+
+    def left():
+        return sorted(set(p for d in dirs for p in processes_of(str(d), cgroup)))
+
+    # a shim or monitor told to go may take a moment to exit
+    deadline = time.monotonic() + 15
+    procs = left()
+    while procs and time.monotonic() < deadline:
+        time.sleep(0.1)
+        procs = left()
     if procs:
         problems.append(f"{what}: processes left: {procs}")
         for pid, _ in procs:
@@ -571,7 +577,7 @@ TRAP_TERM = "trap 'exit 7' TERM; sleep 1000 & wait"
 
 #: print the terminal size once the client has set it (clients resize the
 #: terminal after the process started: poll)
-TTY_SCRIPT = ("tty; i=0; while [ $i -lt 100 ]; do s=$(stty size 2>/dev/null); "
+TTY_SCRIPT = ("tty; i=0; while [ $i -lt 200 ]; do s=$(stty size 2>/dev/null); "
               "[ -n \"$s\" ] && [ \"$s\" != '0 0' ] && break; i=$((i+1)); "
               "sleep 0.05; done; echo \"size=$s\"; exit 5")
 

@@ -313,6 +313,8 @@ def start_probe(rt, bundle, host_dir, checks, cid=None):
     pid = rt.pid(cid)
     rt.start(cid)
     wait_file(Path(host_dir) / "done")
+    # the script's last step, after writing done
+    wait_for(lambda: proc_cmdline(pid)[:1] == ["sleep"], what="the probe's exec")
     return Probe(rt, bundle, host_dir, cid, pid)
 
 

@@ -91,7 +91,8 @@ def test_runtime_md__state_status_running_after_start(runtime, bundle):
     program but has not exited"."""
     cid, pid = create_running(runtime, bundle, script="sleep 60")
     assert runtime.state(cid)["status"] == "running"
-    assert proc_cmdline(pid) == ["sleep", "60"]
+    # start may return just before the exec itself
+    wait_for(lambda: proc_cmdline(pid) == ["sleep", "60"], what="exec")
 
 
 def test_runtime_md__state_status_stopped_after_exit(runtime, bundle):
@@ -131,7 +132,8 @@ def test_runtime_md__state_pid_required_when_running(runtime, bundle):
     ID of the container process.\""""
     cid, pid = create_running(runtime, bundle, script="sleep 60")
     st = runtime.state(cid)
-    assert st["pid"] == pid and proc_cmdline(pid) == ["sleep", "60"]
+    assert st["pid"] == pid
+    wait_for(lambda: proc_cmdline(pid) == ["sleep", "60"], what="exec")
 
 
 def test_runtime_md__state_bundle_absolute_path(created_state):

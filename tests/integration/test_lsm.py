@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import create_refused, create_running, run_output
+from conftest import create_refused, create_running, proc_cmdline, run_output, wait_for
 
 
 def _apparmor_usable():
@@ -64,6 +64,8 @@ def test_apparmor_profile_confines_the_container(rt, bundle, profile):
     (bundle.rootfs / "forbidden").write_text("secret")
     bundle.process["apparmorProfile"] = profile
     cid, pid = create_running(rt, bundle)
+    # the profile is taken at the exec
+    wait_for(lambda: proc_cmdline(pid) == ["sleep", "30"], what="exec")
     assert _attr(pid) == f"{profile} (enforce)"
     res = rt("exec", cid, "cat", "/forbidden")
     assert res.rc != 0 and "secret" not in res.out, res

@@ -165,7 +165,8 @@ def test_delete_destroys_a_virtual_device(rt, bundle, veth):
     bundle.linux["netDevices"] = {veth.a: {"name": "eth1"}}
     cid, pid = created(rt, bundle.sh("sleep 30"))
     rt.delete(cid, force=True)
-    wait_for(lambda: link(veth.b) is None, what=f"{veth.b} to go away")
+    # the kernel tears a dead namespace's devices down in the background
+    wait_for(lambda: link(veth.b) is None, 60, what=f"{veth.b} to go away")
     assert link(veth.a) is None
     assert link("eth1") is None
 

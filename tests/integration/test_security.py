@@ -2,7 +2,7 @@
 
 import os
 
-from conftest import create_running, created, unique_id
+from conftest import create_running, created, proc_cmdline, unique_id, wait_for
 
 
 def _ns_pid(host_pid):
@@ -44,6 +44,8 @@ def test_no_runtime_fd_or_cwd_outside_reaches_the_container(rt, bundle):
     bundle.sh("sleep 30")
     cid, pid = created(rt, bundle)
     rt.start(cid)
+    # until its exec the process still holds the runtime's close-on-exec fds
+    wait_for(lambda: proc_cmdline(pid) == ["sleep", "30"], what="exec")
     fds = sorted(int(f) for f in os.listdir(f"/proc/{pid}/fd"))
     assert fds == [0, 1, 2], [os.readlink(f"/proc/{pid}/fd/{f}") for f in fds]
     root = os.stat(f"/proc/{pid}/root/")
