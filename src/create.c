@@ -74,7 +74,12 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
           o->detach = true;
           break;
         case OPT_KEEP:
+          if (!run)
+            goto bad;
+          o->keep = true;
+          break;
         case OPT_NOSUBREAPER:
+          /* The runtime waits for its own child: nothing to turn off.  */
           if (!run)
             goto bad;
           break;

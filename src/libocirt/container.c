@@ -1007,6 +1007,13 @@ cleanup_after_run (struct spawn *s, ocirt_error_t *err)
           ocirt_debug ("%s", e->msg);
           ocirt_error_release (&e);
         }
+    }
+  /* --keep: stopped, as after create and start; delete removes the rest
+     and runs the poststop hooks.  */
+  if (s->opts->keep)
+    return 0;
+  if (s->have_cgroup)
+    {
       if (ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, err) < 0)
         return -1;
       if (ocirt_systemd_cgroup_destroy (&s->cg, err) < 0)
@@ -1091,7 +1098,7 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
   ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   if (cleanup_after_run (&s, err) < 0)
     ret = -1;
-  else
+  else if (!o->keep)
     {
       struct ocirt_container_state st = { .id = (char *) o->id, .pid = 0, .bundle = s.bundle };
       run_poststop (&st, s.spec);

@@ -21,6 +21,7 @@ struct ocirt_create_options
   bool systemd_cgroup;
   int preserve_fds;
   bool detach;                /* run: do not wait */
+  bool keep;                  /* run: leave the stopped container for delete */
 };
 
 int ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err);

@@ -410,6 +410,35 @@ def test_paused_container_is_deleted_with_force(rt, env):
     snap.assert_clean(ids=[cid])
 
 
+def test_run_keep_leaves_a_stopped_container_for_delete(rt, ref, env, host_dir):
+    """run --keep: once the program has exited the container is still
+    there, stopped, with its cgroups, as with runc; delete removes them and
+    runs the poststop hooks then."""
+    hook = host_dir / "poststop.sh"
+    hook.write_text(f"#!/bin/sh\necho ran >> {host_dir}/poststop\n")
+    hook.chmod(0o755)
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, script="exit 3")
+    bundle.config["hooks"] = {"poststop": [{"path": str(hook)}]}
+    snap = HostSnapshot(rt)
+    res = rt.run(cid, bundle, "--keep")
+    assert res.rc == 3, res
+    assert rt.state(cid)["status"] == "stopped"
+    assert cid in [c["id"] for c in rt.list_json()]
+    assert all_cgroup_dirs_named(cid) != []
+    assert not (host_dir / "poststop").exists()
+    rt.delete(cid)
+    assert (host_dir / "poststop").read_text() == "ran\n"
+    assert all_cgroup_dirs_named(cid) == []
+    snap.assert_clean(ids=[cid])
+    if ref is not None:
+        rcid = unique_id("r")
+        res = ref.run(rcid, configure(env.bundle(), rcid, script="exit 3"), "--keep")
+        assert res.rc == 3, res
+        assert ref.state(rcid)["status"] == "stopped"
+        ref.delete(rcid)
+
+
 # --------------------------------------------------------------------------
 # ps
 # --------------------------------------------------------------------------
