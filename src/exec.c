@@ -106,8 +106,14 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
         }
     }
   if (!ocirt_cli_positional ("exec", "[options] CONTAINER_ID [COMMAND [ARG...]]", argc, argv,
-                             optind, o.process_path ? 1 : 2, o.process_path ? 1 : argc))
+                             optind, 1, o.process_path ? 1 : argc))
     return 1;
+  /* runc takes this for a process that cannot start: 255, not 1.  */
+  if (!o.process_path && optind + 1 == argc)
+    {
+      ocirt_cli_fail ("exec: no command to run in `%s` (give COMMAND or --process)", argv[optind]);
+      return 255;
+    }
   o.id = argv[optind];
   o.args = argv + optind + 1;
   o.nargs = (size_t) (argc - optind - 1);
@@ -115,7 +121,12 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   free (o.env);
   free (o.additional_gids);
   free (o.caps);
+  /* As runc: 255 when the process could not be started; usage errors
+     above are 1.  */
   if (ret < 0)
-    return ocirt_error_report (&err);
+    {
+      ocirt_error_report (&err);
+      return 255;
+    }
   return ret;
 }

@@ -154,6 +154,24 @@ def test_exec_stopped_container(rt, bundle):
     assert_single_line_error(run_exec(rt, cid, "true"), cid)
 
 
+def test_exec_failure_exit_codes(rt, ref, env):
+    """As runc: 255 when the process cannot be started (no such program,
+    no such container, a stopped one, no command given); 1 for a usage
+    error."""
+    for runtime in (rt, ref) if ref is not None else (rt,):
+        cid, _ = create_running(runtime, env.bundle(), cid=unique_id("x"))
+        stopped, _ = created(runtime, env.bundle().sh("exit 0"), cid=unique_id("s"))
+        runtime.start(stopped)
+        runtime.wait_status(stopped, "stopped")
+        got = [run_exec(runtime, cid, "no-such-program").rc,
+               run_exec(runtime, unique_id("nosuch"), "true").rc,
+               run_exec(runtime, stopped, "true").rc,
+               run_exec(runtime, cid).rc,
+               runtime("exec", "--bogus-option", cid, "true").rc,
+               runtime("exec").rc]
+        assert got == [255, 255, 255, 255, 1, 1], (runtime.name, got)
+
+
 def test_exec_no_command(rt, bundle):
     cid, _ = create_running(rt, bundle)
     res = run_exec(rt, cid)
