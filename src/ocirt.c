@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef HAVE_SECCOMP
+#  include <seccomp.h>
+#endif
 
 #include "libocirt/error.h"
 #include "libocirt/log.h"
@@ -18,23 +21,53 @@ static const struct
   const char *name;
   ocirt_command_fn fn;
   const char *help;
+  const char *synopsis;
 } commands[] = {
-  { "create", ocirt_cmd_create, "create a container" },
-  { "start", ocirt_cmd_start, "run the user-defined process in a created container" },
-  { "run", ocirt_cmd_run, "create and run a container" },
-  { "exec", ocirt_cmd_exec, "run a new process inside a container" },
-  { "state", ocirt_cmd_state, "output the state of a container" },
-  { "list", ocirt_cmd_list, "list the containers" },
-  { "kill", ocirt_cmd_kill, "send a signal to the container's init process" },
-  { "delete", ocirt_cmd_delete, "delete a container and what it holds" },
-  { "pause", ocirt_cmd_pause, "suspend every process of a container" },
-  { "resume", ocirt_cmd_resume, "resume the processes of a paused container" },
-  { "ps", ocirt_cmd_ps, "list the processes of a container" },
-  { "update", ocirt_cmd_update, "change the resource limits of a container" },
-  { "events", ocirt_cmd_events, "show a container's stats and OOM events" },
-  { "spec", ocirt_cmd_spec, "create a new specification file" },
-  { "features", ocirt_cmd_features, "show the enabled features" },
+  { "create", ocirt_cmd_create, "create a container",
+    "[--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--no-new-keyring] "
+    "[--preserve-fds N] [--config FILE] CONTAINER_ID" },
+  { "start", ocirt_cmd_start, "run the user-defined process in a created container",
+    "CONTAINER_ID" },
+  { "run", ocirt_cmd_run, "create and run a container",
+    "[--bundle DIR] [--console-socket PATH] [--detach] [--keep] [--pid-file FILE] [--no-pivot] "
+    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID" },
+  { "exec", ocirt_cmd_exec, "run a new process inside a container",
+    "[--tty] [--detach] [--cwd DIR] [--env K=V] [--user UID[:GID]] [--additional-gids GID] "
+    "[--cap CAP] [--no-new-privs] [--process FILE] [--pid-file FILE] [--console-socket PATH] "
+    "[--preserve-fds N] [--cgroup [CTRL:]PATH] [--ignore-paused] [--apparmor P] "
+    "[--process-label L] CONTAINER_ID [COMMAND [ARG...]]" },
+  { "state", ocirt_cmd_state, "output the state of a container", "CONTAINER_ID" },
+  { "list", ocirt_cmd_list, "list the containers", "[--format table|json] [--quiet]" },
+  { "kill", ocirt_cmd_kill, "send a signal to the container's init process",
+    "[--all] CONTAINER_ID [SIGNAL]" },
+  { "delete", ocirt_cmd_delete, "delete a container and what it holds", "[--force] CONTAINER_ID" },
+  { "pause", ocirt_cmd_pause, "suspend every process of a container", "CONTAINER_ID" },
+  { "resume", ocirt_cmd_resume, "resume the processes of a paused container", "CONTAINER_ID" },
+  { "ps", ocirt_cmd_ps, "list the processes of a container",
+    "[--format table|json] CONTAINER_ID [-- PS_ARGS...]" },
+  { "update", ocirt_cmd_update, "change the resource limits of a container",
+    "[--resources FILE|-] [--memory N] [--cpu-share N] [--pids-limit N] [...] CONTAINER_ID" },
+  { "events", ocirt_cmd_events, "show a container's stats and OOM events",
+    "[--stats] [--interval DURATION] CONTAINER_ID" },
+  { "spec", ocirt_cmd_spec, "create a new specification file", "[--bundle DIR] [--rootless]" },
+  { "features", ocirt_cmd_features, "show the enabled features", "" },
 };
+
+/* `ocirt help CMD`, `ocirt CMD --help`: the command's synopsis; the man
+   page has the rest.  */
+static int
+command_help (size_t i)
+{
+  printf ("usage: ocirt %s%s%s\n\n%s.\nSee ocirt(8) for the options.\n", commands[i].name,
+          commands[i].synopsis[0] ? " " : "", commands[i].synopsis, commands[i].help);
+  return 0;
+}
+
+static bool
+asks_help (int argc, char **argv)
+{
+  return argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0);
+}
 
 int
 ocirt_cli_fail (const char *fmt, ...)
@@ -85,7 +118,7 @@ usage (FILE *out)
   size_t i;
 
   fprintf (out, "usage: ocirt [global options] COMMAND [options] [arguments]\n\n"
-                "An OCI container runtime.\n\nCommands:\n");
+                "An OCI container runtime.\n\nCommands (`ocirt help COMMAND` for one):\n");
   for (i = 0; i < ARRAY_SIZE (commands); i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].help);
   fprintf (out, "\nGlobal options:\n"
@@ -96,6 +129,7 @@ usage (FILE *out)
                 "  --systemd-cgroup       use the systemd cgroup driver\n"
                 "  --cgroup-manager M     cgroupfs, systemd or disabled\n"
                 "  --rootless VALUE       true, false or auto\n"
+                "  --criu PATH            accepted and ignored (no checkpoint/restore)\n"
                 "  -v, --version          print the version\n"
                 "  -h, --help             print this help\n");
 }
@@ -103,8 +137,16 @@ usage (FILE *out)
 static void
 version (void)
 {
-  printf ("ocirt version %s\nspec: %s\n%s\n", PACKAGE_VERSION, OCI_SPEC_VERSION,
-          OCIRT_FEATURES[0] == ' ' ? OCIRT_FEATURES + 1 : OCIRT_FEATURES);
+  printf ("ocirt version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, OCIRT_COMMIT,
+          OCI_SPEC_VERSION);
+#ifdef HAVE_SECCOMP
+  {
+    const struct scmp_version *v = seccomp_version ();
+
+    printf ("libseccomp: %u.%u.%u\n", v->major, v->minor, v->micro);
+  }
+#endif
+  printf ("%s\n", OCIRT_FEATURES[0] == ' ' ? OCIRT_FEATURES + 1 : OCIRT_FEATURES);
 }
 
 static char *
@@ -120,7 +162,7 @@ default_root (void)
 int
 main (int argc, char **argv)
 {
-  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_MANAGER, OPT_ROOTLESS };
+  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_MANAGER, OPT_ROOTLESS, OPT_CRIU };
   static const struct option options[] = {
     { "root", required_argument, NULL, OPT_ROOT },
     { "log", required_argument, NULL, OPT_LOG },
@@ -129,6 +171,7 @@ main (int argc, char **argv)
     { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
     { "cgroup-manager", required_argument, NULL, OPT_MANAGER },
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
+    { "criu", required_argument, NULL, OPT_CRIU },
     { "version", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -166,6 +209,10 @@ main (int argc, char **argv)
           break;
         case OPT_ROOTLESS:
           g.rootless = optarg;
+          break;
+        case OPT_CRIU:
+          /* No checkpoint/restore here; callers configured with a CRIU
+             path pass it to every command.  */
           break;
         case 'v':
           version ();
@@ -212,11 +259,25 @@ main (int argc, char **argv)
       usage (stderr);
       return 1;
     }
+  if (strcmp (argv[optind], "help") == 0)
+    {
+      if (optind + 1 == argc)
+        {
+          usage (stdout);
+          return 0;
+        }
+      for (i = 0; i < ARRAY_SIZE (commands); i++)
+        if (strcmp (argv[optind + 1], commands[i].name) == 0)
+          return command_help (i);
+      return ocirt_cli_fail ("help: unknown command `%s`; see `ocirt --help`", argv[optind + 1]);
+    }
   for (i = 0; i < ARRAY_SIZE (commands); i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
       {
         argv += optind;
         argc -= optind;
+        if (asks_help (argc, argv))
+          return command_help (i);
         optind = 0; /* restart getopt for the command's own options */
         return commands[i].fn (&g, argc, argv);
       }

@@ -274,6 +274,8 @@ def test_version(rt):
         assert re.match(r"^\S+ version \S+", lines[0]), lines
         spec = [ln for ln in lines if ln.startswith("spec:")]
         assert spec and re.match(r"^spec: \d+\.\d+\.\d+", spec[0]), lines
+        # docker info reads the commit line, as runc and crun print it
+        assert re.match(r"^commit: \S+$", lines[1]), lines
 
 
 def test_help(rt):
@@ -285,6 +287,37 @@ def test_help(rt):
             assert re.search(rf"^\s+{cmd}\b", res.out, re.M), cmd
         for opt in ("--root", "--log", "--log-format"):
             assert opt in res.out
+
+
+COMMANDS = ("create", "start", "run", "exec", "state", "list", "kill", "delete",
+            "pause", "resume", "ps", "update", "events", "spec", "features")
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_command_help(rt, ref, cmd):
+    """`CMD --help`, `CMD -h` and `help CMD` print the command's usage and
+    exit 0, as with runc; nothing else is done."""
+    outs = []
+    for argv in ((cmd, "--help"), (cmd, "-h"), ("help", cmd)):
+        res = rt(*argv)
+        assert res.rc == 0 and res.err == "", res
+        assert res.out.startswith(f"usage: ocirt {cmd}"), res
+        outs.append(res.out)
+    assert outs[0] == outs[1] == outs[2]
+    if ref is not None:
+        assert ref(cmd, "--help").rc == 0
+
+
+def test_help_command(rt):
+    res = rt("help", root=False)
+    assert res.rc == 0 and "usage: ocirt" in res.out, res
+    assert_single_line_error(rt("help", "no-such-command", root=False), "no-such-command")
+
+
+def test_criu_option_is_accepted(rt, ref):
+    """Callers configured with a CRIU path pass --criu to every command."""
+    for runtime in (rt, ref) if ref is not None else (rt,):
+        assert runtime("--criu", "/usr/sbin/criu", "list").rc == 0
 
 
 def test_unknown_command_fails(rt):
