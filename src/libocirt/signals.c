@@ -1,9 +1,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "signals.h"
 #include "utils.h"
@@ -121,19 +124,29 @@ ocirt_signals_hold (ocirt_error_t *err)
   return 0;
 }
 
+/* The kernel's struct sigaction: glibc's sigaction() refuses the two
+   real-time signals it keeps for itself, which a caller may still have
+   left ignored.  */
+struct kernel_sigaction
+{
+  void (*handler) (int);
+  unsigned long flags;
+  void (*restorer) (void);
+  uint64_t mask;
+};
+
 void
 ocirt_signals_child_reset (void)
 {
-  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  struct kernel_sigaction dfl = { .handler = SIG_DFL };
   int signo;
 
   /* An ignored signal stays ignored across execve: a caller that ignores
      SIGPIPE or SIGCHLD (Python does the first) must not pass that on to
      the container.  The caller's mask stays, as with runc.  */
-  sigemptyset (&dfl.sa_mask);
-  for (signo = 1; signo < NSIG; signo++)
+  for (signo = 1; signo <= 64; signo++)
     if (signo != SIGKILL && signo != SIGSTOP)
-      sigaction (signo, &dfl, NULL);
+      syscall (SYS_rt_sigaction, signo, &dfl, NULL, sizeof (dfl.mask));
   if (held)
     sigprocmask (SIG_SETMASK, &caller_mask, NULL);
 }
