@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1272,7 +1273,6 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
       const char *name = d->unified ? "unified" : d->controllers;
       cleanup_close int sub = -1;
       cleanup_free char *what = xasprintf ("%s/%s", dest, name);
-      char p[64];
 
       if (mkdir_at_fd (dirfd, name, err) < 0)
         return -1;
@@ -1286,18 +1286,8 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
                                  what, err) < 0)
             return -1;
         }
-      else
-        {
-          if (ocirt_mount_on_fd (d->path, sub, NULL, MS_BIND, NULL, what, err) < 0)
-            return -1;
-          if (flags & MS_RDONLY)
-            {
-              cleanup_close int m = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-              if (m < 0 || mount (NULL, ocirt_fd_path (p, sizeof (p), m), NULL,
-                                  MS_BIND | MS_REMOUNT | MS_RDONLY | base, NULL) < 0)
-                return ocirt_make_error (err, errno, "remount %s read-only", what);
-            }
-        }
+      else if (ocirt_mount_on_fd (d->path, sub, NULL, MS_BIND, NULL, what, err) < 0)
+        return -1;
       /* Co-mounted controllers are also reachable by each name.  */
       if (!d->unified && strchr (d->controllers, ','))
         {
@@ -1309,12 +1299,16 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
         }
     }
 
+  /* The tmpfs and every hierarchy on it read-only in one call, instead of
+     a remount each.  */
   if (flags & MS_RDONLY)
     {
-      char p[64];
-      if (mount (NULL, ocirt_fd_path (p, sizeof (p), target), NULL, MS_REMOUNT | MS_RDONLY | base,
-                 "mode=755") < 0)
-        return ocirt_make_error (err, errno, "remount %s read-only", dest);
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                                             | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+
+      if (syscall (SYS_mount_setattr, target, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+                   sizeof (attr)) < 0)
+        return ocirt_make_error (err, errno, "make %s read-only", dest);
     }
   return 0;
 }

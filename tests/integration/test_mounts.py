@@ -61,6 +61,11 @@ def test_default_mounts(rt, bundle):
           and m["fstype"] in ("cgroup", "cgroup2")]
     assert cg, "no cgroup mount"
     assert all("ro" in m["options"] for m in cg), cg
+    # on v1 and hybrid hosts the tmpfs holding the hierarchies too
+    top = find_mount(mi, "/sys/fs/cgroup")
+    assert top is not None and "ro" in top["options"], top
+    for opt in ("nosuid", "nodev", "noexec"):
+        assert all(opt in m["options"] for m in cg + [top]), (opt, cg)
     # the root of the container is its rootfs, not the host's /
     root = find_mount(mi, "/")
     assert root is not None
