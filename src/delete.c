@@ -17,7 +17,7 @@ ocirt_cmd_delete (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+f", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "f", options, NULL)) != -1)
     {
       if (c != 'f')
         return ocirt_cli_fail ("delete: unknown option `%s`", argv[optind - 1]);

@@ -21,7 +21,7 @@ ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "", options, NULL)) != -1)
     {
       if (c == 's')
         once = true;

@@ -19,7 +19,7 @@ ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv)
   bool all = false;
 
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+a", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "a", options, NULL)) != -1)
     {
       if (c != 'a')
         return ocirt_cli_fail ("kill: unknown option `%s`", argv[optind - 1]);

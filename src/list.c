@@ -90,7 +90,7 @@ ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+qf:", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "qf:", options, NULL)) != -1)
     {
       if (c == 'q')
         quiet = true;

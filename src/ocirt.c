@@ -105,7 +105,7 @@ ocirt_cli_parse_id (const char *cmd, int argc, char **argv)
   static const struct option none[] = { { NULL, 0, NULL, 0 } };
 
   opterr = 0;
-  if (getopt_long_only (argc, argv, "+", none, NULL) != -1)
+  if (getopt_long_only (argc, argv, "", none, NULL) != -1)
     return -ocirt_cli_fail ("%s: unknown option `%s`", cmd, argv[optind - 1]);
   if (!ocirt_cli_positional (cmd, "CONTAINER_ID", argc, argv, optind, 1, 1))
     return -1;

@@ -26,7 +26,7 @@ ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv)
 
   (void) g;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+b:", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "b:", options, NULL)) != -1)
     {
       if (c == 'b')
         bundle = optarg;

@@ -167,7 +167,7 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
   int c, li, ret = 1;
 
   opterr = 0;
-  while ((li = -1, c = getopt_long_only (argc, argv, "+r:", options, &li)) != -1)
+  while ((li = -1, c = getopt_long_only (argc, argv, "r:", options, &li)) != -1)
     {
       cleanup_free char *name = li >= 0 ? xasprintf ("--%s", options[li].name)
                                         : xstrdup (c == 'r' ? "-r" : argv[optind - 1]);

@@ -320,6 +320,25 @@ def test_criu_option_is_accepted(rt, ref):
         assert runtime("--criu", "/usr/sbin/criu", "list").rc == 0
 
 
+def test_options_may_follow_the_id(rt, ref, env):
+    """As with runc and crun, a command's options may come after the
+    container id (not exec's or ps's: what follows there is the program's)."""
+    for runtime in (rt, ref) if ref is not None else (rt,):
+        cid = unique_id("o")
+        bundle = env.bundle().sh("sleep 30")
+        runtime._prepare(cid, bundle)
+        res = runtime("create", cid, "--bundle", bundle)
+        assert res.rc == 0, (runtime.name, res)
+        runtime._record(cid)
+        res = runtime("kill", cid, "KILL", "--all")
+        assert res.rc == 0, (runtime.name, res)
+        runtime.wait_status(cid, "stopped")
+        res = runtime("delete", cid, "--force")
+        assert res.rc == 0, (runtime.name, res)
+        assert runtime("state", cid).rc != 0
+        assert runtime("delete", unique_id("nosuch"), "--force").rc == 0
+
+
 def test_unknown_command_fails(rt):
     res = rt("no-such-command")
     assert res.rc != 0
