@@ -40,6 +40,7 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
   o->root = g->root;
   o->systemd_cgroup = g->systemd_cgroup;
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, run ? "b:df:" : "b:f:", options);
   while ((c = getopt_long_only (argc, argv, run ? "b:df:" : "b:f:", options, NULL)) != -1)
     {
       switch (c)

@@ -17,6 +17,7 @@ ocirt_cmd_delete (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "f", options);
   while ((c = getopt_long_only (argc, argv, "f", options, NULL)) != -1)
     {
       if (c != 'f')

@@ -21,6 +21,7 @@ ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "", options);
   while ((c = getopt_long_only (argc, argv, "", options, NULL)) != -1)
     {
       if (c == 's')

@@ -47,6 +47,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   int c, ret;
 
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "+e:tu:g:p:dc:", options);
   while ((c = getopt_long_only (argc, argv, "+e:tu:g:p:dc:", options, NULL)) != -1)
     {
       switch (c)

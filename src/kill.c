@@ -19,6 +19,7 @@ ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv)
   bool all = false;
 
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "a", options);
   while ((c = getopt_long_only (argc, argv, "a", options, NULL)) != -1)
     {
       if (c != 'a')

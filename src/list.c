@@ -90,6 +90,7 @@ ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "qf:", options);
   while ((c = getopt_long_only (argc, argv, "qf:", options, NULL)) != -1)
     {
       if (c == 'q')

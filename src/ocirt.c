@@ -98,6 +98,88 @@ ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **argv,
   return true;
 }
 
+/* What strconv.ParseBool, runc's, takes: 1 for true, 0 for false, -1 for
+   neither.  */
+static int
+bool_value (const char *v)
+{
+  static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
+  static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (yes); i++)
+    {
+      if (strcmp (v, yes[i]) == 0)
+        return 1;
+      if (strcmp (v, no[i]) == 0)
+        return 0;
+    }
+  return -1;
+}
+
+/* How option NAME (LEN bytes, no dashes) takes a value: no_argument,
+   required_argument, or -1 when it is not one of the command's.  */
+static int
+option_kind (const char *name, size_t len, const char *shortopts, const struct option *options)
+{
+  const char *p;
+  size_t i;
+
+  for (i = 0; options[i].name; i++)
+    if (strlen (options[i].name) == len && strncmp (options[i].name, name, len) == 0)
+      return options[i].has_arg;
+  if (len == 1 && name[0] != ':' && name[0] != '+' && (p = strchr (shortopts, name[0])))
+    return p[1] == ':' ? required_argument : no_argument;
+  return -1;
+}
+
+int
+ocirt_cli_bool_forms (int argc, char **argv, const char *shortopts, const struct option *options)
+{
+  bool stop_at_operand = shortopts[0] == '+';
+  int i = 1, j;
+
+  while (i < argc)
+    {
+      char *arg = argv[i], *name, *eq;
+      int kind, v;
+
+      if (strcmp (arg, "--") == 0)
+        break;
+      if (arg[0] != '-' || arg[1] == '\0')
+        {
+          if (stop_at_operand)
+            break;
+          i++;
+          continue;
+        }
+      name = arg + (arg[1] == '-' ? 2 : 1);
+      eq = strchr (name, '=');
+      kind = option_kind (name, eq ? (size_t) (eq - name) : strlen (name), shortopts, options);
+      if (eq == NULL)
+        {
+          /* `--bundle X`: X is the option's, whatever it looks like.  */
+          i += kind == required_argument ? 2 : 1;
+          continue;
+        }
+      if (kind != no_argument || (v = bool_value (eq + 1)) < 0)
+        {
+          i++;
+          continue;
+        }
+      if (v)
+        {
+          *eq = '\0';
+          i++;
+          continue;
+        }
+      for (j = i; j < argc; j++)
+        argv[j] = argv[j + 1];
+      argc--;
+    }
+  return argc;
+}
+
 /* Commands whose only argument is the container id, and no option.  */
 int
 ocirt_cli_parse_id (const char *cmd, int argc, char **argv)
@@ -185,6 +267,7 @@ main (int argc, char **argv)
 
   ocirt_signals_init ();
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "+vh", options);
   while ((c = getopt_long_only (argc, argv, "+vh", options, NULL)) != -1)
     {
       switch (c)

@@ -39,6 +39,13 @@ int ocirt_cli_fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2))
 bool ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **argv, int optind_,
                            int min, int max);
 
+/* runc's parser takes `--flag=true` and `--flag=false` (also `-f=...`) for a
+   boolean option: rewrite ARGV to what getopt takes, in place, before the
+   command parses it.  Returns the new ARGC.  */
+struct option;
+int ocirt_cli_bool_forms (int argc, char **argv, const char *shortopts,
+                          const struct option *options);
+
 /* Parse a command that takes only a container id: returns its index in
    ARGV, or -1 after printing the error.  */
 int ocirt_cli_parse_id (const char *cmd, int argc, char **argv);

@@ -26,6 +26,7 @@ ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv)
 
   (void) g;
   opterr = 0;
+  argc = ocirt_cli_bool_forms (argc, argv, "b:", options);
   while ((c = getopt_long_only (argc, argv, "b:", options, NULL)) != -1)
     {
       if (c == 'b')

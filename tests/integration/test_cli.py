@@ -339,6 +339,25 @@ def test_options_may_follow_the_id(rt, ref, env):
         assert runtime("delete", unique_id("nosuch"), "--force").rc == 0
 
 
+@pytest.mark.parametrize("argv,rc", [
+    (("delete", "--force=true", "NOSUCH"), 0),
+    (("delete", "-f=true", "NOSUCH"), 0),
+    (("delete", "--force=1", "NOSUCH"), 0),
+    (("delete", "--force=false", "NOSUCH"), 1),
+    (("--debug=false", "list", "--quiet=true"), 0),
+    (("list", "-q=false", "--format=json"), 0),
+    (("delete", "--force=maybe", "NOSUCH"), 1),
+])
+def test_boolean_option_values(rt, ref, argv, rc):
+    """runc's parser takes `--flag=true|false` for a boolean option."""
+    for runtime in (rt, ref) if ref is not None else (rt,):
+        args = [unique_id("nosuch") if a == "NOSUCH" else a for a in argv]
+        res = runtime(*args)
+        assert res.rc == rc, (runtime.name, res)
+        if "--force=false" in argv and runtime is rt:
+            assert "does not exist" in res.err, res
+
+
 def test_unknown_command_fails(rt):
     res = rt("no-such-command")
     assert res.rc != 0
