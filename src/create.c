@@ -32,6 +32,7 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
     { "no-subreaper", no_argument, NULL, OPT_NOSUBREAPER },
     { NULL, 0, NULL, 0 },
   };
+  const char *shortopts = run ? "b:df:" : "b:f:";
   const char *cmd = run ? "run" : "create";
   unsigned long long n;
   int c;
@@ -40,8 +41,8 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
   o->root = g->root;
   o->systemd_cgroup = g->systemd_cgroup;
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, run ? "b:df:" : "b:f:", options);
-  while ((c = getopt_long_only (argc, argv, run ? "b:df:" : "b:f:", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       switch (c)
         {

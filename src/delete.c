@@ -12,13 +12,14 @@ ocirt_cmd_delete (struct ocirt_global *g, int argc, char **argv)
     { "force", no_argument, NULL, 'f' },
     { NULL, 0, NULL, 0 },
   };
+  const char *shortopts = "f";
   cleanup_error ocirt_error_t err = NULL;
   bool force = false;
   int c;
 
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "f", options);
-  while ((c = getopt_long_only (argc, argv, "f", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       if (c != 'f')
         return ocirt_cli_fail ("delete: unknown option `%s`", argv[optind - 1]);

@@ -15,14 +15,15 @@ ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv)
     { "interval", required_argument, NULL, 'i' },
     { NULL, 0, NULL, 0 },
   };
+  const char *shortopts = "";
   cleanup_error ocirt_error_t err = NULL;
   uint64_t interval = 5000000000ULL;
   bool once = false;
   int c;
 
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "", options);
-  while ((c = getopt_long_only (argc, argv, "", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       if (c == 's')
         once = true;

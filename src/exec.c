@@ -41,14 +41,16 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
     { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
     { NULL, 0, NULL, 0 },
   };
+  /* "+": what follows the id is the program's.  */
+  const char *shortopts = "+e:tu:g:p:dc:";
   cleanup_error ocirt_error_t err = NULL;
   struct ocirt_exec_options o = { .root = g->root };
   unsigned long long n;
   int c, ret;
 
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "+e:tu:g:p:dc:", options);
-  while ((c = getopt_long_only (argc, argv, "+e:tu:g:p:dc:", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       switch (c)
         {

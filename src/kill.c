@@ -14,13 +14,14 @@ ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv)
     { "all", no_argument, NULL, 'a' },
     { NULL, 0, NULL, 0 },
   };
+  const char *shortopts = "a";
   cleanup_error ocirt_error_t err = NULL;
   int signo = SIGTERM, c;
   bool all = false;
 
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "a", options);
-  while ((c = getopt_long_only (argc, argv, "a", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       if (c != 'a')
         return ocirt_cli_fail ("kill: unknown option `%s`", argv[optind - 1]);

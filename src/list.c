@@ -82,6 +82,7 @@ ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
     { "format", required_argument, NULL, 'f' },
     { NULL, 0, NULL, 0 },
   };
+  const char *shortopts = "qf:";
   cleanup_error ocirt_error_t err = NULL;
   struct ocirt_list_entry *entries = NULL;
   const char *format = "table";
@@ -90,8 +91,8 @@ ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
   int c;
 
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "qf:", options);
-  while ((c = getopt_long_only (argc, argv, "qf:", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       if (c == 'q')
         quiet = true;

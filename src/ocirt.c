@@ -258,6 +258,8 @@ main (int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
+  /* "+": the command and its arguments are not ours.  */
+  const char *shortopts = "+vh";
   struct ocirt_global g = { .log_format = "text" };
   cleanup_free char *root = NULL;
   enum ocirt_log_format fmt;
@@ -267,8 +269,8 @@ main (int argc, char **argv)
 
   ocirt_signals_init ();
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "+vh", options);
-  while ((c = getopt_long_only (argc, argv, "+vh", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       switch (c)
         {

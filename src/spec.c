@@ -17,6 +17,7 @@ ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv)
     { "rootless", no_argument, NULL, 'r' },
     { NULL, 0, NULL, 0 },
   };
+  const char *shortopts = "b:";
   cleanup_free char *json = NULL;
   cleanup_free char *path = NULL;
   cleanup_close int fd = -1;
@@ -26,8 +27,8 @@ ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv)
 
   (void) g;
   opterr = 0;
-  argc = ocirt_cli_bool_forms (argc, argv, "b:", options);
-  while ((c = getopt_long_only (argc, argv, "b:", options, NULL)) != -1)
+  argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
+  while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)
     {
       if (c == 'b')
         bundle = optarg;

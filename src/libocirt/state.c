@@ -371,10 +371,8 @@ value_at (struct state_parse *p, bool container)
 static char *
 dup_n (const unsigned char *s, size_t len)
 {
-  char *r = malloc (len + 1);
+  char *r = xmalloc (len + 1);
 
-  if (r == NULL)
-    abort ();
   memcpy (r, s, len);
   r[len] = '\0';
   return r;

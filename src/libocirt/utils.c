@@ -13,6 +13,16 @@
 #include "utils.h"
 
 void *
+xmalloc (size_t size)
+{
+  void *p = malloc (size ? size : 1);
+
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
 xmalloc0 (size_t size)
 {
   void *p = calloc (1, size ? size : 1);
@@ -84,9 +94,7 @@ read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_re
     return ocirt_make_error (err, errno, "open `%s`", path);
 
   /* Not zeroed: only what is read is used, and it is terminated.  */
-  buf = malloc (alloc);
-  if (buf == NULL)
-    abort ();
+  buf = xmalloc (alloc);
   for (;;)
     {
       ssize_t r;

@@ -62,6 +62,8 @@ cleanup_errorp (ocirt_error_t *e)
 
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
 
+/* Not zeroed, for buffers that are filled at once.  */
+void *xmalloc (size_t size);
 void *xmalloc0 (size_t size);
 char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
