@@ -219,6 +219,25 @@ write_time_offsets (const oci_linux *linux_cfg, ocirt_error_t *err)
   return write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, n, err);
 }
 
+/* unshare makes a time namespace for the children only.  Recent kernels
+   move a process into it at execve, older ones (Debian 12's 6.1 among
+   them) never do: join it here, once its offsets are written, so that the
+   container's program is in it on every kernel.  */
+static int
+enter_new_time_ns (const oci_linux *linux_cfg, ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  if (write_time_offsets (linux_cfg, err) < 0)
+    return -1;
+  fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open /proc/self/ns/time_for_children");
+  if (setns (fd, CLONE_NEWTIME) < 0)
+    return ocirt_make_error (err, errno, "enter the new time namespace");
+  return 0;
+}
+
 int
 ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cfg,
                            ocirt_error_t *err)
@@ -228,7 +247,7 @@ ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cf
   if (unshare (plan->unshare_flags) < 0)
     return ocirt_make_error (err, errno, "unshare namespaces");
   if (plan->unshare_flags & CLONE_NEWTIME)
-    return write_time_offsets (linux_cfg, err);
+    return enter_new_time_ns (linux_cfg, err);
   return 0;
 }
 

@@ -162,6 +162,33 @@ def test_time_namespace_boottime_visible_inside(rt, bundle):
     assert inside - host_uptime > 10 * 86400 - 60
 
 
+@pytest.mark.skipif(not _timens_supported(), reason="no time namespace")
+@runc_diff("runc 1.1 has no time namespace support")
+def test_time_namespace_without_offsets_is_still_created(rt, bundle):
+    # unshare makes a time namespace for children only; some kernels (6.1)
+    # never move the execing process into it.
+    bundle.set_namespace("time")
+    res = run_output(rt, bundle, "readlink /proc/self/ns/time")
+    assert res.rc == 0, res
+    assert res.out.strip() != os.readlink("/proc/self/ns/time")
+
+
+@pytest.mark.skipif(not _timens_supported(), reason="no time namespace")
+@runc_diff("runc 1.1 has no time namespace support")
+def test_exec_joins_the_time_namespace_with_its_offsets(rt, bundle):
+    bundle.set_namespace("time")
+    bundle.linux["timeOffsets"] = {"boottime": {"secs": 10 * 86400,
+                                                "nanosecs": 0}}
+    cid, pid = created(rt, bundle.sh("sleep 30"))
+    rt.start(cid)
+    res = rt("exec", cid, "cat", "/proc/uptime")
+    assert res.rc == 0, res
+    host_uptime = float(open("/proc/uptime").read().split()[0])
+    assert float(res.out.split()[0]) - host_uptime > 10 * 86400 - 60
+    res = rt("exec", cid, "readlink", "/proc/self/ns/time")
+    assert res.out.strip() == os.readlink(f"/proc/{pid}/ns/time")
+
+
 def _expect_clean_failure(rt, bundle, cid):
     snap = HostSnapshot(rt)
     res = rt.create(cid, bundle, check=False)
