@@ -152,13 +152,21 @@ def test_time_namespace_offsets(rt, bundle):
 @pytest.mark.skipif(not _timens_supported(), reason="no time namespace")
 @runc_diff("runc 1.1 has no time namespace support")
 def test_time_namespace_boottime_visible_inside(rt, bundle):
+    _ten_days_of_boottime(bundle)
+    res = run_output(rt, bundle, "cat /proc/uptime")
+    _assert_ten_days_ahead(res)
+
+
+def _ten_days_of_boottime(bundle):
     bundle.set_namespace("time")
     bundle.linux["timeOffsets"] = {"boottime": {"secs": 10 * 86400,
                                                 "nanosecs": 0}}
-    res = run_output(rt, bundle, "cat /proc/uptime")
-    assert res.rc == 0, res
+
+
+def _assert_ten_days_ahead(uptime_result):
+    assert uptime_result.rc == 0, uptime_result
     host_uptime = float(open("/proc/uptime").read().split()[0])
-    inside = float(res.out.split()[0])
+    inside = float(uptime_result.out.split()[0])
     assert inside - host_uptime > 10 * 86400 - 60
 
 
@@ -176,15 +184,10 @@ def test_time_namespace_without_offsets_is_still_created(rt, bundle):
 @pytest.mark.skipif(not _timens_supported(), reason="no time namespace")
 @runc_diff("runc 1.1 has no time namespace support")
 def test_exec_joins_the_time_namespace_with_its_offsets(rt, bundle):
-    bundle.set_namespace("time")
-    bundle.linux["timeOffsets"] = {"boottime": {"secs": 10 * 86400,
-                                                "nanosecs": 0}}
+    _ten_days_of_boottime(bundle)
     cid, pid = created(rt, bundle.sh("sleep 30"))
     rt.start(cid)
-    res = rt("exec", cid, "cat", "/proc/uptime")
-    assert res.rc == 0, res
-    host_uptime = float(open("/proc/uptime").read().split()[0])
-    assert float(res.out.split()[0]) - host_uptime > 10 * 86400 - 60
+    _assert_ten_days_ahead(rt("exec", cid, "cat", "/proc/uptime"))
     res = rt("exec", cid, "readlink", "/proc/self/ns/time")
     assert res.out.strip() == os.readlink(f"/proc/{pid}/ns/time")
 
