@@ -157,10 +157,11 @@ def _hierarchies():
 def _near_cgroup_dirs():
     """Cgroup dirs where a container of this suite can land: the children
     of each hierarchy's root (ids as default paths) and of the test
-    process's own cgroup (relative cgroupsPath), one level deep each."""
+    process's own cgroup (relative cgroupsPath) or of the suite's root
+    (it.SUITE_CGROUP), one level deep each."""
     dirs = set()
     for top, own in _hierarchies():
-        for parent in {top, top + own.rstrip("/")}:
+        for parent in {top, top + own.rstrip("/"), top + it.SUITE_CGROUP}:
             try:
                 with os.scandir(parent) as it_:
                     dirs |= {e.path for e in it_ if e.is_dir()}
@@ -224,8 +225,9 @@ def mruntime(rtname, menv):
 
 
 def cgroups_path(rt):
-    """A fresh relative linux.cgroupsPath, removed-checked at teardown."""
-    path = "conformance-" + unique_id()
+    """A fresh linux.cgroupsPath (relative, or below the suite's root where
+    the runner's cgroup is not the suite's), removed-checked at teardown."""
+    path = it.cgroup_path_for("conformance-" + unique_id())
     rt.cgroup_paths.add(path)
     return path
 

@@ -381,14 +381,17 @@ def test_config_linux_md__device_allowlist_in_listed_order(res_ctr):
 
 
 @v1_only
-def test_config_linux_md__cgroups_path_relative(res_ctr):
+def test_config_linux_md__cgroups_path_relative(runtime, bundle):
     """"In the case of a relative path (not starting with /), the runtime
     MAY interpret the path relative to a runtime-determined location in the
     cgroups hierarchy."
 
-    Here: below the caller's own cgroup, in every hierarchy."""
-    own = it.own_cgroups()
-    pid, path = res_ctr
+    Here: below the caller's own cgroup, in every hierarchy (the runtime is
+    started in a cgroup of the suite's own where the runner's is not)."""
+    own = runtime.run_from_own_cgroup()
+    path = "conformance-" + it.unique_id()
+    bundle.linux["cgroupsPath"] = path
+    _, pid = created(runtime, bundle)
     for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
         _, ctrls, cg = line.split(":", 2)
         if ctrls in ("memory", "pids", "cpu,cpuacct", "cpu"):
@@ -401,7 +404,7 @@ def test_config_linux_md__cgroups_path_absolute_relative_to_mount(runtime,
                                                                   bundle):
     """"In the case of an absolute path (starting with /), the runtime MUST
     take the path to be relative to the cgroups mount point.\""""
-    path = cgroups_path(runtime)
+    path = cgroups_path(runtime).lstrip("/")
     bundle.linux["cgroupsPath"] = "/" + path
     _, pid = created(runtime, bundle)
     assert os.path.isdir(f"/sys/fs/cgroup/pids/{path}")

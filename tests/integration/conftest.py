@@ -25,6 +25,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import stat
@@ -321,6 +322,74 @@ def own_cgroups():
     return out
 
 
+def _runner_in_a_v1_cgroup_of_others():
+    return any(c and not c.startswith("name=") and path != "/"
+               for c, path in own_cgroups().items())
+
+
+#: Absolute cgroup below which the suite puts containers that name no
+#: cgroup of their own, or "".  On cgroup v1 a runtime (runc too) nests such
+#: a container, and a relative cgroupsPath, below its caller's cgroup: where
+#: the test runner sits in a v1 cgroup that is not the suite's (a CI job's
+#: memory cgroup), that would write below a cgroup the suite does not own.
+#: There every container gets an absolute path below this root instead; on
+#: hosts whose runner sits at each hierarchy's root (the VM lanes) default
+#: placement is exercised as it is.  OCIRT_TEST_CGROUP_ROOT overrides it.
+SUITE_CGROUP = os.environ.get(
+    "OCIRT_TEST_CGROUP_ROOT",
+    "/ocirt-tests" if _runner_in_a_v1_cgroup_of_others() else "").rstrip("/")
+
+
+def cgroup_path_for(name):
+    """linux.cgroupsPath for a test container named NAME: below the
+    suite's own root where there is one, else NAME itself (relative)."""
+    return f"{SUITE_CGROUP}/{name}" if SUITE_CGROUP else name
+
+
+def prepare_suite_cgroups():
+    """Give the suite's root in the v1 cpu hierarchy real-time runtime to
+    hand out: a new cpu cgroup has none, and a child may not exceed its
+    parent (with the runner at the root, the root's was there)."""
+    if not SUITE_CGROUP:
+        return
+    try:
+        d = _v1_hierarchy_dir("cpu") + SUITE_CGROUP
+    except AssertionError:
+        return
+    if not os.path.exists(os.path.join(os.path.dirname(d), "cpu.rt_runtime_us")):
+        return
+    os.makedirs(d, exist_ok=True)
+    for us in ("200000", "100000", "50000"):
+        try:
+            with open(os.path.join(d, "cpu.rt_runtime_us"), "w") as f:
+                f.write(us)
+            return
+        except OSError:
+            continue
+
+
+def remove_suite_cgroups():
+    """Remove the suite's (empty) root cgroups; any left non-empty is a
+    leak that the tests report themselves."""
+    if not SUITE_CGROUP:
+        return
+    base = "/sys/fs/cgroup"
+    for top in [base] + [os.path.join(base, d) for d in os.listdir(base)]:
+        try:
+            os.rmdir(top + SUITE_CGROUP)
+        except OSError:
+            pass
+
+
+def _v1_hierarchy_dir(ctrl):
+    """Directory of the v1 hierarchy holding CTRL (cpu -> cpu,cpuacct)."""
+    base = "/sys/fs/cgroup"
+    for name in sorted(os.listdir(base)):
+        if ctrl in name.split(",") and os.path.isdir(os.path.join(base, name)):
+            return os.path.realpath(os.path.join(base, name))
+    raise AssertionError(f"no v1 hierarchy for {ctrl}")
+
+
 def cgroup_dirs_for(pid):
     """Host directories of every cgroup the given pid is a member of."""
     dirs = []
@@ -553,6 +622,9 @@ class Bundle:
         #: before every create/run issued through Runtime.  Set it to None
         #: to keep a hand-written config.json.
         self.config = default_config(args)
+        #: True: no cgroupsPath is added for the test runner's sake (see
+        #: SUITE_CGROUP); for the tests of default placement
+        self.default_cgroup = False
 
     def __str__(self):
         return str(self.path)
@@ -669,6 +741,8 @@ class Runtime:
         self.root = str(root or env.new_root())
         self.ids = set()
         self.pids = {}  # pid -> starttime
+        #: cgroup directories the runtime is started in (run_from_own_cgroup)
+        self.caller_dirs = []
 
     @property
     def name(self):
@@ -685,7 +759,42 @@ class Runtime:
                 raise AssertionError(f"refusing to run {args} without --root")
         if root:
             argv += ["--root", self.root]
-        return argv + [str(a) for a in global_args] + [str(a) for a in args]
+        argv += [str(a) for a in global_args] + [str(a) for a in args]
+        if self.caller_dirs:
+            procs = " ".join(shlex.quote(d + "/cgroup.procs") for d in self.caller_dirs)
+            argv = ["sh", "-c", f'for f in {procs}; do echo $$ > "$f" || exit 125; done; '
+                    'exec "$@"', "sh"] + argv
+        return argv
+
+    def run_from_own_cgroup(self):
+        """Start this runtime from now on in a cgroup of the suite's own
+        (below SUITE_CGROUP) in each hierarchy where the runner is not at
+        the root, so that relative paths nest below a cgroup the suite
+        owns.  Returns the caller's cgroups as own_cgroups() does; cleanup()
+        removes them."""
+        caller = own_cgroups()
+        if not SUITE_CGROUP:
+            return caller
+        path = f"{SUITE_CGROUP}/{unique_id('caller')}"
+        for ctrl, own in list(caller.items()):
+            if not ctrl or ctrl.startswith("name=") or own == "/":
+                continue
+            d = _v1_hierarchy_dir(ctrl) + path
+            if d in self.caller_dirs:
+                continue
+            os.makedirs(d)
+            if os.path.exists(os.path.join(d, "cpuset.cpus")):
+                for f in ("cpuset.cpus", "cpuset.mems"):
+                    for lvl in (os.path.dirname(d), d):
+                        with open(os.path.join(os.path.dirname(lvl), f)) as src:
+                            value = src.read()
+                        with open(os.path.join(lvl, f), "w") as dst:
+                            dst.write(value)
+            self.caller_dirs.append(d)
+        for ctrl in caller:
+            if ctrl and not ctrl.startswith("name=") and caller[ctrl] != "/":
+                caller[ctrl] = path
+        return caller
 
     def _files(self):
         d = self.env.calls_dir
@@ -734,13 +843,23 @@ class Runtime:
         return res
 
     # lifecycle ---------------------------------------------------------------
-    def _prepare(self, cid, bundle):
+    #: containers without a cgroupsPath go below SUITE_CGROUP (see there)
+    places_cgroups = True
+
+    def _prepare(self, cid, bundle, global_args=()):
         self.ids.add(cid)
         if isinstance(bundle, Bundle):
+            systemd = any(str(a).startswith(("--systemd-cgroup", "--cgroup-manager"))
+                          for a in global_args)
+            linux = (bundle.config or {}).get("linux")
+            if SUITE_CGROUP and self.places_cgroups and not systemd \
+                    and not getattr(bundle, "default_cgroup", False) and linux is not None \
+                    and "cgroupsPath" not in linux:
+                linux["cgroupsPath"] = cgroup_path_for(cid)
             bundle.write()
 
     def create(self, cid, bundle, *extra, check=True, **kw):
-        self._prepare(cid, bundle)
+        self._prepare(cid, bundle, kw.get("global_args", ()))
         res = self("create", "--bundle", str(bundle), *extra, cid,
                    check=check, **kw)
         if res.ok:
@@ -748,7 +867,7 @@ class Runtime:
         return res
 
     def run(self, cid, bundle, *extra, check=False, **kw):
-        self._prepare(cid, bundle)
+        self._prepare(cid, bundle, kw.get("global_args", ()))
         res = self("run", "--bundle", str(bundle), *extra, cid,
                    check=check, **kw)
         if res.ok and ("--detach" in extra or "-d" in extra):
@@ -757,7 +876,7 @@ class Runtime:
 
     def run_bg(self, cid, bundle, *extra, **kw):
         """Foreground ``run`` in the background; returns the Popen."""
-        self._prepare(cid, bundle)
+        self._prepare(cid, bundle, kw.get("global_args", ()))
         return self.popen("run", "--bundle", str(bundle), *extra, cid, **kw)
 
     def start(self, cid, check=True, **kw):
@@ -858,6 +977,12 @@ class Runtime:
                 except OSError:
                     pass
         reap_zombies()
+        for d in self.caller_dirs:
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+        self.caller_dirs = []
 
 
 # --------------------------------------------------------------------------
@@ -904,8 +1029,10 @@ def session_base():
     os.chmod(base, 0o755)   # reachable from user namespaces
     template = base / "rootfs-template"
     build_rootfs(template)
+    prepare_suite_cgroups()
     yield base, template
     shutil.rmtree(base, ignore_errors=True)
+    remove_suite_cgroups()
 
 
 @pytest.fixture

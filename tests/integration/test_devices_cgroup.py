@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from conftest import unique_id
+from conftest import cgroup_path_for, unique_id
 
 CG = "/sys/fs/cgroup"
 V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))
@@ -43,7 +43,7 @@ def configure(bundle, cid, extra_rules=()):
     for key in ("bounding", "effective", "permitted"):
         if "CAP_MKNOD" not in caps[key]:
             caps[key].append("CAP_MKNOD")
-    bundle.linux["cgroupsPath"] = cid
+    bundle.linux["cgroupsPath"] = cgroup_path_for(cid)
     bundle.linux["resources"]["devices"] += list(extra_rules)
     return bundle
 

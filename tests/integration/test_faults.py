@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (OCIRT, assert_single_line_error, leftover_processes,
-                      own_cgroups, pid_alive, unique_id, wait_for,
-                      wait_pid_gone, _version_of)
+from conftest import (OCIRT, SUITE_CGROUP, assert_single_line_error,
+                      cgroup_path_for, leftover_processes, own_cgroups,
+                      pid_alive, unique_id, wait_for, wait_pid_gone,
+                      _version_of)
 from reliability import Snapshot
 
 CGROUP_ROOT = "/sys/fs/cgroup"
@@ -52,7 +53,7 @@ def fault_bundle(env, cid, args=("sleep", "600")):
     """Cheap config, with a cgroup of its own and limits in it."""
     b = env.bundle()
     b.set_args(*args)
-    b.linux["cgroupsPath"] = f"fault-{cid}"
+    b.linux["cgroupsPath"] = cgroup_path_for(f"fault-{cid}")
     b.linux["resources"].update({"memory": {"limit": 64 << 20},
                                  "pids": {"limit": 32}})
     return b
@@ -61,15 +62,17 @@ def fault_bundle(env, cid, args=("sleep", "600")):
 def container_cgroups(cid):
     """The container's directories in every hierarchy that has one.
 
-    Its relative cgroupsPath nests it below this process's own cgroups (a
-    full walk of the host's hierarchies is much slower).
+    Its cgroupsPath nests it below this process's own cgroups, or below
+    the suite's root (a full walk of the host's hierarchies is much
+    slower).
     """
     found = set()
     for ctrl, path in own_cgroups().items():
         if ctrl.startswith("name="):
             continue
         top = os.path.join(CGROUP_ROOT, ctrl or "unified")
-        d = os.path.join(top + path.rstrip("/"), f"fault-{cid}")
+        parent = SUITE_CGROUP or path.rstrip("/")
+        d = os.path.join(top + parent, f"fault-{cid}")
         if os.path.isdir(d):
             found.add(os.path.realpath(d))
     return sorted(found)
@@ -319,7 +322,7 @@ def test_racing_creates_of_one_id_one_wins(rt, env):
     for _ in range(ROUNDS):
         cid = unique_id()
         ids.append(cid)
-        b.linux["cgroupsPath"] = f"fault-{cid}"
+        b.linux["cgroupsPath"] = cgroup_path_for(f"fault-{cid}")
         b.write()
         rt.ids.add(cid)
         procs = [rt.popen("create", "--bundle", b, cid) for _ in range(2)]
@@ -355,7 +358,7 @@ def test_create_racing_forced_delete_of_its_id(rt, env):
     for _ in range(30):
         cid = unique_id()
         ids.append(cid)
-        b.linux["cgroupsPath"] = f"fault-{cid}"
+        b.linux["cgroupsPath"] = cgroup_path_for(f"fault-{cid}")
         b.write()
         rt.ids.add(cid)
         procs = [rt.popen("create", "--bundle", b, cid),

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from conftest import (HostSnapshot, assert_single_line_error, cgroup_dirs_for,
+                      cgroup_path_for,
                       created, create_running, exit_status, pid_alive,
                       proc_cmdline, proc_stat, unique_id, wait_file, wait_for,
                       wait_pid_gone)
@@ -170,8 +171,7 @@ def test_delete_running_without_force_fails(rt, bundle):
 
 def test_delete_force_running_leaves_nothing(rt, bundle):
     cid = unique_id()
-    # relative: nested below the caller's own cgroup
-    bundle.config["linux"]["cgroupsPath"] = f"ocirt-test-{cid}"
+    bundle.config["linux"]["cgroupsPath"] = cgroup_path_for(f"ocirt-test-{cid}")
     snap = HostSnapshot(rt)
     bundle.sh("sleep 30 & sleep 30 & wait")
     rt.create(cid, bundle)

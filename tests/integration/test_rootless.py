@@ -51,6 +51,9 @@ def user():
 class UserRuntime(Runtime):
     """The runtime binary run as USER, with its own XDG_RUNTIME_DIR."""
 
+    # an ordinary user's containers go where its cgroups are delegated
+    places_cgroups = False
+
     def __init__(self, binary, env, pw, xdg):
         self.pw = pw
         self.xdg = xdg

@@ -21,7 +21,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from conftest import (ACTIVE_PIDS, cgroup_dirs, children_of,
+from conftest import (ACTIVE_PIDS, cgroup_dirs, cgroup_path_for, children_of,
                       leftover_processes, proc_stat, reap_zombies, unique_id)
 from reliability import Snapshot
 
@@ -141,7 +141,7 @@ def worker(drive, bundle, mine, everyone, seed):
 
     for cid in mine:
         drive.current[seed] = cid
-        bundle.linux["cgroupsPath"] = f"stress-{cid}"
+        bundle.linux["cgroupsPath"] = cgroup_path_for(f"stress-{cid}")
         bundle.write()
         pid_file = drive.tmp / f"{cid}.pid"
         res = drive("create", "--bundle", str(bundle), "--pid-file", pid_file, cid)
