@@ -16,7 +16,7 @@
 #include "utils.h"
 
 #define WHAT "systemd cgroup driver"
-#define ANNOTATION_PREFIX "org.systemd.property."
+#define ANNOTATION_PREFIX OCIRT_SYSTEMD_PROPERTY_ANNOTATION
 
 int
 ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,

@@ -16,6 +16,9 @@
 /* The default slice and prefix when the config names no cgroupsPath.  */
 #define OCIRT_SYSTEMD_SLICE "system.slice"
 #define OCIRT_SYSTEMD_PREFIX "ocirt"
+/* Annotations with this prefix set properties of the unit: an engine
+   should not pass them on from untrusted users (see features).  */
+#define OCIRT_SYSTEMD_PROPERTY_ANNOTATION "org.systemd.property."
 
 /* Split CGROUPS_PATH, "slice:prefix:name" (NULL or empty: the default
    slice and prefix with the container ID), into the slice and the scope's

@@ -2,6 +2,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "capabilities.h"
+#include "cgroup_systemd.h"
 #include "features_json.h"
 #include "lsm.h"
 #include "mount_options.h"
@@ -150,6 +151,12 @@ ocirt_features_json (void)
   STR (g, "ocirt.features");
   STR (g, OCIRT_FEATURES);
   yajl_gen_map_close (g);
+  {
+    /* The annotations that change what the runtime does.  */
+    static const char *const unsafe[] = { OCIRT_SYSTEMD_PROPERTY_ANNOTATION };
+
+    str_array (g, "potentiallyUnsafeConfigAnnotations", unsafe, ARRAY_SIZE (unsafe));
+  }
   yajl_gen_map_close (g);
   return json_gen_take (g);
 }

@@ -578,6 +578,14 @@ def test_features(rt):
         assert n in ns
 
 
+def test_features_names_the_annotations_the_runtime_acts_on(rt):
+    """Engines filter these from untrusted users: the systemd driver turns
+    org.systemd.property.* into unit properties (test_systemd.py)."""
+    f = json.loads(rt("features", root=False, check=True).out)
+    unsafe = f["potentiallyUnsafeConfigAnnotations"]
+    assert unsafe == ["org.systemd.property."], unsafe
+
+
 def test_features_lists_mount_options_and_caps(rt):
     f = json.loads(rt("features", check=True).out)
     opts = f.get("mountOptions", [])
