@@ -27,6 +27,8 @@
 #   TAG       1 to 4 lowercase letters or digits in every name (default:
 #             from the pid), so that runs do not collide
 #   BUSYBOX   static busybox for the rootfs (default: /bin/busybox)
+#   CGROUP_PARENT  an absolute cgroup path the containers go below (default:
+#             none, the runtime's default place)
 #
 # Exit status: 0 when every ping got its answer.
 
@@ -120,9 +122,10 @@ for c in a b; do
 	ip addr add "${ADDR[$c]}/16" dev "$cont_end"
 
 	RUNTIME=$OCIRT "$here/../demo/mkbundle.sh" "$WORK/$c" -- sleep 600 2>/dev/null
-	python3 - "$WORK/$c/config.json" "/run/netns/$ns" "$cont_end" "$c" <<'EOF'
+	python3 - "$WORK/$c/config.json" "/run/netns/$ns" "$cont_end" "$c" \
+		"${CGROUP_PARENT:+$CGROUP_PARENT/$id}" <<'EOF'
 import json, sys
-path, netns, dev, name = sys.argv[1:]
+path, netns, dev, name, cgroup = sys.argv[1:]
 with open(path) as f:
     cfg = json.load(f)
 lx = cfg['linux']
@@ -130,6 +133,8 @@ lx['namespaces'] = [n for n in lx['namespaces'] if n['type'] != 'network']
 lx['namespaces'].append({'type': 'network', 'path': netns})
 lx['netDevices'] = {dev: {'name': 'eth0'}}
 cfg['hostname'] = 'ocirt-' + name
+if cgroup:
+    lx['cgroupsPath'] = cgroup
 caps = cfg['process']['capabilities']
 for k in ('bounding', 'effective', 'permitted'):
     caps[k] = sorted(set(caps.get(k, [])) | {'CAP_NET_RAW'})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OCIRT, runc_diff
+from conftest import OCIRT, SUITE_CGROUP, runc_diff
 
 SCRIPT = Path(__file__).resolve().parents[2] / "contrib" / "examples" / \
     "bridge-network.sh"
@@ -30,6 +30,8 @@ def leftovers(tag):
 
 def run_script(tag, ocirt=OCIRT, timeout=120):
     env = dict(os.environ, OCIRT=ocirt, TAG=tag)
+    if SUITE_CGROUP:
+        env["CGROUP_PARENT"] = SUITE_CGROUP
     before = set(os.listdir("/tmp"))
     p = subprocess.run([str(SCRIPT)], env=env, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
