@@ -427,12 +427,9 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     }
   if (ocirt_linux_attrs_apply (spec->linux, err) < 0)
     return -1;
-  /* Only when the user switch would leave no right to load it later.  */
-  if (ocirt_seccomp_load_early (s->seccomp, err) < 0)
-    return -1;
   ocirt_debug ("container process: limits, user %u:%u, capabilities, cwd `%s`",
                p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
-  if (ocirt_process_prepare_exec (p, s->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (p, s->seccomp != NULL, s->preserve_fds, exe, envp, err) < 0)
     return -1;
   if (!s->in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
@@ -482,7 +479,8 @@ child_main (struct spawn *s)
 
   umask (p->user && p->user->umask_present ? p->user->umask : 0022);
   argv = process_args (p);
-  /* Last: the runtime's own setup is not filtered.  */
+  /* Last: the runtime's own setup is not filtered, and nothing but execve
+     follows the filter (docs/security.md).  */
   if (ocirt_seccomp_load (s->seccomp, &err) < 0)
     {
       ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
