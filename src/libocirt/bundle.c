@@ -298,8 +298,9 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "config.json: the linux section is missing");
   if (validate_namespaces (lx, err) < 0 || validate_process (spec, err) < 0)
     return -1;
-  if (!ocirt_config_has_ns (spec, "mount"))
-    return ocirt_make_error (err, 0, "config.json: a mount namespace is required");
+  /* Masks in the runtime's mount namespace would be the host's.  */
+  if ((lx->masked_paths_len || lx->readonly_paths_len) && !ocirt_config_has_ns (spec, "mount"))
+    return ocirt_make_error (err, 0, "config.json: maskedPaths and readonlyPaths need a mount namespace");
   if (spec->hostname && spec->hostname[0] && !ocirt_config_has_ns (spec, "uts"))
     return ocirt_make_error (err, 0, "config.json: hostname needs a uts namespace");
   if (spec->domainname && spec->domainname[0] && !ocirt_config_has_ns (spec, "uts"))

@@ -107,7 +107,30 @@ set_flags (cap_t c, cap_flag_t flag, uint64_t mask, int last)
 }
 
 int
-ocirt_caps_apply (const struct ocirt_caps *caps, ocirt_error_t *err)
+ocirt_caps_of_plain_user (struct ocirt_caps *caps, ocirt_error_t *err)
+{
+  int last = last_cap ();
+  cap_value_t v;
+  cap_t c = cap_get_proc ();
+
+  if (c == NULL)
+    return ocirt_make_error (err, errno, "read the capabilities");
+  memset (caps, 0, sizeof (*caps));
+  caps->present = true;
+  caps->bounding = ~0ULL;
+  for (v = 0; v <= last && v < 64; v++)
+    {
+      cap_flag_value_t on = CAP_CLEAR;
+
+      if (cap_get_flag (c, v, CAP_INHERITABLE, &on) == 0 && on == CAP_SET)
+        caps->inheritable |= 1ULL << v;
+    }
+  cap_free (c);
+  return 0;
+}
+
+int
+ocirt_caps_apply (const struct ocirt_caps *caps, uint64_t extra, ocirt_error_t *err)
 {
   int last = last_cap ();
   cap_value_t v;
@@ -118,8 +141,8 @@ ocirt_caps_apply (const struct ocirt_caps *caps, ocirt_error_t *err)
   c = cap_init ();
   if (c == NULL)
     return ocirt_make_error (err, errno, "cap_init");
-  set_flags (c, CAP_EFFECTIVE, caps->effective, last);
-  set_flags (c, CAP_PERMITTED, caps->permitted, last);
+  set_flags (c, CAP_EFFECTIVE, caps->effective | extra, last);
+  set_flags (c, CAP_PERMITTED, caps->permitted | extra, last);
   set_flags (c, CAP_INHERITABLE, caps->inheritable, last);
   if (cap_set_proc (c) < 0)
     {

@@ -22,8 +22,15 @@ void ocirt_caps_from_config (const oci_capabilities *c, struct ocirt_caps *out);
 int ocirt_caps_prepare (const struct ocirt_caps *caps, ocirt_error_t *err);
 
 /* After the user switch: set effective, permitted and inheritable, then
-   raise the ambient set.  */
-int ocirt_caps_apply (const struct ocirt_caps *caps, ocirt_error_t *err);
+   raise the ambient set.  EXTRA is added to the effective and permitted
+   sets only: execve computes both anew from the bounding, inheritable and
+   ambient sets (and the file's), so what EXTRA grants ends at exec.  */
+int ocirt_caps_apply (const struct ocirt_caps *caps, uint64_t extra, ocirt_error_t *err);
+
+/* No capabilities object, a user other than root: what the switch of user
+   leaves, the inheritable and bounding sets, made explicit so that EXTRA
+   can be kept across it.  */
+int ocirt_caps_of_plain_user (struct ocirt_caps *caps, ocirt_error_t *err);
 
 /* Capability names this build knows, for `features`.  Returns the count. */
 int ocirt_caps_known (const char ***names);

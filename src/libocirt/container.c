@@ -308,6 +308,45 @@ fork_into_pid_ns (struct spawn *s, ocirt_error_t *err)
   return 0;
 }
 
+/* From the rootfs on the host to "/" of the container: mounts, cwd,
+   console, sysctls, masks.  */
+static int
+setup_rootfs (struct spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_t *err)
+{
+  const oci_process *p = s->spec->process;
+
+  ocirt_debug ("container process: mount the rootfs `%s`", s->rootfs);
+  if (ocirt_rootfs_prepare (rctx, err) < 0)
+    return -1;
+  OCIRT_FAILPOINT ("child.rootfs");
+
+  /* After pivot_root, "/" is the container's.  */
+  {
+    cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int cwdfd = -1;
+
+    if (rootfd < 0)
+      return ocirt_make_error (err, errno, "open /");
+    cwdfd = ocirt_mkpath_in_root (rootfd, p->cwd, false, err);
+    if (cwdfd < 0)
+      return ocirt_error_prefix (err, "create cwd");
+  }
+  if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, true, err) < 0)
+    return -1;
+  close_fd (&s->console_fd);
+  /* Sysctls may name a device the runtime moves in with the cgroup step. */
+  if (s->netdevs && !s->in_cgroup && !(s->ns.unshare_flags & CLONE_NEWNET))
+    {
+      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+        return -1;
+      s->in_cgroup = true;
+    }
+  ocirt_debug ("container process: sysctls, masked and read-only paths");
+  if (write_sysctls (s->spec->linux, err) < 0)
+    return -1;
+  return ocirt_rootfs_finalize (rctx, err);
+}
+
 static int
 child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
 {
@@ -321,6 +360,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     .userns = ocirt_config_has_ns (spec, "user"),
     .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .no_pivot = s->opts->no_pivot,
+    .mountns = ocirt_config_has_ns (spec, "mount"),
     .console_fd = -1,
     .idmap_fds = s->idmap_fds,
     .before_pivot = before_pivot,
@@ -367,44 +407,7 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
   /* Modes of created files and devices are exact; the process gets its own
      umask before exec.  */
   umask (0);
-  {
-    cleanup_close int rootfd = open (s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    cleanup_close int cwd = -1;
-
-    if (rootfd < 0)
-      return ocirt_make_error (err, errno, "open rootfs `%s`", s->rootfs);
-    ocirt_debug ("container process: mount the rootfs `%s`", s->rootfs);
-    if (ocirt_rootfs_prepare (&rctx, err) < 0)
-      return -1;
-    OCIRT_FAILPOINT ("child.rootfs");
-    (void) cwd;
-  }
-
-  /* After pivot_root, "/" is the container's.  */
-  {
-    cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    cleanup_close int cwdfd = -1;
-
-    if (rootfd < 0)
-      return ocirt_make_error (err, errno, "open /");
-    cwdfd = ocirt_mkpath_in_root (rootfd, p->cwd, false, err);
-    if (cwdfd < 0)
-      return ocirt_error_prefix (err, "create cwd");
-  }
-  if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, true, err) < 0)
-    return -1;
-  close_fd (&s->console_fd);
-  /* Sysctls may name a device the runtime moves in with the cgroup step. */
-  if (s->netdevs && !s->in_cgroup && !(s->ns.unshare_flags & CLONE_NEWNET))
-    {
-      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
-        return -1;
-      s->in_cgroup = true;
-    }
-  ocirt_debug ("container process: sysctls, masked and read-only paths");
-  if (write_sysctls (spec->linux, err) < 0)
-    return -1;
-  if (ocirt_rootfs_finalize (&rctx, err) < 0)
+  if (setup_rootfs (s, &rctx, err) < 0)
     return -1;
 
   if (!s->opts->no_new_keyring)
@@ -424,12 +427,9 @@ child_setup (struct spawn *s, char **exe, char ***envp, ocirt_error_t *err)
     }
   if (ocirt_linux_attrs_apply (spec->linux, err) < 0)
     return -1;
-  /* Only when the user switch would leave no right to load it later.  */
-  if (ocirt_seccomp_load_early (s->seccomp, err) < 0)
-    return -1;
   ocirt_debug ("container process: limits, user %u:%u, capabilities, cwd `%s`",
                p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
-  if (ocirt_process_prepare_exec (p, s->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (p, s->seccomp != NULL, s->preserve_fds, exe, envp, err) < 0)
     return -1;
   if (!s->in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
@@ -479,7 +479,8 @@ child_main (struct spawn *s)
 
   umask (p->user && p->user->umask_present ? p->user->umask : 0022);
   argv = process_args (p);
-  /* Last: the runtime's own setup is not filtered.  */
+  /* Last: the runtime's own setup is not filtered, and nothing but execve
+     follows the filter (docs/security.md).  */
   if (ocirt_seccomp_load (s->seccomp, &err) < 0)
     {
       ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);

@@ -280,12 +280,12 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
     }
   else if (setsid () < 0 && errno != EPERM)
     return ocirt_make_error (err, errno, "setsid");
-  if (ocirt_linux_attrs_apply (c->linux, err) < 0 || ocirt_seccomp_load_early (c->seccomp, err) < 0)
+  if (ocirt_linux_attrs_apply (c->linux, err) < 0)
     return -1;
   /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
   if (c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
-  if (ocirt_process_prepare_exec (c->p, c->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (c->p, c->seccomp != NULL, c->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* The runtime puts us in the container's cgroup meanwhile.  */
   if (!c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)

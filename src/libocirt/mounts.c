@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -388,6 +389,45 @@ mount_point_of (const char *path)
   return best;
 }
 
+/* No mount namespace in the config: the mounts are made in a scratch
+   one, so that none is made in the host's (runc makes them there and
+   leaves them behind).  */
+static int
+enter_scratch_mntns (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
+{
+  ctx->host_mntns = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (ctx->host_mntns < 0)
+    return ocirt_make_error (err, errno, "open /proc/self/ns/mnt");
+  if (unshare (CLONE_NEWNS) < 0)
+    return ocirt_make_error (err, errno, "unshare a scratch mount namespace");
+  return 0;
+}
+
+/* Back in the runtime's mount namespace, chrooted into a detached copy of
+   the tree; the scratch namespace goes as we leave it.  */
+static int
+chroot_into_copy (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
+{
+  cleanup_close int host = ctx->host_mntns;
+
+  ctx->host_mntns = -1;
+  /* Held open while the copy is changed: closed, it is no longer a mount
+     that mount_setattr takes (though it stays whole, under our root).  */
+  ctx->copy_fd = syscall (SYS_open_tree, AT_FDCWD, ctx->rootfs,
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (ctx->copy_fd < 0)
+    return ocirt_make_error (err, errno, "copy the mount tree of rootfs `%s`", ctx->rootfs);
+  if (setns (host, CLONE_NEWNS) < 0)
+    return ocirt_make_error (err, errno, "join the runtime's mount namespace");
+  if (fchdir (ctx->copy_fd) < 0)
+    return ocirt_make_error (err, errno, "chdir to the copy of rootfs `%s`", ctx->rootfs);
+  if (chroot (".") < 0)
+    return ocirt_make_error (err, errno, "chroot to the copy of rootfs `%s`", ctx->rootfs);
+  if (chdir ("/") < 0)
+    return ocirt_make_error (err, errno, "chdir /");
+  return 0;
+}
+
 int
 ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 {
@@ -398,6 +438,8 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   bool have_ptmx = false;
   size_t i;
 
+  if (!ctx->mountns && enter_scratch_mntns (ctx, err) < 0)
+    return -1;
   /* Nothing mounted from here on may propagate back to the host.  */
   prop = propagation_flag (lx ? lx->rootfs_propagation : NULL, MS_SLAVE | MS_REC);
   if (prop == 0)
@@ -449,6 +491,8 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   if (ctx->before_pivot && ctx->before_pivot (ctx->data, err) < 0)
     return -1;
 
+  if (!ctx->mountns)
+    return chroot_into_copy (ctx, err);
   if (ctx->no_pivot)
     return move_root (ctx->rootfs, err);
   return pivot (ctx->rootfs, err);
@@ -593,11 +637,25 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 
       if (fd < 0)
         return ocirt_make_error (err, errno, "open /");
-      if (bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err) < 0)
+      /* A detached copy cannot be remounted, but its attributes set.  */
+      if (!ctx->mountns)
+        {
+          struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+          if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+            return ocirt_make_error (err, errno, "make / read-only");
+        }
+      else if (bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err) < 0)
         return -1;
     }
 
-  if (lx && lx->rootfs_propagation && lx->rootfs_propagation[0])
+  /* A detached copy shares with nothing.  */
+  if (!ctx->mountns)
+    {
+      close (ctx->copy_fd);
+      ctx->copy_fd = -1;
+    }
+  else if (lx && lx->rootfs_propagation && lx->rootfs_propagation[0])
     {
       unsigned long prop = propagation_flag (lx->rootfs_propagation, 0);
 

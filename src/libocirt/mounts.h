@@ -18,6 +18,9 @@ struct ocirt_rootfs_ctx
   bool userns;        /* in a new user namespace: bind devices, keep locked flags */
   bool cgroupns;
   bool no_pivot;
+  bool mountns;       /* the container has a mount namespace of its own */
+  int host_mntns;     /* without one: the runtime's, to come back to */
+  int copy_fd;        /* and the detached copy of the tree, until finalized */
   int console_fd;     /* the pty slave for /dev/console, or -1 */
   const int *idmap_fds; /* per mount: a detached idmapped tree, or -1; may be NULL */
   /* Called once every mount is in place, before pivot_root.  */
@@ -26,7 +29,10 @@ struct ocirt_rootfs_ctx
 };
 
 /* Everything up to and including pivot_root.  Afterwards "/" is the
-   container's root.  */
+   container's root.  Without a mount namespace of its own, the container
+   stays in the runtime's: its tree is built in a scratch namespace, and
+   the container is chrooted into a detached copy of it, which the host
+   never sees and which goes with the container's last process.  */
 int ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
 
 /* After pivot_root: masked and read-only paths, read-only root.  */

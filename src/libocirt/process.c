@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/capability.h>
 #include <sys/prctl.h>
 
 #include "lsm.h"
@@ -109,7 +110,8 @@ ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err)
 }
 
 int
-ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, ocirt_error_t *err)
+ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uint64_t extra,
+                        ocirt_error_t *err)
 {
   const oci_user *u = p->user;
   uid_t uid = u ? u->uid : 0;
@@ -132,7 +134,7 @@ ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, oci
   if (syscall (SYS_setresuid, uid, uid, uid) < 0)
     return ocirt_make_error (err, errno, "setuid %u", (unsigned) uid);
 
-  return ocirt_caps_apply (caps, err);
+  return ocirt_caps_apply (caps, extra, err);
 }
 
 static const char *
@@ -274,11 +276,36 @@ ocirt_process_build_env (const oci_process *p)
   return env;
 }
 
+/* *EXTRA: what the seccomp filter, loaded after the user switch, needs of
+   CAP_SYS_ADMIN; nothing with no_new_privs or when the process keeps it.  */
+static int
+sys_admin_for_seccomp (const oci_process *p, bool seccomp, struct ocirt_caps *caps, uint64_t *extra,
+                       ocirt_error_t *err)
+{
+  const uint64_t admin = 1ULL << CAP_SYS_ADMIN;
+
+  *extra = 0;
+  if (!seccomp || p->no_new_privileges)
+    return 0;
+  if (!caps->present)
+    {
+      /* root keeps every capability across setuid (0).  */
+      if (p->user == NULL || p->user->uid == 0)
+        return 0;
+      if (ocirt_caps_of_plain_user (caps, err) < 0)
+        return -1;
+    }
+  if (!(caps->effective & admin))
+    *extra = admin;
+  return 0;
+}
+
 int
-ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, char ***envp,
-                            ocirt_error_t *err)
+ocirt_process_prepare_exec (const oci_process *p, bool seccomp, int preserve_fds, char **exe,
+                            char ***envp, ocirt_error_t *err)
 {
   struct ocirt_caps caps;
+  uint64_t extra;
 
   /* Read /etc/passwd while still root.  */
   *envp = ocirt_process_build_env (p);
@@ -290,7 +317,8 @@ ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, 
   if (ocirt_process_attrs_apply (p, err) < 0)
     return -1;
   ocirt_caps_from_config (p->capabilities, &caps);
-  if (ocirt_process_set_user (p, &caps, err) < 0)
+  if (sys_admin_for_seccomp (p, seccomp, &caps, &extra, err) < 0
+      || ocirt_process_set_user (p, &caps, extra, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return ocirt_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");

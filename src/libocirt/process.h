@@ -17,8 +17,10 @@ int ocirt_process_validate (const oci_process *p, ocirt_error_t *err);
 int ocirt_process_set_rlimits (const oci_process *p, ocirt_error_t *err);
 int ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err);
 
-/* Groups, gid and uid, with the capabilities kept across the switch.  */
-int ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, ocirt_error_t *err);
+/* Groups, gid and uid, with the capabilities kept across the switch, and
+   EXTRA in the effective and permitted sets until exec.  */
+int ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uint64_t extra,
+                            ocirt_error_t *err);
 
 /* Resolve args[0] against PATH from the process env, as execvp would, in the
    current root.  Returns a malloc'd path.  */
@@ -36,9 +38,12 @@ char **ocirt_process_build_env (const oci_process *p);
 
 /* The last steps before execve, shared by the container's init and exec:
    oomScoreAdj, rlimits, user and capabilities, no_new_privs, cwd, the
-   environment and the executable's path, fds closed on exec.  */
-int ocirt_process_prepare_exec (const oci_process *p, int preserve_fds, char **exe, char ***envp,
-                                ocirt_error_t *err);
+   environment and the executable's path, fds closed on exec.  All of it
+   comes before the seccomp filter, which a profile may not let through.
+   SECCOMP: a filter is loaded after this; without no_new_privs it needs
+   CAP_SYS_ADMIN, kept in the effective set until exec.  */
+int ocirt_process_prepare_exec (const oci_process *p, bool seccomp, int preserve_fds, char **exe,
+                                char ***envp, ocirt_error_t *err);
 
 /* Set KEY=VALUE in process.env, replacing an entry with the same key.  */
 void ocirt_process_setenv (oci_process *p, const char *kv);

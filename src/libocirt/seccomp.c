@@ -53,7 +53,6 @@ struct ocirt_seccomp
   struct sock_filter *insns;
   size_t len;
   unsigned int flags; /* for seccomp(2) */
-  bool early;         /* install before the user switch, not at exec */
   bool loaded;
   int listener_fd;    /* connected to listenerPath, -1 without SCMP_ACT_NOTIFY */
   int procfd;         /* the runtime's /proc, for the pid the runtime sees */
@@ -587,22 +586,6 @@ compile_cached (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_not
   return 0;
 }
 
-/* The kernel checks, when the filter is installed, for no_new_privs or
-   CAP_SYS_ADMIN; the second may be gone after the switch to the user.  */
-static bool
-keeps_sys_admin (const oci_process *p)
-{
-  const oci_capabilities *c = p->capabilities;
-  size_t i;
-
-  if (c == NULL)
-    return p->user == NULL || p->user->uid == 0;
-  for (i = 0; i < c->effective_len; i++)
-    if (strcasecmp (c->effective[i], "CAP_SYS_ADMIN") == 0)
-      return true;
-  return false;
-}
-
 int
 ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
                        struct ocirt_seccomp **out, ocirt_error_t *err)
@@ -660,7 +643,6 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
       sc->flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
     }
 
-  sc->early = spec->process && !spec->process->no_new_privileges && !keeps_sys_admin (spec->process);
   *out = sc;
   return 0;
 
@@ -824,15 +806,6 @@ load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
 }
 
 int
-ocirt_seccomp_load_early (struct ocirt_seccomp *sc, ocirt_error_t *err)
-{
-  if (sc == NULL || sc->loaded || !sc->early)
-    return 0;
-  ocirt_debug ("seccomp: no noNewPrivileges and no CAP_SYS_ADMIN: filter installed before the user switch");
-  return load (sc, "creating", err);
-}
-
-int
 ocirt_seccomp_load (struct ocirt_seccomp *sc, ocirt_error_t *err)
 {
   if (sc == NULL || sc->loaded)
@@ -861,12 +834,6 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
   *out = NULL;
   if (spec->linux && spec->linux->seccomp)
     return no_support (err);
-  return 0;
-}
-
-int
-ocirt_seccomp_load_early (struct ocirt_seccomp *sc, ocirt_error_t *err)
-{
   return 0;
 }
 

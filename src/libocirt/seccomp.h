@@ -26,14 +26,11 @@ int ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bun
    process's alone from now on.  */
 void ocirt_seccomp_after_clone (struct ocirt_seccomp *sc);
 
-/* In the container process, right before the switch to the user: installs
-   the filter only when it cannot wait for exec, that is without
-   noNewPrivileges and without CAP_SYS_ADMIN afterwards (the kernel wants
-   one of the two).  Nothing when SC is NULL.  */
-int ocirt_seccomp_load_early (struct ocirt_seccomp *sc, ocirt_error_t *err);
-
-/* In the container process, right before execve: installs the filter unless
-   already done, and hands the notification fd to the listener.  */
+/* In the container process, right before execve, once every check is
+   done and the user and capabilities are set: installs the filter, and
+   hands the notification fd to the listener.  Nothing when SC is NULL.
+   The kernel wants no_new_privs or CAP_SYS_ADMIN for it: see
+   ocirt_process_prepare_exec.  */
 int ocirt_seccomp_load (struct ocirt_seccomp *sc, ocirt_error_t *err);
 
 /* Closes what the runtime opened for the listener.  NULL is fine.  */

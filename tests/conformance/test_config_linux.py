@@ -205,16 +205,28 @@ def test_config_linux_md__namespace_path_must_be_absolute(runtime, bundle,
     create_fails(runtime, bundle, cwd="/")
 
 
-@pytest.mark.parametrize("ns", ["network", "ipc", "uts", "cgroup"])
+@pytest.mark.parametrize("ns", ["network", "ipc", "uts", "cgroup", "pid",
+                                "mount"])
 def test_config_linux_md__unlisted_namespace_must_be_inherited(runtime,
                                                                bundle, ns):
     """"If a namespace type is not specified in the namespaces array, the
-    container MUST inherit the runtime namespace of that type.\""""
+    container MUST inherit the runtime namespace of that type.\""
+
+    Mount: without masked and read-only paths, which both runtimes refuse
+    there."""
     bundle.remove_namespace(ns)
     if ns == "uts":
         del bundle.config["hostname"]
-    _, pid = created(runtime, bundle)
-    assert ns_inode(pid, PROC_NS[ns]) == ns_inode("self", PROC_NS[ns])
+    if ns == "mount":
+        del bundle.linux["maskedPaths"], bundle.linux["readonlyPaths"]
+    try:
+        _, pid = created(runtime, bundle)
+        assert ns_inode(pid, PROC_NS[ns]) == ns_inode("self", PROC_NS[ns])
+    finally:
+        # runc mounts in the runtime's namespace and leaves them there
+        for m in reversed(read_mountinfo()):
+            if m["mountpoint"].startswith(str(bundle.rootfs)):
+                os.system(f"umount -l '{m['mountpoint']}'")
 
 
 def test_config_linux_md__duplicate_namespace_must_error(runtime, bundle):

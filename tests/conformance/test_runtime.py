@@ -758,3 +758,32 @@ def test_runtime_linux_md__dev_symlinks_must_be_created(dev_links, link,
     path = f"/proc/{dev_links}/root/dev/{link}"
     assert os.path.islink(path)
     assert os.readlink(path) == target
+
+
+
+def _run_with_getcwd_denied(runtime, bundle, nnp):
+    bundle.process["noNewPrivileges"] = nnp
+    bundle.linux["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["getcwd"], "action": "SCMP_ACT_ERRNO"}]}
+    bundle.sh("exit 7")
+    res = runtime.run(unique_id(), bundle)
+    assert res.rc == 7, res
+
+
+def test_runtime_md__start_must_run_the_program_whatever_seccomp_denies(
+        runtime, bundle):
+    """"This operation MUST run the user-specified program as specified by
+    process." (start, with a seccomp profile denying getcwd, a syscall the
+    runtime itself makes, and noNewPrivileges)"""
+    _run_with_getcwd_denied(runtime, bundle, True)
+
+
+@pytest.mark.runc_xfail("runc 1.1 loads the filter before its own checks "
+                        "without noNewPrivileges (getcwd of the cwd check)")
+def test_runtime_md__start_must_run_the_program_whatever_seccomp_denies_nnp_off(
+        runtime, bundle):
+    """"This operation MUST run the user-specified program as specified by
+    process." (the same without noNewPrivileges: the filter then needs
+    CAP_SYS_ADMIN, kept until exec, and still comes after every check)"""
+    _run_with_getcwd_denied(runtime, bundle, False)

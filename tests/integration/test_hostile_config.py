@@ -269,8 +269,10 @@ ERRORS = {
                                    {"type": "network", "path": "/etc/passwd"}),
                               r"network namespace path `/etc/passwd` is not "
                               r"a namespace"),
-    "no-mount-namespace": (setp("linux.namespaces", [{"type": "pid"}]),
-                           r"a mount namespace is required"),
+    "masks-without-mount-namespace": (setp("linux.namespaces",
+                                           [{"type": "pid"}]),
+                                      r"maskedPaths and readonlyPaths need a "
+                                      r"mount namespace"),
     "hostname-without-uts": (setp("linux.namespaces",
                                   [{"type": "mount"}, {"type": "pid"}]),
                              r"hostname needs a uts namespace"),

@@ -1,11 +1,12 @@
 """Namespaces, checked from the host through /proc/<pid>/ns."""
 
 import os
+import subprocess
 
 import pytest
 
-from conftest import (HostSnapshot, created, create_running, runc_diff,
-                      run_output, unique_id)
+from conftest import (HostSnapshot, created, create_running, read_mountinfo,
+                      runc_diff, run_output, unique_id)
 
 # OCI namespace type -> /proc/PID/ns entry
 NS_FILES = {
@@ -26,21 +27,6 @@ def test_requested_namespaces_are_new(rt, bundle):
     # no user namespace was requested
     assert os.stat(f"/proc/{pid}/ns/user").st_ino == \
         os.stat("/proc/self/ns/user").st_ino
-
-
-@pytest.mark.parametrize("omit", sorted(set(NS_FILES) - {"mount"}))
-def test_unlisted_namespace_is_shared_with_host(rt, bundle, omit):
-    bundle.remove_namespace(omit)
-    if omit == "uts":
-        del bundle.config["hostname"]
-    cid, pid = created(rt, bundle.sh("sleep 30"))
-    f = NS_FILES[omit]
-    assert os.stat(f"/proc/{pid}/ns/{f}").st_ino == \
-        os.stat(f"/proc/self/ns/{f}").st_ino
-    for oci, other in NS_FILES.items():
-        if oci != omit:
-            assert os.stat(f"/proc/{pid}/ns/{other}").st_ino != \
-                os.stat(f"/proc/self/ns/{other}").st_ino, oci
 
 
 def test_pid_namespace_program_is_pid_1(rt, bundle):
@@ -288,3 +274,93 @@ def test_joined_user_namespace_with_a_new_pid_namespace(rt, bundle, env, mode):
     rt.kill(b, "KILL")
     rt.wait_status(b, "stopped")
     rt.delete(b)
+
+
+# --------------------------------------------------------------------------
+# namespaces left out of the config are the runtime's (config-linux.md)
+# --------------------------------------------------------------------------
+
+ALL_NS_FILES = dict(NS_FILES, user="user")
+
+
+def _shared_with_runtime(pid):
+    return {f for f in ALL_NS_FILES.values()
+            if os.stat(f"/proc/{pid}/ns/{f}").st_ino ==
+            os.stat(f"/proc/self/ns/{f}").st_ino}
+
+
+def _host_root_shared():
+    root = [m for m in read_mountinfo() if m["mountpoint"] == "/"][-1]
+    return any(o.startswith("shared:") for o in root["optional"])
+
+
+def _unmount_below(path):
+    """runc mounts into the host's namespace and leaves the mounts there."""
+    path = str(path)
+    for m in reversed(read_mountinfo()):
+        if m["mountpoint"] == path or m["mountpoint"].startswith(path + "/"):
+            subprocess.run(["umount", "-l", m["mountpoint"]],
+                           stderr=subprocess.DEVNULL)
+
+
+def _without(bundle, omit):
+    bundle.remove_namespace(omit)
+    if omit == "uts":
+        del bundle.config["hostname"]
+    if omit == "mount":
+        # both runtimes refuse masks without a mount namespace (below)
+        del bundle.linux["maskedPaths"]
+        del bundle.linux["readonlyPaths"]
+    return bundle
+
+
+@pytest.mark.parametrize("omit", sorted(ALL_NS_FILES))
+def test_unlisted_namespace_is_the_runtimes_as_with_runc(rt, ref, env, omit):
+    """Each namespace type left out is inherited from the runtime, the
+    others are new; the process runs in its rootfs either way."""
+    runtimes = [rt]
+    # runc makes the host's "/" rslave when there is no mount namespace
+    if ref and not (omit == "mount" and _host_root_shared()):
+        runtimes.append(ref)
+    for r in runtimes:
+        b = _without(env.bundle(), omit)
+        try:
+            cid, pid = created(r, b.sh("sleep 30"))
+            assert _shared_with_runtime(pid) == {ALL_NS_FILES[omit], "user"}, \
+                r.name
+            inside = os.stat(f"/proc/{pid}/root/bin/busybox")
+            assert inside.st_ino == os.stat(b.rootfs / "bin/busybox").st_ino
+            assert os.path.exists(f"/proc/{pid}/root/proc/uptime"), \
+                f"{r.name}: no /proc mounted in the container"
+            r.delete(cid, force=True)
+        finally:
+            _unmount_below(b.rootfs)
+
+
+@runc_diff("runc 1.1 mounts in the host's namespace and leaves it there")
+def test_no_mount_namespace_leaves_the_host_mounts_alone(rt, bundle):
+    _without(bundle, "mount")
+    # the detached copy is made read-only by mount_setattr (Linux 5.12)
+    ro = tuple(map(int, os.uname().release.split(".")[:2])) >= (5, 12)
+    bundle.config["root"]["readonly"] = ro
+    bundle.process["cwd"] = "/made/here"
+    snap = HostSnapshot(rt)
+    before = [m["line"] for m in read_mountinfo()]
+    try:
+        res = run_output(rt, bundle, "pwd; touch /x || echo read-only; "
+                         "ls /dev/pts")
+        assert res.rc == 0, res
+        assert res.out.split() == ["/made/here"] + \
+            (["read-only"] if ro else []) + ["ptmx"], res
+        assert [m["line"] for m in read_mountinfo()] == before
+        snap.assert_clean()
+    finally:
+        _unmount_below(bundle.rootfs)
+
+
+def test_no_mount_namespace_refuses_masks_as_runc(rt, ref, env):
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle()
+        b.remove_namespace("mount")
+        del b.linux["readonlyPaths"]
+        _expect_clean_failure(r, b.sh("sleep 30"), unique_id())

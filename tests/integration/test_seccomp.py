@@ -19,7 +19,8 @@ import threading
 import pytest
 
 from conftest import (OCIRT, HostSnapshot, assert_single_line_error,
-                      proc_status, unique_id, wait_file, wait_for)
+                      proc_status, runc_diff, unique_id, wait_file,
+                      wait_for)
 
 ARCHS = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
 MKDIR = ["mkdir", "mkdirat"]
@@ -429,21 +430,29 @@ def test_status_of_created_and_started(rt, bundle, cid):
 
 
 def test_without_no_new_privs(rt, bundle, cid):
-    # the kernel wants no_new_privs or CAP_SYS_ADMIN: neither is left after
-    # the user switch, so the filter goes in before it
+    # the kernel wants no_new_privs or CAP_SYS_ADMIN: the second is kept in
+    # the effective set until exec, so the filter still waits for start
     no_new_privs_off(bundle)
     set_seccomp(bundle, syscalls=[rule(MKDIR, "SCMP_ACT_ERRNO",
                                        errno_ret=errno.ENOSYS)])
-    bundle.sh("mkdir /tmp/x 2>/tmp/err; sleep 30")
+    bundle.sh("mkdir /tmp/x 2>/tmp/err; grep Cap /proc/self/status >/tmp/caps;"
+              " sleep 30")
     rt.create(cid, bundle)
     pid = rt.pid(cid)
-    st = proc_status(pid)
-    assert st["Seccomp"] == "2"
-    # and no_new_privs is not set behind the config's back
-    assert st["NoNewPrivs"] == "0"
+    assert proc_status(pid)["Seccomp"] == "0"
     rt.start(cid)
     err = wait_file(bundle.rootfs / "tmp" / "err")
     assert "Function not implemented" in err
+    st = proc_status(pid)
+    assert st["Seccomp"] == "2"
+    # no_new_privs is not set behind the config's back, and what was kept
+    # for the filter ends at exec
+    assert st["NoNewPrivs"] == "0"
+    caps = dict(ln.split(":\t") for ln in
+                wait_file(bundle.rootfs / "tmp" / "caps").splitlines())
+    want = sum(1 << n for n in (5, 10, 29))  # KILL NET_BIND_SERVICE AUDIT_WRITE
+    assert int(caps["CapEff"], 16) == want, caps
+    assert int(caps["CapPrm"], 16) == want, caps
 
 
 def test_with_cap_sys_admin_loads_at_exec(rt, bundle, cid):
@@ -480,6 +489,56 @@ def test_runtime_setup_is_not_filtered(rt, bundle, nnp):
     assert "Function not implemented" in lines[1], res
     assert "Function not implemented" in lines[2], res
     assert lines[-1] == "end", res
+
+
+#: what the runtime calls around the filter: a profile may deny any of
+#: them, the container must still start (only execve follows the filter).
+AROUND_FILTER = ["getcwd", "chdir", "fchdir", "capset", "capget", "setresuid",
+                 "setresgid", "setgroups", "prctl", "openat", "write", "read",
+                 "close", "close_range", "fcntl", "newfstatat", "faccessat2",
+                 "sendmsg", "setsid"]
+#: where runc 1.1 makes the call after loading the filter, and fails
+RUNC_FAILS = {
+    True: {"openat", "write", "close"},
+    False: {"getcwd", "chdir", "capset", "capget", "setgroups", "prctl",
+            "openat", "write", "read", "close", "newfstatat"},
+}
+
+
+def _denying_cases():
+    for nnp in (True, False):
+        for name in AROUND_FILTER:
+            marks = [runc_diff(f"runc 1.1 calls {name} after the filter")] \
+                if name in RUNC_FAILS[nnp] else []
+            yield pytest.param(name, nnp, marks=marks,
+                               id=f"{name}-{'nnp' if nnp else 'no-nnp'}")
+
+
+@pytest.mark.parametrize("name,nnp", list(_denying_cases()))
+def test_profile_denying_a_runtime_syscall_still_starts(rt, ref, env, name,
+                                                        nnp):
+    runtimes = [rt]
+    if ref and name not in RUNC_FAILS[nnp]:
+        runtimes.append(ref)
+    for r in runtimes:
+        b = env.bundle()
+        if not nnp:
+            no_new_privs_off(b)
+        set_seccomp(b, syscalls=[rule([name], "SCMP_ACT_ERRNO")])
+        b.sh("exit 7")
+        res = r.run(unique_id(), b)
+        assert res.rc == 7, (r.name, res)
+
+
+@runc_diff("runc 1.1 loads the filter of exec before its chdir")
+def test_exec_with_a_profile_denying_getcwd(rt, bundle, cid):
+    no_new_privs_off(bundle)
+    set_seccomp(bundle, syscalls=[rule(["getcwd"], "SCMP_ACT_ERRNO")])
+    bundle.sh("sleep 30")
+    rt.create(cid, bundle)
+    rt.start(cid)
+    res = rt("exec", cid, "sh", "-c", "exit 7")
+    assert res.rc == 7, res
 
 
 def test_exec_failure_blocked_execve(rt, bundle):
@@ -758,7 +817,8 @@ def test_notify_listener(rt, env, bundle, cid, flags):
 
 
 def test_notify_without_nnp(rt, env, bundle, cid):
-    # loaded before the user switch: the state says "creating"
+    # loaded at exec, as with no_new_privs, CAP_SYS_ADMIN kept until then:
+    # the state says "running"
     path = env.base / "agent.sock"
     agent = Agent(path)
     agent.start()
@@ -768,13 +828,13 @@ def test_notify_without_nnp(rt, env, bundle, cid):
         bundle.sh("mkdir /tmp/x 2>/tmp/err; sleep 30")
         rt.create(cid, bundle)
         pid = rt.pid(cid)
+        rt.start(cid)
         wait_for(lambda: agent.state is not None or agent.problem,
                  what="the state")
         assert agent.problem is None, agent.problem
-        assert agent.state["state"]["status"] == "creating"
+        assert agent.state["state"]["status"] == "running"
         assert agent.state["pid"] == pid
         assert "metadata" not in agent.state
-        rt.start(cid)
         err = wait_file(bundle.rootfs / "tmp" / "err")
         assert "Invalid cross-device link" in err, err
     finally:

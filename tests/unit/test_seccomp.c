@@ -84,7 +84,6 @@ Test (seccomp, no_seccomp_no_filter)
   cr_assert_eq (ocirt_seccomp_prepare (spec, "id", "/b", &sc, &err), 0);
   cr_assert_null (sc);
   cr_assert_eq (ocirt_seccomp_load (NULL, &err), 0);
-  cr_assert_eq (ocirt_seccomp_load_early (NULL, &err), 0);
   ocirt_seccomp_free (NULL);
   free_oci_spec (spec);
 }
