@@ -25,8 +25,10 @@ import sys
 
 import pytest
 
-from conftest import (OCIRT, HostSnapshot, _runtime_fixture, assert_single_line_error,
-                      children_of, unique_id, wait_file, wait_for)
+from conftest import (OCIRT, REFERENCE_RUNTIME, HostSnapshot, _runtime_fixture,
+                      assert_single_line_error, runc_diff, unique_id, wait_file,
+                      wait_for)
+from test_rootless import ubundle, urt, user  # noqa: F401 (fixtures)
 
 ATTACKER_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_SYS_PTRACE"]
 
@@ -63,23 +65,46 @@ def kernel_has_mount_setattr():
     return (major, minor) >= (5, 12)
 
 
-@pytest.fixture(params=["kernel", "no-mount-setattr"])
-def mode(request):
+def mode_of(name):
     """(prefix for the runtime's create/run/exec, expected kind of view)."""
-    if request.param == "kernel":
+    if name == "kernel":
         return (), "read-only mount" if kernel_has_mount_setattr() else "memfd"
     return deny("mount_setattr"), "memfd"
 
 
-@pytest.fixture
-def victim(env):
-    """The runtime under test, run from a copy that the attacks aim at."""
+@pytest.fixture(params=["kernel", "no-mount-setattr"])
+def mode(request):
+    return mode_of(request.param)
+
+
+def copy_of(binary, env):
+    """A Runtime running a copy of BINARY, the one the attacks aim at."""
     d = env.base / "bin"
     d.mkdir()
-    binary = d / os.path.basename(OCIRT)
-    shutil.copy2(OCIRT, binary)
-    os.chmod(binary, 0o755)
-    yield from _runtime_fixture(str(binary), env)
+    copy = d / os.path.basename(binary)
+    shutil.copy2(binary, copy)
+    os.chmod(copy, 0o755)
+    yield from _runtime_fixture(str(copy), env)
+
+
+@pytest.fixture
+def victim(env):
+    yield from copy_of(OCIRT, env)
+
+
+# The attacks: on the runtime under test in both modes, and on the
+# reference runtime, which resists them too (runc 1.1: a memfd copy).
+@pytest.fixture(params=["kernel", "no-mount-setattr", "reference"])
+def attacked(request, env):
+    """(a Runtime on a copy of its binary, prefix for create/exec)."""
+    if request.param == "reference":
+        if not REFERENCE_RUNTIME or not os.access(REFERENCE_RUNTIME, os.X_OK):
+            pytest.skip("no reference runtime")
+        for r in copy_of(REFERENCE_RUNTIME, env):
+            yield r, ()
+        return
+    for r in copy_of(OCIRT, env):
+        yield r, mode_of(request.param)[0]
 
 
 def digest(path):
@@ -88,12 +113,12 @@ def digest(path):
 
 
 def exe_kind(pid):
-    """How /proc/PID/exe is held: memfd, read-only mount, or writable."""
+    """How /proc/PID/exe is held: memfd, read-only mount, or the binary."""
     if os.readlink(f"/proc/{pid}/exe").startswith("/memfd:"):
         return "memfd"
     if os.statvfs(f"/proc/{pid}/exe").f_flag & os.ST_RDONLY:
         return "read-only mount"
-    return "writable"
+    return "the binary itself"
 
 
 def ns_pid(pid):
@@ -137,11 +162,11 @@ sleep 30
 
 
 def start_attacker(victim, env, host_dir):
-    """A container with CAP_SYS_PTRACE running ATTACK; its init's pid."""
+    """A container with CAP_SYS_PTRACE running ATTACK: (id, init's pid)."""
     cid = unique_id("attacker")
     victim.create(cid, plain_bundle(env, host_dir, ATTACK, ATTACKER_CAPS))
     victim.start(cid)
-    return victim.pid(cid)
+    return cid, victim.pid(cid)
 
 
 def sharing_bundle(env, host_dir, attacker_pid, script):
@@ -149,6 +174,19 @@ def sharing_bundle(env, host_dir, attacker_pid, script):
     b = plain_bundle(env, host_dir, script)
     b.set_namespace("pid", f"/proc/{attacker_pid}/ns/pid")
     return b
+
+
+def runtime_in_pid_ns(init):
+    """A process in INIT's pid namespace that does not run busybox."""
+    ns = os.stat(f"/proc/{init}/ns/pid").st_ino
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and os.stat(f"/proc/{name}/ns/pid").st_ino == ns \
+                    and os.path.basename(os.readlink(f"/proc/{name}/exe")) != "busybox":
+                return int(name)
+        except OSError:
+            continue
+    return None
 
 
 def aim(host_dir, pid):
@@ -171,10 +209,10 @@ def assert_refused(result, message, binary, before):
     assert any(os.strerror(e) in message for e in REFUSED), message
 
 
-def test_attack_on_create_from_a_container_sharing_the_pid_ns(victim, env, host_dir, mode):
-    prefix, _ = mode
+def test_attack_on_create_from_a_container_sharing_the_pid_ns(attacked, env, host_dir):
+    victim, prefix = attacked
     before = digest(victim.binary)
-    attacker = start_attacker(victim, env, host_dir)
+    attacker_id, attacker = start_attacker(victim, env, host_dir)
     cid = unique_id()
     victim.create(cid, sharing_bundle(env, host_dir, attacker,
                                       "echo started > /x/started; sleep 30"), prefix=prefix)
@@ -184,10 +222,10 @@ def test_attack_on_create_from_a_container_sharing_the_pid_ns(victim, env, host_
     assert_refused(*strike(host_dir), victim.binary, before)
 
 
-def test_attack_on_exec_from_a_container_sharing_the_pid_ns(victim, env, host_dir, mode):
-    prefix, _ = mode
+def test_attack_on_exec_from_a_container_sharing_the_pid_ns(attacked, env, host_dir):
+    victim, prefix = attacked
     before = digest(victim.binary)
-    attacker = start_attacker(victim, env, host_dir)
+    attacker_id, attacker = start_attacker(victim, env, host_dir)
     cid = unique_id()
     victim.create(cid, sharing_bundle(env, host_dir, attacker, "sleep 30"))
     victim.start(cid)
@@ -195,17 +233,23 @@ def test_attack_on_exec_from_a_container_sharing_the_pid_ns(victim, env, host_di
     # runtime, before it runs the command: the attacker's window, made
     # wide for the test.
     victim("pause", cid, check=True)
-    p = victim.popen("exec", "--detach", "--ignore-paused", cid,
-                     "sh", "-c", "echo ran > /x/exec-ran", prefix=prefix)
-    child = wait_for(lambda: children_of(p.pid) or (p.poll() is not None and [None]),
-                     what="the exec process")[0]
-    assert child is not None, victim.wait(p)
-    aim(host_dir, child)
-    victim("resume", cid, check=True)
+    try:
+        p = victim.popen("exec", "--detach", "--ignore-paused", cid,
+                         "sh", "-c", "echo ran > /x/exec-ran", prefix=prefix)
+        child = wait_for(lambda: runtime_in_pid_ns(attacker) or p.poll() is not None,
+                         what="the exec process in the container")
+        assert child is not True, victim.wait(p)
+        aim(host_dir, child)
+    finally:
+        victim("resume", cid, check=True)
     res = victim.wait(p)
     assert res.rc == 0, res
     wait_file(host_dir / "exec-ran")
     assert_refused(*strike(host_dir), victim.binary, before)
+    # The sharing container first: runc cannot delete the attacker's
+    # while a process in its pid namespace holds the namespace.
+    victim.delete(cid, force=True, check=True)
+    victim.delete(attacker_id, force=True, check=True)
 
 
 def try_write(fd):
@@ -223,8 +267,8 @@ def try_write(fd):
     return None
 
 
-def test_handle_taken_by_the_host_before_start(victim, env, host_dir, mode):
-    prefix, _ = mode
+def test_handle_taken_by_the_host_before_start(attacked, env, host_dir):
+    victim, prefix = attacked
     before = digest(victim.binary)
     cid = unique_id()
     victim.create(cid, plain_bundle(env, host_dir, "echo started > /x/started; sleep 30"),
@@ -240,6 +284,7 @@ def test_handle_taken_by_the_host_before_start(victim, env, host_dir, mode):
     assert got in REFUSED, f"write through the handle: {got and os.strerror(got)}"
 
 
+@runc_diff("a memfd copy where ocirt uses a read-only mount")
 def test_processes_entering_a_container_run_from_a_protected_view(victim, env, host_dir, mode):
     """create's init and a foreground run: the view each kernel allows, the
     binary's content, and the command line, environment and name kept."""
@@ -269,6 +314,7 @@ def test_processes_entering_a_container_run_from_a_protected_view(victim, env, h
     victim.wait(p)
 
 
+@runc_diff("falls back to a temporary file")
 def test_no_protected_view_is_one_error_line_and_nothing_left(victim, env, host_dir):
     snap = HostSnapshot(victim)
     cid = unique_id()
@@ -277,3 +323,19 @@ def test_no_protected_view_is_one_error_line_and_nothing_left(victim, env, host_
     line = assert_single_line_error(res, "runtime binary", "memfd_create")
     assert os.strerror(errno.ENOSYS) in line
     snap.assert_clean(ids=[cid])
+
+
+@runc_diff("copies the binary whoever owns it")
+def test_rootless_copies_only_a_binary_its_user_could_write(urt, ubundle, user):
+    """Without CAP_SYS_ADMIN no mount can be made: a binary owned by root
+    is out of the containers' reach as it is (they have at most the user's
+    rights on the host's files); one the user owns runs from a memfd."""
+    ubundle.sh("sleep 30")
+    cid = unique_id()
+    urt.create(cid, ubundle)
+    assert exe_kind(urt.pid(cid)) == "the binary itself"
+    urt.delete(cid, force=True, check=True)
+    os.chown(urt.binary, user.pw_uid, user.pw_gid)
+    cid = unique_id()
+    urt.create(cid, ubundle)
+    assert exe_kind(urt.pid(cid)) == "memfd"
