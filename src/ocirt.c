@@ -11,6 +11,7 @@
 #endif
 
 #include "libocirt/error.h"
+#include "libocirt/exe_guard.h"
 #include "libocirt/log.h"
 #include "libocirt/signals.h"
 #include "ocirt.h"
@@ -22,20 +23,21 @@ static const struct
   ocirt_command_fn fn;
   const char *help;
   const char *synopsis;
+  bool enters_container; /* runs a process that joins a container */
 } commands[] = {
   { "create", ocirt_cmd_create, "create a container",
     "[--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--no-new-keyring] "
-    "[--preserve-fds N] [--config FILE] CONTAINER_ID" },
+    "[--preserve-fds N] [--config FILE] CONTAINER_ID", true },
   { "start", ocirt_cmd_start, "run the user-defined process in a created container",
     "CONTAINER_ID" },
   { "run", ocirt_cmd_run, "create and run a container",
     "[--bundle DIR] [--console-socket PATH] [--detach] [--keep] [--pid-file FILE] [--no-pivot] "
-    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID" },
+    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID", true },
   { "exec", ocirt_cmd_exec, "run a new process inside a container",
     "[--tty] [--detach] [--cwd DIR] [--env K=V] [--user UID[:GID]] [--additional-gids GID] "
     "[--cap CAP] [--no-new-privs] [--process FILE] [--pid-file FILE] [--console-socket PATH] "
     "[--preserve-fds N] [--cgroup [CTRL:]PATH] [--ignore-paused] [--apparmor P] "
-    "[--process-label L] CONTAINER_ID [COMMAND [ARG...]]" },
+    "[--process-label L] CONTAINER_ID [COMMAND [ARG...]]", true },
   { "state", ocirt_cmd_state, "output the state of a container", "CONTAINER_ID" },
   { "list", ocirt_cmd_list, "list the containers", "[--format table|json] [--quiet]" },
   { "kill", ocirt_cmd_kill, "send a signal to the container's init process",
@@ -231,6 +233,30 @@ version (void)
   printf ("%s\n", OCIRT_FEATURES[0] == ' ' ? OCIRT_FEATURES + 1 : OCIRT_FEATURES);
 }
 
+/* ARGV with its strings in one allocation: the command line as given,
+   which ocirt_cli_bool_forms rewrites in place.  */
+static char **
+argv_copy (int argc, char **argv)
+{
+  size_t size = (argc + 1) * sizeof (char *);
+  char **copy, *p;
+  int i;
+
+  for (i = 0; i < argc; i++)
+    size += strlen (argv[i]) + 1;
+  copy = xmalloc (size);
+  p = (char *) (copy + argc + 1);
+  for (i = 0; i < argc; i++)
+    {
+      size_t len = strlen (argv[i]) + 1;
+
+      copy[i] = memcpy (p, argv[i], len);
+      p += len;
+    }
+  copy[argc] = NULL;
+  return copy;
+}
+
 static char *
 default_root (void)
 {
@@ -262,6 +288,7 @@ main (int argc, char **argv)
   const char *shortopts = "+vh";
   struct ocirt_global g = { .log_format = "text" };
   cleanup_free char *root = NULL;
+  cleanup_free char **given = argv_copy (argc, argv);
   enum ocirt_log_format fmt;
   const char *manager = NULL;
   size_t i;
@@ -363,6 +390,15 @@ main (int argc, char **argv)
         argc -= optind;
         if (asks_help (argc, argv))
           return command_help (i);
+        if (commands[i].enters_container)
+          {
+            cleanup_error ocirt_error_t err = NULL;
+
+            /* Before anything of the container is set up; the runtime
+               starts over with the command line as given.  */
+            if (ocirt_exe_guard (given, &err) < 0)
+              return ocirt_error_report (&err);
+          }
         optind = 0; /* restart getopt for the command's own options */
         return commands[i].fn (&g, argc, argv);
       }
