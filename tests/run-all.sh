@@ -5,11 +5,13 @@
 # by side), the unit tests under valgrind, the unit and integration tests
 # again on an ASan + UBSan build with failpoints (the fault-injection tests
 # run there), a bounded run of the parser fuzzers (libFuzzer), the real
-# clients (podman, containerd, Docker) driving ocirt, then the
-# cgroup tests on a pure cgroup v2 host in a VM (with AppArmor, for the LSM
-# tests), and the systemd cgroup
-# driver with systemd as PID 1 in another, when the VM tool is there.
-set -eu
+# clients (podman, containerd, Docker) driving ocirt, then, when the VM
+# tool is there, the lanes on the hosts users run (README.md says which lane
+# covers what): pure cgroup v2 without systemd, the whole integration suite
+# with systemd as PID 1 on cgroup v2 and Debian 12's kernel, the
+# kernel-dependent tests on 5.10 and 6.12, and the systemd driver on hybrid
+# and v1 hosts.
+set -eu -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 "$top/contrib/install-deps.sh"
@@ -44,24 +46,39 @@ echo "run-all: real clients (podman, containerd, Docker) on ocirt and on runc"
 OCIRT="$build/src/ocirt" "$top/tests/clients/run.sh" -q
 
 vm=${RUN_IN_VM:-$top/../shared/tools/run-in-vm.sh}
-if [ -x "$vm" ]; then
-  echo "run-all: cgroup tests on a pure cgroup v2 host (VM)"
-  # The VM is emulated and slow: one retry for a timing failure, none for a
-  # failure that repeats.
-  v2_tests="tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py
-            tests/integration/test_rootless.py::test_rootless_uses_a_delegated_cgroup
-            tests/integration/test_lsm.py"
-  # shellcheck disable=SC2086  # two file names
-  OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh" $v2_tests || {
-    echo "run-all: cgroup v2 lane failed once, running it again"
-    # shellcheck disable=SC2086
-    OCIRT="$build/src/ocirt" "$top/tests/cgroup-v2/run.sh" $v2_tests
-  }
-  echo "run-all: the systemd cgroup driver with systemd as PID 1 (VM)"
-  OCIRT="$build/src/ocirt" "$top/tests/systemd/run.sh" || {
-    echo "run-all: systemd lane failed once, running it again"
-    OCIRT="$build/src/ocirt" "$top/tests/systemd/run.sh"
-  }
-else
-  echo "run-all: no VM tool at $vm: cgroup v2 lane skipped"
+if [ ! -x "$vm" ]; then
+  echo "run-all: no VM tool at $vm: the VM lanes are skipped"
+  exit 0
 fi
+
+# vm_lane TITLE SCRIPT [ARGS...]: one lane in a VM.  The VM is emulated and
+# slow: when the lane fails, the tests that failed (pytest -ra's FAILED and
+# ERROR lines) run once more, and only a failure that repeats fails the
+# run.  A lane whose VM failed (no such lines) runs once more whole.
+vm_lane() {
+  local title=$1 log t0=$SECONDS failed
+  shift
+  log=$(mktemp)
+  echo "run-all: $title"
+  if OCIRT="$build/src/ocirt" "$@" 2>&1 | tee "$log"; then
+    rm -f "$log"
+    echo "run-all: $title: passed in $((SECONDS - t0))s"
+    return 0
+  fi
+  failed=$(sed -n 's/^\(FAILED\|ERROR\) \([^ ]*\).*/\2/p' "$log" | sort -u | tr '\n' ' ')
+  rm -f "$log"
+  echo "run-all: $title failed, running ${failed:-the whole lane} again"
+  LANE_TESTS=$failed OCIRT="$build/src/ocirt" "$@"
+  echo "run-all: $title: passed on the second try, $((SECONDS - t0))s in all"
+}
+
+# Which lane covers what: see README.md.
+vm_lane "cgroup v2 without systemd (VM, 6.1): cgroups, devices, delegated rootless, AppArmor" \
+  tests/cgroup-v2/run.sh tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py \
+  tests/integration/test_rootless.py::test_rootless_uses_a_delegated_cgroup \
+  tests/integration/test_lsm.py
+vm_lane "systemd + cgroup v2 (VM, 6.1): the whole integration suite" tests/systemd/run-all.sh
+vm_lane "kernel 5.10 (VM): the kernel-dependent tests" tests/kernels/run.sh bullseye
+vm_lane "kernel 6.12 (VM): the kernel-dependent tests" tests/kernels/run.sh trixie
+vm_lane "the systemd driver on a hybrid host (VM, 6.1)" tests/systemd/run.sh --cgroup hybrid
+vm_lane "the systemd driver on a v1 host (VM, 6.1)" tests/systemd/run.sh --cgroup v1
