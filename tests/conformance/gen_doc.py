@@ -133,10 +133,13 @@ def rows(results):
     for nodeid, r in results.items():
         key = (r["name"], r["case"])
         row = table.setdefault(key, {"doc": r["doc"], "name": r["name"],
-                                     "case": r["case"], "xfail": ""})
+                                     "case": r["case"], "xfail": "",
+                                     "ocirt_xfail": ""})
         row[r["runtime"]] = OUTCOME.get(r["outcome"], r["outcome"])
         if r["runc_xfail"]:
             row["xfail"] = r["runc_xfail"]
+        if r.get("ocirt_xfail"):
+            row["ocirt_xfail"] = r["ocirt_xfail"]
     return table
 
 
@@ -185,6 +188,9 @@ def main(path):
             if r["xfail"]:
                 note = (note + " " if note else "") + \
                     f"runc 1.1.5: {clean(r['xfail'])}."
+            if r["ocirt_xfail"]:
+                note = (note + " " if note else "") + \
+                    f"**ocirt bug**: {clean(r['ocirt_xfail'])}."
             name = r["name"] + (f"[{r['case']}]" if r["case"] else "")
             out.append(f"| {sentence} | `{name}` | {r.get('ocirt', '-')} | "
                        f"{r.get('runc', '-')} | {note} |")
