@@ -69,6 +69,9 @@ dev_numbers = it.dev_numbers
 is_char_device = it.is_char_device
 
 RUNTIMES = {"ocirt": it.OCIRT, "runc": it.REFERENCE_RUNTIME}
+# names the integration modules whose helpers are used here import
+OCIRT = it.OCIRT
+assert_single_line_error = it.assert_single_line_error
 
 
 def pytest_configure(config):
@@ -261,6 +264,28 @@ create_running = it.create_running
 def console_receiver(path):
     """The integration suite's console socket (receives the pty master)."""
     return _integration_module("test_terminal").ConsoleReceiver(path)
+
+
+def seccomp_agent(path):
+    """The integration suite's seccomp agent listening on ``path``: it takes
+    one connection, keeps the state and the fds, and answers
+    notifications (``start()`` it, ``close()`` it)."""
+    return _integration_module("test_seccomp").Agent(path)
+
+
+def required_cases(table, runc_accepts, ocirt_accepts=None):
+    """The parameters: a field's name, with the xfail markers of the
+    runtimes that accept a config without it."""
+    ocirt_accepts = ocirt_accepts or {}
+    cases = []
+    for k in table:
+        marks = []
+        if k in runc_accepts:
+            marks.append(pytest.mark.runc_xfail(runc_accepts[k]))
+        if k in ocirt_accepts:
+            marks.append(pytest.mark.ocirt_xfail(ocirt_accepts[k]))
+        cases.append(pytest.param(k, marks=marks))
+    return cases
 
 
 def create_fails(rt, bundle, **kw):

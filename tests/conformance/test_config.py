@@ -13,7 +13,7 @@ import pytest
 
 from conftest import (create_fails, created, find_mount, HostSnapshot, it,
                       proc_environ, proc_limits, proc_status, read_mountinfo,
-                      start_probe, unique_id)
+                      required_cases, start_probe, unique_id)
 
 # --------------------------------------------------------------------------
 # Specification version, root
@@ -807,21 +807,6 @@ REQUIRED_CONFIG = {
     "hooks.path": _with(("hooks", "createRuntime"),
                         [{"path": "/bin/true", "args": ["true"]}], "path"),
 }
-
-
-def required_cases(table, runc_accepts, ocirt_accepts=None):
-    """The parameters: a field's name, with the xfail markers of the
-    runtimes that accept a config without it."""
-    ocirt_accepts = ocirt_accepts or {}
-    cases = []
-    for k in table:
-        marks = []
-        if k in runc_accepts:
-            marks.append(pytest.mark.runc_xfail(runc_accepts[k]))
-        if k in ocirt_accepts:
-            marks.append(pytest.mark.ocirt_xfail(ocirt_accepts[k]))
-        cases.append(pytest.param(k, marks=marks))
-    return cases
 
 
 #: the fields runc 1.1 does not miss (the Go zero value stands in)
