@@ -11,6 +11,9 @@ Markers:
 
 - ``runc_xfail(reason)``: the reference runtime fails this sentence and
   ocirt honours it; the ``runc`` parameter is a strict xfail.
+- ``ocirt_xfail(reason)``: ocirt fails this sentence (a known bug, the
+  reason says how); the ``ocirt`` parameter is a strict xfail, so that the
+  marker has to go with the fix.
 
 With ``CONFORMANCE_RESULTS=file.json`` the outcome of every test is written
 there (read by ``gen_doc.py``).
@@ -66,12 +69,18 @@ dev_numbers = it.dev_numbers
 is_char_device = it.is_char_device
 
 RUNTIMES = {"ocirt": it.OCIRT, "runc": it.REFERENCE_RUNTIME}
+# names the integration modules whose helpers are used here import
+OCIRT = it.OCIRT
+assert_single_line_error = it.assert_single_line_error
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "runc_xfail(reason): the reference runtime fails this "
         "sentence (strict xfail on the runc parameter)")
+    config.addinivalue_line(
+        "markers", "ocirt_xfail(reason): ocirt fails this sentence (strict "
+        "xfail on the ocirt parameter)")
     if not os.environ.get("OCIRT"):
         pytest.exit("set OCIRT to the ocirt binary under test", 2)
     for name, binary in RUNTIMES.items():
@@ -81,6 +90,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     xfail_where(items, "runc_xfail", "rtname", "runc", "runc 1.1 fails: ")
+    xfail_where(items, "ocirt_xfail", "rtname", "ocirt", "ocirt fails: ")
 
 
 # --------------------------------------------------------------------------
@@ -256,6 +266,28 @@ def console_receiver(path):
     return _integration_module("test_terminal").ConsoleReceiver(path)
 
 
+def seccomp_agent(path):
+    """The integration suite's seccomp agent listening on ``path``: it takes
+    one connection, keeps the state and the fds, and answers
+    notifications (``start()`` it, ``close()`` it)."""
+    return _integration_module("test_seccomp").Agent(path)
+
+
+def required_cases(table, runc_accepts, ocirt_accepts=None):
+    """The parameters: a field's name, with the xfail markers of the
+    runtimes that accept a config without it."""
+    ocirt_accepts = ocirt_accepts or {}
+    cases = []
+    for k in table:
+        marks = []
+        if k in runc_accepts:
+            marks.append(pytest.mark.runc_xfail(runc_accepts[k]))
+        if k in ocirt_accepts:
+            marks.append(pytest.mark.ocirt_xfail(ocirt_accepts[k]))
+        cases.append(pytest.param(k, marks=marks))
+    return cases
+
+
 def create_fails(rt, bundle, **kw):
     """create must fail with an error message and leave no container."""
     cid = unique_id()
@@ -320,15 +352,20 @@ def start_probe(rt, bundle, host_dir, checks, cid=None):
     return Probe(rt, bundle, host_dir, cid, pid)
 
 
+#: the namespace types a hook records (``/proc/self/ns`` names)
+HOOK_NS = ["mnt", "net", "ipc", "uts", "pid", "cgroup"]
+
+
 def hook_recorder(dirpath, name):
     """A host script for hook ``name``: it appends ``name`` to ``order``,
-    saves the state it reads on stdin as ``<name>.json`` and its mount and
-    network namespaces as ``<name>.ns``."""
+    saves the state it reads on stdin as ``<name>.json`` and its namespaces
+    (HOOK_NS, one link a line) as ``<name>.ns``."""
     d = Path(dirpath)
     path = d / f"hook-{name}.sh"
+    links = "; ".join(f"readlink /proc/self/ns/{n}" for n in HOOK_NS)
     path.write_text(f"""#!/bin/sh
 cat > {d}/{name}.json
-{{ readlink /proc/self/ns/mnt; readlink /proc/self/ns/net; }} > {d}/{name}.ns
+{{ {links}; }} > {d}/{name}.ns
 echo {name} >> {d}/order
 """)
     path.chmod(0o755)
@@ -372,6 +409,7 @@ def pytest_sessionfinish(session):
         params = dict(getattr(item, "callspec", None).params
                       if hasattr(item, "callspec") else {})
         mark = item.get_closest_marker("runc_xfail")
+        own = item.get_closest_marker("ocirt_xfail")
         docs[item.nodeid] = {
             "name": func.__name__,
             "module": item.module.__name__,
@@ -379,6 +417,7 @@ def pytest_sessionfinish(session):
             "runtime": params.pop("rtname", ""),
             "case": "-".join(str(v) for v in params.values()),
             "runc_xfail": mark.args[0] if mark else "",
+            "ocirt_xfail": own.args[0] if own else "",
             "outcome": _RESULTS.get(item.nodeid, "not run")}
     with open(path, "w") as f:
         json.dump(docs, f, indent=1)

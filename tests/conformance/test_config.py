@@ -5,6 +5,7 @@ of this module share: ``proc_probe`` (a process with every field set) and
 ``mounts_ctr`` (a created container with one mount per option).
 """
 
+import copy
 import os
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from conftest import (create_fails, created, find_mount, HostSnapshot, it,
                       proc_environ, proc_limits, proc_status, read_mountinfo,
-                      start_probe, unique_id)
+                      required_cases, start_probe, unique_id)
 
 # --------------------------------------------------------------------------
 # Specification version, root
@@ -31,11 +32,15 @@ def test_config_md__ociversion_semver_accepted(runtime, bundle, version):
     assert res.rc == 0, res
 
 
-def test_config_md__root_path_directory_must_exist(runtime, bundle):
+@pytest.mark.parametrize("what", ["missing", "regular-file"])
+def test_config_md__root_path_directory_must_exist(runtime, bundle, what):
     """"A directory MUST exist at the path declared by the field."
 
-    A missing root directory is an error and no container is created."""
-    bundle.config["root"]["path"] = "no-such-rootfs"
+    Nothing at the path, or a regular file there: an error and no container
+    is created."""
+    if what == "regular-file":
+        (bundle.path / "not-a-rootfs").write_text("not a directory")
+    bundle.config["root"]["path"] = "not-a-rootfs"
     cid = unique_id()
     snap = HostSnapshot(runtime)
     res = runtime.create(cid, bundle, check=False)
@@ -101,6 +106,9 @@ FLAG_OPTIONS = {
     "symfollow": (["nosymfollow", "symfollow"], [], ["nosymfollow"]),
     "defaults": (["defaults"], ["rw"], ["ro", "nosuid", "nodev", "noexec"]),
 }
+#: the per-mount flags, also checked on a bind mount (``defaults`` adds no
+#: flag to a bind mount in mount(8))
+BIND_FLAGS = [n for n in FLAG_OPTIONS if n != "defaults"]
 #: super-block flags shown in the last field of mountinfo
 SB_OPTIONS = {
     "sync": (["sync"], ["sync"], []),
@@ -214,6 +222,9 @@ def mounts_ctr(mruntime, menv, rtname):
                 ["bind", "slave"])
     b.add_mount("/prop-rslave", str(b.rootfs / "prop-master"), "bind",
                 ["rbind", "rslave"])
+    for name in BIND_FLAGS:
+        b.add_mount(f"/bo/{name}", host, "bind",
+                    ["bind"] + FLAG_OPTIONS[name][0])
     cid, pid = created(mruntime, b)
     mc = MountsContainer(mruntime, menv, skip)
     mc.pid, mc.mountinfo = pid, read_mountinfo(pid)
@@ -281,6 +292,23 @@ def test_config_md__mount_option_must_be_implemented(mounts_ctr, option):
         assert w in opts, (given, m["line"])
     for u in unwanted:
         assert u not in opts, (given, m["line"])
+
+
+@pytest.mark.parametrize("option", options(BIND_FLAGS))
+def test_config_md__mount_option_on_bind_mount(mounts_ctr, option):
+    """"Runtimes MUST/SHOULD/MAY implement the following option strings for
+    Linux" "The "MUST" options correspond to mount(8)." (the per-mount
+    flags, on a bind mount)
+
+    mount(2) ignores them along with MS_BIND; mount(8) applies them to the
+    new bind mount with a remount.  Each one (after its opposite, for the
+    ones that clear a flag) on a bind mount of a host directory."""
+    given, want, unwanted = FLAG_OPTIONS[option]
+    m = _mount(mounts_ctr, f"/bo/{option}")
+    for w in want:
+        assert w in m["options"], (given, m["line"])
+    for u in unwanted:
+        assert u not in m["options"], (given, m["line"])
 
 
 @pytest.mark.parametrize("option", options(ACCEPTED_OPTIONS))
@@ -368,29 +396,35 @@ def test_config_md__unknown_mount_options_passed_as_data(mounts_ctr):
 
 
 @pytest.mark.runc_xfail("runc 1.1 has no idmapped mounts and ignores "
-                        "uidMappings")
-def test_config_md__mount_uidmappings_must_come_with_gidmappings(runtime,
-                                                                 bundle,
-                                                                 host_dir):
+                        "uidMappings and gidMappings")
+@pytest.mark.parametrize("option", ["idmap", "ridmap"])
+@pytest.mark.parametrize("given,missing", [("uidMappings", "gidMappings"),
+                                           ("gidMappings", "uidMappings")])
+def test_config_md__mount_id_mappings_must_come_together(
+        runtime, bundle, host_dir, given, missing, option):
     """"uidMappings ... If specified, it MUST be specified along with
-    gidMappings.\""""
+    gidMappings." "gidMappings ... If specified, it MUST be specified along
+    with uidMappings."
+
+    Either one alone (with idmap, and with ridmap) is an invalid value:
+    create fails."""
     bundle.config["mounts"].append({
         "destination": "/idm", "type": "bind", "source": str(host_dir),
-        "options": ["rbind", "idmap"],
-        "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 10}]})
-    res = runtime.create(unique_id(), bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
+        "options": ["rbind", option],
+        given: [{"containerID": 0, "hostID": 100000, "size": 10}]})
+    create_fails(runtime, bundle)
 
 
-@pytest.mark.runc_xfail("runc 1.1 has no idmapped mounts: the `idmap` "
-                        "option is passed on and the mount made unmapped")
+@pytest.mark.runc_xfail("runc 1.1 has no idmapped mounts: the option is "
+                        "passed on and the mount made unmapped")
+@pytest.mark.parametrize("option", ["idmap", "ridmap"])
 def test_config_md__mount_idmap_without_mappings_or_userns_must_error(
-        runtime, bundle, host_dir):
+        runtime, bundle, host_dir, option):
     """"If there are no uidMappings and gidMappings specified and the
-    container isn't using user namespaces, an error MUST be returned.\""""
-    bundle.add_mount("/idm", host_dir, "bind", ["rbind", "idmap"])
-    res = runtime.create(unique_id(), bundle, check=False)
-    assert res.rc != 0 and res.err_lines, res
+    container isn't using user namespaces, an error MUST be returned."
+    (idmap and ridmap)"""
+    bundle.add_mount("/idm", host_dir, "bind", ["rbind", option])
+    create_fails(runtime, bundle)
 
 
 # --------------------------------------------------------------------------
@@ -408,6 +442,38 @@ PROBE_CAPS = {
 CAP_BITS = {"CAP_CHOWN": 0, "CAP_KILL": 5, "CAP_SETUID": 7,
             "CAP_NET_BIND_SERVICE": 10}
 OWN_OOM = 123
+#: every getrlimit(2) type: (its row in /proc/PID/limits, soft, hard);
+#: values of their own, below the test process's hard limit (raising a hard
+#: limit takes CAP_SYS_RESOURCE, which the probe lacks)
+_RLIMITS = {
+    "RLIMIT_AS": ("Max address space", 3 << 30, 4 << 30),
+    "RLIMIT_CORE": ("Max core file size", 0, 4096),
+    "RLIMIT_CPU": ("Max cpu time", 3601, 7201),
+    "RLIMIT_DATA": ("Max data size", 1 << 30, 2 << 30),
+    "RLIMIT_FSIZE": ("Max file size", 1 << 29, 1 << 31),
+    "RLIMIT_LOCKS": ("Max file locks", 101, 201),
+    "RLIMIT_MEMLOCK": ("Max locked memory", 65536, 131072),
+    "RLIMIT_MSGQUEUE": ("Max msgqueue size", 8192, 16384),
+    "RLIMIT_NICE": ("Max nice priority", 5, 10),
+    "RLIMIT_NOFILE": ("Max open files", 512, 1024),
+    "RLIMIT_NPROC": ("Max processes", 4001, 5001),
+    "RLIMIT_RSS": ("Max resident set", 1 << 28, 1 << 29),
+    "RLIMIT_RTPRIO": ("Max realtime priority", 1, 2),
+    "RLIMIT_RTTIME": ("Max realtime timeout", 1000001, 2000001),
+    "RLIMIT_SIGPENDING": ("Max pending signals", 1001, 2001),
+    "RLIMIT_STACK": ("Max stack size", 8 << 20, 16 << 20),
+}
+
+
+def _below_own_hard_limit(row, soft, hard):
+    own = proc_limits("self")[row][1]
+    if own == "unlimited":
+        return soft, hard
+    return min(soft, int(own)), min(hard, int(own))
+
+
+RLIMITS = {t: (row, *_below_own_hard_limit(row, soft, hard))
+           for t, (row, soft, hard) in _RLIMITS.items()}
 
 
 def cap_mask(names):
@@ -434,10 +500,8 @@ def proc_probe(mruntime, menv, own_oom_score_adj):
                  "umask": 0o027}
     p["cwd"] = "/tmp"
     p["env"] = ["PATH=/bin", "PROBE_VAR=some value", "EMPTY="]
-    p["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 512, "hard": 1024},
-                    {"type": "RLIMIT_CORE", "soft": 0, "hard": 4096},
-                    {"type": "RLIMIT_MSGQUEUE", "soft": 8192,
-                     "hard": 16384}]
+    p["rlimits"] = [{"type": t, "soft": soft, "hard": hard}
+                    for t, (_, soft, hard) in RLIMITS.items()]
     p["capabilities"] = {k: list(v) for k, v in PROBE_CAPS.items()}
     p["noNewPrivileges"] = True
     p["oomScoreAdj"] = 250
@@ -513,13 +577,15 @@ def test_config_md__user_umask(proc_probe):
     assert proc_probe["umask"] == "0027"
 
 
-@pytest.mark.parametrize("kind,soft,hard", [
-    ("Max open files", "512", "1024"), ("Max core file size", "0", "4096"),
-    ("Max msgqueue size", "8192", "16384")])
-def test_config_md__rlimits_must_match(proc_probe, kind, soft, hard):
+@pytest.mark.parametrize("rtype", sorted(RLIMITS))
+def test_config_md__rlimits_must_match(proc_probe, rtype):
     """"rlim.rlim_cur MUST match the configured value." "rlim.rlim_max MUST
-    match the configured value.\""""
-    assert proc_limits(proc_probe.pid)[kind] == (soft, hard)
+    match the configured value." (each of the 16 types of getrlimit(2))
+
+    Each type has values of its own, so that a type set as another one
+    shows."""
+    kind, soft, hard = RLIMITS[rtype]
+    assert proc_limits(proc_probe.pid)[kind] == (str(soft), str(hard))
 
 
 def test_config_md__rlimits_unknown_type_must_error(runtime, bundle):
@@ -685,3 +751,93 @@ def test_config_md__invalid_values_must_error(runtime, bundle, where):
     res = runtime.create(cid, bundle, check=False)
     assert res.rc != 0 and res.err_lines, res
     snap.assert_clean(ids=[cid])
+
+
+# --------------------------------------------------------------------------
+# REQUIRED fields
+# --------------------------------------------------------------------------
+
+
+def _drop(*keys):
+    """A change to the config: delete the field at the path ``keys``."""
+    def change(config):
+        obj = config
+        for k in keys[:-1]:
+            obj = obj[k]
+        del obj[keys[-1]]
+    return change
+
+
+def _with(keys, value, *drop):
+    """Set the field at ``keys`` to (a copy of) ``value``, then drop the
+    ``drop`` key of that value (a REQUIRED field of an OPTIONAL object)."""
+    def change(config):
+        obj = config
+        for k in keys[:-1]:
+            obj = obj.setdefault(k, {})
+        obj[keys[-1]] = new = copy.deepcopy(value)
+        for d in drop:
+            del (new[0] if isinstance(new, list) else new)[d]
+    return change
+
+
+#: an rlimit whose missing value, taken as 0, would still be valid
+RLIMIT_ZERO = [{"type": "RLIMIT_CORE", "soft": 0, "hard": 0}]
+
+REQUIRED_CONFIG = {
+    "ociVersion": _drop("ociVersion"),
+    "root": _drop("root"),
+    "root.path": _drop("root", "path"),
+    "process.cwd": _drop("process", "cwd"),
+    "process.args": _drop("process", "args"),
+    "process.user.uid": _drop("process", "user", "uid"),
+    "process.user.gid": _drop("process", "user", "gid"),
+    "rlimits.type": _with(("process", "rlimits"), RLIMIT_ZERO, "type"),
+    "rlimits.soft": _with(("process", "rlimits"), RLIMIT_ZERO, "soft"),
+    "rlimits.hard": _with(("process", "rlimits"), RLIMIT_ZERO, "hard"),
+    "scheduler.policy": _with(("process", "scheduler"),
+                              {"policy": "SCHED_OTHER", "nice": 1},
+                              "policy"),
+    "ioPriority.class": _with(("process", "ioPriority"),
+                              {"class": "IOPRIO_CLASS_BE", "priority": 3},
+                              "class"),
+    "ioPriority.priority": _with(("process", "ioPriority"),
+                                 {"class": "IOPRIO_CLASS_BE",
+                                  "priority": 3}, "priority"),
+    "hooks.path": _with(("hooks", "createRuntime"),
+                        [{"path": "/bin/true", "args": ["true"]}], "path"),
+}
+
+
+#: the fields runc 1.1 does not miss (the Go zero value stands in)
+RUNC_ACCEPTS = {
+    "ociVersion": "a config without ociVersion is run",
+    "process.user.uid": "a missing uid is taken as 0",
+    "process.user.gid": "a missing gid is taken as 0",
+    "rlimits.soft": "a missing soft limit is taken as 0",
+    "rlimits.hard": "a missing hard limit is taken as 0",
+    "scheduler.policy": "runc 1.1 has no process.scheduler (ignored)",
+    "ioPriority.class": "runc 1.1 has no process.ioPriority (ignored)",
+    "ioPriority.priority": "runc 1.1 has no process.ioPriority (ignored)",
+}
+
+
+#: the fields ocirt does not miss (each a bug to fix)
+OCIRT_ACCEPTS = {
+    "ioPriority.priority": "an ioPriority without priority is accepted "
+                           "(create succeeds; the priority is taken as 0)",
+}
+
+
+@pytest.mark.parametrize("field", required_cases(REQUIRED_CONFIG,
+                                                 RUNC_ACCEPTS,
+                                                 OCIRT_ACCEPTS))
+def test_config_md__required_field_missing_must_error(runtime, bundle,
+                                                      field):
+    """"(REQUIRED)" fields of config.md; "Runtimes MUST generate an error
+    when invalid or unsupported values are encountered."
+
+    A config without the field (the rest valid) is invalid: create fails
+    and no container exists."""
+    REQUIRED_CONFIG[field](bundle.config)
+    create_fails(runtime, bundle)

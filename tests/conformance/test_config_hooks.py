@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (create_fails, created, hook_recorder, unique_id,
-                      wait_pid_gone)
+from conftest import (create_fails, created, hook_recorder, HOOK_NS,
+                      unique_id, wait_pid_gone)
 
 KINDS = ["prestart", "createRuntime", "createContainer", "startContainer",
          "poststart", "poststop"]
@@ -37,8 +37,8 @@ def hooked(mruntime, menv):
     seen = {"after_create": _order(host)}
     mruntime.start(cid)
     seen["after_start"] = _order(host)
-    seen["ctr_ns"] = [os.readlink(f"/proc/{pid}/ns/{n}")
-                      for n in ("mnt", "net")]
+    seen["ctr_ns"] = {n: os.readlink(f"/proc/{pid}/ns/{n}")
+                      for n in HOOK_NS}
     mruntime.kill(cid, "KILL")
     wait_pid_gone(pid)
     mruntime.wait_status(cid, "stopped")
@@ -59,10 +59,11 @@ def _state(hooked, name):
 
 
 def _ns(hooked, name):
-    return (hooked["dir"] / f"{name}.ns").read_text().split()
+    links = (hooked["dir"] / f"{name}.ns").read_text().split()
+    return dict(zip(HOOK_NS, links))
 
 
-HOST_NS = [os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "net")]
+HOST_NS = {n: os.readlink(f"/proc/self/ns/{n}") for n in HOOK_NS}
 
 
 @pytest.mark.runc_xfail("runc 1.1 runs poststart hooks during `create`, "
@@ -159,21 +160,27 @@ def test_config_md__state_status_at_each_hook(hooked, kind, status):
     assert _state(hooked, f"{kind}-1")["status"] == status
 
 
+@pytest.mark.parametrize("ns", HOOK_NS)
 @pytest.mark.parametrize("kind", ["prestart", "createRuntime", "poststart",
                                   "poststop"])
-def test_config_md__hook_executed_in_runtime_namespace(hooked, kind):
+def test_config_md__hook_executed_in_runtime_namespace(hooked, kind, ns):
     """"The prestart / createRuntime / poststart / poststop hooks MUST be
     executed in the runtime namespace."
 
-    Their mount and network namespaces are the host's."""
-    assert _ns(hooked, f"{kind}-1") == HOST_NS
+    Each namespace type the container has of its own (mount, network, ipc,
+    uts, pid, cgroup): the hook's is the host's, by inode."""
+    assert _ns(hooked, f"{kind}-1")[ns] == HOST_NS[ns]
 
 
+@pytest.mark.parametrize("ns", HOOK_NS)
 @pytest.mark.parametrize("kind", ["createContainer", "startContainer"])
-def test_config_md__hook_executed_in_container_namespace(hooked, kind):
+def test_config_md__hook_executed_in_container_namespace(hooked, kind, ns):
     """"The createContainer / startContainer hooks MUST be executed in the
-    container namespace.\""""
-    assert _ns(hooked, f"{kind}-1") == hooked["ctr_ns"]
+    container namespace."
+
+    Each namespace type the container has of its own: the hook's is the
+    container process's, by inode."""
+    assert _ns(hooked, f"{kind}-1")[ns] == hooked["ctr_ns"][ns]
 
 
 @pytest.mark.parametrize("kind", ["prestart", "createRuntime",
@@ -219,23 +226,103 @@ def test_config_md__startcontainer_path_resolves_in_container_namespace(
     assert json.loads((host_dir / "state").read_text())["id"] == cid
 
 
-def test_config_md__hook_path_must_be_absolute(runtime, bundle):
+def _run_through(runtime, bundle):
+    """create, start, kill and delete; the first failing step's result (or
+    the last one's)."""
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False)
+    if res.rc != 0:
+        return res
+    pid = runtime.pid(cid)
+    res = runtime.start(cid, check=False)
+    if res.rc != 0:
+        return res
+    runtime.kill(cid, "KILL", check=False)
+    wait_pid_gone(pid)
+    runtime.wait_status(cid, "stopped")
+    return runtime.delete(cid, check=False)
+
+
+@pytest.mark.runc_xfail("runc 1.1 runs a hook by a relative path (from "
+                        "the bundle directory)")
+@pytest.mark.parametrize("kind", KINDS)
+def test_config_md__hook_path_must_be_absolute(runtime, bundle, host_dir,
+                                               kind):
     """"This specification extends the IEEE standard in that path MUST be
-    absolute."
+    absolute." (each kind of hook)
 
-    A relative hook path is an invalid value: create fails."""
-    bundle.config["hooks"] = {"createRuntime": [{"path": "bin/true"}]}
-    create_fails(runtime, bundle)
+    A relative hook path is an invalid value: create fails and the hook
+    never runs, although the relative path names the hook from the
+    runtime's working directory, from the bundle and from the container's
+    working directory alike."""
+    rel = f"conformance-hooks/{unique_id('rel')}.sh"
+    for base in (bundle.path, bundle.rootfs):
+        (base / rel).parent.mkdir(exist_ok=True)
+        os.link(hook_recorder(host_dir, kind), base / rel)
+    bundle.bind(host_dir, str(host_dir))
+    bundle.config["hooks"] = {kind: [{"path": rel}]}
+    bundle.sh("sleep 60")
+    cid = unique_id()
+    res = runtime.create(cid, bundle, check=False, cwd=bundle.path)
+    assert res.rc != 0 and res.err_lines, res
+    assert runtime.status(cid) is None
+    assert not (host_dir / "order").exists()
 
 
+@pytest.mark.parametrize("kind", [
+    pytest.param(k, marks=pytest.mark.runc_xfail(
+        f"runc 1.1 takes a {k} hook with a zero timeout (it only "
+        "fails when the hook is run)"))
+    if k in ("startContainer", "poststop") else k for k in KINDS])
 def test_config_md__hook_timeout_must_be_greater_than_zero(runtime, bundle,
-                                                           host_dir):
-    """"If set, timeout MUST be greater than zero."
+                                                           host_dir, kind):
+    """"If set, timeout MUST be greater than zero." (each kind of hook)
 
     A zero timeout is an invalid value: create fails."""
-    bundle.config["hooks"] = {"createRuntime": [
-        {"path": hook_recorder(host_dir, "t0"), "timeout": 0}]}
+    bundle.bind(host_dir, str(host_dir))
+    bundle.config["hooks"] = {kind: [
+        {"path": hook_recorder(host_dir, kind), "timeout": 0}]}
+    bundle.sh("sleep 60")
     create_fails(runtime, bundle)
+
+
+def _mountinfo_recorder(dirpath, name):
+    """A hook that saves the mount table of the container process as
+    ``<name>.mountinfo``: its own (``self``) for a hook in the container
+    namespace, else the one of the pid in the state."""
+    d = Path(dirpath)
+    path = d / f"mi-{name}.sh"
+    path.write_text(f"""#!/bin/sh
+pid=$(sed -n 's/.*"pid": *\\([0-9][0-9]*\\).*/\\1/p')
+[ "$1" = self ] && pid=self
+cat /proc/$pid/mountinfo > {d}/{name}.mountinfo
+""")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime",
+                                  "createContainer"])
+def test_config_md__create_hooks_after_environment_before_pivot_root(
+        runtime, bundle, host_dir, kind):
+    """"The prestart / createRuntime / createContainer hooks MUST be called
+    as part of the create operation after the runtime environment has been
+    created (according to the configuration in config.json) but before the
+    pivot_root or any equivalent operation has been executed."
+
+    The container's mount table as the hook sees it: the configured mount
+    is there, below the rootfs path of the host (the root is not pivoted
+    yet: mount points are still shown from the host's root)."""
+    bundle.add_mount("/conformance-mark", "tmpfs", "tmpfs", ["size=1m"])
+    args = ["hook", "self"] if kind == "createContainer" else ["hook"]
+    bundle.config["hooks"] = {kind: [
+        {"path": _mountinfo_recorder(host_dir, kind), "args": args}]}
+    created(runtime, bundle)
+    points = [line.split()[4] for line in
+              (host_dir / f"{kind}.mountinfo").read_text().splitlines()]
+    rootfs = os.path.realpath(bundle.rootfs)
+    assert rootfs + "/conformance-mark" in points, points
+    assert "/conformance-mark" not in points, points
 
 
 def test_config_md__hook_timeout_aborts(runtime, bundle, host_dir):

@@ -7,6 +7,7 @@ cgroup resources; ``ns_pair`` an owner container and one joining its
 namespaces by path.
 """
 
+import copy
 import os
 import stat
 from pathlib import Path
@@ -14,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import (cgroup_dirs_for, cgroups_path, console_receiver,
-                      create_fails, created, dev_numbers, find_mount,
-                      HostSnapshot, is_char_device, it, ns_inode,
-                      read_mountinfo, start_probe, unique_id)
+                      create_fails, create_running, created, dev_numbers,
+                      find_mount, HostSnapshot, is_char_device, it, ns_inode,
+                      proc_cmdline, read_mountinfo, required_cases,
+                      seccomp_agent, start_probe, unique_id, wait_for)
 
 #: the cgroup tests read v1 files (this host: hybrid, controllers on v1)
 v1_only = pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/memory"),
@@ -27,16 +29,28 @@ v1_only = pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/memory"),
 # --------------------------------------------------------------------------
 
 
+#: one device of each type, with the optional fields set
+DEVICES = {
+    "c": {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
+          "fileMode": 0o640, "uid": 1000, "gid": 1001},
+    "b": {"path": "/dev/conformance-blk", "type": "b", "major": 7,
+          "minor": 201, "fileMode": 0o600, "uid": 1002, "gid": 1003},
+    "u": {"path": "/dev/conformance-unbuffered", "type": "u", "major": 1,
+          "minor": 7, "fileMode": 0o604, "uid": 1004, "gid": 1005},
+    "p": {"path": "/dev/fifo0", "type": "p", "fileMode": 0o600,
+          "uid": 1006, "gid": 1007},
+}
+#: what stat(2) shows of each device type (u: a character device)
+DEVICE_KIND = {"c": stat.S_ISCHR, "u": stat.S_ISCHR, "b": stat.S_ISBLK,
+               "p": stat.S_ISFIFO}
+
+
 @pytest.fixture(scope="module")
 def linux_probe(mruntime, menv):
     b = menv.bundle()
-    b.linux["devices"] = [
-        {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229,
-         "fileMode": 0o640, "uid": 1000, "gid": 1001},
+    b.linux["devices"] = [dict(d) for d in DEVICES.values()] + [
         {"path": "/devices-elsewhere/null2", "type": "c", "major": 1,
-         "minor": 3, "fileMode": 0o666},
-        {"path": "/dev/fifo0", "type": "p", "fileMode": 0o600},
-    ]
+         "minor": 3, "fileMode": 0o666}]
     b.linux["resources"]["devices"] += [
         {"allow": True, "type": "c", "major": 10, "minor": 229,
          "access": "rw"}]
@@ -149,20 +163,64 @@ def test_config_linux_md__userns_should_not_chown_rootfs(userns_ctr):
         [(s.st_uid, s.st_gid) for s in before]
 
 
+needs_timens = pytest.mark.skipif(not os.path.exists("/proc/self/ns/time"),
+                                  reason="the kernel has no time namespace")
+#: every clock and field of timeOffsets, values of their own
+TIME_OFFSETS = {"monotonic": {"secs": 86400, "nanosecs": 1234},
+                "boottime": {"secs": 172800, "nanosecs": 5678}}
+
+
+def _started(rt, bundle):
+    """A running container whose process has executed ``sleep 60``."""
+    cid, pid = create_running(rt, bundle, script="exec sleep 60")
+    wait_for(lambda: proc_cmdline(pid) == ["sleep", "60"], what="exec")
+    return cid, pid
+
+
+@needs_timens
 @pytest.mark.runc_xfail("runc 1.1 knows no time namespace")
-def test_config_linux_md__time_namespace_without_path_must_be_new(runtime,
-                                                                  bundle):
+@pytest.mark.parametrize("offsets", ["timeOffsets", "no-offsets"])
+def test_config_linux_md__time_namespace_without_path_must_be_new(
+        runtime, bundle, offsets):
     """"If path is not specified, the runtime MUST create a new container
-    namespace of type type." (time, with timeOffsets)\""""
+    namespace of type type." (time, with and without timeOffsets)
+
+    The process that runs the user program (after its execve) is in a time
+    namespace other than the host's, by inode; with timeOffsets, that
+    namespace has each clock's secs and nanosecs."""
     bundle.set_namespace("time")
-    bundle.linux["timeOffsets"] = {"monotonic": {"secs": 86400,
-                                                 "nanosecs": 0}}
-    _, pid = created(runtime, bundle)
-    # the init enters it at execve: its children's namespace is the new one
-    assert os.readlink(f"/proc/{pid}/ns/time_for_children") != \
-        os.readlink("/proc/self/ns/time")
-    offsets = Path(f"/proc/{pid}/timens_offsets").read_text()
-    assert "monotonic" in offsets and "86400" in offsets, offsets
+    if offsets == "timeOffsets":
+        bundle.linux["timeOffsets"] = TIME_OFFSETS
+    _, pid = _started(runtime, bundle)
+    assert ns_inode(pid, "time") != ns_inode("self", "time")
+    got = {}
+    for line in Path(f"/proc/{pid}/timens_offsets").read_text().split("\n"):
+        if line.strip():
+            clock, secs, nsecs = line.split()
+            got[clock] = {"secs": int(secs), "nanosecs": int(nsecs)}
+    if offsets == "timeOffsets":
+        assert got == TIME_OFFSETS
+    else:
+        assert all(v == {"secs": 0, "nanosecs": 0} for v in got.values())
+
+
+@needs_timens
+@pytest.mark.runc_xfail("runc 1.1 knows no time namespace")
+def test_config_linux_md__time_namespace_path_must_be_joined(runtime, env):
+    """"The runtime MUST place the container process in the namespace
+    associated with that path." (time)
+
+    The second container's process, after its execve, is in the first
+    one's time namespace (by inode), with its offsets."""
+    owner = env.bundle()
+    owner.set_namespace("time")
+    owner.linux["timeOffsets"] = TIME_OFFSETS
+    _, opid = _started(runtime, owner)
+    joiner = env.bundle()
+    joiner.set_namespace("time", f"/proc/{opid}/ns/time")
+    _, jpid = _started(runtime, joiner)
+    assert ns_inode(jpid, "time") == ns_inode(opid, "time")
+    assert ns_inode(jpid, "time") != ns_inode("self", "time")
 
 
 @pytest.mark.parametrize("ns", ["network", "ipc", "uts", "pid", "cgroup"])
@@ -173,12 +231,20 @@ def test_config_linux_md__namespace_path_must_be_joined(ns_pair, ns):
     assert ns_inode(jpid, PROC_NS[ns]) == ns_inode(opid, PROC_NS[ns])
 
 
+ALL_NS = ["pid", "network", "mount", "ipc", "uts", "cgroup", "user", "time"]
+
+
+@pytest.mark.parametrize("ns", ALL_NS)
 def test_config_linux_md__namespace_path_of_other_type_must_error(
-        runtime, env, ns_pair):
+        runtime, env, ns_pair, ns):
     """"The runtime MUST generate an error if path is not associated with a
-    namespace of type type.\""""
+    namespace of type type." (each type)
+
+    The path names another container's namespace of another type (network;
+    ipc for the network type)."""
+    other = "ipc" if ns == "network" else "net"
     b = env.bundle()
-    b.set_namespace("ipc", f"/proc/{ns_pair[0]}/ns/net")
+    b.set_namespace(ns, f"/proc/{ns_pair[0]}/ns/{other}")
     cid = unique_id()
     snap = HostSnapshot(runtime)
     res = runtime.create(cid, b, check=False)
@@ -229,10 +295,17 @@ def test_config_linux_md__unlisted_namespace_must_be_inherited(runtime,
                 os.system(f"umount -l '{m['mountpoint']}'")
 
 
-def test_config_linux_md__duplicate_namespace_must_error(runtime, bundle):
+@pytest.mark.parametrize("ns", ALL_NS)
+def test_config_linux_md__duplicate_namespace_must_error(runtime, bundle,
+                                                         ns):
     """"If a namespaces field contains duplicated namespaces with same
-    type, the runtime MUST generate an error.\""""
-    bundle.linux["namespaces"].append({"type": "ipc"})
+    type, the runtime MUST generate an error." (each type)\""""
+    bundle.set_namespace(ns)
+    bundle.linux["namespaces"].append({"type": ns})
+    if ns == "user":
+        for key in ("uidMappings", "gidMappings"):
+            bundle.linux[key] = [{"containerID": 0, "hostID": 200000,
+                                  "size": 65536}]
     create_fails(runtime, bundle)
 
 
@@ -241,18 +314,20 @@ def test_config_linux_md__duplicate_namespace_must_error(runtime, bundle):
 # --------------------------------------------------------------------------
 
 
-def test_config_linux_md__devices_must_be_available(linux_probe):
+@pytest.mark.parametrize("dtype", sorted(DEVICES))
+def test_config_linux_md__devices_must_be_available(linux_probe, dtype):
     """"devices (array of objects, OPTIONAL) lists devices that MUST be
-    available in the container."
+    available in the container." (each type: c, b, u, p)
 
     Type, numbers, fileMode, uid and gid as configured."""
-    st = os.stat(_in(linux_probe, "/dev/fuse"))
-    assert stat.S_ISCHR(st.st_mode)
-    assert (os.major(st.st_rdev), os.minor(st.st_rdev)) == (10, 229)
-    assert stat.S_IMODE(st.st_mode) == 0o640
-    assert (st.st_uid, st.st_gid) == (1000, 1001)
-    fifo = os.stat(_in(linux_probe, "/dev/fifo0"))
-    assert stat.S_ISFIFO(fifo.st_mode)
+    want = DEVICES[dtype]
+    st = os.stat(_in(linux_probe, want["path"]))
+    assert DEVICE_KIND[dtype](st.st_mode), oct(st.st_mode)
+    if dtype != "p":
+        assert (os.major(st.st_rdev), os.minor(st.st_rdev)) == \
+            (want["major"], want["minor"])
+    assert stat.S_IMODE(st.st_mode) == want["fileMode"]
+    assert (st.st_uid, st.st_gid) == (want["uid"], want["gid"])
 
 
 def test_config_linux_md__device_path_may_be_outside_dev(linux_probe):
@@ -264,13 +339,24 @@ def test_config_linux_md__device_path_may_be_outside_dev(linux_probe):
 
 @pytest.mark.runc_xfail("runc 1.1 replaces what is at the path with the "
                         "device node")
+@pytest.mark.parametrize("existing", ["regular-file", "other-numbers",
+                                      "other-type"])
 def test_config_linux_md__device_path_existing_file_mismatch_must_error(
-        runtime, env):
+        runtime, env, existing):
     """"If a file already exists at path that does not match the requested
-    device, the runtime MUST generate an error.\""""
+    device, the runtime MUST generate an error."
+
+    c 1:3 is asked for where the rootfs has a regular file, the character
+    device 1:5, or the block device 1:3."""
     b = env.private_bundle()
-    (b.rootfs / "not-a-device").write_text("regular file")
-    b.linux["devices"] = [{"path": "/not-a-device", "type": "c",
+    path = b.rootfs / "not-the-device"
+    if existing == "regular-file":
+        path.write_text("regular file")
+    else:
+        kind = stat.S_IFCHR if existing == "other-numbers" else stat.S_IFBLK
+        minor = 5 if existing == "other-numbers" else 3
+        os.mknod(path, kind | 0o600, os.makedev(1, minor))
+    b.linux["devices"] = [{"path": "/not-the-device", "type": "c",
                            "major": 1, "minor": 3}]
     create_fails(runtime, b)
 
@@ -392,11 +478,34 @@ def test_config_linux_md__device_allowlist_in_listed_order(res_ctr):
     assert "c 1:11 rm" in rules and "c 1:11 rwm" not in rules, rules
 
 
+def _hierarchies():
+    """The cgroup hierarchies of this host by their /proc/PID/cgroup name
+    (``unified`` for the cgroup2 one), as parameters."""
+    names = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        ctrls = line.split(":", 2)[1]
+        names.append(ctrls or "unified")
+    return [pytest.param(n, marks=pytest.mark.ocirt_xfail(
+        "named v1 hierarchies (name=systemd) are left alone: the container "
+        "stays in the caller's cgroup there, where runc and crun move it to "
+        "cgroupsPath")) if n.startswith("name=") else n
+        for n in sorted(names)]
+
+
+def _cgroups_of(pid):
+    out = {}
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, ctrls, cg = line.split(":", 2)
+        out[ctrls or "unified"] = cg
+    return out
+
+
 @v1_only
-def test_config_linux_md__cgroups_path_relative(runtime, bundle):
+@pytest.mark.parametrize("hierarchy", _hierarchies())
+def test_config_linux_md__cgroups_path_relative(runtime, bundle, hierarchy):
     """"In the case of a relative path (not starting with /), the runtime
     MAY interpret the path relative to a runtime-determined location in the
-    cgroups hierarchy."
+    cgroups hierarchy." (each hierarchy of the host)
 
     Here: below the caller's own cgroup, in every hierarchy (the runtime is
     started in a cgroup of the suite's own where the runner's is not)."""
@@ -404,24 +513,25 @@ def test_config_linux_md__cgroups_path_relative(runtime, bundle):
     path = "conformance-" + it.unique_id()
     bundle.linux["cgroupsPath"] = path
     _, pid = created(runtime, bundle)
-    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
-        _, ctrls, cg = line.split(":", 2)
-        if ctrls in ("memory", "pids", "cpu,cpuacct", "cpu"):
-            assert cg == own.get(ctrls.split(",")[0], "/").rstrip("/") + \
-                "/" + path, line
+    key = "" if hierarchy == "unified" else hierarchy.split(",")[0]
+    assert _cgroups_of(pid)[hierarchy] == \
+        own.get(key, "/").rstrip("/") + "/" + path
 
 
 @v1_only
-def test_config_linux_md__cgroups_path_absolute_relative_to_mount(runtime,
-                                                                  bundle):
+@pytest.mark.parametrize("hierarchy", _hierarchies())
+def test_config_linux_md__cgroups_path_absolute_relative_to_mount(
+        runtime, bundle, hierarchy):
     """"In the case of an absolute path (starting with /), the runtime MUST
-    take the path to be relative to the cgroups mount point.\""""
-    path = cgroups_path(runtime).lstrip("/")
-    bundle.linux["cgroupsPath"] = "/" + path
+    take the path to be relative to the cgroups mount point." (each
+    hierarchy of the host)
+
+    The container process is in the cgroup of that path in each
+    hierarchy."""
+    path = "/" + cgroups_path(runtime).lstrip("/")
+    bundle.linux["cgroupsPath"] = path
     _, pid = created(runtime, bundle)
-    assert os.path.isdir(f"/sys/fs/cgroup/pids/{path}")
-    procs = Path(f"/sys/fs/cgroup/pids/{path}/cgroup.procs").read_text()
-    assert str(pid) in procs.split()
+    assert _cgroups_of(pid)[hierarchy] == path
 
 
 def test_config_linux_md__cgroups_path_consistent(runtime, env):
@@ -489,6 +599,25 @@ def test_config_linux_md__unified_absent_controller_must_error(runtime,
     snap.assert_clean(ids=[cid], cgroup_paths=[bundle.linux["cgroupsPath"]])
 
 
+@pytest.mark.runc_xfail("runc 1.1 refuses unified on a host whose "
+                        "controllers are on v1")
+def test_config_linux_md__unified_unknown_key_still_written(runtime, bundle):
+    """"Configuration unknown to the runtime MUST still be written to the
+    relevant file."
+
+    cgroup.max.descendants, a core file of every cgroup2 directory (no
+    controller needed, so it holds on this hybrid host): the container's
+    unified cgroup has the value."""
+    if not os.path.isdir("/sys/fs/cgroup/unified"):
+        pytest.skip("no cgroup2 hierarchy at /sys/fs/cgroup/unified")
+    bundle.linux["cgroupsPath"] = cgroups_path(runtime)
+    bundle.linux["resources"]["unified"] = {"cgroup.max.descendants": "7"}
+    _, pid = created(runtime, bundle)
+    cg = _cgroups_of(pid)["unified"]
+    path = Path("/sys/fs/cgroup/unified" + cg) / "cgroup.max.descendants"
+    assert path.read_text().strip() == "7"
+
+
 @pytest.mark.runc_xfail("runc 1.1 accepts intelRdt without a resctrl mount")
 def test_config_linux_md__intel_rdt_without_resctrl_must_error(runtime,
                                                                bundle):
@@ -535,15 +664,84 @@ def test_config_linux_md__seccomp_rule_applied(runtime, bundle):
     assert "Read-only file system" in res.out and "rc=1" in res.out, res
 
 
-@pytest.mark.runc_xfail("runc 1.1 ignores defaultErrnoRet when the default "
-                        "action takes no errno")
+#: the actions that take no errno
+NO_ERRNO_ACTIONS = ["SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_KILL",
+                    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                    "SCMP_ACT_TRAP"]
+
+
+@pytest.mark.runc_xfail("runc 1.1 ignores an errno given with an action "
+                        "that takes none")
+@pytest.mark.parametrize("action", NO_ERRNO_ACTIONS)
+@pytest.mark.parametrize("where", ["defaultErrnoRet", "errnoRet"])
 def test_config_linux_md__seccomp_errno_for_action_without_must_error(
-        runtime, bundle):
+        runtime, bundle, where, action):
     """"When the action doesn't support an errno, the runtime MUST print and
-    error and fail.\""""
-    bundle.linux["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
-                               "defaultErrnoRet": 1}
+    error and fail." (defaultErrnoRet with the defaultAction, errnoRet with
+    a rule's action; each action that takes no errno)\""""
+    profile = {"defaultAction": "SCMP_ACT_ALLOW",
+               "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}
+    if where == "defaultErrnoRet":
+        profile.update(defaultAction=action, defaultErrnoRet=1)
+    else:
+        profile["syscalls"] = [{"names": ["mkdir", "mkdirat"],
+                                "action": action, "errnoRet": 1}]
+    bundle.linux["seccomp"] = profile
     create_fails(runtime, bundle)
+
+
+def _notify_profile(bundle, listener):
+    bundle.linux["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+        "listenerPath": str(listener), "listenerMetadata": "conformance",
+        "syscalls": [{"names": ["mkdir", "mkdirat"],
+                      "action": "SCMP_ACT_NOTIFY"}]}
+
+
+def test_config_linux_md__seccomp_listener_send_failure_must_error(
+        runtime, bundle, host_dir):
+    """"If sending to this socket fails, the runtime MUST generate an
+    error."
+
+    Nothing listens at listenerPath: create fails, nothing is left."""
+    _notify_profile(bundle, host_dir / "nobody-listens.sock")
+    cid = unique_id()
+    snap = HostSnapshot(runtime)
+    res = runtime.create(cid, bundle, check=False)
+    assert res.rc != 0 and res.err_lines, res
+    snap.assert_clean(ids=[cid])
+
+
+def test_config_linux_md__seccomp_listener_protocol(runtime, bundle,
+                                                    host_dir):
+    """"This socket MUST use AF_UNIX domain and SOCK_STREAM type. The
+    runtime MUST send exactly one container process state per connection.
+    The connection MUST NOT be reused and it MUST be closed after sending a
+    seccomp state." "file descriptors MUST be sent using SCM_RIGHTS ... only
+    in the first call."
+
+    An agent on a SOCK_STREAM socket gets one connection carrying one JSON
+    state, then end of file; the one fd comes with the first message and
+    is named seccompFd; the state names the container and its pid."""
+    agent = seccomp_agent(host_dir / "agent.sock")
+    agent.start()
+    try:
+        _notify_profile(bundle, agent.path)
+        bundle.sh("sleep 60")
+        cid, pid = created(runtime, bundle)
+        # with noNewPrivileges the filter may be loaded at start
+        runtime.start(cid)
+        wait_for(lambda: agent.state is not None or agent.problem,
+                 what="the seccomp state at the agent")
+        assert agent.problem is None, agent.problem
+        st = agent.state
+        assert agent.nfds == 1 and st["fds"] == ["seccompFd"], st
+        assert st["metadata"] == "conformance"
+        assert st["pid"] == pid and st["state"]["id"] == cid
+        assert st["ociVersion"] and st["state"]["ociVersion"]
+    finally:
+        agent.close()
 
 
 # --------------------------------------------------------------------------
@@ -572,6 +770,39 @@ def test_config_linux_md__rootfs_propagation(runtime, bundle, mode):
         assert "unbindable" in tags, root["line"]
     else:
         assert "shared:" not in tags and "master:" not in tags, root["line"]
+
+
+_PIVOT_BUG = ("with a rootfs that is itself a shared mount point, create "
+              "fails: `pivot_root to <rootfs>: Invalid argument` (the rootfs "
+              "mount is not made private before pivot_root)")
+
+
+@pytest.mark.parametrize("mode", [
+    pytest.param("private", marks=pytest.mark.ocirt_xfail(_PIVOT_BUG)),
+    pytest.param("slave", marks=[
+        pytest.mark.ocirt_xfail(_PIVOT_BUG),
+        pytest.mark.runc_xfail("runc 1.1 leaves the root private")])])
+def test_config_linux_md__rootfs_propagation_of_a_shared_rootfs(
+        runtime, bundle, mode):
+    """"rootfsPropagation (string, OPTIONAL) sets the rootfs's mount
+    propagation. Its value is either shared, slave, private or unbindable."
+    (private and slave, the rootfs being a shared mount point)
+
+    The runtime is started in a mount namespace of its own where the rootfs
+    is a shared bind mount, as a rootfs often is on a host whose / is
+    shared: slave receives from that peer group (master:N), private neither
+    receives nor sends."""
+    bundle.linux["rootfsPropagation"] = mode
+    root = os.path.realpath(bundle.rootfs)
+    cid = unique_id()
+    runtime.create(cid, bundle, prefix=[
+        "unshare", "--mount", "--propagation", "shared", "sh", "-c",
+        f"mount --bind {root} {root} && mount --make-shared {root} && "
+        'exec "$@"', "sh"])
+    m = find_mount(read_mountinfo(runtime.pid(cid)), "/")
+    tags = " ".join(m["optional"])
+    assert "shared:" not in tags, m["line"]
+    assert ("master:" in tags) == (mode == "slave"), m["line"]
 
 
 def test_config_linux_md__masked_paths_cannot_be_read(linux_probe):
@@ -610,4 +841,116 @@ def test_config_linux_md__readonly_paths_must_be_absolute(runtime, bundle):
 
     A relative read-only path is an invalid value: create fails."""
     bundle.linux["readonlyPaths"] = ["proc/sys"]
+    create_fails(runtime, bundle)
+
+
+# --------------------------------------------------------------------------
+# REQUIRED fields
+# --------------------------------------------------------------------------
+
+_MAPPING = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+_DEVICE = [{"path": "/dev/conformance-null", "type": "c", "major": 1,
+            "minor": 3}]
+_DEV_RULE = [{"allow": True, "type": "c", "major": 1, "minor": 3,
+              "access": "rwm"}]
+_THROTTLE = {"throttleReadBpsDevice": [{"major": 1, "minor": 3,
+                                        "rate": 1 << 20}]}
+_SECCOMP = {"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO",
+                          "args": [{"index": 0, "value": 1,
+                                    "op": "SCMP_CMP_EQ"}]}]}
+
+
+def _userns(config):
+    config["linux"]["namespaces"].append({"type": "user"})
+    config["linux"]["gidMappings"] = copy.deepcopy(_MAPPING)
+
+
+def _required(keys, value, drop, before=None):
+    """Set linux.<keys> to a copy of value, then delete the field at the
+    path ``drop`` inside it (list indexes and keys)."""
+    def change(config):
+        if before:
+            before(config)
+        obj = config["linux"]
+        for k in keys[:-1]:
+            obj = obj.setdefault(k, {})
+        obj[keys[-1]] = new = copy.deepcopy(value)
+        for k in drop[:-1]:
+            new = new[k]
+        del new[drop[-1]]
+    return change
+
+
+REQUIRED_LINUX = {
+    "namespaces.type": _required(("namespaces",), [{"type": "ipc"}],
+                                 (0, "type")),
+    "idMapping.containerID": _required(("uidMappings",), _MAPPING,
+                                       (0, "containerID"), _userns),
+    "idMapping.hostID": _required(("uidMappings",), _MAPPING,
+                                  (0, "hostID"), _userns),
+    "idMapping.size": _required(("uidMappings",), _MAPPING, (0, "size"),
+                                _userns),
+    "devices.type": _required(("devices",), _DEVICE, (0, "type")),
+    "devices.path": _required(("devices",), _DEVICE, (0, "path")),
+    "devices.major": _required(("devices",), _DEVICE, (0, "major")),
+    "devices.minor": _required(("devices",), _DEVICE, (0, "minor")),
+    "resources.devices.allow": _required(("resources", "devices"),
+                                         _DEV_RULE, (0, "allow")),
+    "blockIO.throttle.major": _required(("resources", "blockIO"), _THROTTLE,
+                                        ("throttleReadBpsDevice", 0,
+                                         "major")),
+    "blockIO.throttle.rate": _required(("resources", "blockIO"), _THROTTLE,
+                                       ("throttleReadBpsDevice", 0,
+                                        "rate")),
+    "hugepageLimits.pageSize": _required(
+        ("resources", "hugepageLimits"),
+        [{"pageSize": "2MB", "limit": 1 << 21}], (0, "pageSize")),
+    "seccomp.defaultAction": _required(("seccomp",), _SECCOMP,
+                                       ("defaultAction",)),
+    "seccomp.syscalls.names": _required(("seccomp",), _SECCOMP,
+                                        ("syscalls", 0, "names")),
+    "seccomp.syscalls.action": _required(("seccomp",), _SECCOMP,
+                                         ("syscalls", 0, "action")),
+    "seccomp.args.index": _required(("seccomp",), _SECCOMP,
+                                    ("syscalls", 0, "args", 0, "index")),
+    "seccomp.args.value": _required(("seccomp",), _SECCOMP,
+                                    ("syscalls", 0, "args", 0, "value")),
+    "seccomp.args.op": _required(("seccomp",), _SECCOMP,
+                                 ("syscalls", 0, "args", 0, "op")),
+    "personality.domain": _required(("personality",),
+                                    {"domain": "LINUX", "flags": []},
+                                    ("domain",)),
+    "memoryPolicy.mode": _required(("memoryPolicy",),
+                                   {"mode": "MPOL_DEFAULT"}, ("mode",)),
+}
+
+#: the fields runc 1.1 does not miss (filled in by its defaults)
+RUNC_ACCEPTS_LINUX = {
+    "idMapping.containerID": "a missing containerID is taken as 0",
+    "idMapping.hostID": "a missing hostID is taken as 0",
+    "devices.path": "a device without path is accepted",
+    "devices.major": "a missing major is taken as 0",
+    "devices.minor": "a missing minor is taken as 0",
+    "resources.devices.allow": "a missing allow is taken as false",
+    "seccomp.syscalls.names": "a rule without names is accepted",
+    "seccomp.args.index": "a missing index is taken as 0",
+    "seccomp.args.value": "a missing value is taken as 0",
+    "personality.domain": "runc 1.1 has no linux.personality (ignored)",
+    "memoryPolicy.mode": "runc 1.1 has no linux.memoryPolicy (ignored)",
+}
+#: the fields ocirt does not miss (each a bug to fix)
+OCIRT_ACCEPTS_LINUX = {}
+
+
+@pytest.mark.parametrize("field", required_cases(
+    REQUIRED_LINUX, RUNC_ACCEPTS_LINUX, OCIRT_ACCEPTS_LINUX))
+def test_config_linux_md__required_field_missing_must_error(runtime, bundle,
+                                                            field):
+    """"(REQUIRED)" fields of config-linux.md; "Runtimes MUST generate an
+    error when invalid or unsupported values are encountered."
+
+    A config without the field (the rest valid) is invalid: create fails
+    and no container exists."""
+    REQUIRED_LINUX[field](bundle.config)
     create_fails(runtime, bundle)
