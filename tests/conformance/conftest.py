@@ -72,6 +72,7 @@ RUNTIMES = {"ocirt": it.OCIRT, "runc": it.REFERENCE_RUNTIME}
 # names the integration modules whose helpers are used here import
 OCIRT = it.OCIRT
 assert_single_line_error = it.assert_single_line_error
+runc_diff = it.runc_diff
 
 
 def pytest_configure(config):
