@@ -151,16 +151,25 @@ given_part (const char *cgroups_path, const char *id)
   return out;
 }
 
+/* Where GIVEN lands in a hierarchy.  An absolute cgroupsPath is taken from
+   the root.  A relative one (the id without a cgroupsPath) is joined, as
+   runc does, to the runtime's own cgroup on v1 and in a hybrid host's
+   hierarchies, and to the parent of it (IN_PARENT) on pure v2: there the
+   caller's cgroup (a service's, a session's scope) holds processes, and a
+   cgroup with processes cannot give controllers to a child.  */
 static char *
-container_path (const char *cgroups_path, const char *given, const char *controllers, char **self)
+container_path (const char *cgroups_path, const char *given, const char *controllers,
+                bool in_parent, char **self)
 {
-  cleanup_free char *own = NULL;
+  cleanup_free char *base = NULL;
+  char *slash;
 
   if (cgroups_path && cgroups_path[0] == '/')
     return xasprintf ("/%s", given);
-  /* Relative paths nest below the runtime's own cgroup, as runc does.  */
-  own = own_cgroup (controllers, self);
-  return xasprintf ("%s/%s", strcmp (own, "/") == 0 ? "" : own, given);
+  base = own_cgroup (controllers, self);
+  if (in_parent && (slash = strrchr (base, '/')) != NULL)
+    *slash = '\0';
+  return xasprintf ("%s/%s", strcmp (base, "/") == 0 ? "" : base, given);
 }
 
 static int
@@ -208,7 +217,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
         continue;
       if (strcmp (fstype, "cgroup2") == 0)
         {
-          cpath = container_path (cgroups_path, given, "", &self);
+          cpath = container_path (cgroups_path, given, "", cg->mode == OCIRT_CGROUP_V2, &self);
           add_dir (cg, "", mnt, root, cpath, given, true);
           continue;
         }
@@ -217,7 +226,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       ctrls = v1_controllers (superopts);
       if (ctrls[0] == '\0')
         continue; /* a named hierarchy such as name=systemd */
-      cpath = container_path (cgroups_path, given, ctrls, &self);
+      cpath = container_path (cgroups_path, given, ctrls, false, &self);
       add_dir (cg, ctrls, mnt, root, cpath, given, false);
     }
   if (cg->ndirs == 0)
@@ -325,9 +334,11 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
       if (end)
         break;
       /* Below the unified root a child only gets what its parent enables:
-         do it in what we made, and on pure v2 along the path the config
-         names; never in a cgroup of the host we did not make.  */
-      if (d->unified && (made || (cg->mode == OCIRT_CGROUP_V2 && strlen (copy) > d->given))
+         do it in what we made, and on pure v2 from the directory the path
+         is joined to (the parent of the runtime's cgroup for a relative
+         one; the root, which is never written, for an absolute one) down,
+         as runc does; never in another cgroup of the host.  */
+      if (d->unified && (made || (cg->mode == OCIRT_CGROUP_V2 && strlen (copy) + 1 >= d->given))
           && enable_controllers (copy, err) < 0)
         return -1;
       *p = '/';
