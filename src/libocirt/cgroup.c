@@ -119,7 +119,7 @@ push_dir (struct ocirt_cgroup *cg)
 
 static void
 add_dir (struct ocirt_cgroup *cg, const char *controllers, const char *mount, const char *root,
-         const char *container_path, const char *given, bool unified)
+         const char *container_path, bool unified)
 {
   struct ocirt_cgroup_dir *d;
   const char *rel = container_path;
@@ -132,7 +132,6 @@ add_dir (struct ocirt_cgroup *cg, const char *controllers, const char *mount, co
   d->controllers = xstrdup (controllers);
   d->mount = xstrdup (mount);
   d->path = xasprintf ("%s%s%s", mount, rel[0] == '/' ? "" : "/", rel);
-  d->given = strlen (d->path) - strlen (given);
   d->unified = unified;
 }
 
@@ -218,7 +217,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       if (strcmp (fstype, "cgroup2") == 0)
         {
           cpath = container_path (cgroups_path, given, "", cg->mode == OCIRT_CGROUP_V2, &self);
-          add_dir (cg, "", mnt, root, cpath, given, true);
+          add_dir (cg, "", mnt, root, cpath, true);
           continue;
         }
       if (strcmp (fstype, "cgroup") != 0)
@@ -227,7 +226,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       if (ctrls[0] == '\0')
         continue; /* a named hierarchy such as name=systemd */
       cpath = container_path (cgroups_path, given, ctrls, false, &self);
-      add_dir (cg, ctrls, mnt, root, cpath, given, false);
+      add_dir (cg, ctrls, mnt, root, cpath, false);
     }
   if (cg->ndirs == 0)
     return ocirt_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
@@ -313,8 +312,15 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
 {
   cleanup_free char *copy = xstrdup (d->path);
   bool cpuset = !d->unified && strstr (d->controllers, "cpuset") != NULL;
+  bool v2 = d->unified && cg->mode == OCIRT_CGROUP_V2;
   char *p;
 
+  /* Below the unified root a child only gets what its parent enables.
+     On pure v2, as runc and crun do, in every directory from the root
+     down (one with processes refuses, and is left as it is); on a hybrid
+     host only in what we made.  */
+  if (v2 && enable_controllers (d->mount, err) < 0)
+    return -1;
   for (p = copy + strlen (d->mount) + 1;; p++)
     {
       bool end = *p == '\0', made = false;
@@ -333,13 +339,7 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
         return ocirt_make_error (err, errno, "create cgroup `%s`", copy);
       if (end)
         break;
-      /* Below the unified root a child only gets what its parent enables:
-         do it in what we made, and on pure v2 from the directory the path
-         is joined to (the parent of the runtime's cgroup for a relative
-         one; the root, which is never written, for an absolute one) down,
-         as runc does; never in another cgroup of the host.  */
-      if (d->unified && (made || (cg->mode == OCIRT_CGROUP_V2 && strlen (copy) + 1 >= d->given))
-          && enable_controllers (copy, err) < 0)
+      if (d->unified && (made || v2) && enable_controllers (copy, err) < 0)
         return -1;
       *p = '/';
     }

@@ -25,7 +25,6 @@ struct ocirt_cgroup_dir
   char *controllers; /* "memory", "cpu,cpuacct", "" for the unified tree */
   char *mount;       /* where the hierarchy is mounted on the host */
   char *path;        /* the container's directory, absolute on the host */
-  size_t given;      /* offset in PATH where the part named by cgroupsPath starts */
   bool unified;
 };
 

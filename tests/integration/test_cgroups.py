@@ -338,8 +338,15 @@ def service_cgroup():
             holder.wait(timeout=20)
         for d in (service, slice_dir):
             # the kernel lets go of a dead process's cgroup a little later
-            wait_for(lambda: not os.path.exists(d) or _rmdir(d), timeout=10,
-                     what=f"{d} removed")
+            wait_for(lambda: not os.path.exists(d) or _rmdir(d), timeout=30,
+                     what=f"{d} removed (it holds {_subdirs(d)})")
+
+
+def _subdirs(d):
+    try:
+        return [e for e in os.listdir(d) if os.path.isdir(os.path.join(d, e))]
+    except OSError:
+        return []
 
 
 def _rmdir(d):
