@@ -61,14 +61,19 @@ def fault_bundle(env, cid, args=("sleep", "600")):
 def container_cgroups(cid):
     """The container's directories in every hierarchy that has one.
 
-    Its relative cgroupsPath nests it below this process's own cgroups (a
-    full walk of the host's hierarchies is much slower).
+    Its relative cgroupsPath nests it below this process's own cgroups,
+    beside it (in its parent) on pure v2 (a full walk of the host's
+    hierarchies is much slower).
     """
     found = set()
+    v2 = os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.controllers"))
     for ctrl, path in own_cgroups().items():
         if ctrl.startswith("name="):
             continue
-        top = os.path.join(CGROUP_ROOT, ctrl or "unified")
+        if v2:
+            top, path = CGROUP_ROOT, os.path.dirname(path)
+        else:
+            top = os.path.join(CGROUP_ROOT, ctrl or "unified")
         d = os.path.join(top + path.rstrip("/"), f"fault-{cid}")
         if os.path.isdir(d):
             found.add(os.path.realpath(d))
