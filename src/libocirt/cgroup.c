@@ -119,7 +119,7 @@ push_dir (struct ocirt_cgroup *cg)
 
 static void
 add_dir (struct ocirt_cgroup *cg, const char *controllers, const char *mount, const char *root,
-         const char *container_path, const char *given, bool unified)
+         const char *container_path, bool unified)
 {
   struct ocirt_cgroup_dir *d;
   const char *rel = container_path;
@@ -132,7 +132,6 @@ add_dir (struct ocirt_cgroup *cg, const char *controllers, const char *mount, co
   d->controllers = xstrdup (controllers);
   d->mount = xstrdup (mount);
   d->path = xasprintf ("%s%s%s", mount, rel[0] == '/' ? "" : "/", rel);
-  d->given = strlen (d->path) - strlen (given);
   d->unified = unified;
 }
 
@@ -151,16 +150,25 @@ given_part (const char *cgroups_path, const char *id)
   return out;
 }
 
+/* Where GIVEN lands in a hierarchy.  An absolute cgroupsPath is taken from
+   the root.  A relative one (the id without a cgroupsPath) is joined, as
+   runc does, to the runtime's own cgroup on v1 and in a hybrid host's
+   hierarchies, and to the parent of it (IN_PARENT) on pure v2: there the
+   caller's cgroup (a service's, a session's scope) holds processes, and a
+   cgroup with processes cannot give controllers to a child.  */
 static char *
-container_path (const char *cgroups_path, const char *given, const char *controllers, char **self)
+container_path (const char *cgroups_path, const char *given, const char *controllers,
+                bool in_parent, char **self)
 {
-  cleanup_free char *own = NULL;
+  cleanup_free char *base = NULL;
+  char *slash;
 
   if (cgroups_path && cgroups_path[0] == '/')
     return xasprintf ("/%s", given);
-  /* Relative paths nest below the runtime's own cgroup, as runc does.  */
-  own = own_cgroup (controllers, self);
-  return xasprintf ("%s/%s", strcmp (own, "/") == 0 ? "" : own, given);
+  base = own_cgroup (controllers, self);
+  if (in_parent && (slash = strrchr (base, '/')) != NULL)
+    *slash = '\0';
+  return xasprintf ("%s/%s", strcmp (base, "/") == 0 ? "" : base, given);
 }
 
 static int
@@ -208,8 +216,8 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
         continue;
       if (strcmp (fstype, "cgroup2") == 0)
         {
-          cpath = container_path (cgroups_path, given, "", &self);
-          add_dir (cg, "", mnt, root, cpath, given, true);
+          cpath = container_path (cgroups_path, given, "", cg->mode == OCIRT_CGROUP_V2, &self);
+          add_dir (cg, "", mnt, root, cpath, true);
           continue;
         }
       if (strcmp (fstype, "cgroup") != 0)
@@ -217,8 +225,8 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       ctrls = v1_controllers (superopts);
       if (ctrls[0] == '\0')
         continue; /* a named hierarchy such as name=systemd */
-      cpath = container_path (cgroups_path, given, ctrls, &self);
-      add_dir (cg, ctrls, mnt, root, cpath, given, false);
+      cpath = container_path (cgroups_path, given, ctrls, false, &self);
+      add_dir (cg, ctrls, mnt, root, cpath, false);
     }
   if (cg->ndirs == 0)
     return ocirt_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
@@ -304,8 +312,15 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
 {
   cleanup_free char *copy = xstrdup (d->path);
   bool cpuset = !d->unified && strstr (d->controllers, "cpuset") != NULL;
+  bool v2 = d->unified && cg->mode == OCIRT_CGROUP_V2;
   char *p;
 
+  /* Below the unified root a child only gets what its parent enables.
+     On pure v2, as runc and crun do, in every directory from the root
+     down (one with processes refuses, and is left as it is); on a hybrid
+     host only in what we made.  */
+  if (v2 && enable_controllers (d->mount, err) < 0)
+    return -1;
   for (p = copy + strlen (d->mount) + 1;; p++)
     {
       bool end = *p == '\0', made = false;
@@ -324,11 +339,7 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
         return ocirt_make_error (err, errno, "create cgroup `%s`", copy);
       if (end)
         break;
-      /* Below the unified root a child only gets what its parent enables:
-         do it in what we made, and on pure v2 along the path the config
-         names; never in a cgroup of the host we did not make.  */
-      if (d->unified && (made || (cg->mode == OCIRT_CGROUP_V2 && strlen (copy) > d->given))
-          && enable_controllers (copy, err) < 0)
+      if (d->unified && (made || v2) && enable_controllers (copy, err) < 0)
         return -1;
       *p = '/';
     }

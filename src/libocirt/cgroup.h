@@ -25,7 +25,6 @@ struct ocirt_cgroup_dir
   char *controllers; /* "memory", "cpu,cpuacct", "" for the unified tree */
   char *mount;       /* where the hierarchy is mounted on the host */
   char *path;        /* the container's directory, absolute on the host */
-  size_t given;      /* offset in PATH where the part named by cgroupsPath starts */
   bool unified;
 };
 
@@ -44,8 +43,9 @@ struct ocirt_cgroup
 enum ocirt_cgroup_mode ocirt_cgroup_detect_mode (void);
 
 /* Work out the container's directories from CGROUPS_PATH (absolute, or
-   relative to the runtime's own cgroup; NULL: the container id) and create
-   them.  On pure v2 the controllers are enabled on the way down.  */
+   relative: to the runtime's own cgroup on v1 and hybrid hosts, to its
+   parent on pure v2; NULL: the container id) and create them.  On pure v2
+   the controllers are enabled on the way down.  */
 int ocirt_cgroup_create (const char *cgroups_path, const char *id, struct ocirt_cgroup *cg,
                          ocirt_error_t *err);
 

@@ -3,10 +3,12 @@ resume, ps, update, events, kill --all, delete of what a container left.
 
 Everything is checked from the host, in the cgroup files.  Containers use
 a ``linux.cgroupsPath`` of their own (``cgroup_path_for``): relative, so
-nested below the test's own cgroup, where that cgroup is the suite's;
-below the suite's root otherwise.  The same file runs on a pure cgroup v2 host (see
-``tests/cgroup-v2/run.sh``); tests that only make sense on one layout are
-skipped on the other.
+below the test's own cgroup on v1 and hybrid hosts and beside it (in its
+parent) on pure v2, as with runc, where the test's cgroup is the suite's;
+below the suite's root otherwise.  The same file runs on a pure cgroup v2
+host (see ``tests/cgroup-v2/run.sh``) and with systemd as PID 1
+(``tests/systemd/run-all.sh``); tests that only make sense on one layout
+are skipped on the other.
 """
 
 import json
@@ -18,7 +20,8 @@ import time
 import pytest
 
 from conftest import (HostSnapshot, assert_single_line_error, cgroup_path_for,
-                      pid_alive, unique_id, wait_for, wait_pid_gone)
+                      own_cgroups, pid_alive, unique_id, wait_for,
+                      wait_pid_gone)
 
 CG = "/sys/fs/cgroup"
 V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))
@@ -42,6 +45,15 @@ def cg_dir(pid, controller):
         if controller in (ctrls.split(",") if ctrls else []):
             return os.path.join(CG, ctrls) + path
     raise AssertionError(f"no {controller} cgroup for pid {pid}")
+
+
+def relative_base(ctrls="", caller=None):
+    """Where a relative cgroupsPath is joined in the hierarchy of CTRLS
+    ("" for v2): the caller's cgroup (own_cgroups() form; default: this
+    process's), its parent on pure v2."""
+    caller = caller or own_cgroups()
+    path = caller[ctrls.split(",")[0]]
+    return os.path.dirname(path) if V2 else path
 
 
 def cg_read(pid, controller, name):
@@ -132,9 +144,10 @@ def snapshot(pid, files):
 # --------------------------------------------------------------------------
 
 def test_relative_path_nests_below_the_runtime_cgroup_in_every_hierarchy(rt, env):
-    """A relative cgroupsPath goes below the cgroup the runtime is in, in
-    each hierarchy separately (here memory is nested, the others may be
-    at their root); a named hierarchy (name=systemd) is not touched."""
+    """A relative cgroupsPath goes below the cgroup the runtime is in (its
+    parent on pure v2), in each hierarchy separately (here memory is
+    nested, the others may be at their root); a named hierarchy
+    (name=systemd) is not touched."""
     cid = unique_id()
     caller = rt.run_from_own_cgroup()
     bundle = configure(env.bundle(), cid)
@@ -148,7 +161,7 @@ def test_relative_path_nests_below_the_runtime_cgroup_in_every_hierarchy(rt, env
         if ctrls.startswith("name="):
             assert path == caller[ctrls], (ctrls, path)
             continue
-        want = caller[ctrls.split(",")[0]].rstrip("/") + "/" + cid
+        want = relative_base(ctrls, caller).rstrip("/") + "/" + cid
         assert path == want, (ctrls, path, want)
         checked += 1
     assert checked >= 1
@@ -319,6 +332,104 @@ def test_v2_resources_and_conversions_as_with_runc(rt, ref, env):
     assert {f: cg_read(rpid, "", f) for f in files} == got
 
 
+def in_cgroup(cgroup):
+    """A prefix that starts a command in CGROUP (a v2 directory)."""
+    return ["sh", "-c", f'echo $$ > {cgroup}/cgroup.procs && exec "$@"', "sh"]
+
+
+@pytest.fixture
+def service_cgroup():
+    """A slice and a service in it at the v2 root, laid out as systemd
+    does: the slice has no process and gives memory and pids to its
+    children, the service holds its main process.  Yields both paths."""
+    if not V2:
+        pytest.skip("pure cgroup v2 host needed: v1 has no rule against "
+                    "processes in a cgroup with children, and this host's "
+                    "own cgroups are not ours to nest into")
+    slice_dir = os.path.join(CG, unique_id("slice"))
+    service = os.path.join(slice_dir, "service")
+    os.mkdir(slice_dir)
+    holder = None
+    try:
+        with open(os.path.join(slice_dir, "cgroup.subtree_control"), "w") as f:
+            f.write("+memory +pids")
+        os.mkdir(service)
+        holder = subprocess.Popen(in_cgroup(service) + ["sleep", "600"])
+        wait_for(lambda: str(holder.pid) in
+                 open(os.path.join(service, "cgroup.procs")).read().split(),
+                 timeout=10, what="the service's main process in place")
+        yield slice_dir, service
+    finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait(timeout=20)
+        for d in (service, slice_dir):
+            # the kernel lets go of a dead process's cgroup a little later
+            wait_for(lambda: not os.path.exists(d) or _rmdir(d), timeout=30,
+                     what=f"{d} removed (it holds {_subdirs(d)})")
+
+
+def _subdirs(d):
+    try:
+        return [e for e in os.listdir(d) if os.path.isdir(os.path.join(d, e))]
+    except OSError:
+        return []
+
+
+def _rmdir(d):
+    try:
+        os.rmdir(d)
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("nested", [False, True],
+                         ids=["no-cgroupsPath", "relative-cgroupsPath"])
+def test_v2_caller_cgroup_with_a_process_as_with_runc(rt, ref, env,
+                                                      service_cgroup, nested):
+    """Started from a service's cgroup, which holds a process and so can
+    enable no controller for a child: without a cgroupsPath, or with a
+    relative one, the container goes into the service's parent, as with
+    runc; its limit is set, and update, events --stats and delete work
+    from there too."""
+    slice_dir, service = service_cgroup
+    runtimes = [(rt, unique_id())] + ([(ref, unique_id("r"))] if ref else [])
+    for r, cid in runtimes:
+        bundle = env.bundle()
+        bundle.sh("sleep 60")
+        path = os.path.join(slice_dir, cid)
+        if nested:
+            bundle.linux["cgroupsPath"] = f"{cid}-box/{cid}"
+            path = os.path.join(slice_dir, f"{cid}-box", cid)
+        bundle.linux["resources"]["memory"] = {"limit": 64 * MiB}
+        r.create(cid, bundle, prefix=in_cgroup(service))
+        pid = r.pid(cid)
+        assert cg_dir(pid, "") == path, r.name
+        assert cg_read(pid, "", "memory.max") == str(64 * MiB), r.name
+        if r is not rt:
+            continue
+        res = rt("update", "--memory", "128m", "--pids-limit", "17", cid,
+                 prefix=in_cgroup(service))
+        assert res.rc == 0, res
+        assert cg_read(pid, "", "memory.max") == str(128 * MiB)
+        assert cg_read(pid, "", "pids.max") == "17"
+        res = rt("events", "--stats", cid, prefix=in_cgroup(service))
+        assert res.rc == 0, res
+        stats = json.loads(res.out)["data"]
+        assert stats["memory"]["usage"]["limit"] == 128 * MiB, stats
+        assert stats["pids"]["limit"] == 17, stats
+        res = rt("delete", "--force", cid, prefix=in_cgroup(service))
+        assert res.rc == 0, res
+        assert not os.path.exists(path)
+        assert not os.path.exists(os.path.join(slice_dir, f"{cid}-box"))
+    for r, cid in runtimes[1:]:
+        r.delete(cid, force=True)
+        if nested:
+            # runc leaves the parents it made
+            _rmdir(os.path.join(slice_dir, f"{cid}-box"))
+
+
 @needs_v2
 def test_v2_nested_path_gets_the_controllers_enabled(rt, env):
     cid = unique_id()
@@ -329,12 +440,13 @@ def test_v2_nested_path_gets_the_controllers_enabled(rt, env):
     snap = HostSnapshot(rt)
     rt.create(cid, bundle)
     pid = rt.pid(cid)
-    ctl = open(os.path.join(CG, parent, "cgroup.subtree_control")).read()
+    top = CG + relative_base().rstrip("/") + "/" + parent
+    ctl = open(os.path.join(top, "cgroup.subtree_control")).read()
     assert "memory" in ctl.split() and "pids" in ctl.split(), ctl
     assert cg_read(pid, "", "memory.max") == str(32 * MiB)
     assert cg_read(pid, "", "pids.max") == "9"
     rt.delete(cid, force=True)
-    assert not os.path.exists(os.path.join(CG, parent))
+    assert not os.path.exists(top)
     snap.assert_clean(ids=[cid], cgroup_paths=[parent])
 
 

@@ -62,17 +62,22 @@ def fault_bundle(env, cid, args=("sleep", "600")):
 def container_cgroups(cid):
     """The container's directories in every hierarchy that has one.
 
-    Its cgroupsPath nests it below this process's own cgroups, or below
-    the suite's root (a full walk of the host's hierarchies is much
-    slower).
+    Its cgroupsPath nests it below this process's own cgroups (beside it,
+    in its parent, on pure v2), or below the suite's root (a full walk of
+    the host's hierarchies is much slower).
     """
     found = set()
+    v2 = os.path.exists(os.path.join(CGROUP_ROOT, "cgroup.controllers"))
     for ctrl, path in own_cgroups().items():
         if ctrl.startswith("name="):
             continue
-        top = os.path.join(CGROUP_ROOT, ctrl or "unified")
-        parent = SUITE_CGROUP or path.rstrip("/")
-        d = os.path.join(top + parent, f"fault-{cid}")
+        if SUITE_CGROUP:
+            top, parent = os.path.join(CGROUP_ROOT, ctrl or "unified"), SUITE_CGROUP
+        elif v2:
+            top, parent = CGROUP_ROOT, os.path.dirname(path)
+        else:
+            top, parent = os.path.join(CGROUP_ROOT, ctrl or "unified"), path
+        d = os.path.join(top + parent.rstrip("/"), f"fault-{cid}")
         if os.path.isdir(d):
             found.add(os.path.realpath(d))
     return sorted(found)

@@ -37,8 +37,9 @@ def user():
     if not shutil.which("useradd"):
         pytest.skip("useradd not found")
     _remove_user()
-    subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/false", USER],
-                   check=True)
+    p = subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/false", USER],
+                       stderr=subprocess.PIPE)
+    assert p.returncode == 0, f"useradd {USER}: {p.stderr.decode().strip()}"
     for f in ("/etc/subuid", "/etc/subgid"):
         with open(f, "a") as out:
             out.write(f"{USER}:{SUBID_START}:{SUBID_COUNT}\n")
