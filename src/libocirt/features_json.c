@@ -3,6 +3,7 @@
 
 #include "capabilities.h"
 #include "features_json.h"
+#include "idmap.h"
 #include "lsm.h"
 #include "mount_options.h"
 #include "process_attrs.h"
@@ -138,6 +139,8 @@ ocirt_features_json (void)
     str_array (g, "flags", f, nf);
     yajl_gen_map_close (g);
   }
+  /* The spec asks for true whenever the runtime takes the mappings,
+     whatever the kernel: what this kernel can do is in the annotations.  */
   STR (g, "mountExtensions");
   yajl_gen_map_open (g);
   enabled_object (g, "idmap", true);
@@ -149,6 +152,10 @@ ocirt_features_json (void)
   STR (g, PACKAGE_VERSION);
   STR (g, "ocirt.features");
   STR (g, OCIRT_FEATURES);
+  STR (g, "ocirt.kernel.idmap");
+  STR (g, ocirt_idmap_kernel_can (false) ? "true" : "false");
+  STR (g, "ocirt.kernel.idmap.tmpfs");
+  STR (g, ocirt_idmap_kernel_can (true) ? "true" : "false");
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   return json_gen_take (g);

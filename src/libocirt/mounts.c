@@ -108,7 +108,15 @@ set_recursive_attrs (int fd, const struct ocirt_mount_flags *f, const char *what
   if (f->rec_attr_set == 0 && f->rec_attr_clr == 0)
     return 0;
   if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
-    return ocirt_make_error (err, errno, "mount_setattr %s", what);
+    {
+      /* No fallback: a remount per submount would race with the tree.  */
+      if (errno == ENOSYS)
+        return ocirt_make_error (err, errno,
+                                 "recursive mount options (rro, rnosuid, ...) on %s need "
+                                 "mount_setattr, which this kernel lacks (Linux 5.12)",
+                                 what);
+      return ocirt_make_error (err, errno, "mount_setattr %s", what);
+    }
   return 0;
 }
 
@@ -551,9 +559,17 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
   if (tree < 0)
     return ocirt_make_error (err, errno, "bind mount read-only path `%s`", path);
-  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) == 0)
+    return attach_detached (tree, target, path, err);
+  if (errno != ENOSYS)
     return ocirt_make_error (err, errno, "make `%s` read-only", path);
-  return attach_detached (tree, target, path, err);
+  /* Before Linux 5.12 (no mount_setattr; only such kernels get here): a
+     detached tree cannot be remounted, so attach it first, then remount
+     its top read-only as runc does, keeping nosuid, nodev, noexec and the
+     atime mode it has.  Nothing runs in the container yet.  */
+  if (attach_detached (tree, target, path, err) < 0)
+    return -1;
+  return bind_remount (tree, locked_flags (tree) | MS_RDONLY, path, err);
 }
 
 int

@@ -211,6 +211,8 @@ def test_masked_path_missing_is_ignored(rt, bundle):
 
 
 def test_readonly_paths(rt, bundle):
+    proc = next(m for m in bundle.config["mounts"] if m["destination"] == "/proc")
+    proc["options"] = ["nosuid", "nodev", "noexec"]
     cid, pid, mi = container_mounts(rt, bundle)
     paths = [p for p in READONLY_PATHS if os.path.exists(p)]
     assert "/proc/sys" in paths
@@ -218,6 +220,9 @@ def test_readonly_paths(rt, bundle):
         m = find_mount(mi, p)
         assert m is not None, p
         assert "ro" in m["options"], m
+        # made read-only, keeping what /proc has
+        for opt in ("nosuid", "nodev", "noexec"):
+            assert opt in m["options"], m
     assert "rw" in find_mount(mi, "/proc")["options"]
 
 
