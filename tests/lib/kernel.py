@@ -135,3 +135,10 @@ def mempolicy_unsupported(mode, flags=()):
         return (f"this kernel does not support {mode}"
                 + (f" with {'|'.join(flags)}" if flags else ""))
     raise OSError(rc, f"set_mempolicy {mode} {flags}")
+
+
+def older_than(major, minor):
+    """For what no probe can show without making cgroups: whether the
+    running kernel is older than MAJOR.MINOR."""
+    release = os.uname().release.split("-")[0].split(".")
+    return (int(release[0]), int(release[1])) < (major, minor)
