@@ -290,17 +290,6 @@ fail:
   return -1;
 }
 
-/* A detached, empty tmpfs.  */
-static int
-detached_tmpfs (void)
-{
-  cleanup_close int ctx = syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-
-  if (ctx < 0 || syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return -1;
-  return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, 0);
-}
-
 bool
 ocirt_idmap_kernel_can (bool tmpfs)
 {
@@ -317,7 +306,7 @@ ocirt_idmap_kernel_can (bool tmpfs)
     return false;
   if (!tmpfs)
     return true;
-  tree = detached_tmpfs ();
+  tree = ocirt_fsmount_new ("tmpfs", 0);
   if (tree >= 0)
     userns = userns_with_mapping (uids, 1, gids, 1, &err);
   ocirt_error_release (&err);

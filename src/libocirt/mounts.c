@@ -490,20 +490,6 @@ attach_detached (int tree, int target, const char *what, ocirt_error_t *err)
   return ocirt_make_error (err, errno, "mount on %s", what);
 }
 
-/* A read-only, empty tmpfs, detached.  */
-static int
-empty_tmpfs (void)
-{
-  cleanup_close int ctx = syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-
-  if (ctx < 0)
-    return -1;
-  if (syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return -1;
-  return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                                                         | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-}
-
 /* Every path is opened once, resolved inside the root without magic
    links, and the mask goes on that fd: a symlink swapped in later cannot
    move it.  */
@@ -532,7 +518,8 @@ mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
   if (fstat (target, &sb) < 0)
     return ocirt_make_error (err, errno, "stat masked path `%s`", path);
   if (S_ISDIR (sb.st_mode))
-    tree = empty_tmpfs ();
+    tree = ocirt_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                           | MOUNT_ATTR_NOEXEC);
   else
     tree = syscall (SYS_open_tree, nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0)
