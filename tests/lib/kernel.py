@@ -71,6 +71,15 @@ def _user_namespace():
     return p
 
 
+def mount_setattr_missing():
+    """Whether the kernel lacks mount_setattr (Linux 5.12), which the
+    recursive mount options (rro, rnosuid, ...) and idmapped mounts need."""
+    r, err = _syscall(SYS_mount_setattr, -1, b"", AT_EMPTY_PATH, None, 0)
+    if r < 0 and err == errno.ENOSYS:
+        return "this kernel has no mount_setattr (Linux 5.12)"
+    return None
+
+
 _idmap_cache = {}
 
 
