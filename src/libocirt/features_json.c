@@ -75,6 +75,7 @@ ocirt_features_json (void)
   const char **caps;
   int ncaps = ocirt_caps_known (&caps);
   size_t nopts = 0;
+  int idmap_tmpfs;
   yajl_gen g = yajl_gen_alloc (NULL);
 
   if (g == NULL)
@@ -154,8 +155,12 @@ ocirt_features_json (void)
   STR (g, OCIRT_FEATURES);
   STR (g, "ocirt.kernel.idmap");
   STR (g, ocirt_idmap_kernel_can (false) ? "true" : "false");
-  STR (g, "ocirt.kernel.idmap.tmpfs");
-  STR (g, ocirt_idmap_kernel_can (true) ? "true" : "false");
+  idmap_tmpfs = ocirt_idmap_kernel_can (true);
+  if (idmap_tmpfs >= 0)
+    {
+      STR (g, "ocirt.kernel.idmap.tmpfs");
+      STR (g, idmap_tmpfs ? "true" : "false");
+    }
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   return json_gen_take (g);

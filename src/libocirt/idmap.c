@@ -290,7 +290,7 @@ fail:
   return -1;
 }
 
-bool
+int
 ocirt_idmap_kernel_can (bool tmpfs)
 {
   oci_id_mapping uid = { .container_id = 0, .host_id = getuid (), .size = 1 };
@@ -303,15 +303,16 @@ ocirt_idmap_kernel_can (bool tmpfs)
   /* Without mount_setattr (before Linux 5.12) ENOSYS, else a complaint
      about the size.  */
   if (syscall (SYS_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0) < 0 && errno == ENOSYS)
-    return false;
+    return 0;
   if (!tmpfs)
-    return true;
+    return 1;
+  /* The probe needs the privilege to mount a tmpfs and map ids.  */
   tree = ocirt_fsmount_new ("tmpfs", 0);
   if (tree >= 0)
     userns = userns_with_mapping (uids, 1, gids, 1, &err);
   ocirt_error_release (&err);
   if (userns < 0)
-    return false;
+    return -1;
   attr.userns_fd = (uint64_t) userns;
   return syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) == 0;
 }

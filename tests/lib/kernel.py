@@ -16,6 +16,13 @@ _libc.syscall.restype = ctypes.c_long
 # x86_64 and the generic table share these numbers
 SYS_open_tree, SYS_mount_setattr = 428, 442
 SYS_set_mempolicy = 238
+SYS_seccomp = 317
+SECCOMP_SET_MODE_FILTER = 1
+SECCOMP_FLAGS = {"SECCOMP_FILTER_FLAG_TSYNC": 1, "SECCOMP_FILTER_FLAG_LOG": 2,
+                 "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
+                 "SECCOMP_FILTER_FLAG_NEW_LISTENER": 8,
+                 "SECCOMP_FILTER_FLAG_TSYNC_ESRCH": 16,
+                 "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 32}
 OPEN_TREE_CLONE, OPEN_TREE_CLOEXEC = 1, os.O_CLOEXEC
 AT_FDCWD, AT_RECURSIVE = -100, 0x8000
 AT_EMPTY_PATH = 0x1000
@@ -151,3 +158,20 @@ def older_than(major, minor):
     running kernel is older than MAJOR.MINOR."""
     release = os.uname().release.split("-")[0].split(".")
     return (int(release[0]), int(release[1])) < (major, minor)
+
+
+def seccomp_flags_unsupported(flags):
+    """Whether the kernel refuses the seccomp filter FLAGS of a notifying
+    filter (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV came in Linux 5.19):
+    with known flags and no filter the kernel answers EFAULT, else
+    EINVAL, and installs nothing."""
+    listener = SECCOMP_FLAGS["SECCOMP_FILTER_FLAG_NEW_LISTENER"]
+    for f in flags:
+        value = listener | SECCOMP_FLAGS[f]
+        # a listener goes with TSYNC only when TSYNC reports with ESRCH
+        if f == "SECCOMP_FILTER_FLAG_TSYNC":
+            value |= SECCOMP_FLAGS["SECCOMP_FILTER_FLAG_TSYNC_ESRCH"]
+        r, err = _syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, value, None)
+        if r < 0 and err == errno.EINVAL:
+            return f"this kernel does not support {f}"
+    return None
