@@ -4,6 +4,7 @@
 #include "capabilities.h"
 #include "cgroup_systemd.h"
 #include "features_json.h"
+#include "idmap.h"
 #include "lsm.h"
 #include "mount_options.h"
 #include "process_attrs.h"
@@ -75,6 +76,7 @@ ocirt_features_json (void)
   const char **caps;
   int ncaps = ocirt_caps_known (&caps);
   size_t nopts = 0;
+  int idmap_tmpfs;
   yajl_gen g = yajl_gen_alloc (NULL);
 
   if (g == NULL)
@@ -139,6 +141,8 @@ ocirt_features_json (void)
     str_array (g, "flags", f, nf);
     yajl_gen_map_close (g);
   }
+  /* The spec asks for true whenever the runtime takes the mappings,
+     whatever the kernel: what this kernel can do is in the annotations.  */
   STR (g, "mountExtensions");
   yajl_gen_map_open (g);
   enabled_object (g, "idmap", true);
@@ -150,6 +154,14 @@ ocirt_features_json (void)
   STR (g, PACKAGE_VERSION);
   STR (g, "ocirt.features");
   STR (g, OCIRT_FEATURES);
+  STR (g, "ocirt.kernel.idmap");
+  STR (g, ocirt_idmap_kernel_can (false) ? "true" : "false");
+  idmap_tmpfs = ocirt_idmap_kernel_can (true);
+  if (idmap_tmpfs >= 0)
+    {
+      STR (g, "ocirt.kernel.idmap.tmpfs");
+      STR (g, idmap_tmpfs ? "true" : "false");
+    }
   yajl_gen_map_close (g);
   {
     /* The annotations that change what the runtime does.  */

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "bundle.h"
 #include "idmap.h"
@@ -145,6 +147,46 @@ reap:
   return fd;
 }
 
+static const char *
+fs_name (long type, char *buf, size_t size)
+{
+  switch (type)
+    {
+    case TMPFS_MAGIC:
+      return "tmpfs";
+    case OVERLAYFS_SUPER_MAGIC:
+      return "overlay";
+    case NFS_SUPER_MAGIC:
+      return "nfs";
+    default:
+      snprintf (buf, size, "filesystem type 0x%lx", (unsigned long) type);
+      return buf;
+    }
+}
+
+/* Say which kernel feature is missing: the kernel answers ENOSYS without
+   mount_setattr, and EINVAL for a filesystem it cannot idmap (tmpfs
+   before Linux 6.3, for one).  */
+static int
+idmap_error (ocirt_error_t *err, int status, int tree, bool recursive, const char *source,
+             const char *dest)
+{
+  struct statfs sf;
+  char buf[64];
+
+  if (status == ENOSYS)
+    return ocirt_make_error (err, status,
+                             "idmapped mount of `%s` on %s: this kernel has no idmapped mounts "
+                             "(mount_setattr, Linux 5.12)",
+                             source, dest);
+  if (status == EINVAL && fstatfs (tree, &sf) == 0)
+    return ocirt_make_error (err, status,
+                             "idmap the mount `%s` on %s: this kernel cannot idmap %s%s", source,
+                             dest, fs_name (sf.f_type, buf, sizeof (buf)),
+                             recursive ? " or a filesystem mounted below it" : "");
+  return ocirt_make_error (err, status, "idmap the mount `%s` on %s", source, dest);
+}
+
 /* A detached copy of SOURCE with the mapping of the user namespace USERNS
    applied (to every mount below it too with RECURSIVE).  */
 static int
@@ -164,7 +206,7 @@ idmapped_tree (const char *source, bool rbind, bool recursive, int userns, const
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
                sizeof (attr))
       < 0)
-    return ocirt_make_error (err, errno, "idmap the mount `%s` on %s", source, dest);
+    return idmap_error (err, errno, tree, recursive, source, dest);
   return steal_fd (&tree);
 }
 
@@ -246,4 +288,31 @@ ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds_out, oc
 fail:
   ocirt_idmap_release (fds, spec->mounts_len);
   return -1;
+}
+
+int
+ocirt_idmap_kernel_can (bool tmpfs)
+{
+  oci_id_mapping uid = { .container_id = 0, .host_id = getuid (), .size = 1 };
+  oci_id_mapping gid = { .container_id = 0, .host_id = getgid (), .size = 1 };
+  oci_id_mapping *uids[] = { &uid }, *gids[] = { &gid };
+  cleanup_close int tree = -1, userns = -1;
+  ocirt_error_t err = NULL;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+
+  /* Without mount_setattr (before Linux 5.12) ENOSYS, else a complaint
+     about the size.  */
+  if (syscall (SYS_mount_setattr, -1, "", AT_EMPTY_PATH, NULL, 0) < 0 && errno == ENOSYS)
+    return 0;
+  if (!tmpfs)
+    return 1;
+  /* The probe needs the privilege to mount a tmpfs and map ids.  */
+  tree = ocirt_fsmount_new ("tmpfs", 0);
+  if (tree >= 0)
+    userns = userns_with_mapping (uids, 1, gids, 1, &err);
+  ocirt_error_release (&err);
+  if (userns < 0)
+    return -1;
+  attr.userns_fd = (uint64_t) userns;
+  return syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) == 0;
 }

@@ -26,6 +26,10 @@ int ocirt_idmap_validate (const oci_spec *spec, ocirt_error_t *err);
    needs.  */
 int ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds, ocirt_error_t *err);
 
+/* 1 when this kernel makes idmapped mounts (Linux 5.12), 0 when not; with
+   TMPFS, of a tmpfs (Linux 6.3), and -1 when the caller may not try.  */
+int ocirt_idmap_kernel_can (bool tmpfs);
+
 /* Close and free what ocirt_idmap_prepare made.  */
 void ocirt_idmap_release (int *fds, size_t n);
 

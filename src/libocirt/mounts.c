@@ -109,7 +109,15 @@ set_recursive_attrs (int fd, const struct ocirt_mount_flags *f, const char *what
   if (f->rec_attr_set == 0 && f->rec_attr_clr == 0)
     return 0;
   if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
-    return ocirt_make_error (err, errno, "mount_setattr %s", what);
+    {
+      /* No fallback: a remount per submount would race with the tree.  */
+      if (errno == ENOSYS)
+        return ocirt_make_error (err, errno,
+                                 "recursive mount options (rro, rnosuid, ...) on %s need "
+                                 "mount_setattr, which this kernel lacks (Linux 5.12)",
+                                 what);
+      return ocirt_make_error (err, errno, "mount_setattr %s", what);
+    }
   return 0;
 }
 
@@ -526,20 +534,6 @@ attach_detached (int tree, int target, const char *what, ocirt_error_t *err)
   return ocirt_make_error (err, errno, "mount on %s", what);
 }
 
-/* A read-only, empty tmpfs, detached.  */
-static int
-empty_tmpfs (void)
-{
-  cleanup_close int ctx = syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-
-  if (ctx < 0)
-    return -1;
-  if (syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return -1;
-  return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                                                         | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-}
-
 /* Every path is opened once, resolved inside the root without magic
    links, and the mask goes on that fd: a symlink swapped in later cannot
    move it.  */
@@ -568,7 +562,8 @@ mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
   if (fstat (target, &sb) < 0)
     return ocirt_make_error (err, errno, "stat masked path `%s`", path);
   if (S_ISDIR (sb.st_mode))
-    tree = empty_tmpfs ();
+    tree = ocirt_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                           | MOUNT_ATTR_NOEXEC);
   else
     tree = syscall (SYS_open_tree, nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0)
@@ -595,9 +590,17 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
   if (tree < 0)
     return ocirt_make_error (err, errno, "bind mount read-only path `%s`", path);
-  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) == 0)
+    return attach_detached (tree, target, path, err);
+  if (errno != ENOSYS)
     return ocirt_make_error (err, errno, "make `%s` read-only", path);
-  return attach_detached (tree, target, path, err);
+  /* Before Linux 5.12 (no mount_setattr; only such kernels get here): a
+     detached tree cannot be remounted, so attach it first, then remount
+     its top read-only as runc does, keeping nosuid, nodev, noexec and the
+     atime mode it has.  Nothing runs in the container yet.  */
+  if (attach_detached (tree, target, path, err) < 0)
+    return -1;
+  return bind_remount (tree, locked_flags (tree) | MS_RDONLY, path, err);
 }
 
 int

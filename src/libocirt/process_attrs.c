@@ -58,6 +58,11 @@ struct sched_attr_v1
 #define MPOL_F_RELATIVE_NODES (1 << 14)
 #define MPOL_F_STATIC_NODES (1 << 15)
 
+#define MPOL_MODE_FLAGS (MPOL_F_NUMA_BALANCING | MPOL_F_RELATIVE_NODES | MPOL_F_STATIC_NODES)
+#ifndef MPOL_F_MEMS_ALLOWED
+#define MPOL_F_MEMS_ALLOWED (1 << 2)
+#endif
+
 #define BITS_PER_LONG (8 * sizeof (unsigned long))
 
 struct name_value
@@ -499,6 +504,33 @@ ocirt_process_attrs_apply (const oci_process *p, ocirt_error_t *err)
   return 0;
 }
 
+/* After EINVAL: the mode or flag of MP the kernel does not know, found by
+   asking for it again on the nodes this process may use (a mode or flag
+   newer than the kernel: MPOL_PREFERRED_MANY came in Linux 5.15,
+   MPOL_WEIGHTED_INTERLEAVE in 6.9, MPOL_F_NUMA_BALANCING in 5.12).  The
+   process is failing, its own policy no longer matters.  NULL when both
+   are known: the nodes were the problem.  */
+static const char *
+mempolicy_unknown_part (const oci_memory_policy *mp, int mode)
+{
+  unsigned long allowed[OCIRT_MAX_NODES / BITS_PER_LONG];
+  size_t i;
+
+  if (mode == MPOL_DEFAULT || mode == MPOL_LOCAL)
+    return NULL;
+  if (syscall (SYS_get_mempolicy, NULL, allowed, OCIRT_MAX_NODES + 1, NULL, MPOL_F_MEMS_ALLOWED) < 0)
+    return NULL;
+  if (syscall (SYS_set_mempolicy, mode, allowed, OCIRT_MAX_NODES + 1) < 0 && errno == EINVAL)
+    return mp->mode;
+  for (i = 0; i < mp->flags_len; i++)
+    if (syscall (SYS_set_mempolicy, mode | ocirt_mempolicy_flag (mp->flags[i]), allowed,
+                 OCIRT_MAX_NODES + 1)
+            < 0
+        && errno == EINVAL)
+      return mp->flags[i];
+  return NULL;
+}
+
 static int
 set_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
 {
@@ -515,10 +547,17 @@ set_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
   if (syscall (SYS_set_mempolicy, mode, nodes ? bits : NULL, nodes ? OCIRT_MAX_NODES + 1 : 0) < 0)
     {
       int status = errno;
+      const char *unknown = status == EINVAL ? mempolicy_unknown_part (mp, mode & ~MPOL_MODE_FLAGS) : NULL;
 
       for (i = 0; i < mp->flags_len; i++)
         snprintf (flags + strlen (flags), sizeof (flags) - strlen (flags), "%s%s", i ? "|" : ", flags ",
                   mp->flags[i]);
+      if (unknown)
+        return ocirt_make_error (err, status,
+                                 "set linux.memoryPolicy (mode %s, nodes `%s`%s): this kernel does "
+                                 "not support %s%s",
+                                 mp->mode, mp->nodes ? mp->nodes : "", flags, unknown,
+                                 unknown == mp->mode ? "" : " with this mode");
       return ocirt_make_error (err, status, "set linux.memoryPolicy (mode %s, nodes `%s`%s)", mp->mode,
                                mp->nodes ? mp->nodes : "", flags);
     }

@@ -27,17 +27,7 @@ struct open_how
 static int
 private_procfs (void)
 {
-  cleanup_close int ctx = -1;
-  int mnt;
-
-  ctx = syscall (SYS_fsopen, "proc", FSOPEN_CLOEXEC);
-  if (ctx < 0)
-    return -1;
-  if (syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return -1;
-  mnt = syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
-                                                        | MOUNT_ATTR_NOEXEC);
-  return mnt;
+  return ocirt_fsmount_new ("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -51,13 +52,40 @@ ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
   return 0;
 }
 
+/* /dev/console of the container, opened without following a symlink:
+   one the rootfs planted there (to a procfs file, say) would take the
+   terminal's bind mount instead (CVE-2025-52565; newer kernels refuse
+   mounts on procfs files, older ones do not).  */
+static int
+console_target (ocirt_error_t *err)
+{
+  cleanup_close int fd = open ("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat sb;
+
+  if (fd < 0 && errno == ENOENT)
+    {
+      int made = open ("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (made < 0)
+        return ocirt_make_error (err, errno, "create /dev/console");
+      close (made);
+      fd = open ("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "open /dev/console");
+  if (fstat (fd, &sb) < 0)
+    return ocirt_make_error (err, errno, "stat /dev/console");
+  if (S_ISLNK (sb.st_mode))
+    return ocirt_make_error (err, ELOOP, "bind the terminal on /dev/console: it is a symlink in the rootfs");
+  return steal_fd (&fd);
+}
+
 int
 ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_error_t *err)
 {
   cleanup_close int master = -1;
   cleanup_close int slave = -1;
-  char slave_path[64];
-  struct stat sb;
+  cleanup_close int console_fd = -1;
+  char slave_path[64], target_path[64];
   int unlock = 0;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -86,15 +114,13 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
   /* /dev/console is the same terminal.  */
   if (!console)
     goto ctty;
-  if (stat ("/dev/console", &sb) < 0)
-    {
-      int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd < 0)
-        return ocirt_make_error (err, errno, "create /dev/console");
-      close (fd);
-    }
+  console_fd = console_target (err);
+  if (console_fd < 0)
+    return -1;
   snprintf (slave_path, sizeof (slave_path), "/proc/self/fd/%d", slave);
-  if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+  if (mount (slave_path, ocirt_fd_path (target_path, sizeof (target_path), console_fd), NULL,
+             MS_BIND, NULL)
+      < 0)
     return ocirt_make_error (err, errno, "mount the terminal on /dev/console");
 
 ctty:

@@ -4,8 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 #include <yajl/yajl_gen.h>
@@ -286,4 +288,14 @@ json_gen_take (struct yajl_gen_t *g)
   memcpy (out, buf, len);
   yajl_gen_free (g);
   return out;
+}
+
+int
+ocirt_fsmount_new (const char *fstype, unsigned int attrs)
+{
+  cleanup_close int ctx = syscall (SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+
+  if (ctx < 0 || syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, attrs);
 }

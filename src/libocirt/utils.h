@@ -105,4 +105,8 @@ int ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid
 /* Parse a whole decimal unsigned number; false on junk or overflow.  */
 bool parse_ulong (const char *s, unsigned long long *out);
 
+/* A new filesystem of type FSTYPE, detached, with the mount attributes
+   ATTRS (MOUNT_ATTR_*): its fd, or -1 with errno set.  */
+int ocirt_fsmount_new (const char *fstype, unsigned int attrs);
+
 #endif

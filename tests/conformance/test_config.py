@@ -14,6 +14,7 @@ import pytest
 from conftest import (create_fails, created, find_mount, HostSnapshot, it,
                       proc_environ, proc_limits, proc_status, read_mountinfo,
                       required_cases, start_probe, unique_id)
+from kernel import mount_setattr_missing  # noqa: E402  (tests/lib, on the path)
 
 # --------------------------------------------------------------------------
 # Specification version, root
@@ -190,6 +191,8 @@ class MountsContainer:
 def mounts_ctr(mruntime, menv, rtname):
     """A created container with one mount per option (and order checks)."""
     skip = set(RUNC_LACKS) if rtname == "runc" else set()
+    if mount_setattr_missing():
+        skip |= set(RECURSIVE)
     b = menv.bundle()
     b.sh("sleep 120")
     host = menv.host_dir("mnt")
@@ -368,6 +371,8 @@ def test_config_md__mount_option_recursive_should(mounts_ctr, option):
     [^3]: applied with mount_setattr(AT_RECURSIVE)"
 
     The flag shows on the submount of the recursive bind mount too."""
+    if mount_setattr_missing():
+        pytest.skip(mount_setattr_missing())
     flag = option[1:]
     sub = _mount(mounts_ctr, f"/r/{option}/sub", option)
     opts = sub["options"]

@@ -9,8 +9,16 @@ import pytest
 
 from conftest import (create_refused, create_running, find_mount,
                       read_mountinfo, run_output, runc_diff)
+from kernel import idmap_unsupported
 
 NO_IDMAP = "runc 1.1 has no idmapped mounts"
+
+
+def _need_idmap(path, recursive=False):
+    """Skip unless this kernel can idmap the filesystem of PATH."""
+    reason = idmap_unsupported(path, recursive)
+    if reason:
+        pytest.skip(reason)
 
 
 def _mapping(*triples):
@@ -45,6 +53,7 @@ def _user_namespace(bundle, host_id=100000):
 
 @runc_diff(NO_IDMAP)
 def test_idmap_shows_owners_through_the_mapping(rt, bundle, host_dir):
+    _need_idmap(host_dir)
     _owned_files(host_dir)
     maps = _mapping((0, 5000, 1), (1000, 6000, 1))
     _idmap_mount(bundle, host_dir, ["bind", "idmap"], maps, maps)
@@ -65,6 +74,7 @@ def test_idmap_shows_owners_through_the_mapping(rt, bundle, host_dir):
 def test_idmap_unmapped_writer_is_refused(rt, bundle, host_dir):
     """Container root (host uid 0) is outside the mount's mapping: the
     kernel refuses to create a file it could not give an owner."""
+    _need_idmap(host_dir)
     maps = _mapping((0, 5000, 1))
     _idmap_mount(bundle, host_dir, ["bind", "idmap"], maps, maps)
     res = run_output(rt, bundle, "touch /data/new 2>&1; echo rc=$?")
@@ -77,6 +87,7 @@ def test_idmap_unmapped_writer_is_refused(rt, bundle, host_dir):
 def test_idmap_borrows_the_container_user_namespace(rt, bundle, host_dir):
     """idmap without mappings of its own uses the container's: a file
     the container's root creates belongs to root on disk."""
+    _need_idmap(host_dir)
     _owned_files(host_dir)
     _user_namespace(bundle)
     _idmap_mount(bundle, host_dir, ["rbind", "idmap"])
@@ -105,6 +116,7 @@ def test_without_idmap_a_user_namespace_sees_nobody(rt, bundle, host_dir):
 
 @runc_diff(NO_IDMAP)
 def test_idmap_with_explicit_mappings_in_a_user_namespace(rt, bundle, host_dir):
+    _need_idmap(host_dir)
     _owned_files(host_dir)
     _user_namespace(bundle)
     # disk uid 1000 appears as container root
@@ -132,6 +144,7 @@ def tree_with_submount(host_dir):
 @pytest.mark.parametrize("option,sub_mapped", [("ridmap", True), ("idmap", False)])
 def test_ridmap_maps_every_mount_of_the_tree(rt, bundle, tree_with_submount, option,
                                              sub_mapped):
+    _need_idmap(tree_with_submount, recursive=sub_mapped)
     maps = _mapping((0, 7000, 1))
     _idmap_mount(bundle, tree_with_submount, ["rbind", option], maps, maps)
     cid, pid = create_running(rt, bundle)
@@ -174,3 +187,25 @@ def test_features_reports_idmap(rt):
     res = rt("features", check=True)
     feats = json.loads(res.out)
     assert feats["linux"]["mountExtensions"]["idmap"]["enabled"] is True
+
+
+def test_idmap_the_kernel_cannot_make_fails_clearly(rt, bundle, host_dir):
+    """Where the kernel has no idmapped mounts, or none of this
+    filesystem, create says so in its one error line."""
+    reason = idmap_unsupported(host_dir)
+    if reason is None:
+        pytest.skip(f"this kernel idmaps {host_dir}")
+    maps = _mapping((0, 5000, 1))
+    _idmap_mount(bundle, host_dir, ["bind", "idmap"], maps, maps)
+    res = create_refused(rt, bundle, "/data")
+    assert "Linux 5.12" in res.err or "cannot idmap" in res.err, res
+
+
+def test_features_annotations_say_what_the_kernel_idmaps(rt, tree_with_submount):
+    """mountExtensions says what the runtime takes (true, as the spec
+    asks); the annotations say what this kernel can do."""
+    notes = json.loads(rt("features", check=True).out)["annotations"]
+    tmpfs = idmap_unsupported(tree_with_submount / "sub")
+    kernel = tmpfs is None or "Linux 5.12" not in tmpfs
+    assert notes["ocirt.kernel.idmap"] == ("true" if kernel else "false"), notes
+    assert notes["ocirt.kernel.idmap.tmpfs"] == ("false" if tmpfs else "true"), notes

@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from conftest import (READONLY_PATHS, HostSnapshot, created, runc_diff, find_mount,
-                      read_mountinfo, run_output, unique_id)
+from conftest import (READONLY_PATHS, HostSnapshot, create_refused, created, runc_diff,
+                      find_mount, read_mountinfo, run_output, unique_id)
+from kernel import mount_setattr_missing
 
 
 def _first_existing(*paths):
@@ -211,6 +212,8 @@ def test_masked_path_missing_is_ignored(rt, bundle):
 
 
 def test_readonly_paths(rt, bundle):
+    proc = next(m for m in bundle.config["mounts"] if m["destination"] == "/proc")
+    proc["options"] = ["nosuid", "nodev", "noexec"]
     cid, pid, mi = container_mounts(rt, bundle)
     paths = [p for p in READONLY_PATHS if os.path.exists(p)]
     assert "/proc/sys" in paths
@@ -218,6 +221,9 @@ def test_readonly_paths(rt, bundle):
         m = find_mount(mi, p)
         assert m is not None, p
         assert "ro" in m["options"], m
+        # made read-only, keeping what /proc has
+        for opt in ("nosuid", "nodev", "noexec"):
+            assert opt in m["options"], m
     assert "rw" in find_mount(mi, "/proc")["options"]
 
 
@@ -233,6 +239,14 @@ def test_readonly_path_custom(rt, bundle):
     res = run_output(rt, bundle,
                      "touch /data/x 2>/dev/null && echo wrote; echo done")
     assert res.out.split() == ["done"], res
+
+
+def test_recursive_option_without_mount_setattr_fails_clearly(rt, bundle, host_dir):
+    reason = mount_setattr_missing()
+    if reason is None:
+        pytest.skip("this kernel has mount_setattr")
+    bundle.bind(host_dir, "/data", "rro")
+    create_refused(rt, bundle, "/data", "mount_setattr", "Linux 5.12")
 
 
 @runc_diff("runc 1.1 leaves the container's root mount private")

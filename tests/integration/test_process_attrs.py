@@ -11,6 +11,7 @@ import pytest
 from conftest import (HostSnapshot, assert_single_line_error, create_running,
                       proc_cmdline, proc_status, run_output, runc_diff,
                       unique_id, wait_for)
+from kernel import mempolicy_unsupported, older_than
 
 SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = \
     0, 1, 2, 3, 5, 6
@@ -315,6 +316,10 @@ def test_io_priority_exec(rt, bundle, env):
 # --------------------------------------------------------------------------
 
 needs_two_cpus = pytest.mark.skipif(os.cpu_count() < 2, reason="needs 2 CPUs")
+# The user's affinity outlives a move into a cpuset since Linux 6.2; before,
+# the move resets it to the cgroup's CPUs.
+keeps_affinity = pytest.mark.skipif(
+    older_than(6, 2), reason="before Linux 6.2 a cgroup move resets the CPU affinity")
 
 
 @needs_two_cpus
@@ -349,8 +354,8 @@ def test_exec_cpu_affinity_final_from_config(rt, bundle, env):
     ({"initial": "0", "final": "0-1"}, "0-1"),
     pytest.param({"initial": "0,1", "final": "1"}, "1", marks=runc_no_affinity),
     # no final: the kernel keeps what was asked for across the cgroup move
-    pytest.param({"initial": "1"}, "1", marks=runc_no_affinity),
-    pytest.param({"initial": "1", "final": ""}, "1", marks=runc_no_affinity),
+    pytest.param({"initial": "1"}, "1", marks=[runc_no_affinity, keeps_affinity]),
+    pytest.param({"initial": "1", "final": ""}, "1", marks=[runc_no_affinity, keeps_affinity]),
 ])
 def test_exec_cpu_affinity(rt, bundle, env, affinity, want):
     cid, _ = started(rt, bundle)
@@ -431,6 +436,9 @@ def test_personality_exec(rt, bundle, env):
      "bind=balancing:0"),
 ])
 def test_memory_policy(rt, bundle, policy, want):
+    reason = mempolicy_unsupported(policy["mode"], tuple(policy.get("flags", ())))
+    if reason:
+        pytest.skip(reason)
     bundle.linux["memoryPolicy"] = policy
     cid, pid = started(rt, bundle)
     assert task_mempolicies(pid) == {want}
@@ -451,6 +459,22 @@ def test_memory_policy_exec(rt, bundle, env):
     pid = exec_detached(rt, cid, env, exec_process(bundle))
     assert task_mempolicies(pid) == {"interleave:0"}
     os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("mode,flags", [
+    ("MPOL_PREFERRED_MANY", ()), ("MPOL_WEIGHTED_INTERLEAVE", ()),
+    ("MPOL_BIND", ("MPOL_F_NUMA_BALANCING",)),
+])
+def test_memory_policy_newer_than_the_kernel_fails_clearly(rt, bundle, mode, flags):
+    """On a kernel without the mode or flag, create names it as what the
+    kernel does not support."""
+    if not mempolicy_unsupported(mode, flags):
+        pytest.skip(f"this kernel supports {mode} {' '.join(flags)}")
+    bundle.linux["memoryPolicy"] = {"mode": mode, "nodes": "0", "flags": list(flags)}
+    res = create_fails(rt, bundle)
+    missing = flags[0] if flags else mode
+    assert_single_line_error(res, "linux.memoryPolicy",
+                             f"this kernel does not support {missing}")
 
 
 @runc_no_mempolicy

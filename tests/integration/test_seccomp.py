@@ -21,6 +21,7 @@ import pytest
 from conftest import (OCIRT, HostSnapshot, assert_single_line_error,
                       proc_status, runc_diff, unique_id, wait_file,
                       wait_for)
+from kernel import seccomp_flags_unsupported
 
 ARCHS = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
 MKDIR = ["mkdir", "mkdirat"]
@@ -777,6 +778,9 @@ def notify_profile(bundle, agent_path, metadata=None, flags=()):
                                    ("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",)],
                          ids=["plain", "tsync-log", "wait-killable"])
 def test_notify_listener(rt, env, bundle, cid, flags):
+    reason = seccomp_flags_unsupported(flags)
+    if reason:
+        pytest.skip(reason)
     path = env.base / "agent.sock"
     agent = Agent(path)
     agent.start()
