@@ -20,7 +20,7 @@ esac
 shift
 . "$top/tests/lib/vm-lane.sh"
 files=()
-for t in namespaces mounts process process_attrs exec terminal security escapes seccomp \
+for t in namespaces mounts process process_attrs exec terminal security escapes binary_overwrite seccomp \
 	idmap lifecycle devices; do
 	files+=("tests/integration/test_$t.py")
 done
