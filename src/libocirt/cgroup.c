@@ -1233,6 +1233,42 @@ mkdir_at_fd (int dirfd, const char *name, ocirt_error_t *err)
   return 0;
 }
 
+/* Remount the mount at FD read-only, as a bind mount: only its flags
+   change.  */
+static int
+remount_read_only (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
+{
+  char p[64];
+
+  if (mount (NULL, ocirt_fd_path (p, sizeof (p), fd), NULL,
+             MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) < 0)
+    return ocirt_make_error (err, errno, "remount %s read-only", what);
+  return 0;
+}
+
+/* Before Linux 5.12 (no mount_setattr; only such kernels get here): each
+   bind-mounted hierarchy, then the tmpfs, one remount each.  Hierarchies
+   mounted in a cgroup namespace are read-only already.  */
+static int
+v1_read_only_each (const struct ocirt_cgroup *cg, int dirfd, int target, const char *dest,
+                   unsigned long flags, bool cgroupns, ocirt_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < cg->ndirs && !cgroupns; i++)
+    {
+      const char *name = cg->dirs[i].unified ? "unified" : cg->dirs[i].controllers;
+      cleanup_free char *what = xasprintf ("%s/%s", dest, name);
+      cleanup_close int sub = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+      if (sub < 0)
+        return ocirt_make_error (err, errno, "open %s", what);
+      if (remount_read_only (sub, flags, what, err) < 0)
+        return -1;
+    }
+  return remount_read_only (target, flags, dest, err);
+}
+
 int
 ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
                     unsigned long flags, bool cgroupns, ocirt_error_t *err)
@@ -1259,10 +1295,10 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
       if (flags & MS_RDONLY)
         {
           cleanup_close int m = ocirt_open_in_root (rootfd, dest, O_PATH);
-          char p[64];
-          if (m < 0 || mount (NULL, ocirt_fd_path (p, sizeof (p), m), NULL,
-                              MS_BIND | MS_REMOUNT | MS_RDONLY | base, NULL) < 0)
-            return ocirt_make_error (err, errno, "remount %s read-only", dest);
+
+          if (m < 0)
+            return ocirt_make_error (err, errno, "open %s", dest);
+          return remount_read_only (m, base, dest, err);
         }
       return 0;
     }
@@ -1318,8 +1354,11 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
                                              | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
 
       if (syscall (SYS_mount_setattr, target, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                   sizeof (attr)) < 0)
+                   sizeof (attr)) == 0)
+        return 0;
+      if (errno != ENOSYS)
         return ocirt_make_error (err, errno, "make %s read-only", dest);
+      return v1_read_only_each (cg, dirfd, target, dest, base, cgroupns, err);
     }
   return 0;
 }
