@@ -626,11 +626,13 @@ static void
 spawn_abort (struct spawn *s)
 {
   cleanup_error ocirt_error_t err = NULL;
+  struct ocirt_container_state st = { .id = (char *) s->opts->id, .bundle = s->bundle };
 
   /* Before the container's network namespace can go away.  */
   ocirt_netdev_undo (s->netdevs);
   if (s->pid > 0)
     {
+      st.pid = s->pid;
       kill (s->pid, SIGKILL);
       while (waitpid (s->pid, NULL, 0) < 0 && errno == EINTR)
         ;
@@ -644,6 +646,12 @@ spawn_abort (struct spawn *s)
   ocirt_error_release (&err);
   if (s->dirfd >= 0 && ocirt_state_dir_remove (s->opts->root, s->opts->id, &err) < 0)
     ocirt_warn ("%s", err->msg);
+  /* Once the container process existed, its create hooks may have run
+     (or failed): the lifecycle goes on at delete, then poststop (steps
+     12 and 13), as runc does.  A failing poststop is only a warning, the
+     error of the create stays the one reported.  */
+  if (st.pid > 0)
+    run_poststop (&st, s->spec);
 }
 
 /* Socket activation: the fds from 3 that LISTEN_FDS counts go to the

@@ -266,10 +266,46 @@ struct exec_child
   int preserve_fds;
 };
 
+/* Born in the container's pid namespace from a process already in all
+   its other namespaces: no instant where the container sees it with the
+   host's root or cwd (/proc/PID/root).  Its parent is the runtime, which
+   learns its pid from this process, and then this process leaves.  */
+static int
+fork_in_namespaces (struct exec_child *c, ocirt_error_t *err)
+{
+  int pp[2];
+  char go;
+  pid_t pid;
+
+  /* pid first, with the runtime's own rights over the namespace's owner,
+     which a joined user namespace would take away.  */
+  if (ocirt_ns_join_pid (&c->ns, err) < 0 || ocirt_ns_join_in_child (&c->ns, err) < 0)
+    return -1;
+  if (pipe2 (pp, O_CLOEXEC) < 0)
+    return ocirt_make_error (err, errno, "pipe for the exec process");
+  pid = syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    return ocirt_make_error (err, errno, "clone the exec process");
+  if (pid > 0)
+    {
+      close (pp[0]);
+      if (ocirt_sync_send_value (c->sync[1], OCIRT_SYNC_PID, pid, err) < 0
+          || write (pp[1], "1", 1) != 1)
+        _exit (1);
+      _exit (0);
+    }
+  /* Only once the runtime knows us: an error of ours must come after.  */
+  close (pp[1]);
+  if (read (pp[0], &go, 1) != 1)
+    _exit (1);
+  close (pp[0]);
+  return 0;
+}
+
 static int
 exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t *err)
 {
-  if (ocirt_ns_join_in_child (&c->ns, err) < 0)
+  if (fork_in_namespaces (c, err) < 0)
     return -1;
   if (c->console_fd >= 0)
     {
@@ -326,6 +362,22 @@ exec_child_main (struct exec_child *c)
   ocirt_make_error (&err, errno, "exec `%s`", c->p->args[0]);
   ocirt_sync_send_error (c->sync[1], &err);
   _exit (127);
+}
+
+/* *PID, the process that joins the namespaces, tells the exec process's
+   pid and goes: reap it, and *PID becomes the exec process.  */
+static int
+wait_exec_process (int sync_fd, pid_t *pid, ocirt_error_t *err)
+{
+  int forked = -1;
+  int ret = ocirt_sync_expect_value (sync_fd, OCIRT_SYNC_PID, &forked, err);
+
+  if (ret < 0)
+    kill (*pid, SIGKILL);
+  while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  *pid = forked;
+  return ret;
 }
 
 int
@@ -404,10 +456,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
     if (r < 0)
       goto out;
   }
-  if (plan_namespaces (st.pid, &c.ns, err) < 0)
-    goto out;
-  /* Joining the pid namespace changes where our children go, not us.  */
-  if (ocirt_ns_join_pid (&c.ns, err) < 0 || ocirt_sync_pair (c.sync, err) < 0)
+  if (plan_namespaces (st.pid, &c.ns, err) < 0 || ocirt_sync_pair (c.sync, err) < 0)
     goto out;
   /* The child must be as old as the init we checked: test it once more.  */
   if (!ocirt_state_process_alive (&st))
@@ -436,6 +485,8 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
       close (c.console_fd);
       c.console_fd = -1;
     }
+  if (wait_exec_process (c.sync[0], &pid, err) < 0)
+    goto out;
   if (ocirt_exec_affinity_initial (c.p, pid, err) < 0 || join_cgroups (&st, o->cgroup, pid, err) < 0
       || ocirt_sync_send (c.sync[0], OCIRT_SYNC_CGROUP, err) < 0)
     goto kill_child;
@@ -477,7 +528,6 @@ out:
     close (c.sync[0]);
   if (c.console_fd >= 0)
     close (c.console_fd);
-  ocirt_ns_leave_pid (&c.ns);
   ocirt_ns_plan_release (&c.ns);
   ocirt_seccomp_free (c.seccomp);
   free_oci_process (c.p);

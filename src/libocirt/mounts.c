@@ -459,13 +459,20 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return ocirt_make_error (err, errno, "set propagation of /");
 
-  /* pivot_root refuses a new root whose parent mount is shared; the root
-     gets the propagation asked for once it is in place.  */
-  if (prop & MS_SHARED)
+  /* pivot_root refuses a new root that is shared or whose parent mount
+     is, and the bind below is shared when the mount holding the rootfs
+     is: / alone was changed, and the rootfs may be a shared mount point
+     of its own.  Made a slave, it still receives from the host for a
+     slave root; the root gets the propagation asked for once it is in
+     place.  */
+  if (!(prop & MS_REC) || (prop & MS_SHARED))
     {
       cleanup_free char *parent = mount_point_of (ctx->rootfs);
-      if (parent && mount (NULL, parent, NULL, MS_PRIVATE, NULL) < 0)
-        return ocirt_make_error (err, errno, "make `%s` private", parent);
+      unsigned long parent_prop = prop & MS_SHARED ? MS_PRIVATE : MS_SLAVE;
+
+      if (parent && mount (NULL, parent, NULL, parent_prop, NULL) < 0)
+        return ocirt_make_error (err, errno, "make `%s` %s", parent,
+                                 parent_prop == MS_PRIVATE ? "private" : "a slave");
     }
 
   /* pivot_root needs the new root to be a mount point.  */

@@ -825,13 +825,8 @@ RUNC_ACCEPTS = {
     "ioPriority.class": "runc 1.1 has no process.ioPriority (ignored)",
     "ioPriority.priority": "runc 1.1 has no process.ioPriority (ignored)",
 }
-
-
 #: the fields ocirt does not miss (each a bug to fix)
-OCIRT_ACCEPTS = {
-    "ioPriority.priority": "an ioPriority without priority is accepted "
-                           "(create succeeds; the priority is taken as 0)",
-}
+OCIRT_ACCEPTS = {}
 
 
 @pytest.mark.parametrize("field", required_cases(REQUIRED_CONFIG,

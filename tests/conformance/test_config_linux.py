@@ -10,6 +10,7 @@ namespaces by path.
 import copy
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -773,16 +774,10 @@ def test_config_linux_md__rootfs_propagation(runtime, bundle, mode):
         assert "shared:" not in tags and "master:" not in tags, root["line"]
 
 
-_PIVOT_BUG = ("with a rootfs that is itself a shared mount point, create "
-              "fails: `pivot_root to <rootfs>: Invalid argument` (the rootfs "
-              "mount is not made private before pivot_root)")
-
-
 @pytest.mark.parametrize("mode", [
-    pytest.param("private", marks=pytest.mark.ocirt_xfail(_PIVOT_BUG)),
-    pytest.param("slave", marks=[
-        pytest.mark.ocirt_xfail(_PIVOT_BUG),
-        pytest.mark.runc_xfail("runc 1.1 leaves the root private")])])
+    "private",
+    pytest.param("slave", marks=pytest.mark.runc_xfail(
+        "runc 1.1 leaves the root private"))])
 def test_config_linux_md__rootfs_propagation_of_a_shared_rootfs(
         runtime, bundle, mode):
     """"rootfsPropagation (string, OPTIONAL) sets the rootfs's mount
@@ -792,15 +787,24 @@ def test_config_linux_md__rootfs_propagation_of_a_shared_rootfs(
     The runtime is started in a mount namespace of its own where the rootfs
     is a shared bind mount, as a rootfs often is on a host whose / is
     shared: slave receives from that peer group (master:N), private neither
-    receives nor sends."""
+    receives nor sends.  A process holds that namespace until the check: a
+    peer group whose last member goes leaves its slaves private."""
     bundle.linux["rootfsPropagation"] = mode
     root = os.path.realpath(bundle.rootfs)
-    cid = unique_id()
-    runtime.create(cid, bundle, prefix=[
-        "unshare", "--mount", "--propagation", "shared", "sh", "-c",
-        f"mount --bind {root} {root} && mount --make-shared {root} && "
-        'exec "$@"', "sh"])
-    m = find_mount(read_mountinfo(runtime.pid(cid)), "/")
+    holder = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "shared", "sh", "-c",
+         f"mount --bind {root} {root} && mount --make-shared {root} && "
+         "echo ready && exec cat"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        cid = unique_id()
+        runtime.create(cid, bundle, prefix=[
+            "nsenter", f"--mount=/proc/{holder.pid}/ns/mnt"])
+        m = find_mount(read_mountinfo(runtime.pid(cid)), "/")
+    finally:
+        holder.stdin.close()
+        holder.wait()
     tags = " ".join(m["optional"])
     assert "shared:" not in tags, m["line"]
     assert ("master:" in tags) == (mode == "slave"), m["line"]

@@ -240,3 +240,54 @@ def test_exec_refused_in_paused_container_unless_ignore_paused(rt, bundle):
     assert rt("resume", cid).rc == 0
     res = rt.wait(p, timeout=20)
     assert res.rc == 9, res
+
+
+
+def poll_for_host_views(runtime, env, host_dir):
+    """Start a container running ``sh`` and, joining its pid namespace with
+    CAP_SYS_PTRACE, a poller that looks through /proc/PID/root and
+    /proc/PID/cwd of every process there for a marker only the host's
+    filesystem (root) or the runtime's cwd (HOST_DIR) holds, and logs any
+    hit to HOST_DIR/leaks until HOST_DIR/stop exists.  Returns the id of
+    the first container once the poller runs."""
+    marker = host_dir / "host-marker"
+    marker.write_text("the host\n")
+    first = env.bundle()
+    (first.rootfs / "ctl-marker").write_text("the container\n")
+    cid, init = create_running(runtime, first, script="sleep 300")
+    poller = env.bundle()
+    poller.set_namespace("pid", f"/proc/{init}/ns/pid")
+    poller.bind(host_dir, "/h")
+    caps = poller.process["capabilities"]
+    for kind in ("bounding", "effective", "permitted"):
+        caps[kind] = caps[kind] + ["CAP_SYS_PTRACE"]
+    create_running(runtime, poller, script=f"""cd /
+[ -e /proc/1/root/ctl-marker ] && echo yes > /h/polling
+while [ ! -e /h/stop ]; do
+  for p in /proc/[0-9]*; do
+    [ -e "$p/root/{str(marker).lstrip("/")}" ] && echo "$p/root" >> /h/leaks
+    [ -e "$p/cwd/host-marker" ] && echo "$p/cwd" >> /h/leaks
+  done
+done
+echo done > /h/done""")
+    # it reaches the roots of the other container's processes
+    wait_file(host_dir / "polling")
+    return cid
+
+
+def test_exec_process_never_seen_with_the_host_root(rt, ref, env):
+    """The exec process is in the container's mount namespace before it is
+    in its pid namespace: a neighbour there with CAP_SYS_PTRACE, polling
+    while execs start, never reaches the host's filesystem through
+    /proc/PID/root or /proc/PID/cwd of any of them (runc joins every
+    namespace before it forks into the pid namespace too)."""
+    for runtime in (rt, ref) if ref is not None else (rt,):
+        host_dir = env.host_dir()
+        cid = poll_for_host_views(runtime, env, host_dir)
+        for _ in range(20):
+            res = run_exec(runtime, cid, "true", cwd=host_dir)
+            assert res.rc == 0, res
+        (host_dir / "stop").write_text("")
+        wait_file(host_dir / "done")
+        leaks = host_dir / "leaks"
+        assert not leaks.exists(), (runtime.name, leaks.read_text())

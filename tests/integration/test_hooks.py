@@ -128,6 +128,35 @@ def test_failing_create_hook_aborts_cleanly(rt, bundle, host_dir, kind):
     snap.assert_clean(ids=[cid])
 
 
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
+def test_failing_create_hook_runs_failing_poststop(rt, bundle, host_dir, kind):
+    """A failing create hook still leads to the poststop hooks (lifecycle
+    steps 12 and 13); their own failure is only a warning, and the one
+    error line is still the create hook's."""
+    fail = host_dir / "fail.sh"
+    fail.write_text("#!/bin/sh\nexit 5\n")
+    fail.chmod(0o755)
+    post = host_dir / "post.sh"
+    post.write_text(f"#!/bin/sh\necho \"$1\" >> {host_dir}/poststop.log\nexit 8\n")
+    post.chmod(0o755)
+    bundle.config["hooks"] = {
+        kind: [{"path": str(fail)}],
+        "poststop": [{"path": str(post), "args": ["post", "first"]},
+                     {"path": str(post), "args": ["post", "second"]}]}
+    bundle.bind(host_dir, str(host_dir))
+    bundle.sh("sleep 30")
+    cid = unique_id()
+    snap = HostSnapshot(rt)
+    res = rt.create(cid, bundle, check=False)
+    assert res.rc != 0, res
+    warnings = [ln for ln in res.err_lines if "warning" in ln]
+    errors = [ln for ln in res.err_lines if "warning" not in ln]
+    assert len(errors) == 1 and kind in errors[0] and "5" in errors[0], res
+    assert len(warnings) == 2 and all("poststop" in w for w in warnings), res
+    assert (host_dir / "poststop.log").read_text().split() == ["first", "second"]
+    snap.assert_clean(ids=[cid])
+
+
 def test_failing_start_container_hook(rt, bundle, host_dir):
     path = host_dir / "fail.sh"
     path.write_text("#!/bin/sh\nexit 6\n")
