@@ -856,6 +856,10 @@ class Runtime:
             if getattr(bundle, "default_cgroup", False):
                 self.default_cgroup_ids.add(cid)
 
+    #: options of create and run that take the next argument as their value
+    _VALUE_OPTIONS = {"--console-socket", "--pid-file", "--preserve-fds", "--config",
+                      "--criu", "--preserve-fd"}
+
     def _place_in_suite_cgroup(self, args, global_args, cwd):
         """Before a create or run: a config without cgroupsPath gets one
         below SUITE_CGROUP (see there).  Configs that are not plain JSON
@@ -866,15 +870,20 @@ class Runtime:
                     str(a).startswith(("--systemd-cgroup", "--cgroup-manager"))
                     for a in global_args):
             return
-        cid = args[-1]
+        cid, bundle, rest = None, cwd or os.getcwd(), iter(args[1:])
+        for a in rest:
+            if a in ("--bundle", "-b"):
+                bundle = next(rest, bundle)
+            elif a.startswith("--bundle="):
+                bundle = a.split("=", 1)[1]
+            elif a in self._VALUE_OPTIONS:
+                next(rest, None)
+            elif not a.startswith("-") and cid is None:
+                cid = a
         # ids that a test expects create to refuse are left to that test
-        if cid in self.default_cgroup_ids or cid in (".", "..") \
-                or not re.fullmatch(r"[A-Za-z0-9_.-]+", cid):
+        if cid is None or cid in self.default_cgroup_ids or cid in (".", "..") \
+                or not re.fullmatch(r"[A-Za-z0-9_.+-]+", cid):
             return
-        bundle = cwd or os.getcwd()
-        for flag in ("--bundle", "-b"):
-            if flag in args[:-1]:
-                bundle = args[args.index(flag) + 1]
         path = os.path.join(bundle, "config.json")
 
         def no_duplicates(pairs):
