@@ -25,7 +25,8 @@ import sys
 
 import pytest
 
-from conftest import (OCIRT, REFERENCE_RUNTIME, HostSnapshot, _runtime_fixture,
+from conftest import (OCIRT, REFERENCE_RUNTIME, SUITE_CGROUP, HostSnapshot,
+                      _runtime_fixture,
                       assert_single_line_error, runc_diff, unique_id, wait_file,
                       wait_for)
 from test_rootless import ubundle, urt, user  # noqa: F401 (fixtures)
@@ -100,6 +101,11 @@ def attacked(request, env):
     if request.param == "reference":
         if not REFERENCE_RUNTIME or not os.access(REFERENCE_RUNTIME, os.X_OK):
             pytest.skip("no reference runtime")
+        if SUITE_CGROUP:
+            # runc 1.1 leaves the attacker's state and cgroups behind when
+            # they sit below an absolute cgroupsPath here (not understood
+            # yet); the VM lanes, where containers nest, run it
+            pytest.skip("runc's attacker cannot be deleted below the suite's cgroup root")
         for r in copy_of(REFERENCE_RUNTIME, env):
             yield r, ()
         return
