@@ -67,12 +67,27 @@ vm_lane() {
   fi
   failed=$(sed -n 's/^\(FAILED\|ERROR\) \([^ ]*\).*/\2/p' "$log" | sort -u | tr '\n' ' ')
   rm -f "$log"
+  if [ -z "$failed" ] && [ -n "${NO_WHOLE_RETRY:-}" ]; then
+    echo "run-all: $title failed without a list of failed tests (the VM?)"
+    return 1
+  fi
   echo "run-all: $title failed, running ${failed:-the whole lane} again"
   if ! LANE_TESTS=$failed OCIRT="$build/src/ocirt" "$@"; then
     echo "run-all: $title failed again"
     return 1
   fi
   echo "run-all: $title: passed on the second try, $((SECONDS - t0))s in all"
+}
+
+# report_lane TITLE SCRIPT [ARGS...]: a lane that does not gate the run
+# yet (it is new, and had no clean run in CI): its failures, once repeated,
+# are listed loudly, and the run goes on.
+report_lane() {
+  local title=$1
+  if ! NO_WHOLE_RETRY=1 vm_lane "$@"; then
+    echo "run-all: NOT GATING YET: $title failed (see above); the run goes on"
+  fi
+  return 0
 }
 
 # The guests run their tests one at a time, on one CPU mostly: two lanes
@@ -91,13 +106,15 @@ two_at_once() {
 }
 
 # Which lane covers what: see README.md.
-two_at_once 'vm_lane "systemd + cgroup v2 (VM, 6.1): the whole integration suite" tests/systemd/run-all.sh' \
+two_at_once 'VM_TIMEOUT=2400 report_lane "systemd + cgroup v2 (VM, 6.1): the whole integration suite" \
+     tests/systemd/run-all.sh' \
   'vm_lane "cgroup v2 without systemd (VM, 6.1): cgroups, devices, delegated rootless, AppArmor" \
      tests/cgroup-v2/run.sh tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py \
      tests/integration/test_rootless.py::test_rootless_uses_a_delegated_cgroup \
      tests/integration/test_lsm.py &&
+   vm_lane "the systemd driver with systemd as PID 1 (VM, 6.1, cgroup v2)" tests/systemd/run.sh &&
    vm_lane "the systemd driver on a hybrid host (VM, 6.1)" tests/systemd/run.sh --cgroup hybrid &&
    vm_lane "the systemd driver on a v1 host (VM, 6.1)" tests/systemd/run.sh --cgroup v1'
-two_at_once 'vm_lane "kernel 5.10 (VM): the kernel-dependent tests" tests/kernels/run.sh bullseye' \
-  'vm_lane "kernel 6.12 (VM): the kernel-dependent tests" tests/kernels/run.sh trixie'
+two_at_once 'VM_TIMEOUT=1800 report_lane "kernel 5.10 (VM): the kernel-dependent tests" tests/kernels/run.sh bullseye' \
+  'VM_TIMEOUT=1800 report_lane "kernel 6.12 (VM): the kernel-dependent tests" tests/kernels/run.sh trixie'
 rm -rf "$logs"
