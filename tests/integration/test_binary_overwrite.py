@@ -25,8 +25,7 @@ import sys
 
 import pytest
 
-from conftest import (OCIRT, REFERENCE_RUNTIME, SUITE_CGROUP, HostSnapshot,
-                      _runtime_fixture,
+from conftest import (OCIRT, REFERENCE_RUNTIME, HostSnapshot, _runtime_fixture,
                       assert_single_line_error, runc_diff, unique_id, wait_file,
                       wait_for)
 from test_rootless import ubundle, urt, user  # noqa: F401 (fixtures)
@@ -101,11 +100,6 @@ def attacked(request, env):
     if request.param == "reference":
         if not REFERENCE_RUNTIME or not os.access(REFERENCE_RUNTIME, os.X_OK):
             pytest.skip("no reference runtime")
-        if SUITE_CGROUP:
-            # runc 1.1 leaves the attacker's state and cgroups behind when
-            # they sit below an absolute cgroupsPath here (not understood
-            # yet); the VM lanes, where containers nest, run it
-            pytest.skip("runc's attacker cannot be deleted below the suite's cgroup root")
         for r in copy_of(REFERENCE_RUNTIME, env):
             yield r, ()
         return
@@ -222,10 +216,16 @@ def test_attack_on_create_from_a_container_sharing_the_pid_ns(attacked, env, hos
     cid = unique_id()
     victim.create(cid, sharing_bundle(env, host_dir, attacker,
                                       "echo started > /x/started; sleep 30"), prefix=prefix)
-    aim(host_dir, victim.pid(cid))
-    victim.start(cid)
-    wait_file(host_dir / "started")
-    assert_refused(*strike(host_dir), victim.binary, before)
+    try:
+        aim(host_dir, victim.pid(cid))
+        victim.start(cid)
+        wait_file(host_dir / "started")
+        assert_refused(*strike(host_dir), victim.binary, before)
+    finally:
+        # The sharing container first: runc cannot delete the attacker's
+        # while a process in its pid namespace holds the namespace.
+        victim.delete(cid, force=True, check=False)
+        victim.delete(attacker_id, force=True, check=False)
 
 
 def test_attack_on_exec_from_a_container_sharing_the_pid_ns(attacked, env, host_dir):
