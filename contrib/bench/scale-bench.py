@@ -65,6 +65,32 @@ def pid_max():
         return int(f.read())
 
 
+#: Every container gets a cgroup of its own below this absolute path: on
+#: cgroup v1 a runtime nests a container without cgroupsPath below its
+#: caller's cgroup, which may not be ours to write below.  Removed at the end.
+CGROUP_PARENT = "/ocirt-scale-%d" % os.getpid()
+
+
+def place(bundle, cid):
+    """Point BUNDLE's cgroupsPath at CID's own cgroup (creates are one at
+    a time: the runtime reads the config before the next one is written)."""
+    cfg = os.path.join(bundle, "config.json")
+    with open(cfg) as f:
+        c = json.load(f)
+    c.setdefault("linux", {})["cgroupsPath"] = "%s/%s" % (CGROUP_PARENT, cid)
+    with open(cfg, "w") as f:
+        json.dump(c, f, indent=1)
+
+
+def remove_cgroup_parent():
+    base = "/sys/fs/cgroup"
+    for top in [base] + [os.path.join(base, d) for d in os.listdir(base)]:
+        try:
+            os.rmdir(top + CGROUP_PARENT)
+        except OSError:
+            pass
+
+
 class Runtime:
     def __init__(self, name, path, work):
         self.name = name
@@ -98,6 +124,7 @@ class Runtime:
     def create(self, bundle, tag):
         self.seq += 1
         cid = "osb%d-%s-%d" % (tag, self.name, self.seq)
+        place(bundle, cid)
         # stdout must not be a pipe: the created container keeps it open
         ns, rc, _, err = self.run("create", "--bundle", bundle, cid)
         self.all_ids.append(cid)
@@ -300,6 +327,7 @@ def main():
                 "hugetlb v1 mount removed again" if err is None else err))
         if not kept:
             shutil.rmtree(work, ignore_errors=True)
+        remove_cgroup_parent()
 
     report(rts, counts, args, layout, layout_run, notes)
     return 0
