@@ -20,8 +20,11 @@ esac
 shift
 . "$top/tests/lib/vm-lane.sh"
 files=()
-for t in namespaces mounts process process_attrs exec terminal security escapes binary_overwrite seccomp \
-	idmap lifecycle devices; do
+# What depends on the kernel: namespaces, rootfs and mounts, the process and
+# its attributes, exec, the terminal, security and escapes (the binary's
+# protection among them), seccomp, idmapped mounts.
+for t in namespaces mounts process process_attrs exec terminal security escapes binary_overwrite \
+	seccomp idmap; do
 	files+=("tests/integration/test_$t.py")
 done
 # The emulated VM is slow: a generous timeout.
