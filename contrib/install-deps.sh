@@ -2,6 +2,8 @@
 # Install what building and testing ocirt needs, from Debian's archive.
 set -eu
 PACKAGES=(
+  # the checks of the sources: contrib/check-shell.sh, make format-check
+  shellcheck clang-format-14
   build-essential autoconf automake libtool pkg-config python3
   libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
   libcriterion-dev python3-pytest busybox-static runc time

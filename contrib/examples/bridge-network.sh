@@ -56,7 +56,7 @@ esac
 
 [ "$(id -u)" = 0 ] || die "must run as root"
 OCIRT=${OCIRT:-$(command -v ocirt || true)}
-[ -n "$OCIRT" ] && [ -x "$OCIRT" ] || die "ocirt not found; set OCIRT"
+[ -x "$OCIRT" ] || die "ocirt not found; set OCIRT"
 for tool in ip nsenter python3; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done

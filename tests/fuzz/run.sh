@@ -16,6 +16,7 @@ CC=${FUZZ_CC:-clang}
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian package clang)" >&2; exit 1; }
 [ -f "$build/libocispec/oci_types.c" ] || { echo "fuzz: build first (no $build/libocispec/oci_types.c)" >&2; exit 1; }
 mkdir -p "$out/artifacts" "$out/lib" "$out/logs"
+# shellcheck disable=SC2054  # the commas are in -fsanitize=, not between elements
 cflags=(-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
         -include "$build/config.h" -I"$build/libocispec" -I"$top/src")
 libs=(-lyajl -lseccomp -lcap -lsystemd)

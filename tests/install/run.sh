@@ -38,5 +38,5 @@ PY
 missing=$(grep -ho '{ "[a-z][a-z0-9-]*", \(no\|required\|optional\)_argument' "$top"/src/*.c |
 	sed 's/{ "\([^"]*\)".*/\1/' | sort -u |
 	while read -r opt; do grep -q -- "\*\*--$opt\*\*" "$top/docs/ocirt.8.md" || echo "--$opt"; done)
-[ -z "$missing" ] || fail "docs/ocirt.8.md does not describe:" $missing
+[ -z "$missing" ] || fail "docs/ocirt.8.md does not describe: ${missing//$'\n'/ }"
 echo "install: binary, man page and examples installed; the man page is current"

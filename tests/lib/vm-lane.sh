@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2016,SC2164  # sh -c takes its script quoted; the callers run with set -e
 # Sourced by the VM lanes (tests/cgroup-v2/run.sh, tests/systemd/run.sh):
 # finds the VM tool and the binary, and the directory to share with the VM.
 # Expects $top (the work tree); sets vm, ocirt and share.
