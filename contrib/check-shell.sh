@@ -1,5 +1,5 @@
 #!/bin/bash
-# shellcheck over every shell script of the work tree: the tracked files
+# Every shell script of the work tree through shellcheck: the tracked files
 # named *.sh or starting with a sh or bash shebang.  Run by `make check`;
 # skipped when shellcheck or git (a tarball) is missing.
 set -eu

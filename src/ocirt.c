@@ -221,7 +221,7 @@ usage (FILE *out)
 static void
 version (void)
 {
-  printf ("ocirt version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, OCIRT_COMMIT,
+  printf ("ocirt version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, ocirt_commit,
           OCI_SPEC_VERSION);
 #ifdef HAVE_SECCOMP
   {

@@ -50,4 +50,7 @@ int ocirt_cli_bool_forms (int argc, char **argv, const char *shortopts,
    ARGV, or -1 after printing the error.  */
 int ocirt_cli_parse_id (const char *cmd, int argc, char **argv);
 
+/* The commit the binary was built from (src/commit.c, written by make).  */
+extern const char ocirt_commit[];
+
 #endif
