@@ -1,5 +1,10 @@
 /* Cgroups: the host's layout (v1, v2, hybrid), the container's directories,
-   placing processes in them, limits, freezing, signalling and removing.  */
+   placing processes in them, limits, freezing, signalling and removing.
+   One concern a file: cgroup_layout.c (the layout, making, adopting and
+   removing the directories), cgroup_enter.c, cgroup_state.c (to and from
+   the state), cgroup_pids.c, cgroup_freezer.c (and kill-all),
+   cgroup_oom.c, cgroup_resources.c (limits), cgroup_stats.c; below them
+   cgroup_files.c, above them cgroup_mount.c and the systemd driver.  */
 #ifndef OCIRT_CGROUP_H
 #define OCIRT_CGROUP_H
 

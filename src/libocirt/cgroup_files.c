@@ -10,6 +10,8 @@
 #include "log.h"
 #include "utils.h"
 
+/* ---- looking up and touching files --------------------------------- */
+
 struct ocirt_cgroup_dir *
 ocirt_cgroup_push_dir (struct ocirt_cgroup *cg)
 {
@@ -138,7 +140,7 @@ ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **ou
   return read_file_at (AT_FDCWD, path, out, NULL, err);
 }
 
-
+/* ---- parsers -------------------------------------------------------- */
 
 bool
 ocirt_cgroup_parse_u64 (const char *s, uint64_t *out)

@@ -195,7 +195,6 @@ ocirt_cgroup_is_frozen (const struct ocirt_container_state *st)
   return frozen;
 }
 
-
 /* ---- signals -------------------------------------------------------- */
 
 int

@@ -424,7 +424,6 @@ ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *er
   return 0;
 }
 
-
 /* Tasks leave a cgroup a moment after they die: retry EBUSY a while.  */
 static int
 rmdir_wait (const char *dir, ocirt_error_t *err)
