@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "libocirt/container.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "libocirt/container_cgroup.h"
+#include "libocirt/log.h"
+#include "libocirt/units.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

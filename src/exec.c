@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "libocirt/exec.h"
+#include "libocirt/log.h"
 #include "libocirt/utils.h"
 #include "ocirt.h"
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "libocirt/container.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/signals.h"
 #include "libocirt/utils.h"

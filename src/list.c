@@ -7,6 +7,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "libocirt/container.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

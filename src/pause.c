@@ -1,5 +1,6 @@
 /* ocirt pause ID */
 #include "libocirt/container_cgroup.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

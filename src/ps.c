@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "libocirt/container_cgroup.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ocirt.h"
+#include "libocirt/cgroup.h"
 #include "libocirt/spec_default.h"
 #include "libocirt/utils.h"
 
@@ -41,7 +42,8 @@ ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv)
     return 1;
 
   path = xasprintf ("%s/config.json", bundle);
-  json = ocirt_spec_default (rootless, geteuid (), getegid ());
+  json = ocirt_spec_default (rootless, ocirt_cgroup_detect_mode () == OCIRT_CGROUP_V2, geteuid (),
+                             getegid ());
   /* O_EXCL: never overwrite a config someone wrote.  */
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0)

@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include "libocirt/container.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

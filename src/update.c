@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "libocirt/container_cgroup.h"
+#include "libocirt/log.h"
+#include "libocirt/units.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

@@ -55,17 +55,6 @@ ocirt_config_load (const char *bundle, const char *config_path, ocirt_error_t *e
   return spec;
 }
 
-bool
-ocirt_config_has_ns (const oci_spec *spec, const char *type)
-{
-  size_t i;
-
-  for (i = 0; spec->linux && i < spec->linux->namespaces_len; i++)
-    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, type) == 0)
-      return true;
-  return false;
-}
-
 /* User strings in errors are cut: the error is one line, whatever the
    config holds.  */
 #define Q "`%.128s%s`"

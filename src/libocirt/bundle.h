@@ -3,6 +3,7 @@
 #define OCIRT_BUNDLE_H
 
 #include "error.h"
+#include "namespaces.h" /* ocirt_config_has_ns */
 #include "oci_types.h"
 
 /* Parse CONFIG_PATH (NULL: BUNDLE/config.json).  */
@@ -13,8 +14,5 @@ int ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err);
 
 /* The absolute rootfs path: root.path, relative to BUNDLE when relative.  */
 char *ocirt_config_rootfs (const oci_spec *spec, const char *bundle, ocirt_error_t *err);
-
-/* Whether the config asks for namespace TYPE (new or joined).  */
-bool ocirt_config_has_ns (const oci_spec *spec, const char *type);
 
 #endif

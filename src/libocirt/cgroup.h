@@ -1,5 +1,10 @@
 /* Cgroups: the host's layout (v1, v2, hybrid), the container's directories,
-   placing processes in them, limits, freezing, signalling and removing.  */
+   placing processes in them, limits, freezing, signalling and removing.
+   One concern a file: cgroup_layout.c (the layout, making, adopting and
+   removing the directories), cgroup_enter.c, cgroup_state.c (to and from
+   the state), cgroup_pids.c, cgroup_freezer.c (and kill-all),
+   cgroup_oom.c, cgroup_resources.c (limits), cgroup_stats.c; below them
+   cgroup_files.c, above them cgroup_mount.c and the systemd driver.  */
 #ifndef OCIRT_CGROUP_H
 #define OCIRT_CGROUP_H
 
@@ -10,7 +15,6 @@
 
 #include "error.h"
 #include "oci_types.h"
-#include "state.h"
 
 enum ocirt_cgroup_mode
 {
@@ -29,11 +33,14 @@ struct ocirt_cgroup_dir
 };
 
 struct ocirt_systemd_scope;
+struct ocirt_container_state;
 
 struct ocirt_cgroup
 {
   enum ocirt_cgroup_mode mode;
   struct ocirt_systemd_scope *systemd; /* the systemd driver's scope, else NULL */
+  /* Set by the driver that made SYSTEMD: frees it at ocirt_cgroup_release. */
+  void (*systemd_free) (struct ocirt_systemd_scope *sc);
   struct ocirt_cgroup_dir *dirs;
   size_t ndirs;
   char **created;    /* directories made by us, parents before children */
@@ -135,10 +142,5 @@ uint64_t ocirt_cgroup_blkio_to_io_weight (uint64_t weight);
 /* SWAP and LIMIT as in the spec (memory+swap); OUT for memory.swap.max,
    -1 for "max".  */
 int ocirt_cgroup_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, ocirt_error_t *err);
-
-/* Mount the container's view of cgroups at TARGET_FD (a directory in the
-   rootfs), read-only when RDONLY.  */
-int ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
-                        unsigned long flags, bool cgroupns, ocirt_error_t *err);
 
 #endif

@@ -10,7 +10,8 @@
 
 #include "cgroup.h"
 #include "cgroup_devices_bpf.h"
-#include "cgroup_internal.h"
+#include "cgroup_files.h"
+#include "cgroup_resources.h"
 #include "log.h"
 #include "utils.h"
 

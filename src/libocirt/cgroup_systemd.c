@@ -7,7 +7,8 @@
 #include <time.h>
 
 #include "cgroup_devices_bpf.h"
-#include "cgroup_internal.h"
+#include "cgroup_files.h"
+#include "cgroup_resources.h"
 #include "cgroup_systemd.h"
 #include "log.h"
 #ifdef HAVE_SYSTEMD
@@ -213,6 +214,7 @@ ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_
   sc->unit = unit;
   sc->spec = spec;
   cg->systemd = sc;
+  cg->systemd_free = ocirt_systemd_scope_free;
   cg->mode = ocirt_cgroup_detect_mode ();
   /* Connect now: without systemd the create fails before the clone.  */
   if (connect_bus (&sc->bus, err) < 0)

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "devices.h"
-#include "mounts.h"
+#include "mount_fd.h"
 #include "path.h"
 #include "utils.h"
 

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "error.h"
-#include "log.h"
 
 static char *
 vformat (const char *fmt, va_list ap)
@@ -82,14 +81,4 @@ ocirt_error_release (ocirt_error_t *err)
   free ((*err)->msg);
   free (*err);
   *err = NULL;
-}
-
-int
-ocirt_error_report (ocirt_error_t *err)
-{
-  if (err == NULL || *err == NULL)
-    return 1;
-  ocirt_log (OCIRT_LOG_ERROR, "%s", (*err)->msg);
-  ocirt_error_release (err);
-  return 1;
 }

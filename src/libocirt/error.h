@@ -22,8 +22,4 @@ int ocirt_error_prefix (ocirt_error_t *err, const char *fmt, ...)
 
 void ocirt_error_release (ocirt_error_t *err);
 
-/* Print the error through the log channel and release it.  Returns the
-   exit code a command should use (1).  */
-int ocirt_error_report (ocirt_error_t *err);
-
 #endif

@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
-#include "bundle.h"
 #include "idmap.h"
 #include "mount_options.h"
 #include "namespaces.h"

@@ -129,3 +129,13 @@ ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
     }
   errno = saved_errno;
 }
+
+int
+ocirt_error_report (ocirt_error_t *err)
+{
+  if (err == NULL || *err == NULL)
+    return 1;
+  ocirt_log (OCIRT_LOG_ERROR, "%s", (*err)->msg);
+  ocirt_error_release (err);
+  return 1;
+}

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "error.h"
+
 enum ocirt_log_level
 {
   OCIRT_LOG_ERROR,
@@ -24,6 +26,10 @@ bool ocirt_log_debug_enabled (void);
 
 void ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+/* Print the error through the log channel and release it.  Returns the
+   exit code a command should use (1).  */
+int ocirt_error_report (ocirt_error_t *err);
 
 #define ocirt_debug(...)                                                       \
   do                                                                           \

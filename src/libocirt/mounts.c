@@ -12,24 +12,14 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include "cgroup_mount.h"
 #include "devices.h"
 #include "log.h"
+#include "mount_fd.h"
 #include "mount_options.h"
 #include "mounts.h"
 #include "path.h"
 #include "utils.h"
-
-int
-ocirt_mount_on_fd (const char *source, int target_fd, const char *fstype, unsigned long flags,
-                   const char *data, const char *what, ocirt_error_t *err)
-{
-  char target[64];
-
-  if (mount (source, ocirt_fd_path (target, sizeof (target), target_fd), fstype, flags, data) < 0)
-    return ocirt_make_error (err, errno, "mount %s on %s", source && *source ? source : fstype,
-                             what);
-  return 0;
-}
 
 static bool
 is_bind (const oci_mount *m, const struct ocirt_mount_flags *f)

@@ -38,8 +38,4 @@ int ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
 /* After pivot_root: masked and read-only paths, read-only root.  */
 int ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
 
-/* Mount SOURCE on the directory or file open at TARGET_FD.  */
-int ocirt_mount_on_fd (const char *source, int target_fd, const char *fstype, unsigned long flags,
-                       const char *data, const char *what, ocirt_error_t *err);
-
 #endif

@@ -51,6 +51,17 @@ ocirt_ns_name (int flag)
   return "unknown";
 }
 
+bool
+ocirt_config_has_ns (const oci_spec *spec, const char *type)
+{
+  size_t i;
+
+  for (i = 0; spec->linux && i < spec->linux->namespaces_len; i++)
+    if (spec->linux->namespaces[i]->type && strcmp (spec->linux->namespaces[i]->type, type) == 0)
+      return true;
+  return false;
+}
+
 void
 ocirt_ns_plan_release (struct ocirt_ns_plan *plan)
 {

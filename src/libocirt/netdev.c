@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundle.h"
 #include "log.h"
+#include "namespaces.h"
 #include "netdev.h"
 #include "utils.h"
 

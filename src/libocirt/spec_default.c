@@ -76,23 +76,29 @@ static const char mappings_fmt[] =
   "\t\t\"uidMappings\": [\n\t\t\t{\n\t\t\t\t\"containerID\": 0,\n\t\t\t\t\"hostID\": %u,\n\t\t\t\t\"size\": 1\n\t\t\t}\n\t\t],\n"
   "\t\t\"gidMappings\": [\n\t\t\t{\n\t\t\t\t\"containerID\": 0,\n\t\t\t\t\"hostID\": %u,\n\t\t\t\t\"size\": 1\n\t\t\t}\n\t\t],\n";
 
-static const char ns_root[] =
-  "\t\t\"namespaces\": [\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"network\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t}\n"
-  "\t\t],\n";
+/* The namespaces, in runc's order: a cgroup namespace on a pure cgroup v2
+   host only (as runc and crun), the user namespace last.  */
+static char *
+namespaces_json (bool rootless, bool cgroup_ns)
+{
+  const char *types[] = { "pid", rootless ? NULL : "network", "ipc", "uts", "mount",
+                          cgroup_ns ? "cgroup" : NULL, rootless ? "user" : NULL };
+  cleanup_free char *list = strdup ("");
+  size_t i;
 
-static const char ns_rootless[] =
-  "\t\t\"namespaces\": [\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n"
-  "\t\t\t{\n\t\t\t\t\"type\": \"user\"\n\t\t\t}\n"
-  "\t\t],\n";
+  for (i = 0; i < sizeof (types) / sizeof (types[0]); i++)
+    {
+      char *more;
+
+      if (types[i] == NULL)
+        continue;
+      more = xasprintf ("%s%s\t\t\t{\n\t\t\t\t\"type\": \"%s\"\n\t\t\t}", list, list[0] ? ",\n" : "",
+                        types[i]);
+      free (list);
+      list = more;
+    }
+  return xasprintf ("\t\t\"namespaces\": [\n%s\n\t\t],\n", list);
+}
 
 static const char tail[] =
   "\t\t\"maskedPaths\": [\n"
@@ -108,14 +114,16 @@ static const char tail[] =
   "}\n";
 
 char *
-ocirt_spec_default (bool rootless, uid_t uid, gid_t gid)
+ocirt_spec_default (bool rootless, bool cgroup_ns, uid_t uid, gid_t gid)
 {
+  cleanup_free char *ns = namespaces_json (rootless, cgroup_ns);
+
   if (!rootless)
     return xasprintf ("%s%s%s%s%s%s%s%s", head, devpts_root, shm_mqueue, sys_root, cgroup_mount,
-                      resources_root, ns_root, tail);
+                      resources_root, ns, tail);
   {
     cleanup_free char *maps = xasprintf (mappings_fmt, (unsigned) uid, (unsigned) gid);
     return xasprintf ("%s%s%s%s%s%s%s%s", head, devpts_rootless, shm_mqueue, sys_rootless,
-                      cgroup_mount, maps, ns_rootless, tail);
+                      cgroup_mount, maps, ns, tail);
   }
 }

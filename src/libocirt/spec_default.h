@@ -6,7 +6,8 @@
 #include <sys/types.h>
 
 /* A malloc'd config.json; ROOTLESS maps UID/GID to root in a user
-   namespace and binds /sys instead of mounting it.  */
-char *ocirt_spec_default (bool rootless, uid_t uid, gid_t gid);
+   namespace and binds /sys instead of mounting it; CGROUP_NS adds a
+   cgroup namespace (runc and crun do on a pure cgroup v2 host).  */
+char *ocirt_spec_default (bool rootless, bool cgroup_ns, uid_t uid, gid_t gid);
 
 #endif

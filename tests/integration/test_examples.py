@@ -28,7 +28,8 @@ def leftovers(tag):
     return found
 
 
-def run_script(tag, ocirt=OCIRT, timeout=120):
+def run_script(tag, ocirt=OCIRT, timeout=600):
+    # generous: a run takes seconds here, minutes in an emulated VM lane
     env = dict(os.environ, OCIRT=ocirt, TAG=tag)
     if SUITE_CGROUP:
         env["CGROUP_PARENT"] = SUITE_CGROUP

@@ -42,6 +42,17 @@ run_lane() {
 		# shellcheck disable=SC2086  # node ids contain no spaces
 		set -- ${args[@]+"${args[@]}"} $LANE_TESTS
 	fi
+	# A lane with a share of CI's hour (LANE_BUDGET, s) runs what fits,
+	# LANE_FIRST first, and lists the rest as not reached
+	# (tests/lib/lane_budget.py).
+	local e
+	for e in LANE_BUDGET LANE_FIRST LANE_ROTATE; do
+		[ -n "${!e:-}" ] && opts+=(-e "$e=${!e}")
+	done
+	if [ -n "${LANE_BUDGET:-}" ]; then
+		opts+=(-e "PYTHONPATH=$top/tests/lib")
+		set -- -p lane_budget "$@"
+	fi
 	cd "$top"
 	exec "$vm" "${opts[@]}" --share "$share" -e OCIRT="$ocirt" -- \
 		/bin/sh -c 'cd "$1" && shift && exec /usr/bin/python3 -m pytest -q -p no:cacheprovider -ra "$@"' \

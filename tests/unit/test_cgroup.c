@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "libocirt/cgroup.h"
-#include "libocirt/cgroup_internal.h"
+#include "libocirt/cgroup_files.h"
+#include "libocirt/cgroup_resources.h"
 #include "libocirt/container_cgroup.h"
+#include "libocirt/units.h"
 #include "libocirt/utils.h"
 
 Test (conversions, cpu_shares_to_weight)

@@ -1,7 +1,8 @@
-/* Shared by cgroup.c, cgroup_resources.c and cgroup_stats.c; not for the
-   rest of the library.  */
-#ifndef OCIRT_CGROUP_INTERNAL_H
-#define OCIRT_CGROUP_INTERNAL_H
+/* The files of the container's cgroup: finding the directory that holds a
+   controller, reading and writing its files, and parsing what they hold.
+   For the cgroup code; not for the rest of the library.  */
+#ifndef OCIRT_CGROUP_FILES_H
+#define OCIRT_CGROUP_FILES_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,6 +10,9 @@
 #include "cgroup.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
+
+/* A new zeroed directory at the end of CG->dirs.  */
+struct ocirt_cgroup_dir *ocirt_cgroup_push_dir (struct ocirt_cgroup *cg);
 
 /* The directory that holds CONTROLLER: its v1 hierarchy, else the unified
    one when the controller is enabled there (always on pure v2, where a
@@ -21,6 +25,9 @@ const struct ocirt_cgroup_dir *ocirt_cgroup_unified (const struct ocirt_cgroup *
 
 /* Whether the v2 directory D has CONTROLLER in its cgroup.controllers.  */
 bool ocirt_cgroup_v2_has (const struct ocirt_cgroup_dir *d, const char *controller);
+
+/* Whether WORD is one of the SEPS-separated words of LIST.  */
+bool ocirt_cgroup_list_has (const char *list, const char *word, const char *seps);
 
 bool ocirt_cgroup_has_file (const struct ocirt_cgroup_dir *d, const char *file);
 
@@ -37,14 +44,6 @@ int ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, c
 /* Read D/FILE; NULL-terminated, malloc'd.  */
 int ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **out,
                        ocirt_error_t *err);
-
-/* Every device rule of the container in the text of v1's devices.allow
-   and devices.deny, in order: linux.resources.devices, the defaults every
-   container gets, an allow for each linux.devices entry.  FN is called
-   for each; LX must have resources with devices.  */
-typedef int (*ocirt_device_rule_fn) (void *data, bool allow, const char *rule, ocirt_error_t *err);
-int ocirt_cgroup_device_rules (const oci_linux *lx, ocirt_device_rule_fn fn, void *data,
-                               ocirt_error_t *err);
 
 /* Parsers of cgroup files, exposed for the unit tests.  */
 
