@@ -120,7 +120,7 @@ done
 # none is left.  A lane with less than 3 minutes left is not run: it says so.
 queue=$(mktemp -d)
 vm_worker() {
-  local i budget failed=0
+  local i failed=0
   for i in "${!lanes[@]}"; do
     mkdir "$queue/lane.$i" 2>/dev/null || continue
     if [ "$(time_left)" -lt 180 ]; then
