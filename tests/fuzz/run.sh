@@ -17,12 +17,12 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian package clang
 [ -f "$build/libocispec/oci_types.c" ] || { echo "fuzz: build first (no $build/libocispec/oci_types.c)" >&2; exit 1; }
 mkdir -p "$out/artifacts" "$out/lib" "$out/logs"
 cflags=(-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
-        -include "$build/config.h" -I"$build/libocispec" -I"$top/src")
+        -include "$build/config.h" -I"$build/libocispec" -I"$top/libocispec" -I"$top/src")
 libs=(-lyajl -lseccomp -lcap -lsystemd)
 
 # The library, instrumented once (coverage and sanitizers) for every harness.
 objs=() todo=()
-for src in "$build/libocispec/oci_types.c" "$top"/src/libocirt/*.c; do
+for src in "$build/libocispec/oci_types.c" "$top"/libocispec/*.c "$top"/src/libocirt/*.c; do
   obj="$out/lib/$(basename "${src%.c}").o"
   objs+=("$obj")
   [ "$obj" -nt "$src" ] && [ "$obj" -nt "$build/config.h" ] && continue
