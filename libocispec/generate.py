@@ -44,12 +44,13 @@ class DescError(Exception):
 
 
 class Field:
-    def __init__(self, key, typ, cname, required, version1, line):
+    def __init__(self, key, typ, cname, opts, line):
         self.key = key
         self.typ = typ
         self.cname = cname
-        self.required = required
-        self.version1 = version1
+        self.required = 'required' in opts
+        self.version1 = 'version1' in opts
+        self.nullable = 'nullable' in opts
         self.line = line
         # filled in by resolve()
         self.kind = None        # K_* of the C tables
@@ -64,6 +65,7 @@ class Struct:
         self.document = document
         self.line = line
         self.fields = []
+        self.lenient = False
 
     @property
     def ctype(self):
@@ -100,14 +102,16 @@ def parse_desc(path):
             if not words:
                 continue
             if words[0] == 'struct':
-                if len(words) not in (2, 3) or \
-                   (len(words) == 3 and words[2] != 'document'):
-                    raise DescError('%s: expected "struct NAME [document]"'
-                                    % where)
+                if len(words) not in (2, 3, 4) or \
+                   words[2:] not in ([], ['document'],
+                                     ['document', 'lenient']):
+                    raise DescError('%s: expected "struct NAME '
+                                    '[document [lenient]]"' % where)
                 if not IDENT.match(words[1]):
                     raise DescError('%s: bad struct name "%s"'
                                     % (where, words[1]))
-                cur = Struct(words[1], len(words) == 3, where)
+                cur = Struct(words[1], len(words) >= 3, where)
+                cur.lenient = len(words) == 4
                 structs.append(cur)
                 continue
             if cur is None:
@@ -116,12 +120,10 @@ def parse_desc(path):
                 raise DescError('%s: expected "KEY TYPE [options]"' % where)
             key, typ = words[0], words[1]
             cname = None
-            required = version1 = False
+            opts = set()
             for opt in words[2:]:
-                if opt == 'required':
-                    required = True
-                elif opt == 'version1':
-                    version1 = True
+                if opt in ('required', 'version1', 'nullable'):
+                    opts.add(opt)
                 elif opt.startswith('c='):
                     cname = opt[2:]
                 else:
@@ -130,8 +132,7 @@ def parse_desc(path):
                 cname = snake(key)
             if not IDENT.match(cname):
                 raise DescError('%s: bad C name "%s"' % (where, cname))
-            cur.fields.append(Field(key, typ, cname, required, version1,
-                                    where))
+            cur.fields.append(Field(key, typ, cname, opts, where))
     return structs
 
 
@@ -192,6 +193,8 @@ def resolve(structs):
                 raise DescError('%s: unknown type "%s"' % (f.line, t))
             if f.version1 and f.kind != 'K_STR':
                 raise DescError('%s: version1 needs a string' % f.line)
+            if f.nullable and f.kind != 'K_STR':
+                raise DescError('%s: nullable needs a string' % f.line)
             for n in [f.cname] + extra:
                 if n in cnames:
                     raise DescError('%s: C member "%s" clashes'
@@ -317,6 +320,8 @@ def gen_source(structs, maps):
                 flags.append('F_REQUIRED')
             if f.version1:
                 flags.append('F_VERSION1')
+            if f.nullable:
+                flags.append('F_NULLABLE')
             if f.kind in ('K_INT', 'K_BOOL'):
                 aux = 'offsetof (%s, %s_present)' % (s.ctype, f.cname)
             elif f.kind.startswith('K_ARR'):
@@ -329,8 +334,9 @@ def gen_source(structs, maps):
                 '&td_' + f.sub if f.sub else 'NULL'))
         w('};')
         w('')
-        w('static const struct oci_type td_%s = { sizeof (%s), %d, fd_%s };'
-          % (s.name, s.ctype, len(s.fields), s.name))
+        w('static const struct oci_type td_%s = { sizeof (%s), %d, fd_%s, %s };'
+          % (s.name, s.ctype, len(s.fields), s.name,
+             'true' if s.lenient else 'false'))
         w('')
     func('void', 'free_oci_map_string (oci_map_string *v)',
          'ocispec_free_map (NULL, (struct oci_map_any *) v);', w)

@@ -37,6 +37,7 @@ enum
 
 #define F_REQUIRED 1
 #define F_VERSION1 2
+#define F_NULLABLE 4 /* written as null when absent */
 
 struct oci_type;
 
@@ -56,6 +57,9 @@ struct oci_type
   size_t size;
   size_t nfields;
   const struct oci_field *fields;
+  /* For a document: a value of the wrong type is left out instead of
+     failing the parse, and the first of repeated keys counts.  */
+  bool lenient;
 };
 
 /* Every oci_map_* has this layout; the generated code asserts it.  */

@@ -45,6 +45,7 @@ struct ocispec_ctx
   size_t len;
   size_t cap;
   char *err;
+  bool lenient; /* the document's type is (see struct oci_type) */
 };
 
 /* Append PRE S POST to the path; returns the mark to pop back to.  */

@@ -201,10 +201,28 @@ parse_elem (struct ocispec_ctx *c, const struct oci_field *f, yajl_val v, void *
     }
 }
 
+/* In a lenient document an element of the wrong type is left out.  */
+static bool
+skip_mistyped (const struct ocispec_ctx *c, const struct oci_field *f, yajl_val v)
+{
+  if (!c->lenient)
+    return false;
+  switch (f->kind)
+    {
+    case K_ARR_STR:
+    case K_MAP_STR:
+      return !YAJL_IS_STRING (v);
+    case K_ARR_INT:
+      return !YAJL_IS_NUMBER (v);
+    default:
+      return !YAJL_IS_OBJECT (v);
+    }
+}
+
 static int
 parse_array (struct ocispec_ctx *c, const struct oci_field *f, yajl_val v, void *obj)
 {
-  size_t i, n, size;
+  size_t i, j, n, size;
   void *vec;
 
   if (!YAJL_IS_ARRAY (v))
@@ -215,14 +233,18 @@ parse_array (struct ocispec_ctx *c, const struct oci_field *f, yajl_val v, void 
   vec = ocispec_xcalloc (n + 1, size);
   *AT (obj, f->off, void *) = vec;
   *AT (obj, f->aux, size_t) = n;
-  for (i = 0; i < n; i++)
+  for (i = j = 0; i < n; i++)
     {
-      size_t mark = ocispec_path_push_index (c, i);
+      size_t mark;
 
-      if (parse_elem (c, f, v->u.array.values[i], vec, i) < 0)
+      if (skip_mistyped (c, f, v->u.array.values[i]))
+        continue;
+      mark = ocispec_path_push_index (c, i);
+      if (parse_elem (c, f, v->u.array.values[i], vec, j++) < 0)
         return -1;
       ocispec_path_pop (c, mark);
     }
+  *AT (obj, f->aux, size_t) = j;
   return 0;
 }
 
@@ -275,8 +297,11 @@ parse_map (struct ocispec_ctx *c, const struct oci_field *f, yajl_val v, void *o
   for (i = 0; i < n; i++)
     {
       const char *key = v->u.object.keys[i];
-      size_t mark = ocispec_path_push (c, "[\"", key, "\"]");
+      size_t mark;
 
+      if (skip_mistyped (c, f, v->u.object.values[i]))
+        continue;
+      mark = ocispec_path_push (c, "[\"", key, "\"]");
       j = map_slot (table, size - 1, m->keys, m->len, key);
       m->keys[m->len] = ocispec_xstrdup (key);
       if (parse_elem (c, f, v->u.object.values[i], m->values, m->len++) < 0)
@@ -340,6 +365,15 @@ parse_field (struct ocispec_ctx *c, const struct oci_field *f, yajl_val v, void 
   return 0;
 }
 
+static char *
+steal_err (struct ocispec_ctx *c)
+{
+  char *e = c->err;
+
+  c->err = NULL;
+  return e;
+}
+
 /*
  * Unknown keys are skipped; null counts as absent; a repeated key
  * replaces the earlier value.  On failure obj keeps what was parsed so
@@ -367,12 +401,20 @@ parse_obj (struct ocispec_ctx *c, const struct oci_type *t, yajl_val node, void 
         }
       if (!f)
         continue;
+      /* Lenient: the first occurrence counts, a mistyped value is none.  */
+      if (c->lenient && ocispec_field_present (f, obj))
+        continue;
       field_clear (f, obj);
       if (YAJL_IS_NULL (v))
         continue;
       mark = ocispec_path_push (c, ".", key, "");
       if (parse_field (c, f, v, obj) < 0)
-        return -1;
+        {
+          if (!c->lenient)
+            return -1;
+          free (steal_err (c));
+          field_clear (f, obj);
+        }
       ocispec_path_pop (c, mark);
     }
   for (k = 0; k < t->nfields; k++)
@@ -385,77 +427,81 @@ parse_obj (struct ocispec_ctx *c, const struct oci_type *t, yajl_val node, void 
   return 0;
 }
 
-void *ocispec_parse_data(const struct oci_type *t, const char *data, size_t len,
-		       char **err)
+void *
+ocispec_parse_data (const struct oci_type *t, const char *data, size_t len, char **err)
 {
-	struct ocispec_ctx c = { NULL, 0, 0, NULL };
-	struct ocispec_tree *tree;
-	void *obj;
+  struct ocispec_ctx c = { .lenient = t->lenient };
+  struct ocispec_tree *tree;
+  void *obj;
 
-	if (err)
-		*err = NULL;
-	tree = ocispec_tree_parse(data, len, err);
-	if (!tree)
-		return NULL;
-	obj = ocispec_xcalloc(1, t->size);
-	if (!YAJL_IS_OBJECT(ocispec_tree_root(tree)))
-		ocispec_fail(&c, "expected an object");
-	else
-		parse_obj(&c, t, ocispec_tree_root(tree), obj);
-	ocispec_tree_free(tree);
-	free(c.path);
-	if (c.err) {
-		ocispec_free_obj(t, obj);
-		if (err)
-			*err = c.err;
-		else
-			free(c.err);
-		return NULL;
-	}
-	return obj;
+  if (err)
+    *err = NULL;
+  tree = ocispec_tree_parse (data, len, err);
+  if (!tree)
+    return NULL;
+  obj = ocispec_xcalloc (1, t->size);
+  if (!YAJL_IS_OBJECT (ocispec_tree_root (tree)))
+    ocispec_fail (&c, "expected an object");
+  else
+    parse_obj (&c, t, ocispec_tree_root (tree), obj);
+  ocispec_tree_free (tree);
+  free (c.path);
+  if (c.err)
+    {
+      ocispec_free_obj (t, obj);
+      if (err)
+        *err = c.err;
+      else
+        free (c.err);
+      return NULL;
+    }
+  return obj;
 }
 
-void *ocispec_parse_file(const struct oci_type *t, const char *path,
-			char **err)
+void *
+ocispec_parse_file (const struct oci_type *t, const char *path, char **err)
 {
-	size_t len = 0, cap = 16384;
-	char *data;
-	void *obj;
-	int fd;
+  size_t len = 0, cap = 16384;
+  char *data;
+  void *obj;
+  int fd;
 
-	if (err)
-		*err = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ocispec_set_err(err, "open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	data = ocispec_xrealloc(NULL, cap);
-	for (;;) {
-		ssize_t r;
+  if (err)
+    *err = NULL;
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      ocispec_set_err (err, "open %s: %s", path, strerror (errno));
+      return NULL;
+    }
+  data = ocispec_xrealloc (NULL, cap);
+  for (;;)
+    {
+      ssize_t r;
 
-		if (len == cap) {
-			cap *= 2;
-			data = ocispec_xrealloc(data, cap);
-		}
-		r = read(fd, data + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
+      if (len == cap)
+        {
+          cap *= 2;
+          data = ocispec_xrealloc (data, cap);
+        }
+      r = read (fd, data + len, cap - len);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int e = errno;
 
-			close(fd);
-			free(data);
-			ocispec_set_err(err, "read %s: %s", path, strerror(e));
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	obj = ocispec_parse_data(t, data, len, err);
-	free(data);
-	return obj;
+          close (fd);
+          free (data);
+          ocispec_set_err (err, "read %s: %s", path, strerror (e));
+          return NULL;
+        }
+      if (r == 0)
+        break;
+      len += (size_t) r;
+    }
+  close (fd);
+  obj = ocispec_parse_data (t, data, len, err);
+  free (data);
+  return obj;
 }
-

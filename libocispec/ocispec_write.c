@@ -233,14 +233,19 @@ write_obj (struct out *o, const struct oci_type *t, const void *obj, unsigned de
     {
       const struct oci_field *f = &t->fields[i];
 
-      if (!ocispec_field_present (f, obj))
+      bool present = ocispec_field_present (f, obj);
+
+      if (!present && !(f->flags & F_NULLABLE))
         continue;
       if (!empty)
         out_mem (o, ",", 1);
       empty = false;
       out_nl (o, depth + 1);
       out_key (o, f->key);
-      write_field (o, f, obj, depth + 1);
+      if (present)
+        write_field (o, f, obj, depth + 1);
+      else
+        out_s (o, "null");
     }
   if (!empty)
     out_nl (o, depth);
