@@ -35,7 +35,7 @@ ar rcs "$out/libocirt-fuzz.a" "${objs[@]}"
 harness() {
   "$CC" "${cflags[@]}" -fsanitize=fuzzer "$@" "$out/libocirt-fuzz.a" "${libs[@]}"
 }
-for doc in spec process state features; do
+for doc in spec process state features store_state; do
   harness -DFUZZ_DOC="$doc" -o "$out/fuzz-$doc" "$here/fuzz_documents.c"
 done
 harness -o "$out/fuzz-cli" "$here/fuzz_cli_parsers.c"
@@ -44,7 +44,7 @@ harness -o "$out/fuzz-idmap" "$here/fuzz_idmap.c"
 harness -o "$out/fuzz-config" "$here/fuzz_config.c"
 
 # harness:corpus directory
-all="spec:config process:process state:state features:config cli:signals
+all="spec:config process:process state:state features:config store_state:state cli:signals
      seccomp:seccomp idmap:idmap config:config"
 list=()
 for h in $all; do
