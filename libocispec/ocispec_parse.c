@@ -374,6 +374,22 @@ steal_err (struct ocispec_ctx *c)
   return e;
 }
 
+/* The member KEY of T, looked for from *NEXT on: documents mostly have
+   their keys in the table's order (the writer's), one compare each.  */
+static const struct oci_field *
+find_field (const struct oci_type *t, const char *key, size_t *next)
+{
+  size_t n, k;
+
+  for (n = 0, k = *next; n < t->nfields; n++, k = k + 1 < t->nfields ? k + 1 : 0)
+    if (!strcmp (t->fields[k].key, key))
+      {
+        *next = k + 1 < t->nfields ? k + 1 : 0;
+        return &t->fields[k];
+      }
+  return NULL;
+}
+
 /*
  * Unknown keys are skipped; null counts as absent; a repeated key
  * replaces the earlier value.  On failure obj keeps what was parsed so
@@ -382,23 +398,16 @@ steal_err (struct ocispec_ctx *c)
 static int
 parse_obj (struct ocispec_ctx *c, const struct oci_type *t, yajl_val node, void *obj)
 {
-  size_t i, k;
+  size_t i, k, next = 0;
 
   for (i = 0; i < node->u.object.len; i++)
     {
       const char *key = node->u.object.keys[i];
       yajl_val v = node->u.object.values[i];
-      const struct oci_field *f = NULL;
+      const struct oci_field *f;
       size_t mark;
 
-      for (k = 0; k < t->nfields; k++)
-        {
-          if (!strcmp (t->fields[k].key, key))
-            {
-              f = &t->fields[k];
-              break;
-            }
-        }
+      f = find_field (t, key, &next);
       if (!f)
         continue;
       /* Lenient: the first occurrence counts, a mistyped value is none.  */
