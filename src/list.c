@@ -4,14 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "libocirt/container.h"
 #include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
-
-#define STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
 
 /* getpwuid reads the passwd database on every call; containers mostly
    share an owner, so remember the last answer.  */
@@ -36,43 +33,23 @@ owner_name (uid_t uid, char *buf, size_t size)
   return last_name;
 }
 
+/* A JSON array of the entries' OCI states, on one line.  */
 static void
 print_json (const struct ocirt_list_entry *e, size_t n)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len, i;
-  char owner[32];
+  size_t i;
 
-  yajl_gen_array_open (g);
+  putchar ('[');
   for (i = 0; i < n; i++)
     {
-      const struct ocirt_container_state *st = &e[i].st;
+      cleanup_free char *json = NULL;
+      char owner[32];
 
-      yajl_gen_map_open (g);
-      STR (g, "ociVersion");
-      STR (g, OCI_SPEC_VERSION);
-      STR (g, "id");
-      STR (g, st->id);
-      STR (g, "pid");
-      yajl_gen_integer (g, e[i].status == OCIRT_STATUS_STOPPED ? 0 : st->pid);
-      STR (g, "status");
-      STR (g, ocirt_status_name (e[i].status));
-      STR (g, "bundle");
-      STR (g, st->bundle);
-      STR (g, "rootfs");
-      STR (g, st->rootfs ? st->rootfs : "");
-      STR (g, "created");
-      STR (g, st->created ? st->created : "");
-      STR (g, "owner");
-      STR (g, owner_name (st->owner, owner, sizeof (owner)));
-      yajl_gen_map_close (g);
+      json = ocirt_state_to_list_json (&e[i].st, e[i].status,
+                                       owner_name (e[i].st.owner, owner, sizeof (owner)));
+      printf ("%s%s", i ? "," : "", json);
     }
-  yajl_gen_array_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  fwrite (buf, 1, len, stdout);
-  putchar ('\n');
-  yajl_gen_free (g);
+  puts ("]");
 }
 
 int

@@ -101,6 +101,8 @@ void ocirt_state_free (struct ocirt_container_state *st);
 /* Remove <root>/<id> and everything in it.  */
 int ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err);
 
+/* Liveness and status (state_status.c).  */
+
 /* Start time of PID from /proc, 0 if it does not exist.  */
 unsigned long long ocirt_process_start_time (pid_t pid);
 
@@ -113,8 +115,13 @@ bool ocirt_state_process_alive (const struct ocirt_container_state *st);
    making it lives, stopped once it is gone.  */
 enum ocirt_status ocirt_state_status (int dirfd, const struct ocirt_container_state *st);
 
-/* The OCI state document, as `state` prints it.  */
+/* The OCI state document, as `state` prints it (state_json.c).  */
 char *ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status,
                                bool pretty);
+
+/* One entry of `list --format json`: the OCI state without annotations,
+   OWNER by name, "" for an unknown rootfs or creation time.  */
+char *ocirt_state_to_list_json (const struct ocirt_container_state *st, enum ocirt_status status,
+                                const char *owner);
 
 #endif

@@ -18,12 +18,12 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian package clang
 mkdir -p "$out/artifacts" "$out/lib" "$out/logs"
 # shellcheck disable=SC2054  # the commas are in -fsanitize=, not between elements
 cflags=(-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
-        -include "$build/config.h" -I"$build/libocispec" -I"$top/src")
+        -include "$build/config.h" -I"$build/libocispec" -I"$top/libocispec" -I"$top/src")
 libs=(-lyajl -lseccomp -lcap -lsystemd)
 
 # The library, instrumented once (coverage and sanitizers) for every harness.
 objs=() todo=()
-for src in "$build/libocispec/oci_types.c" "$top"/src/libocirt/*.c; do
+for src in "$build/libocispec/oci_types.c" "$top"/libocispec/*.c "$top"/src/libocirt/*.c; do
   obj="$out/lib/$(basename "${src%.c}").o"
   objs+=("$obj")
   [ "$obj" -nt "$src" ] && [ "$obj" -nt "$build/config.h" ] && continue
@@ -36,7 +36,7 @@ ar rcs "$out/libocirt-fuzz.a" "${objs[@]}"
 harness() {
   "$CC" "${cflags[@]}" -fsanitize=fuzzer "$@" "$out/libocirt-fuzz.a" "${libs[@]}"
 }
-for doc in spec process state features; do
+for doc in spec process state features store_state; do
   harness -DFUZZ_DOC="$doc" -o "$out/fuzz-$doc" "$here/fuzz_documents.c"
 done
 harness -o "$out/fuzz-cli" "$here/fuzz_cli_parsers.c"
@@ -45,7 +45,7 @@ harness -o "$out/fuzz-idmap" "$here/fuzz_idmap.c"
 harness -o "$out/fuzz-config" "$here/fuzz_config.c"
 
 # harness:corpus directory
-all="spec:config process:process state:state features:config cli:signals
+all="spec:config process:process state:state features:config store_state:state cli:signals
      seccomp:seccomp idmap:idmap config:config"
 list=()
 for h in $all; do
