@@ -24,7 +24,7 @@ LAYERS = [
      "signals sync systemd_dl mount_fd mount_options lsm capabilities process_attrs seccomp "
      "terminal exe_guard spec_default namespaces idmap netdev devices cgroup_devices_bpf"),
     ("cgroup", "the container's cgroup, both drivers, and the state record it is kept in",
-     "state state_json state_status cgroup cgroup_files cgroup_layout cgroup_enter cgroup_state cgroup_pids "
+     "state state_record state_json state_status cgroup cgroup_files cgroup_layout cgroup_enter cgroup_state cgroup_pids "
      "cgroup_freezer cgroup_oom cgroup_resources cgroup_stats cgroup_systemd cgroup_mount"),
     ("parts", "the parts a container is made of",
      "mounts process notify hooks bundle"),

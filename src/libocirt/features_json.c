@@ -144,6 +144,36 @@ annotations (void)
   return m;
 }
 
+
+/* runc and crun indent `features` by four spaces, the generated writer by
+   two: double the indentation (a JSON string holds no raw newline, so the
+   spaces that start a line are indentation only), and end with a newline,
+   as the document always has.  */
+static char *
+four_space_indent (const char *json)
+{
+  size_t i, n = 0;
+  const char *p;
+  char *out;
+
+  out = xmalloc (2 * strlen (json) + 2);
+  for (p = json; *p;)
+    {
+      for (i = 0; p[i] == ' '; i++)
+        ;
+      memset (out + n, ' ', 2 * i);
+      n += 2 * i;
+      p += i;
+      while (*p && *p != '\n')
+        out[n++] = *p++;
+      if (*p)
+        out[n++] = *p++;
+    }
+  out[n++] = '\n';
+  out[n] = '\0';
+  return out;
+}
+
 char *
 ocirt_features_json (void)
 {
@@ -168,8 +198,7 @@ ocirt_features_json (void)
   free_oci_features (f);
   if (json == NULL)
     abort ();
-  /* Ends with a newline, as it always has.  */
-  out = xasprintf ("%s\n", json);
+  out = four_space_indent (json);
   free (json);
   return out;
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "oci_types.h"
-#include "state.h"
 #include "state_json.h"
+#include "state_status.h"
 #include "utils.h"
 
 /* The writers below borrow the strings of the state: the generated

@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 
-#include "state.h"
+#include <stdbool.h>
+
+#include "state_record.h"
 
 /* The document of ST; compact, without a trailing newline.  */
 char *ocirt_state_to_json (const struct ocirt_container_state *st);
@@ -13,5 +15,14 @@ char *ocirt_state_to_json (const struct ocirt_container_state *st);
    a malloc'd message and ST empty.  */
 int ocirt_state_from_json (const char *data, size_t len, struct ocirt_container_state *st,
                            char **why);
+
+/* The OCI state document, as `state` prints it (state_json.c).  */
+char *ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status,
+                               bool pretty);
+
+/* One entry of `list --format json`: the OCI state without annotations,
+   OWNER by name, "" for an unknown rootfs or creation time.  */
+char *ocirt_state_to_list_json (const struct ocirt_container_state *st, enum ocirt_status status,
+                                const char *owner);
 
 #endif

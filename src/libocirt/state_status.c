@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "state.h"
+#include "state_status.h"
 #include "utils.h"
 
 static const char *const status_names[] = {
