@@ -21,7 +21,7 @@ from lib.cgroups import cgroup_path_for, own_cgroups, SUITE_CGROUP
 from lib.procs import leftover_processes, pid_alive
 from lib.runtime import assert_single_line_error, OCIRT, unique_id, version_of
 from lib.waiting import wait_for, wait_pid_gone
-from reliability import Snapshot
+from lib.reliability import Snapshot
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 

@@ -13,6 +13,7 @@ with tests/ on sys.path; each suite's conftest.py puts it there):
 - ``console``, ``seccomp_agent``: the peers of --console-socket and of
   a seccomp listener;
 - ``fixtures``: the bodies of the fixtures the conftest.py files declare;
+- ``reliability``: the snapshot of the stress and fault-injection tests;
 - ``conformance``, ``clients``: what only those suites use;
 - ``hostproc``, ``kernel``: /proc/<pid>/status, xfail markers by
   parameter, and what the running kernel can do.

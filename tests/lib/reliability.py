@@ -1,4 +1,4 @@
-"""Helpers shared by test_stress.py and test_faults.py."""
+"""Helpers shared by tests/integration/test_stress.py and test_faults.py."""
 
 from lib.host import HostSnapshot
 
