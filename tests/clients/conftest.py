@@ -1,17 +1,20 @@
-"""Fixtures of the client suite; the helpers are in clientlib.py."""
+"""Fixtures of the client suite; the helpers are in tests/lib (clients.py
+for what only this suite uses)."""
 
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from clientlib import (BUSYBOX, CG_TOP, HOST_DROPPINGS, OCIRT, RUNC, RUNTIMES,
-                       Runtime, mounts_below, prune_dropping,
-                       remove_cgroup_tree)
-from hostproc import xfail_where  # noqa: E402  (tests/lib, put on the path by clientlib)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lib.bundle import BUSYBOX  # noqa: E402
+from lib.clients import (CG_TOP, HOST_DROPPINGS, OCIRT, RUNC, RUNTIMES,  # noqa: E402
+                         Runtime, mounts_below, prune_dropping, remove_cgroup_tree)
+from lib.hostproc import xfail_where  # noqa: E402
 
 
 # --------------------------------------------------------------------------

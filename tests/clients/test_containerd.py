@@ -14,10 +14,10 @@ import tomllib
 
 import pytest
 
-from clientlib import (CG_TOP, CONTRIB, TRAP_TERM, TTY_SCRIPT, Daemon, cap_eff,
-                       cap_mask, cgroup_dir, cgroup_limits, check_and_clean,
-                       frozen, proc_status, run_in_pty, sh, state_left,
-                       wait_for)
+from lib.capabilities import cap_eff, cap_mask
+from lib.clients import (CG_TOP, cgroup_dir, cgroup_limits, check_and_clean, CONTRIB, Daemon,
+                         frozen, run_in_pty, sh, state_left, TRAP_TERM, TTY_SCRIPT, wait_for)
+from lib.hostproc import proc_status
 
 if not (shutil.which("containerd") and shutil.which("ctr")):
     pytest.skip("containerd is not installed (tests/clients/install.sh)",

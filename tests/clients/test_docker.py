@@ -14,9 +14,11 @@ import shutil
 
 import pytest
 
-from clientlib import (CG_TOP, CONTRIB, SECCOMP_NO_MKDIR, TRAP_TERM, TTY_SCRIPT,
-                       assert_pause_unpause, cap_eff, cap_mask, cgroup_limits, check_and_clean,
-                       Daemon, mounts_below, proc_status, run_in_pty, sh, state_left, write_json)
+from lib.capabilities import cap_eff, cap_mask
+from lib.clients import (assert_pause_unpause, CG_TOP, cgroup_limits, check_and_clean, CONTRIB,
+                         Daemon, mounts_below, run_in_pty, SECCOMP_NO_MKDIR, sh, state_left,
+                         TRAP_TERM, TTY_SCRIPT, write_json)
+from lib.hostproc import proc_status
 
 DOCKER = "/usr/bin/docker"
 

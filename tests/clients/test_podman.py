@@ -14,10 +14,11 @@ import socket
 
 import pytest
 
-from clientlib import (CG_TOP, CONTRIB, SECCOMP_NO_MKDIR, TRAP_TERM, TTY_SCRIPT,
-                       assert_pause_unpause, cap_eff, cap_mask, cgroup_dir, cgroup_limits,
-                       check_and_clean, proc_status, read_file, run_in_pty, sh, state_left,
-                       wait_for, write_json)
+from lib.capabilities import cap_eff, cap_mask
+from lib.clients import (assert_pause_unpause, CG_TOP, cgroup_dir, cgroup_limits, check_and_clean,
+                         CONTRIB, read_file, run_in_pty, SECCOMP_NO_MKDIR, sh, state_left,
+                         TRAP_TERM, TTY_SCRIPT, wait_for, write_json)
+from lib.hostproc import proc_status
 
 if not shutil.which("podman"):
     pytest.skip("podman is not installed (tests/clients/install.sh)",

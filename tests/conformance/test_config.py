@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (create_fails, created, find_mount, HostSnapshot, it,
-                      proc_environ, proc_limits, proc_status, read_mountinfo,
-                      required_cases, start_probe, unique_id)
-from kernel import mount_setattr_missing  # noqa: E402  (tests/lib, on the path)
+from lib.capabilities import cap_mask
+from lib.conformance import create_fails, HostSnapshot, required_cases, start_probe
+from lib.host import find_mount, read_mountinfo
+from lib.hostproc import proc_status
+from lib.procs import proc_cmdline, proc_environ, proc_limits
+from lib.runtime import created, unique_id
+from lib.waiting import wait_pid_gone
+from lib.kernel import mount_setattr_missing
 
 # --------------------------------------------------------------------------
 # Specification version, root
@@ -75,7 +79,7 @@ def test_config_md__root_readonly_must_be_read_only(runtime, bundle):
     root = find_mount(read_mountinfo(pid), "/")
     assert "ro" in root["options"], root
     runtime.start(cid)
-    it.wait_pid_gone(pid)
+    wait_pid_gone(pid)
     assert not (bundle.rootfs / "should-fail").exists()
 
 
@@ -444,8 +448,6 @@ PROBE_CAPS = {
     "inheritable": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
     "ambient": ["CAP_KILL"],
 }
-CAP_BITS = {"CAP_CHOWN": 0, "CAP_KILL": 5, "CAP_SETUID": 7,
-            "CAP_NET_BIND_SERVICE": 10}
 OWN_OOM = 123
 #: every getrlimit(2) type: (its row in /proc/PID/limits, soft, hard);
 #: values of their own, below the test process's hard limit (raising a hard
@@ -479,10 +481,6 @@ def _below_own_hard_limit(row, soft, hard):
 
 RLIMITS = {t: (row, *_below_own_hard_limit(row, soft, hard))
            for t, (row, soft, hard) in _RLIMITS.items()}
-
-
-def cap_mask(names):
-    return sum(1 << CAP_BITS[n] for n in names)
 
 
 @pytest.fixture(scope="module")
@@ -526,7 +524,7 @@ def test_config_md__process_args_execvp_semantics(proc_probe):
     argv ... that entry is used with the same semantics as execvp's file."
 
     args[0] `sh` is found through PATH=/bin."""
-    assert it.proc_cmdline(proc_probe.pid) == ["sleep", "120"]
+    assert proc_cmdline(proc_probe.pid) == ["sleep", "120"]
     assert proc_probe["pwd"] == "/tmp"
 
 
@@ -622,10 +620,10 @@ def test_config_md__capabilities_sets_kept(proc_probe, capset, field):
     ambient CAP_KILL is raised in permitted and effective too, as
     capabilities(7) has it for a non-root execve)."""
     got = int(proc_status(proc_probe.pid)[field], 16)
-    want = cap_mask(PROBE_CAPS[capset])
+    want = cap_mask(*PROBE_CAPS[capset])
     if capset in ("effective", "permitted"):
         # after execve as non-root: P'(perm) = P'(eff) = ambient
-        want = cap_mask(PROBE_CAPS["ambient"])
+        want = cap_mask(*PROBE_CAPS["ambient"])
     assert got == want, (capset, hex(got), hex(want))
 
 

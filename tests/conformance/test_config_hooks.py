@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (create_fails, created, hook_recorder, HOOK_NS,
-                      unique_id, wait_pid_gone)
+from lib.conformance import create_fails, HOOK_NS, hook_recorder
+from lib.runtime import created, unique_id
+from lib.waiting import wait_pid_gone
 
 KINDS = ["prestart", "createRuntime", "createContainer", "startContainer",
          "poststart", "poststop"]

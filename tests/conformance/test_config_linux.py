@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (cgroup_dirs_for, cgroups_path, console_receiver,
-                      create_fails, create_running, created, dev_numbers,
-                      find_mount, HostSnapshot, is_char_device, it, ns_inode,
-                      proc_cmdline, read_mountinfo, required_cases,
-                      seccomp_agent, start_probe, unique_id, wait_for)
+from lib.cgroups import cgroup_dirs_for
+from lib.conformance import cgroups_path, create_fails, HostSnapshot, required_cases, start_probe
+from lib.console import ConsoleReceiver
+from lib.host import dev_numbers, find_mount, is_char_device, read_mountinfo
+from lib.procs import ns_inode, proc_cmdline
+from lib.runtime import create_running, created, run_output, unique_id
+from lib.seccomp_agent import Agent
+from lib.waiting import wait_for
 
 #: the cgroup tests read v1 files (this host: hybrid, controllers on v1)
 v1_only = pytest.mark.skipif(not os.path.isdir("/sys/fs/cgroup/memory"),
@@ -391,7 +394,7 @@ def test_config_linux_md__dev_console_bound_from_pty_with_terminal(
         runtime, bundle, env):
     """"/dev/console is set up if terminal is enabled in the config by bind
     mounting the pseudoterminal pty to /dev/console.\""""
-    recv = console_receiver(env.base / "console.sock")
+    recv = ConsoleReceiver(env.base / "console.sock")
     try:
         bundle.process["terminal"] = True
         bundle.sh("sleep 60")
@@ -512,7 +515,7 @@ def test_config_linux_md__cgroups_path_relative(runtime, bundle, hierarchy):
     Here: below the caller's own cgroup, in every hierarchy (the runtime is
     started in a cgroup of the suite's own where the runner's is not)."""
     own = runtime.run_from_own_cgroup()
-    path = "conformance-" + it.unique_id()
+    path = "conformance-" + unique_id()
     bundle.linux["cgroupsPath"] = path
     _, pid = created(runtime, bundle)
     key = "" if hierarchy == "unified" else hierarchy.split(",")[0]
@@ -661,7 +664,7 @@ def test_config_linux_md__seccomp_rule_applied(runtime, bundle):
         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
         "syscalls": [{"names": ["mkdir", "mkdirat"],
                       "action": "SCMP_ACT_ERRNO", "errnoRet": 30}]}
-    res = it.run_output(runtime, bundle, "mkdir /tmp/x 2>&1; echo rc=$?")
+    res = run_output(runtime, bundle, "mkdir /tmp/x 2>&1; echo rc=$?")
     assert res.rc == 0, res
     assert "Read-only file system" in res.out and "rc=1" in res.out, res
 
@@ -726,7 +729,7 @@ def test_config_linux_md__seccomp_listener_protocol(runtime, bundle,
     An agent on a SOCK_STREAM socket gets one connection carrying one JSON
     state, then end of file; the one fd comes with the first message and
     is named seccompFd; the state names the container and its pid."""
-    agent = seccomp_agent(host_dir / "agent.sock")
+    agent = Agent(host_dir / "agent.sock")
     agent.start()
     try:
         _notify_profile(bundle, agent.path)

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (cgroups_path, create_fails, create_running, created,
-                      failing_hook, hook_recorder, HostSnapshot, it,
-                      pid_alive, proc_cmdline, stopped, unique_id, wait_file,
-                      wait_for, wait_pid_gone)
+from lib.cgroups import cgroup_dirs_for
+from lib.conformance import (cgroups_path, create_fails, failing_hook, hook_recorder, HostSnapshot,
+                             stopped)
+from lib.host import find_mount, read_mountinfo
+from lib.procs import ns_inode, pid_alive, proc_cmdline, proc_stat
+from lib.runtime import create_running, created, unique_id
+from lib.waiting import wait_file, wait_for, wait_pid_gone
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 
@@ -20,7 +23,7 @@ def fingerprint(rt, cid):
     """What must not change when an operation fails: status, pid, start."""
     st = rt.state(cid)
     pid = st.get("pid") or 0
-    return st["status"], pid, (it.proc_stat(pid) or (None, 0, 0))[2]
+    return st["status"], pid, (proc_stat(pid) or (None, 0, 0))[2]
 
 
 # --------------------------------------------------------------------------
@@ -113,7 +116,7 @@ def test_runtime_md__additional_status_values_must_be_new_states(runtime,
     cid, pid = create_running(runtime, bundle, script="sleep 60")
     runtime("pause", cid, check=True)
     assert runtime.state(cid)["status"] == "paused"
-    freezer = [d for d in it.cgroup_dirs_for(pid) if "/freezer" in d]
+    freezer = [d for d in cgroup_dirs_for(pid) if "/freezer" in d]
     assert Path(freezer[0], "freezer.state").read_text().strip() == "FROZEN"
     runtime("resume", cid, check=True)
     assert runtime.state(cid)["status"] == "running"
@@ -125,7 +128,7 @@ def test_runtime_md__state_pid_required_when_created(created_state):
     cid, pid, st, _ = created_state
     assert isinstance(st.get("pid"), int) and st["pid"] > 0
     # the process the host sees as the container's init
-    assert it.ns_inode(pid, "pid") != it.ns_inode("self", "pid")
+    assert ns_inode(pid, "pid") != ns_inode("self", "pid")
 
 
 def test_runtime_md__state_pid_required_when_running(runtime, bundle):
@@ -183,8 +186,8 @@ def test_runtime_md__lifecycle_create_must_not_run_program(runtime, bundle,
     bundle.sh("echo ran > /out/ran; sleep 60")
     cid, pid = created(runtime, bundle)
     # the resources exist: its own mount and uts namespaces, its /dev
-    assert it.ns_inode(pid, "mnt") != it.ns_inode("self", "mnt")
-    assert it.find_mount(it.read_mountinfo(pid), "/out") is not None
+    assert ns_inode(pid, "mnt") != ns_inode("self", "mnt")
+    assert find_mount(read_mountinfo(pid), "/out") is not None
     assert not (host_dir / "ran").exists()
     runtime.start(cid)
     assert wait_file(host_dir / "ran") == "ran\n"
@@ -511,14 +514,14 @@ def test_runtime_md__create_applies_all_but_process(runtime, bundle,
     bundle.linux["cgroupsPath"] = cgroups_path(runtime)
     cid, pid = created(runtime, bundle)
     for ns in ("mnt", "uts", "ipc", "net", "pid"):
-        assert it.ns_inode(pid, ns) != it.ns_inode("self", ns), ns
-    assert it.find_mount(it.read_mountinfo(pid), "/mnt/data") is not None
+        assert ns_inode(pid, ns) != ns_inode("self", ns), ns
+    assert find_mount(read_mountinfo(pid), "/mnt/data") is not None
     hostname = subprocess.run(
         ["nsenter", "-t", str(pid), "-u", "hostname"],
         stdout=subprocess.PIPE, check=True).stdout.decode().strip()
     assert hostname == "conformance-host"
     assert any(d.endswith(bundle.linux["cgroupsPath"])
-               for d in it.cgroup_dirs_for(pid))
+               for d in cgroup_dirs_for(pid))
 
 
 def test_runtime_md__create_must_not_apply_args_before_start(runtime, bundle):
@@ -789,13 +792,13 @@ def test_runtime_md__delete_must_delete_created_resources(runtime, bundle):
     bundle.linux["cgroupsPath"] = cgroups_path(runtime)
     snap = HostSnapshot(runtime)
     cid, pid = created(runtime, bundle)
-    netns = it.ns_inode(pid, "net")
+    netns = ns_inode(pid, "net")
     runtime.kill(cid, "KILL")
     wait_pid_gone(pid)
     runtime.delete(cid)
     assert runtime.status(cid) is None
     snap.assert_clean(ids=[cid], cgroup_paths=[bundle.linux["cgroupsPath"]])
-    assert netns != it.ns_inode("self", "net")
+    assert netns != ns_inode("self", "net")
 
 
 def test_runtime_md__delete_must_not_delete_foreign_resources(runtime, env,

@@ -25,9 +25,10 @@ import sys
 
 import pytest
 
-from conftest import (OCIRT, REFERENCE_RUNTIME, HostSnapshot, _runtime_fixture,
-                      assert_single_line_error, runc_diff, unique_id, wait_file,
-                      wait_for)
+from lib.fixtures import checked_runtime
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error, OCIRT, REFERENCE_RUNTIME, runc_diff, unique_id
+from lib.waiting import wait_file, wait_for
 from test_rootless import ubundle, urt, user  # noqa: F401 (fixtures)
 
 ATTACKER_CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_SYS_PTRACE"]
@@ -84,7 +85,7 @@ def copy_of(binary, env):
     copy = d / os.path.basename(binary)
     shutil.copy2(binary, copy)
     os.chmod(copy, 0o755)
-    yield from _runtime_fixture(str(copy), env)
+    yield from checked_runtime(str(copy), env)
 
 
 @pytest.fixture

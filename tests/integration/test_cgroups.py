@@ -19,9 +19,11 @@ import time
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, cgroup_path_for,
-                      own_cgroups, pid_alive, unique_id, wait_for,
-                      wait_pid_gone)
+from lib.cgroups import cgroup_path_for, own_cgroups
+from lib.host import HostSnapshot
+from lib.procs import pid_alive
+from lib.runtime import assert_single_line_error, unique_id
+from lib.waiting import wait_for, wait_pid_gone
 
 CG = "/sys/fs/cgroup"
 V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))

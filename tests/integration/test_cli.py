@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from conftest import (OCIRT, Runtime, assert_single_line_error, created,
-                      create_running, runc_diff, unique_id, wait_file)
+from lib.runtime import (assert_single_line_error, create_running, created, OCIRT, runc_diff,
+                         Runtime, unique_id)
+from lib.waiting import wait_file
 
 RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from conftest import created, run_output
+from lib.runtime import created, run_output
 
 DEFAULT_DEVICES = {
     "null": (1, 3),

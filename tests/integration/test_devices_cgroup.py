@@ -13,7 +13,8 @@ import os
 
 import pytest
 
-from conftest import cgroup_path_for, unique_id
+from lib.cgroups import cgroup_path_for
+from lib.runtime import unique_id
 
 CG = "/sys/fs/cgroup"
 V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, runc_diff,
-                      unique_id)
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error, runc_diff, unique_id
 
 COMMANDS = ["create", "run"]
 

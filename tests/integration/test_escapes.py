@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from conftest import (create_refused, create_running, find_mount, read_mountinfo,
-                      run_output, runc_diff, unique_id)
+from lib.host import find_mount, read_mountinfo
+from lib.runtime import create_refused, create_running, run_output, runc_diff, unique_id
 
 
 def _replace_dev_with(bundle, host_dir):

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OCIRT, SUITE_CGROUP, runc_diff
+from lib.cgroups import SUITE_CGROUP
+from lib.runtime import OCIRT, runc_diff
 
 SCRIPT = Path(__file__).resolve().parents[2] / "contrib" / "examples" / \
     "bridge-network.sh"

@@ -6,8 +6,9 @@ import signal
 
 import pytest
 
-from conftest import (assert_single_line_error, create_running, created, proc_status,
-                      unique_id, wait_file, wait_for, wait_pid_gone, with_fds)
+from lib.hostproc import proc_status
+from lib.runtime import assert_single_line_error, create_running, created, unique_id, with_fds
+from lib.waiting import wait_file, wait_for, wait_pid_gone
 
 NS = ("pid", "net", "ipc", "uts", "mnt")
 

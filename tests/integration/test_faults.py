@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (OCIRT, SUITE_CGROUP, assert_single_line_error,
-                      cgroup_path_for, leftover_processes, own_cgroups,
-                      pid_alive, unique_id, wait_for, wait_pid_gone,
-                      _version_of)
-from reliability import Snapshot
+from lib.cgroups import cgroup_path_for, own_cgroups, SUITE_CGROUP
+from lib.procs import leftover_processes, pid_alive
+from lib.runtime import assert_single_line_error, OCIRT, unique_id, version_of
+from lib.waiting import wait_for, wait_pid_gone
+from lib.reliability import Snapshot
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 
-FAILPOINTS_BUILT = "+FAILPOINTS" in _version_of(OCIRT).split()
+FAILPOINTS_BUILT = "+FAILPOINTS" in version_of(OCIRT).split()
 needs_failpoints = pytest.mark.skipif(
     not FAILPOINTS_BUILT,
     reason="the runtime under test was built without --enable-failpoints "
@@ -286,7 +286,7 @@ def fill(path, inodes=False):
 
 @pytest.mark.parametrize("what", ["blocks", "inodes"])
 def test_full_state_root_create_fails_clean(rt, env, tiny_root, what):
-    from conftest import Runtime
+    from lib.runtime import Runtime
     small = Runtime(rt.binary, env, root=tiny_root)
     cid = unique_id()
     b = fault_bundle(env, cid)

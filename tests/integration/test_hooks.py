@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, created, unique_id,
-                      wait_for, wait_pid_gone)
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error, created, unique_id
+from lib.waiting import wait_for, wait_pid_gone
 
 KINDS = ("prestart", "createRuntime", "createContainer", "startContainer",
          "poststart", "poststop")

@@ -18,8 +18,9 @@ import uuid
 
 import pytest
 
-from conftest import (Bundle, HostSnapshot, default_config, not_sanitized,
-                      unique_id)
+from lib.bundle import Bundle, default_config
+from lib.host import HostSnapshot
+from lib.runtime import not_sanitized, unique_id
 
 # --------------------------------------------------------------------------
 # patches

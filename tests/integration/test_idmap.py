@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from conftest import (create_refused, create_running, find_mount,
-                      read_mountinfo, run_output, runc_diff)
-from kernel import idmap_unsupported
+from lib.host import find_mount, read_mountinfo
+from lib.runtime import create_refused, create_running, run_output, runc_diff
+from lib.kernel import idmap_unsupported
 
 NO_IDMAP = "runc 1.1 has no idmapped mounts"
 

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, cgroup_dirs_for,
-                      cgroup_path_for,
-                      created, create_running, exit_status, pid_alive,
-                      proc_cmdline, proc_stat, unique_id, wait_file, wait_for,
-                      wait_pid_gone)
+from lib.cgroups import cgroup_dirs_for, cgroup_path_for
+from lib.host import HostSnapshot
+from lib.procs import exit_status, pid_alive, proc_cmdline, proc_stat
+from lib.runtime import assert_single_line_error, create_running, created, unique_id
+from lib.waiting import wait_file, wait_for, wait_pid_gone
 
 
 def test_create_does_not_start_the_program(rt, bundle, host_dir):
@@ -353,7 +353,7 @@ def test_state_tracks_externally_killed_init(rt, bundle):
 
 
 def test_containers_in_different_roots_are_independent(rt, env, bundle):
-    from conftest import Runtime
+    from lib.runtime import Runtime
     other = Runtime(rt.binary, env)
     try:
         cid, pid = create_running(rt, bundle)

@@ -10,7 +10,9 @@ import uuid
 
 import pytest
 
-from conftest import create_refused, create_running, proc_cmdline, run_output, wait_for
+from lib.procs import proc_cmdline
+from lib.runtime import create_refused, create_running, run_output
+from lib.waiting import wait_for
 
 
 def _apparmor_usable():

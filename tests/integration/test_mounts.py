@@ -5,9 +5,10 @@ import shutil
 
 import pytest
 
-from conftest import (READONLY_PATHS, HostSnapshot, create_refused, created, runc_diff,
-                      find_mount, read_mountinfo, run_output, unique_id)
-from kernel import mount_setattr_missing
+from lib.bundle import READONLY_PATHS
+from lib.host import find_mount, HostSnapshot, read_mountinfo
+from lib.runtime import create_refused, created, run_output, runc_diff, unique_id
+from lib.kernel import mount_setattr_missing
 
 
 def _first_existing(*paths):

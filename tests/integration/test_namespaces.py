@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
-from conftest import (HostSnapshot, created, create_running, read_mountinfo,
-                      runc_diff, run_output, unique_id)
+from lib.host import HostSnapshot, read_mountinfo
+from lib.runtime import create_running, created, run_output, runc_diff, unique_id
 
 # OCI namespace type -> /proc/PID/ns entry
 NS_FILES = {

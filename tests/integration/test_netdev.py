@@ -16,8 +16,10 @@ import uuid
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, created,
-                      ns_inode, run_output, runc_diff, unique_id, wait_for)
+from lib.host import HostSnapshot
+from lib.procs import ns_inode
+from lib.runtime import assert_single_line_error, created, run_output, runc_diff, unique_id
+from lib.waiting import wait_for
 
 V4 = ("10.99.7.5", 24)
 V6 = ("fd00:99:7::5", 64)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from conftest import created, unique_id
+from lib.runtime import created, unique_id
 
 NOTIFY_C = r"""
 #include <stdio.h>

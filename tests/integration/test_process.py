@@ -6,31 +6,14 @@ import sys
 
 import pytest
 
-from conftest import (create_running, created, runc_diff, proc_environ, proc_limits,
-                      proc_status, run_output, unique_id, wait_file, with_fds)
-
-CAP_BITS = {
-    "CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2,
-    "CAP_FOWNER": 3, "CAP_FSETID": 4, "CAP_KILL": 5, "CAP_SETGID": 6,
-    "CAP_SETUID": 7, "CAP_SETPCAP": 8, "CAP_LINUX_IMMUTABLE": 9,
-    "CAP_NET_BIND_SERVICE": 10, "CAP_NET_BROADCAST": 11,
-    "CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_IPC_LOCK": 14,
-    "CAP_IPC_OWNER": 15, "CAP_SYS_MODULE": 16, "CAP_SYS_RAWIO": 17,
-    "CAP_SYS_CHROOT": 18, "CAP_SYS_PTRACE": 19, "CAP_SYS_PACCT": 20,
-    "CAP_SYS_ADMIN": 21, "CAP_SYS_BOOT": 22, "CAP_SYS_NICE": 23,
-    "CAP_SYS_RESOURCE": 24, "CAP_SYS_TIME": 25, "CAP_SYS_TTY_CONFIG": 26,
-    "CAP_MKNOD": 27, "CAP_LEASE": 28, "CAP_AUDIT_WRITE": 29,
-    "CAP_AUDIT_CONTROL": 30, "CAP_SETFCAP": 31, "CAP_MAC_OVERRIDE": 32,
-    "CAP_MAC_ADMIN": 33, "CAP_SYSLOG": 34, "CAP_WAKE_ALARM": 35,
-    "CAP_BLOCK_SUSPEND": 36, "CAP_AUDIT_READ": 37,
-}
-
+from lib.capabilities import cap_mask
+from lib.hostproc import proc_status
+from lib.procs import proc_environ, proc_limits
+from lib.runtime import create_running, created, run_output, runc_diff, unique_id, with_fds
+from lib.waiting import wait_file
 
 def capmask(caps):
-    m = 0
-    for c in caps:
-        m |= 1 << CAP_BITS[c]
-    return m
+    return cap_mask(*caps)
 
 
 def running_status(rt, bundle, script="sleep 30"):
@@ -58,7 +41,8 @@ def test_args_cmdline_from_host(rt, bundle):
     rt.create(cid, bundle)
     rt.start(cid)
     pid = rt.pid(cid)
-    from conftest import proc_cmdline, wait_for
+    from lib.procs import proc_cmdline
+    from lib.waiting import wait_for
     wait_for(lambda: proc_cmdline(pid) == ["sleep", "30"], what="exec")
 
 
@@ -82,7 +66,8 @@ def test_env_from_host_not_leaked(rt, bundle):
     rt.create(cid, bundle, env=hostenv)
     rt.start(cid)
     pid = rt.pid(cid)
-    from conftest import wait_for, proc_cmdline
+    from lib.procs import proc_cmdline
+    from lib.waiting import wait_for
     wait_for(lambda: proc_cmdline(pid) == ["sleep", "30"], what="exec")
     env = proc_environ(pid)
     assert "ONLY=this" in env and "PATH=/bin" in env
@@ -278,7 +263,7 @@ def _caps(st, field):
 
 def test_default_capabilities(rt, bundle):
     cid, pid, st = running_status(rt, bundle)
-    from conftest import DEFAULT_CAPS
+    from lib.bundle import DEFAULT_CAPS
     want = capmask(DEFAULT_CAPS)
     assert _caps(st, "CapEff") == want
     assert _caps(st, "CapPrm") == want
@@ -357,7 +342,7 @@ def test_unknown_capability_like_reference(rt, ref, bundle, env):
             runtime.start(cid)
             runtime.wait_status(cid, "running")
             st = proc_status(runtime.pid(cid))
-            from conftest import DEFAULT_CAPS
+            from lib.bundle import DEFAULT_CAPS
             assert _caps(st, "CapBnd") == capmask(DEFAULT_CAPS)
             assert res.err_lines, "no warning about the unknown capability"
         else:
@@ -396,7 +381,8 @@ def test_only_stdio_fds_from_host(rt, bundle, env):
     rt.create(cid, bundle, prefix=with_fds(fd3=f, fd5=f))
     rt.start(cid)
     pid = rt.pid(cid)
-    from conftest import wait_for, proc_cmdline
+    from lib.procs import proc_cmdline
+    from lib.waiting import wait_for
     wait_for(lambda: proc_cmdline(pid) == ["sleep", "30"], what="exec")
     assert _fds_of(pid) == [0, 1, 2]
 
@@ -405,7 +391,8 @@ def test_only_stdio_fds_while_created(rt, bundle):
     # in the created state the init may hold its own fds, but after start
     # the program has exactly stdio
     cid, pid = create_running(rt, bundle)
-    from conftest import wait_for, proc_cmdline
+    from lib.procs import proc_cmdline
+    from lib.waiting import wait_for
     wait_for(lambda: proc_cmdline(pid) == ["sleep", "30"], what="exec")
     assert _fds_of(pid) == [0, 1, 2]
 

@@ -8,10 +8,12 @@ import subprocess
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, create_running,
-                      proc_cmdline, proc_status, run_output, runc_diff,
-                      unique_id, wait_for)
-from kernel import mempolicy_unsupported, older_than
+from lib.host import HostSnapshot
+from lib.hostproc import proc_status
+from lib.procs import proc_cmdline
+from lib.runtime import assert_single_line_error, create_running, run_output, runc_diff, unique_id
+from lib.waiting import wait_for
+from lib.kernel import mempolicy_unsupported, older_than
 
 SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = \
     0, 1, 2, 3, 5, 6

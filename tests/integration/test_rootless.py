@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from conftest import OCIRT, Runtime, create_refused, proc_status, runc_diff, unique_id
+from lib.hostproc import proc_status
+from lib.runtime import create_refused, OCIRT, runc_diff, Runtime, unique_id
 
 # runc keeps a rootless state under $XDG_RUNTIME_DIR/runc, refuses
 # additionalGids even with newgidmap, ignores limits it cannot set, and

@@ -2,7 +2,9 @@
 
 import os
 
-from conftest import create_running, created, proc_cmdline, unique_id, wait_for
+from lib.procs import proc_cmdline
+from lib.runtime import create_running, created, unique_id
+from lib.waiting import wait_for
 
 
 def _ns_pid(host_pid):
@@ -59,7 +61,8 @@ def test_no_runtime_fd_or_cwd_outside_reaches_the_container(rt, bundle):
 
 import pytest  # noqa: E402
 
-from conftest import HostSnapshot, assert_single_line_error  # noqa: E402
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error
 
 
 def _lsm_absent(name):

@@ -21,9 +21,10 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from conftest import (ACTIVE_PIDS, cgroup_dirs, cgroup_path_for, children_of,
-                      leftover_processes, proc_stat, reap_zombies, unique_id)
-from reliability import Snapshot
+from lib.cgroups import cgroup_dirs, cgroup_path_for
+from lib.procs import ACTIVE_PIDS, children_of, leftover_processes, proc_stat, reap_zombies
+from lib.runtime import unique_id
+from lib.reliability import Snapshot
 
 WORKERS = 8
 #: STRESS_CONTAINERS changes it (a sanitizer build is about 6x slower)

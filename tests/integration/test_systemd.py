@@ -18,8 +18,9 @@ import tempfile
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, runc_diff,
-                      runtime_is_runc, unique_id, wait_for)
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error, runc_diff, runtime_is_runc, unique_id
+from lib.waiting import wait_for
 
 CG = "/sys/fs/cgroup"
 V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))

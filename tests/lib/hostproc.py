@@ -1,5 +1,5 @@
-"""Reading the host's /proc, shared by the integration, client and
-conformance suites (each puts tests/lib on sys.path)."""
+"""Reading /proc/<pid>/status, and strict xfail markers by parameter;
+shared by the integration, client and conformance suites."""
 
 
 def proc_status(pid):

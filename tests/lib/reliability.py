@@ -1,6 +1,6 @@
-"""Helpers shared by test_stress.py and test_faults.py."""
+"""Helpers shared by tests/integration/test_stress.py and test_faults.py."""
 
-from conftest import HostSnapshot
+from lib.host import HostSnapshot
 
 
 class Snapshot(HostSnapshot):

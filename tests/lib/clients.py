@@ -1,4 +1,5 @@
-"""Real container clients (podman, containerd + ctr, Docker) against ocirt.
+"""The helpers of the client suite (tests/clients): real container
+clients (podman, containerd + ctr, Docker) against ocirt.
 
 Every scenario runs twice: once with ocirt (``OCIRT``, absolute path of the
 binary) and once with runc (``REFERENCE_RUNTIME``, default ``runc`` on PATH)
@@ -33,17 +34,13 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 import termios
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from hostproc import proc_status  # noqa: E402,F401  (the tests import it from here)
+from lib.waiting import poll
 
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONTRIB = REPO / "contrib"
 
 
@@ -57,7 +54,6 @@ def _runc():
 
 OCIRT = os.environ.get("OCIRT", "")
 RUNC = _runc()
-BUSYBOX = os.environ.get("BUSYBOX", "/bin/busybox")
 RUNTIMES = ("ocirt", "runc")
 
 #: one name per session: the top of every cgroup the clients make
@@ -182,14 +178,9 @@ def run_in_pty(argv, env=None, timeout=60, rows=33, cols=101):
 
 
 def wait_for(pred, timeout=20.0, interval=0.05, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    """Poll PRED until it is true (nothing is reaped here: the client
+    suite's pytest is no subreaper)."""
+    return poll(pred, timeout, interval, what)
 
 
 # --------------------------------------------------------------------------
@@ -292,27 +283,6 @@ class Runtime:
 # --------------------------------------------------------------------------
 # host inspection
 # --------------------------------------------------------------------------
-
-
-def cap_eff(pid):
-    return int(proc_status(pid)["CapEff"], 16)
-
-
-#: capability numbers (linux/capability.h)
-CAPS = {n: i for i, n in enumerate(
-    "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID "
-    "SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW "
-    "IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT "
-    "SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD "
-    "LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG "
-    "WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE".split())}
-
-
-def cap_mask(*names):
-    m = 0
-    for n in names:
-        m |= 1 << CAPS[n.upper().removeprefix("CAP_")]
-    return m
 
 
 def _cgroup_lines(pid):
