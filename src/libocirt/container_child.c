@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
 #include "failpoint.h"

@@ -16,6 +16,7 @@
 
 #include "bundle.h"
 #include "cgroup_systemd.h"
+#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
 #include "failpoint.h"

@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include "cgroup.h"
 #include "container.h"
@@ -42,14 +41,6 @@ struct ocirt_spawn
   pid_t pid;        /* the container process, as the host sees it */
   bool unprivileged; /* the runtime is not root: rootless */
 };
-
-static inline void
-close_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
 
 /* The container process, right after clone: sets itself up, reports to
    the runtime over S->sync and execs the user's program.  */
