@@ -253,8 +253,9 @@ rootless_without_cgroup (struct ocirt_spawn *s, ocirt_error_t *err)
   return 0;
 }
 
+/* The config, checked against itself and against the command line.  */
 static int
-spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
+load_config (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
 {
   const struct ocirt_create_options *o = s->opts;
   const oci_process *p;
@@ -287,6 +288,16 @@ spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "--console-socket given but process.terminal is false");
   if (p->terminal && o->console_socket == NULL && o->detach)
     return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required with --detach");
+  return 0;
+}
+
+/* What the container will be made of, worked out before anything is made:
+   namespaces, devices, fds, the seccomp filter, the cgroups.  */
+static int
+plan_container (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const struct ocirt_create_options *o = s->opts;
+
   if (ocirt_ns_plan_build (s->spec->linux, &s->ns, err) < 0)
     return -1;
   if (ocirt_netdev_prepare (s->spec->linux, &s->ns, &s->netdevs, err) < 0)
@@ -305,6 +316,14 @@ spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
       if (ocirt_cgroup_resolve (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
         return -1;
     }
+  return 0;
+}
+
+/* The id taken and create.json written; the notify socket set up.  */
+static int
+claim_state (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const struct ocirt_create_options *o = s->opts;
 
   s->dirfd = ocirt_state_dir_create (o->root, o->id, err);
   if (s->dirfd < 0)
@@ -323,36 +342,52 @@ spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
     }
   else
     s->notify_socket = NULL;
+  return 0;
+}
 
-  if (use_fifo)
-    {
-      if (mkfifoat (s->dirfd, OCIRT_EXEC_FIFO, 0622) < 0)
-        return ocirt_make_error (err, errno, "create exec fifo");
-      /* mkfifo obeys the umask; the container user must be able to open it. */
-      if (fchmodat (s->dirfd, OCIRT_EXEC_FIFO, 0622, 0) < 0)
-        return ocirt_make_error (err, errno, "chmod exec fifo");
-      s->fifo_fd = openat (s->dirfd, OCIRT_EXEC_FIFO, O_PATH | O_CLOEXEC);
-      if (s->fifo_fd < 0)
-        return ocirt_make_error (err, errno, "open exec fifo");
-      s->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (s->procfd < 0)
-        return ocirt_make_error (err, errno, "open /proc");
-    }
+/* create: the fifo that start opens to let the container process go on. */
+static int
+make_exec_fifo (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  if (mkfifoat (s->dirfd, OCIRT_EXEC_FIFO, 0622) < 0)
+    return ocirt_make_error (err, errno, "create exec fifo");
+  /* mkfifo obeys the umask; the container user must be able to open it. */
+  if (fchmodat (s->dirfd, OCIRT_EXEC_FIFO, 0622, 0) < 0)
+    return ocirt_make_error (err, errno, "chmod exec fifo");
+  s->fifo_fd = openat (s->dirfd, OCIRT_EXEC_FIFO, O_PATH | O_CLOEXEC);
+  if (s->fifo_fd < 0)
+    return ocirt_make_error (err, errno, "open exec fifo");
+  s->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (s->procfd < 0)
+    return ocirt_make_error (err, errno, "open /proc");
+  return 0;
+}
 
-  if (o->systemd_cgroup)
+static int
+make_cgroups (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  if (s->opts->systemd_cgroup)
     {
       /* Made (and released) even when connecting fails.  */
       s->have_cgroup = true;
-      if (ocirt_systemd_cgroup_create (s->spec, o->id, &s->cg, err) < 0)
+      if (ocirt_systemd_cgroup_create (s->spec, s->opts->id, &s->cg, err) < 0)
         return -1;
     }
   else if (ocirt_cgroup_make (&s->cg, err) < 0 && rootless_without_cgroup (s, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("create.cgroups");
+  return 0;
+}
 
-  if (p->terminal && o->console_socket == NULL)
+/* Where the container's terminal goes: the --console-socket, or back to
+   a run in the foreground.  */
+static int
+open_console (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const struct ocirt_create_options *o = s->opts;
+
+  if (s->spec->process->terminal && o->console_socket == NULL)
     {
-      /* run in the foreground: the terminal comes back to us.  */
       int pair[2];
 
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
@@ -366,6 +401,18 @@ spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
       if (s->console_fd < 0)
         return -1;
     }
+  return 0;
+}
+
+static int
+spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
+{
+  if (load_config (s, use_fifo, err) < 0 || plan_container (s, err) < 0 || claim_state (s, err) < 0)
+    return -1;
+  if (use_fifo && make_exec_fifo (s, err) < 0)
+    return -1;
+  if (make_cgroups (s, err) < 0 || open_console (s, err) < 0)
+    return -1;
   if (ocirt_idmap_prepare (s->spec, s->bundle, &s->idmap_fds, err) < 0)
     return -1;
   return ocirt_sync_pair (s->sync, err);
@@ -413,8 +460,10 @@ clone_container (struct ocirt_spawn *s)
   return syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/* Clone the container process: the runtime goes on here, the child in
+   ocirt_container_child_main.  */
 static int
-spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
+clone_child (struct ocirt_spawn *s, ocirt_error_t *err)
 {
   const oci_linux *lx = s->spec->linux;
 
@@ -447,6 +496,15 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
   if (s->pid == 0)
     ocirt_container_child_main (s);
   OCIRT_FAILPOINT ("create.cloned");
+  return 0;
+}
+
+/* The child's id maps written, GO sent; *S's pid is the container
+   process's, as the host sees it, even when the child forked it.  */
+static int
+release_child (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const oci_linux *lx = s->spec->linux;
 
   close_fd (&s->sync[1]);
   close_fd (&s->console_fd);
@@ -467,6 +525,16 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
         ;
       s->pid = pid;
     }
+  return 0;
+}
+
+/* The container process into its cgroups, with its limits and its
+   network devices; CGROUP sent.  */
+static int
+enter_cgroups (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const oci_linux *lx = s->spec->linux;
+
   ocirt_debug ("move %d into its cgroups", s->pid);
   if (s->cg.systemd)
     {
@@ -488,26 +556,36 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
      is ready, still before anything runs.  */
   if (!(s->ns.unshare_flags & CLONE_NEWNET) && ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
     return -1;
-  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_CGROUP, err) < 0)
-    return -1;
-  if (ocirt_container_hooks_at_create (s->spec))
-    {
-      const oci_hooks *h = s->spec->hooks;
-      cleanup_free char *state = NULL;
+  return ocirt_sync_send (s->sync[0], OCIRT_SYNC_CGROUP, err);
+}
 
-      if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_HOOKS, err) < 0)
-        return -1;
-      if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
-        return -1;
-      state = ocirt_hooks_state (s->spec, s->opts->id, s->pid, s->bundle, "creating");
-      /* prestart is deprecated, and still run first, as the spec asks.  */
-      if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, err) < 0
-          || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
-                              err) < 0)
-        return -1;
-      if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_HOOKS_DONE, err) < 0)
-        return -1;
-    }
+/* prestart and createRuntime, once the child's mounts are in place.  */
+static int
+run_create_hooks (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const oci_hooks *h = s->spec->hooks;
+  cleanup_free char *state = NULL;
+
+  if (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_HOOKS, err) < 0)
+    return -1;
+  if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
+    return -1;
+  state = ocirt_hooks_state (s->spec, s->opts->id, s->pid, s->bundle, "creating");
+  /* prestart is deprecated, and still run first, as the spec asks.  */
+  if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, err) < 0
+      || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
+                          err) < 0)
+    return -1;
+  return ocirt_sync_send (s->sync[0], OCIRT_SYNC_HOOKS_DONE, err);
+}
+
+static int
+spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  if (clone_child (s, err) < 0 || release_child (s, err) < 0 || enter_cgroups (s, err) < 0)
+    return -1;
+  if (ocirt_container_hooks_at_create (s->spec) && run_create_hooks (s, err) < 0)
+    return -1;
   /* Written while the container process sets itself up; shown once it
      is ready.  */
   if (write_state (s, false, err) < 0)
@@ -529,37 +607,16 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
   return 0;
 }
 
-int
-ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err)
-{
-  struct ocirt_spawn s;
-  int ret;
-
-  spawn_init (&s, o);
-  ret = ocirt_signals_hold (err);
-  if (ret == 0)
-    ret = spawn_prepare (&s, true, err);
-  if (ret == 0)
-    ret = spawn_container (&s, err);
-  if (ret < 0)
-    spawn_abort (&s);
-  spawn_release (&s);
-  return ret;
-}
-
 static int
 cleanup_after_run (struct ocirt_spawn *s, ocirt_error_t *err)
 {
   /* Without a pid namespace, children of the program may outlive it.  */
   if (s->have_cgroup)
     {
-      ocirt_error_t e = NULL;
+      cleanup_error ocirt_error_t e = NULL;
 
       if (ocirt_cgroup_kill_all (&s->cg, SIGKILL, &e) < 0)
-        {
-          ocirt_debug ("%s", e->msg);
-          ocirt_error_release (&e);
-        }
+        ocirt_debug ("%s", e->msg);
     }
   /* --keep: stopped, as after create and start; delete removes the rest
      and runs the poststop hooks.  */
@@ -575,87 +632,113 @@ cleanup_after_run (struct ocirt_spawn *s, ocirt_error_t *err)
   return ocirt_state_dir_remove (s->opts->root, s->opts->id, err);
 }
 
+#define cleanup_spawn __attribute__ ((cleanup (spawn_release)))
+
 int
-ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
+ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err)
 {
-  struct ocirt_spawn s;
-  int status = 0, ret, notify_fd = -1;
+  cleanup_spawn struct ocirt_spawn s;
 
   spawn_init (&s, o);
-  ret = ocirt_signals_hold (err);
-  if (ret == 0)
-    ret = spawn_prepare (&s, false, err);
-  if (ret == 0)
-    ret = spawn_container (&s, err);
-  if (ret == 0 && s.notify_socket)
+  if (ocirt_signals_hold (err) < 0 || spawn_prepare (&s, true, err) < 0
+      || spawn_container (&s, err) < 0)
+    {
+      spawn_abort (&s);
+      return -1;
+    }
+  return 0;
+}
+
+/* run up to the user's program: the container made and started, its
+   poststart hooks run.  */
+static int
+run_start (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  const struct ocirt_create_options *o = s->opts;
+  struct ocirt_container_state st = { .id = (char *) o->id, .bundle = s->bundle };
+  cleanup_close int notify_fd = -1;
+  cleanup_close int pidfd = -1;
+
+  if (ocirt_signals_hold (err) < 0 || spawn_prepare (s, false, err) < 0
+      || spawn_container (s, err) < 0)
+    return -1;
+  if (s->notify_socket)
     {
       cleanup_free char *dir = xasprintf ("%s/%s", o->root, o->id);
       notify_fd = ocirt_notify_listen (dir, err);
       if (notify_fd < 0)
-        ret = -1;
+        return -1;
     }
-  if (ret == 0)
-    ret = ocirt_sync_send (s.sync[0], OCIRT_SYNC_EXEC, err);
-  if (ret == 0)
-    ret = ocirt_sync_expect_exec (s.sync[0], err);
+  if (ocirt_sync_send (s->sync[0], OCIRT_SYNC_EXEC, err) < 0
+      || ocirt_sync_expect_exec (s->sync[0], err) < 0)
+    return -1;
   /* Now the user's program gets them, those held meanwhile first.  */
-  if (ret == 0 && !o->detach)
-    ocirt_signals_forward_to (s.pid);
-  if (ret == 0)
+  if (!o->detach)
+    ocirt_signals_forward_to (s->pid);
+  st.pid = s->pid;
+  if (ocirt_container_hooks_poststart (&st, s->spec, err) < 0)
+    return -1;
+  if (notify_fd < 0)
+    return 0;
+  pidfd = syscall (SYS_pidfd_open, s->pid, 0);
+  return ocirt_notify_forward (notify_fd, s->notify_socket, pidfd, err);
+}
+
+/* run in the foreground with a terminal: the container's comes back over
+   the socket and is proxied to ours; without it the container cannot be
+   used and is killed.  */
+static void
+proxy_terminal (struct ocirt_spawn *s)
+{
+  cleanup_error ocirt_error_t e = NULL;
+  cleanup_close int master = ocirt_recv_fd (s->console_peer, &e);
+  const oci_process *p = s->spec->process;
+
+  if (master < 0 || ocirt_terminal_proxy (master, p->console_size != NULL, &e) < 0)
     {
-      struct ocirt_container_state st = { .id = (char *) o->id, .pid = s.pid, .bundle = s.bundle };
-      ret = ocirt_container_hooks_poststart (&st, s.spec, err);
+      kill (s->pid, SIGKILL);
+      ocirt_warn ("%s", e->msg);
     }
-  if (ret == 0 && notify_fd >= 0)
-    {
-      cleanup_close int pidfd = syscall (SYS_pidfd_open, s.pid, 0);
-      ret = ocirt_notify_forward (notify_fd, s.notify_socket, pidfd, err);
-    }
-  if (notify_fd >= 0)
-    close (notify_fd);
-  if (ret < 0)
+}
+
+/* After run_start, in the foreground: until the program ends, then the
+   container is removed (but with --keep).  The program's exit status for
+   the shell.  */
+static int
+run_wait (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  struct ocirt_container_state st = { .id = (char *) s->opts->id, .bundle = s->bundle };
+  int status, ret;
+
+  /* The lock is not held while the program runs.  */
+  close_fd (&s->dirfd);
+  if (s->console_peer >= 0)
+    proxy_terminal (s);
+  while (waitpid (s->pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return ocirt_make_error (err, errno, "wait for the container process");
+  ocirt_signals_stop_forwarding ();
+  s->pid = 0;
+  ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  if (cleanup_after_run (s, err) < 0)
+    return -1;
+  if (!s->opts->keep)
+    ocirt_container_hooks_poststop (&st, s->spec);
+  return ret;
+}
+
+int
+ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
+{
+  cleanup_spawn struct ocirt_spawn s;
+
+  spawn_init (&s, o);
+  if (run_start (&s, err) < 0)
     {
       spawn_abort (&s);
-      spawn_release (&s);
       return -1;
     }
   if (o->detach)
-    {
-      spawn_release (&s);
-      return 0;
-    }
-
-  /* The lock is not held while the program runs.  */
-  close_fd (&s.dirfd);
-  if (s.console_peer >= 0)
-    {
-      cleanup_close int master = ocirt_recv_fd (s.console_peer, err);
-      const oci_process *p = s.spec->process;
-
-      if (master < 0 || ocirt_terminal_proxy (master, p->console_size != NULL, err) < 0)
-        {
-          kill (s.pid, SIGKILL);
-          ocirt_warn ("%s", (*err)->msg);
-          ocirt_error_release (err);
-        }
-    }
-  while (waitpid (s.pid, &status, 0) < 0)
-    if (errno != EINTR)
-      {
-        ocirt_make_error (err, errno, "wait for the container process");
-        spawn_release (&s);
-        return -1;
-      }
-  ocirt_signals_stop_forwarding ();
-  s.pid = 0;
-  ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-  if (cleanup_after_run (&s, err) < 0)
-    ret = -1;
-  else if (!o->keep)
-    {
-      struct ocirt_container_state st = { .id = (char *) o->id, .pid = 0, .bundle = s.bundle };
-      ocirt_container_hooks_poststop (&st, s.spec);
-    }
-  spawn_release (&s);
-  return ret;
+    return 0;
+  return run_wait (&s, err);
 }
