@@ -66,6 +66,19 @@ write_sysctls (const oci_linux *lx, ocirt_error_t *err)
   return 0;
 }
 
+/* Until the runtime has put this process in its cgroups: it says CGROUP,
+   once.  */
+static int
+wait_in_cgroup (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  if (s->in_cgroup)
+    return 0;
+  if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
+    return -1;
+  s->in_cgroup = true;
+  return 0;
+}
+
 static int
 run_child_hooks (const struct ocirt_spawn *s, oci_hook **hooks, size_t n, const char *kind,
                  const char *status, ocirt_error_t *err)
@@ -140,13 +153,8 @@ before_pivot (void *data, ocirt_error_t *err)
 
   if (ocirt_container_hooks_at_create (s->spec))
     {
-      if (!s->in_cgroup)
-        {
-          if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
-            return -1;
-          s->in_cgroup = true;
-        }
-      if (ocirt_sync_send (s->sync[1], OCIRT_SYNC_HOOKS, err) < 0
+      if (wait_in_cgroup (s, err) < 0
+          || ocirt_sync_send (s->sync[1], OCIRT_SYNC_HOOKS, err) < 0
           || ocirt_sync_expect (s->sync[1], OCIRT_SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
@@ -238,37 +246,32 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
     return -1;
   close_fd (&s->console_fd);
   /* Sysctls may name a device the runtime moves in with the cgroup step. */
-  if (s->netdevs && !s->in_cgroup && !(s->ns.unshare_flags & CLONE_NEWNET))
-    {
-      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
-        return -1;
-      s->in_cgroup = true;
-    }
+  if (s->netdevs && !(s->ns.unshare_flags & CLONE_NEWNET) && wait_in_cgroup (s, err) < 0)
+    return -1;
   ocirt_debug ("container process: sysctls, masked and read-only paths");
   if (write_sysctls (s->spec->linux, err) < 0)
     return -1;
   return ocirt_rootfs_finalize (rctx, err);
 }
 
+/* A new session keyring named after the container, so that it does not
+   share the caller's.  */
 static int
-child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err)
+join_session_keyring (const char *id, ocirt_error_t *err)
 {
-  const oci_spec *spec = s->spec;
-  const oci_process *p = spec->process;
-  struct ocirt_rootfs_ctx rctx = {
-    .spec = spec,
-    .rootfs = s->rootfs,
-    .bundle = s->bundle,
-    .cgroup = s->have_cgroup ? &s->cg : NULL,
-    .userns = ocirt_config_has_ns (spec, "user"),
-    .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
-    .no_pivot = s->opts->no_pivot,
-    .mountns = ocirt_config_has_ns (spec, "mount"),
-    .console_fd = -1,
-    .idmap_fds = s->idmap_fds,
-    .before_pivot = before_pivot,
-    .data = s,
-  };
+  cleanup_free char *name = xasprintf ("_ses.%s", id);
+
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS
+      && errno != EPERM)
+    return ocirt_make_error (err, errno, "join session keyring");
+  return 0;
+}
+
+/* From clone to the container's namespaces: GO from the runtime, the
+   namespaces joined and made, a session of its own, the hostname.  */
+static int
+enter_namespaces (struct ocirt_spawn *s, ocirt_error_t *err)
+{
   int pid;
 
   OCIRT_FAILPOINT ("child.cloned");
@@ -293,50 +296,56 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
      sets up its rootfs meanwhile, and waits only where it must be in its
      cgroup, before a cgroup namespace is made or, at the latest, before it
      reports ready.  */
-  if (s->ns.unshare_flags & CLONE_NEWCGROUP)
-    {
-      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
-        return -1;
-      s->in_cgroup = true;
-    }
-  if (ocirt_ns_unshare_in_child (&s->ns, spec->linux, err) < 0)
+  if ((s->ns.unshare_flags & CLONE_NEWCGROUP) && wait_in_cgroup (s, err) < 0)
+    return -1;
+  if (ocirt_ns_unshare_in_child (&s->ns, s->spec->linux, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("child.namespaces");
   if (setsid () < 0)
     return ocirt_make_error (err, errno, "setsid");
-  if (set_hostname (spec, err) < 0)
-    return -1;
+  return set_hostname (s->spec, err);
+}
 
+static int
+child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err)
+{
+  const oci_spec *spec = s->spec;
+  const oci_process *p = spec->process;
+  struct ocirt_rootfs_ctx rctx = {
+    .spec = spec,
+    .rootfs = s->rootfs,
+    .bundle = s->bundle,
+    .cgroup = s->have_cgroup ? &s->cg : NULL,
+    .userns = ocirt_config_has_ns (spec, "user"),
+    .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .no_pivot = s->opts->no_pivot,
+    .mountns = ocirt_config_has_ns (spec, "mount"),
+    .console_fd = -1,
+    .idmap_fds = s->idmap_fds,
+    .before_pivot = before_pivot,
+    .data = s,
+  };
+
+  if (enter_namespaces (s, err) < 0)
+    return -1;
   /* Modes of created files and devices are exact; the process gets its own
      umask before exec.  */
   umask (0);
   if (setup_rootfs (s, &rctx, err) < 0)
     return -1;
 
-  if (!s->opts->no_new_keyring)
-    {
-      cleanup_free char *name = xasprintf ("_ses.%s", s->opts->id);
-      if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS
-          && errno != EPERM)
-        return ocirt_make_error (err, errno, "join session keyring");
-    }
-
+  if (!s->opts->no_new_keyring && join_session_keyring (s->opts->id, err) < 0)
+    return -1;
   /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
-  if (p->scheduler && !s->in_cgroup)
-    {
-      if (ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
-        return -1;
-      s->in_cgroup = true;
-    }
+  if (p->scheduler && wait_in_cgroup (s, err) < 0)
+    return -1;
   if (ocirt_linux_attrs_apply (spec->linux, err) < 0)
     return -1;
   ocirt_debug ("container process: limits, user %u:%u, capabilities, cwd `%s`",
                p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
   if (ocirt_process_prepare_exec (p, s->seccomp != NULL, s->preserve_fds, exe, envp, err) < 0)
     return -1;
-  if (!s->in_cgroup && ocirt_sync_expect (s->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
-    return -1;
-  return 0;
+  return wait_in_cgroup (s, err);
 }
 
 void
