@@ -12,6 +12,7 @@
 
 #include "bundle.h"
 #include "cgroup.h"
+#include "container_cleanup.h"
 #include "exec.h"
 #include "log.h"
 #include "lsm.h"
@@ -61,95 +62,88 @@ caps_add (char ***set, size_t *n, char **caps, size_t ncaps)
   (*set)[*n] = NULL;
 }
 
-/* The process to run: --process, or the container's own with the command
-   line's changes.  */
+/* The container's own process, with the command line's args and terminal. */
 static oci_process *
-build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_error_t *err)
+copy_container_process (const struct ocirt_exec_options *o, const oci_spec *spec,
+                        ocirt_error_t *err)
+{
+  cleanup_free char *perr = NULL;
+  cleanup_free char *json = oci_process_to_json (spec->process, false, &perr);
+  cleanup_process oci_process *p = NULL;
+
+  if (json == NULL || (p = oci_process_parse_data (json, strlen (json), &perr)) == NULL)
+    {
+      ocirt_make_error (err, 0, "copy the container's process: %s", perr ? perr : "");
+      return NULL;
+    }
+  if (o->nargs == 0)
+    {
+      ocirt_make_error (err, 0, "exec: no command given");
+      return NULL;
+    }
+  strv_replace (&p->args, &p->args_len, o->args, o->nargs);
+  p->terminal = o->tty;
+  p->terminal_present = true;
+  return steal_pointer (&p);
+}
+
+/* --process, or a copy of the container's own.  */
+static oci_process *
+load_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_error_t *err)
 {
   cleanup_free char *perr = NULL;
   oci_process *p;
+
+  if (o->process_path == NULL)
+    return copy_container_process (o, spec, err);
+  p = oci_process_parse_file (o->process_path, &perr);
+  if (p == NULL)
+    ocirt_make_error (err, 0, "%s: %s", o->process_path, perr ? perr : "cannot parse");
+  return p;
+}
+
+/* --user and --additional-gids.  */
+static int
+apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *err)
+{
   size_t i;
 
-  if (o->process_path)
-    {
-      p = oci_process_parse_file (o->process_path, &perr);
-      if (p == NULL)
-        {
-          ocirt_make_error (err, 0, "%s: %s", o->process_path, perr ? perr : "cannot parse");
-          return NULL;
-        }
-    }
-  else
-    {
-      cleanup_free char *json = oci_process_to_json (spec->process, false, &perr);
-      if (json == NULL || (p = oci_process_parse_data (json, strlen (json), &perr)) == NULL)
-        {
-          ocirt_make_error (err, 0, "copy the container's process: %s", perr ? perr : "");
-          return NULL;
-        }
-      if (o->nargs == 0)
-        {
-          free_oci_process (p);
-          ocirt_make_error (err, 0, "exec: no command given");
-          return NULL;
-        }
-      strv_replace (&p->args, &p->args_len, o->args, o->nargs);
-      p->terminal = o->tty;
-      p->terminal_present = true;
-    }
-
-  if (o->cwd)
-    {
-      free (p->cwd);
-      p->cwd = xstrdup (o->cwd);
-    }
-  for (i = 0; i < o->nenv; i++)
-    {
-      if (strchr (o->env[i], '=') == NULL)
-        {
-          free_oci_process (p);
-          ocirt_make_error (err, 0, "exec: invalid --env `%s`: expected KEY=VALUE", o->env[i]);
-          return NULL;
-        }
-      ocirt_process_setenv (p, o->env[i]);
-    }
-  if (o->user || o->ngids)
-    {
-      if (p->user == NULL)
-        p->user = xmalloc0 (sizeof (*p->user));
-      p->user->uid_present = p->user->gid_present = true;
-    }
+  if (o->user == NULL && o->ngids == 0)
+    return 0;
+  if (p->user == NULL)
+    p->user = xmalloc0 (sizeof (*p->user));
+  p->user->uid_present = p->user->gid_present = true;
   if (o->user)
     {
       unsigned uid, gid;
       bool has_gid;
 
       if (ocirt_parse_user (o->user, &uid, &gid, &has_gid) < 0)
-        {
-          free_oci_process (p);
-          ocirt_make_error (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
-          return NULL;
-        }
+        return ocirt_make_error (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
       p->user->uid = uid;
       p->user->gid = has_gid ? gid : 0;
     }
-  if (o->ngids)
+  if (o->ngids == 0)
+    return 0;
+  free (p->user->additional_gids);
+  p->user->additional_gids = xmalloc0 (sizeof (uint32_t) * (o->ngids + 1));
+  p->user->additional_gids_len = o->ngids;
+  for (i = 0; i < o->ngids; i++)
     {
-      free (p->user->additional_gids);
-      p->user->additional_gids = xmalloc0 (sizeof (uint32_t) * (o->ngids + 1));
-      p->user->additional_gids_len = o->ngids;
-      for (i = 0; i < o->ngids; i++)
-        {
-          unsigned long long g;
-          if (!parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
-            {
-              free_oci_process (p);
-              ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`", o->additional_gids[i]);
-              return NULL;
-            }
-          p->user->additional_gids[i] = (uint32_t) g;
-        }
+      unsigned long long g;
+
+      if (!parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
+        return ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`",
+                                 o->additional_gids[i]);
+      p->user->additional_gids[i] = (uint32_t) g;
     }
+  return 0;
+}
+
+/* --cap, --no-new-privs, --apparmor and --process-label.  */
+static void
+apply_privileges (const struct ocirt_exec_options *o, oci_process *p)
+{
   if (o->ncaps)
     {
       if (p->capabilities == NULL)
@@ -164,13 +158,51 @@ build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_e
       p->no_new_privileges = true;
       p->no_new_privileges_present = true;
     }
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+}
+
+/* The process to run: --process, or the container's own with the command
+   line's changes.  */
+static oci_process *
+build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_error_t *err)
+{
+  cleanup_process oci_process *p = load_process (o, spec, err);
+  size_t i;
+
+  if (p == NULL)
+    return NULL;
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  for (i = 0; i < o->nenv; i++)
+    {
+      if (strchr (o->env[i], '=') == NULL)
+        {
+          ocirt_make_error (err, 0, "exec: invalid --env `%s`: expected KEY=VALUE", o->env[i]);
+          return NULL;
+        }
+      ocirt_process_setenv (p, o->env[i]);
+    }
+  if (apply_user (o, p, err) < 0)
+    return NULL;
+  apply_privileges (o, p);
   if (p->cwd == NULL || p->cwd[0] != '/')
     {
       ocirt_make_error (err, 0, "exec: cwd `%s` is not an absolute path", p->cwd ? p->cwd : "");
-      free_oci_process (p);
       return NULL;
     }
-  return p;
+  return steal_pointer (&p);
 }
 
 /* The namespaces of the container's init that are not ours.  */
@@ -223,24 +255,17 @@ plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
 static int
 join_cgroups (const struct ocirt_container_state *st, const char *sub, pid_t pid, ocirt_error_t *err)
 {
-  struct ocirt_cgroup cg;
+  cleanup_cgroup struct ocirt_cgroup cg = { 0 };
   size_t i;
-  int ret;
 
   if (ocirt_cgroup_from_state (st, &cg, err) < 0)
     return -1;
   if (sub && sub[0])
     {
       if (cg.mode != OCIRT_CGROUP_V2)
-        {
-          ocirt_cgroup_release (&cg);
-          return ocirt_make_error (err, 0, "exec --cgroup `%s`: sub-cgroups need a cgroup v2 host", sub);
-        }
+        return ocirt_make_error (err, 0, "exec --cgroup `%s`: sub-cgroups need a cgroup v2 host", sub);
       if (sub[0] == '/' || strstr (sub, ".."))
-        {
-          ocirt_cgroup_release (&cg);
-          return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup", sub);
-        }
+        return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup", sub);
       for (i = 0; i < cg.ndirs; i++)
         {
           char *p = xasprintf ("%s/%s", cg.dirs[i].path, sub);
@@ -248,9 +273,7 @@ join_cgroups (const struct ocirt_container_state *st, const char *sub, pid_t pid
           cg.dirs[i].path = p;
         }
     }
-  ret = ocirt_cgroup_enter (&cg, pid, err);
-  ocirt_cgroup_release (&cg);
-  if (ret < 0)
+  if (ocirt_cgroup_enter (&cg, pid, err) < 0)
     return ocirt_error_prefix (err, "join the container's cgroup");
   return 0;
 }
@@ -265,6 +288,19 @@ struct exec_child
   int console_fd;
   int preserve_fds;
 };
+
+static void
+exec_child_release (struct exec_child *c)
+{
+  close_fd (&c->sync[0]);
+  close_fd (&c->sync[1]);
+  close_fd (&c->console_fd);
+  ocirt_ns_plan_release (&c->ns);
+  ocirt_seccomp_free (c->seccomp);
+  free_oci_process (c->p);
+}
+
+#define cleanup_exec_child __attribute__ ((cleanup (exec_child_release)))
 
 /* Born in the container's pid namespace from a process already in all
    its other namespaces: no instant where the container sees it with the
@@ -311,8 +347,7 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
     {
       if (ocirt_terminal_setup (c->console_fd, c->p, false, err) < 0)
         return -1;
-      close (c->console_fd);
-      c->console_fd = -1;
+      close_fd (&c->console_fd);
     }
   else if (setsid () < 0 && errno != EPERM)
     return ocirt_make_error (err, errno, "setsid");
@@ -365,7 +400,8 @@ exec_child_main (struct exec_child *c)
 }
 
 /* *PID, the process that joins the namespaces, tells the exec process's
-   pid and goes: reap it, and *PID becomes the exec process.  */
+   pid and goes: reap it, and *PID becomes the exec process (-1 when it
+   failed to tell).  */
 static int
 wait_exec_process (int sync_fd, pid_t *pid, ocirt_error_t *err)
 {
@@ -376,162 +412,150 @@ wait_exec_process (int sync_fd, pid_t *pid, ocirt_error_t *err)
     kill (*pid, SIGKILL);
   while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  *pid = forked;
+  *pid = ret < 0 ? -1 : forked;
   return ret;
+}
+
+static int
+check_status (int dirfd, const struct ocirt_container_state *st,
+              const struct ocirt_exec_options *o, ocirt_error_t *err)
+{
+  enum ocirt_status status = ocirt_state_status (dirfd, st);
+
+  if (status == OCIRT_STATUS_STOPPED)
+    return ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
+  if (status == OCIRT_STATUS_CREATING)
+    return ocirt_make_error (err, 0, "cannot exec in container `%s`: it is being created", o->id);
+  if (status == OCIRT_STATUS_PAUSED && !o->ignore_paused)
+    return ocirt_make_error (err, 0, "cannot exec in a paused container `%s` (use --ignore-paused)",
+                             o->id);
+  return 0;
+}
+
+static int
+check_terminal (const struct ocirt_exec_options *o, const oci_process *p, ocirt_error_t *err)
+{
+  if (p->terminal && o->console_socket == NULL)
+    return ocirt_make_error (err, 0, "exec: a terminal needs --console-socket");
+  if (!p->terminal && o->console_socket)
+    return ocirt_make_error (err, 0, "exec: --console-socket given without --tty");
+  return 0;
+}
+
+/* The filter is the container's; whether it must go in before the user
+   switch depends on this process.  */
+static int
+prepare_seccomp (const struct ocirt_exec_options *o, const struct ocirt_container_state *st,
+                 oci_spec *spec, struct exec_child *c, ocirt_error_t *err)
+{
+  oci_process *own = spec->process;
+  int ret;
+
+  spec->process = c->p;
+  ocirt_seccomp_set_cache_dir (o->root);
+  ret = ocirt_seccomp_prepare (spec, o->id, st->bundle, &c->seccomp, err);
+  spec->process = own;
+  return ret;
+}
+
+/* Everything the exec process needs, before it is cloned.  */
+static int
+prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_state *st,
+               oci_spec *spec, struct exec_child *c, ocirt_error_t *err)
+{
+  c->p = build_process (o, spec, err);
+  if (c->p == NULL)
+    return -1;
+  c->linux = spec->linux;
+  if (ocirt_process_validate (c->p, err) < 0 || ocirt_lsm_validate (c->p, NULL, err) < 0
+      || check_terminal (o, c->p, err) < 0)
+    return -1;
+  if (o->console_socket && (c->console_fd = ocirt_console_socket_connect (o->console_socket, err)) < 0)
+    return -1;
+  if (prepare_seccomp (o, st, spec, c, err) < 0)
+    return -1;
+  if (plan_namespaces (st->pid, &c->ns, err) < 0 || ocirt_sync_pair (c->sync, err) < 0)
+    return -1;
+  /* The child must be as old as the init we checked: test it once more.  */
+  if (!ocirt_state_process_alive (st))
+    return ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
+  return 0;
+}
+
+/* Clone the exec process and see it into the container's cgroup and on to
+   its program: its pid, or -1 with nothing left running.  */
+static pid_t
+spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_state *st,
+            struct exec_child *c, ocirt_error_t *err)
+{
+  cleanup_reap pid_t pid = -1;
+
+  if (ocirt_signals_hold (err) < 0)
+    return -1;
+  fflush (NULL);
+  pid = syscall (SYS_clone, (unsigned long) SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    return ocirt_make_error (err, errno, "clone the exec process");
+  if (pid == 0)
+    exec_child_main (c);
+  ocirt_seccomp_after_clone (c->seccomp);
+  close_fd (&c->sync[1]);
+  close_fd (&c->console_fd);
+  if (wait_exec_process (c->sync[0], &pid, err) < 0)
+    return -1;
+  if (ocirt_exec_affinity_initial (c->p, pid, err) < 0 || join_cgroups (st, o->cgroup, pid, err) < 0
+      || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
+      || ocirt_sync_expect_exec (c->sync[0], err) < 0)
+    return -1;
+  if (o->pid_file)
+    {
+      char buf[32];
+      int len = snprintf (buf, sizeof (buf), "%d", pid);
+
+      if (write_file_atomic_at (AT_FDCWD, o->pid_file, buf, len, 0644, err) < 0)
+        return ocirt_error_prefix (err, "write pid file");
+    }
+  return steal_pid (&pid);
+}
+
+/* Until the exec process ends, with signals passed on to it: its exit
+   status (128+N for signal N).  */
+static int
+wait_exec (pid_t pid, ocirt_error_t *err)
+{
+  int wstatus;
+
+  ocirt_signals_forward_to (pid);
+  while (waitpid (pid, &wstatus, 0) < 0)
+    if (errno != EINTR)
+      return ocirt_make_error (err, errno, "wait for the exec process");
+  ocirt_signals_stop_forwarding ();
+  return WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
 }
 
 int
 ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
 {
-  struct ocirt_container_state st;
-  struct exec_child c = { .sync = { -1, -1 }, .console_fd = -1, .preserve_fds = o->preserve_fds };
-  oci_spec *spec = NULL;
+  cleanup_state struct ocirt_container_state st = { 0 };
+  cleanup_spec oci_spec *spec = NULL;
+  cleanup_exec_child struct exec_child c = {
+    .sync = { -1, -1 },
+    .console_fd = -1,
+    .preserve_fds = o->preserve_fds,
+  };
   cleanup_close int dirfd = -1;
-  enum ocirt_status status;
-  pid_t pid = -1;
-  int ret = -1, wstatus;
+  pid_t pid;
 
-  dirfd = ocirt_state_dir_open (o->root, o->id, false, err);
-  if (dirfd < 0)
+  dirfd = ocirt_state_open_read (o->root, o->id, false, &st, err);
+  if (dirfd < 0 || check_status (dirfd, &st, o, err) < 0)
     return -1;
-  if (ocirt_state_read (dirfd, &st, err) < 0)
-    return ocirt_error_prefix (err, "container `%s`", o->id);
-  status = ocirt_state_status (dirfd, &st);
-  if (status == OCIRT_STATUS_STOPPED)
-    {
-      ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
-      goto out;
-    }
-  if (status == OCIRT_STATUS_CREATING)
-    {
-      ocirt_make_error (err, 0, "cannot exec in container `%s`: it is being created", o->id);
-      goto out;
-    }
-  if (status == OCIRT_STATUS_PAUSED && !o->ignore_paused)
-    {
-      ocirt_make_error (err, 0, "cannot exec in a paused container `%s` (use --ignore-paused)", o->id);
-      goto out;
-    }
   spec = ocirt_config_load (st.bundle, st.config, err);
-  if (spec == NULL)
-    goto out;
-  c.p = build_process (o, spec, err);
-  if (c.p == NULL)
-    goto out;
-  c.linux = spec->linux;
-  if (o->apparmor)
-    {
-      free (c.p->apparmor_profile);
-      c.p->apparmor_profile = xstrdup (o->apparmor);
-    }
-  if (o->process_label)
-    {
-      free (c.p->selinux_label);
-      c.p->selinux_label = xstrdup (o->process_label);
-    }
-  if (ocirt_process_validate (c.p, err) < 0 || ocirt_lsm_validate (c.p, NULL, err) < 0)
-    goto out;
-  if (c.p->terminal && o->console_socket == NULL)
-    {
-      ocirt_make_error (err, 0, "exec: a terminal needs --console-socket");
-      goto out;
-    }
-  if (!c.p->terminal && o->console_socket)
-    {
-      ocirt_make_error (err, 0, "exec: --console-socket given without --tty");
-      goto out;
-    }
-  if (o->console_socket && (c.console_fd = ocirt_console_socket_connect (o->console_socket, err)) < 0)
-    goto out;
-  {
-    /* The filter is the container's; whether it must go in before the
-       user switch depends on this process.  */
-    oci_process *own = spec->process;
-    int r;
-
-    spec->process = c.p;
-    ocirt_seccomp_set_cache_dir (o->root);
-    r = ocirt_seccomp_prepare (spec, o->id, st.bundle, &c.seccomp, err);
-    spec->process = own;
-    if (r < 0)
-      goto out;
-  }
-  if (plan_namespaces (st.pid, &c.ns, err) < 0 || ocirt_sync_pair (c.sync, err) < 0)
-    goto out;
-  /* The child must be as old as the init we checked: test it once more.  */
-  if (!ocirt_state_process_alive (&st))
-    {
-      ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
-      goto out;
-    }
-
-  if (ocirt_signals_hold (err) < 0)
-    goto out;
-  fflush (NULL);
-  pid = syscall (SYS_clone, (unsigned long) SIGCHLD, NULL, NULL, NULL, NULL);
+  if (spec == NULL || prepare_child (o, &st, spec, &c, err) < 0)
+    return -1;
+  pid = spawn_exec (o, &st, &c, err);
   if (pid < 0)
-    {
-      ocirt_make_error (err, errno, "clone the exec process");
-      goto out;
-    }
-  if (pid == 0)
-    exec_child_main (&c);
-  ocirt_seccomp_after_clone (c.seccomp);
-
-  close (c.sync[1]);
-  c.sync[1] = -1;
-  if (c.console_fd >= 0)
-    {
-      close (c.console_fd);
-      c.console_fd = -1;
-    }
-  if (wait_exec_process (c.sync[0], &pid, err) < 0)
-    goto out;
-  if (ocirt_exec_affinity_initial (c.p, pid, err) < 0 || join_cgroups (&st, o->cgroup, pid, err) < 0
-      || ocirt_sync_send (c.sync[0], OCIRT_SYNC_CGROUP, err) < 0)
-    goto kill_child;
-  if (ocirt_sync_expect_exec (c.sync[0], err) < 0)
-    goto kill_child;
-
-  if (o->pid_file)
-    {
-      char buf[32];
-      int len = snprintf (buf, sizeof (buf), "%d", pid);
-      if (write_file_atomic_at (AT_FDCWD, o->pid_file, buf, len, 0644, err) < 0)
-        {
-          ocirt_error_prefix (err, "write pid file");
-          goto kill_child;
-        }
-    }
+    return -1;
   if (o->detach)
-    {
-      ret = 0;
-      goto out;
-    }
-  ocirt_signals_forward_to (pid);
-  while (waitpid (pid, &wstatus, 0) < 0)
-    if (errno != EINTR)
-      {
-        ocirt_make_error (err, errno, "wait for the exec process");
-        goto out;
-      }
-  ocirt_signals_stop_forwarding ();
-  ret = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
-  goto out;
-
-kill_child:
-  kill (pid, SIGKILL);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-out:
-  if (c.sync[0] >= 0)
-    close (c.sync[0]);
-  if (c.console_fd >= 0)
-    close (c.console_fd);
-  ocirt_ns_plan_release (&c.ns);
-  ocirt_seccomp_free (c.seccomp);
-  free_oci_process (c.p);
-  free_oci_spec (spec);
-  ocirt_state_free (&st);
-  return ret;
+    return 0;
+  return wait_exec (pid, err);
 }
