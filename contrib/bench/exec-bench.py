@@ -47,6 +47,9 @@ def main():
     try:
         for name, path in rts:
             root = os.path.join(work, "root-" + name)
+            # a cgroup of the benchmark's own, never below the caller's
+            c["linux"]["cgroupsPath"] = f"/ocirt-exec-bench-{os.getpid()}-{name}"
+            json.dump(c, open(cfg, "w"))
             # the container keeps the stdio it is given: no pipes here
             with tempfile.TemporaryFile() as errf:
                 r = subprocess.run([path, "--root", root, "run", "--detach", "--bundle", bundle,

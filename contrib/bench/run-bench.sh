@@ -131,6 +131,15 @@ if [ -z "${RUNTIME:-}" ] && command -v runc >/dev/null 2>&1; then
 	export RUNTIME=runc
 fi
 "$MKBUNDLE" "$workdir/bundle" -- /bin/true
+# Every container in a cgroup of the benchmark's own (one at a time, the
+# runtimes remove it at delete), never below the caller's cgroup.
+"$PYTHON" - "$workdir/bundle/config.json" "/ocirt-bench-$$" <<'PY'
+import json, sys
+path, cgroup = sys.argv[1], sys.argv[2]
+c = json.load(open(path))
+c["linux"]["cgroupsPath"] = cgroup
+json.dump(c, open(path, "w"), indent=1)
+PY
 if [ "$realistic" = 1 ]; then
 	"$PYTHON" - "$workdir/bundle/config.json" "$here/seccomp-podman.json" <<'PY'
 import json, sys
