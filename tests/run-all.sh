@@ -19,9 +19,9 @@ build=${BUILD_DIR:-$top/build}
 
 vm=${RUN_IN_VM:-$top/../shared/tools/run-in-vm.sh}
 
-# time_left: seconds until CI_MINUTES (default 57) after the start of the run.
+# time_left: seconds until CI_MINUTES (default 55) after the start of the run.
 time_left() {
-  echo $((${CI_MINUTES:-57} * 60 - SECONDS))
+  echo $((${CI_MINUTES:-55} * 60 - SECONDS))
 }
 
 # in_time LEFT SCRIPT [ARGS...]: a lane's script with LEFT seconds: its
@@ -68,7 +68,7 @@ vm_lane() {
 # The lanes, most telling first.  The VMs are emulated (no KVM here): a
 # guest starts a process 20-100 times slower than the host, and all the
 # lanes would take about twice CI's hour.  So each lane gets the time left
-# until CI_MINUTES (default 57) after the start of the run, runs its first
+# until CI_MINUTES (default 55) after the start of the run, runs its first
 # files first and then the others from a point that moves on a third with
 # every commit, and lists what it did not reach as skipped ("not reached");
 # every test it ran gates the run.  Three consecutive runs reach every test
