@@ -84,7 +84,20 @@ class Pods:
                     except Exception as e:  # noqa: BLE001 (reported below)
                         problems.append(f"{pod.name}: {call.__name__}: {e}")
             problems += [f"{pod.name}: {x}" for x in pod.leftovers()]
+            problems += self.wrong_runtime(pod)
         return problems
+
+    def wrong_runtime(self, pod):
+        """The pod's sandbox was created by its handler's runtime, and by
+        no other."""
+        out = []
+        for name, rt in self.lane.runtimes.items():
+            made = any(cmd == "create" and pod.id in args
+                       for cmd, args, _ in rt.calls("cri"))
+            if made != (name == self.handler):
+                out.append(f"{pod.name}: {name} {'created' if made else 'did not create'} "
+                           f"the sandbox of a {self.handler} pod")
+        return out
 
 
 @pytest.fixture
