@@ -416,15 +416,15 @@ class Pod:
     # -- containers --------------------------------------------------------------
 
     def create(self, name, *args, command=("/bin/sh", "-c"), attempt=0,
-               tty=False, stdin=False, resources=None, security=None,
-               envs=None):
+               tty=False, stdin=False, stdin_once=False, resources=None,
+               security=None, envs=None):
         log = f"{name}/{attempt}.log"
         (self.log_dir / name).mkdir(exist_ok=True)
         cfg = pb.ContainerConfig(
             metadata=pb.ContainerMetadata(name=name, attempt=attempt),
             image=pb.ImageSpec(image=BUSYBOX_IMAGE),
             command=list(command), args=list(args), log_path=log,
-            tty=tty, stdin=stdin, stdin_once=False,
+            tty=tty, stdin=stdin, stdin_once=stdin_once,
             envs=[pb.KeyValue(key=k, value=v) for k, v in (envs or {}).items()],
             linux=pb.LinuxContainerConfig(
                 resources=resources or pb.LinuxContainerResources(),
@@ -609,6 +609,7 @@ if __name__ == "__main__" and sys.argv[1:2] == ["cleanup"]:
     if (d / "marker").exists():
         cg = (d / "marker").read_text().strip()
         found = cleanup(d, cg, keep_dir=True) + prune_droppings(d)
-        shutil.rmtree(d, ignore_errors=True)
+        if not os.environ.get("CRI_KEEP"):
+            shutil.rmtree(d, ignore_errors=True)
         for f in found:
             print(f"cri cleanup: {f}", file=sys.stderr)

@@ -133,6 +133,25 @@ def test_attach_then_stop_the_pod(lane, pods, handler):
     pod.remove()
 
 
+@pytest.mark.ocirt_bug("the container's stdin closes with the attach and it exits: the "
+                       "kill that follows fails with \"container `ID` is not running\" "
+                       "(runc: \"container not running\"): \"unknown error after kill\"")
+def test_stop_the_pod_right_after_an_attach_with_stdin_once(lane, pods, handler):
+    pod = pods("attach-once")
+    c = pod.run("c", 'while read l; do echo "got:$l"; done; echo eof', stdin=True,
+                stdin_once=True)
+    url = lane.rt.Attach(pb.AttachRequest(container_id=c, stdin=True, stdout=True,
+                                          stderr=True)).url
+    s = Stream(url)
+    s.send("hello\n")
+    assert s.read_until(lambda s: b"got:hello" in s.out[1]), s.out
+    s.close()
+    # the container sees the end of its stdin and exits: the kubelet's
+    # pod stop comes at once
+    pod.stop()
+    pod.remove()
+
+
 def test_logs_in_the_cri_format(pods, handler):
     pod = pods("logs")
     c = pod.run("c", "echo out1; echo err1 >&2; head -c 20000 /dev/zero | tr '\\0' x; "
