@@ -388,27 +388,29 @@ class Pod:
     """A pod sandbox made through the CRI, and helpers for its containers."""
 
     def __init__(self, lane, handler, name, hostname=None, dns=None,
-                 pid_mode=pb.CONTAINER, readonly_rootfs=False, seccomp=None):
+                 pid_mode=pb.CONTAINER, readonly_rootfs=False, seccomp=None,
+                 sysctls=None, network=pb.POD, ipc=pb.POD, privileged=False):
         self.lane, self.handler, self.name = lane, handler, name
         self.uid = secrets.token_hex(8)
         self.cgroup_parent = f"{lane.cgroup}/pod-{self.uid}"
         self.log_dir = lane.dir / "pods" / f"default_{name}_{self.uid}"
         self.log_dir.mkdir()
         sec = pb.LinuxSandboxSecurityContext(
-            namespace_options=pb.NamespaceOption(network=pb.POD, pid=pid_mode,
-                                                 ipc=pb.POD),
-            readonly_rootfs=readonly_rootfs)
+            namespace_options=pb.NamespaceOption(network=network, pid=pid_mode,
+                                                 ipc=ipc),
+            readonly_rootfs=readonly_rootfs, privileged=privileged)
         if seccomp is not None:
             sec.seccomp.CopyFrom(seccomp)
         self.config = pb.PodSandboxConfig(
             metadata=pb.PodSandboxMetadata(name=name, uid=self.uid,
                                            namespace="default", attempt=0),
-            hostname=hostname or name,
+            hostname=name if hostname is None else hostname,
             log_directory=str(self.log_dir),
             dns_config=dns,
             labels={"ocirt-test": name},
             linux=pb.LinuxPodSandboxConfig(cgroup_parent=self.cgroup_parent,
-                                           security_context=sec))
+                                           security_context=sec,
+                                           sysctls=sysctls or {}))
         self.id = lane.rt.RunPodSandbox(pb.RunPodSandboxRequest(
             config=self.config, runtime_handler=handler)).pod_sandbox_id
         self.containers = []
@@ -417,7 +419,7 @@ class Pod:
 
     def create(self, name, *args, command=("/bin/sh", "-c"), attempt=0,
                tty=False, stdin=False, stdin_once=False, resources=None,
-               security=None, envs=None):
+               security=None, envs=None, mounts=()):
         log = f"{name}/{attempt}.log"
         (self.log_dir / name).mkdir(exist_ok=True)
         cfg = pb.ContainerConfig(
@@ -426,6 +428,7 @@ class Pod:
             command=list(command), args=list(args), log_path=log,
             tty=tty, stdin=stdin, stdin_once=stdin_once,
             envs=[pb.KeyValue(key=k, value=v) for k, v in (envs or {}).items()],
+            mounts=list(mounts),
             linux=pb.LinuxContainerConfig(
                 resources=resources or pb.LinuxContainerResources(),
                 security_context=security or pb.LinuxContainerSecurityContext(

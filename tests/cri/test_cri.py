@@ -152,6 +152,27 @@ def test_stop_the_pod_right_after_an_attach_with_stdin_once(lane, pods, handler)
     pod.remove()
 
 
+def test_tty_container_attach_resize_and_logs(lane, pods, handler):
+    pod = pods("tty-attach")
+    c = pod.run("c", 'echo ready; while read l; do echo "got:$l"; stty size; done',
+                tty=True, stdin=True)
+    wait_for(lambda: "ready" in (pod.log_dir / "c" / "0.log").read_text(),
+             what="the container's first line")
+    url = lane.rt.Attach(pb.AttachRequest(container_id=c, stdin=True, tty=True,
+                                          stdout=True)).url
+    s = Stream(url)
+    s.resize(120, 40)
+    time.sleep(0.5)
+    s.send("x\n")
+    assert s.read_until(lambda s: b"40 120" in s.out[1]), s.out
+    assert b"got:x" in s.out[1]
+    s.close()
+    # a terminal has one stream: the log has stdout only, \r\n ended
+    lines = pod.log_lines(c)
+    assert {x[1] for x in lines} == {"stdout"}
+    assert "got:x" in [x[3].rstrip("\r") for x in lines], lines
+
+
 def test_logs_in_the_cri_format(pods, handler):
     pod = pods("logs")
     c = pod.run("c", "echo out1; echo err1 >&2; head -c 20000 /dev/zero | tr '\\0' x; "
@@ -288,3 +309,105 @@ def test_seccomp_profile_and_read_only_rootfs(lane, pods, handler):
     mounts = pod.sh(c, "cat /proc/self/mountinfo")
     root = next(line for line in mounts.splitlines() if line.split()[4] == "/")
     assert re.search(r"(^|,)ro(,|$)", root.split()[5]), root
+
+
+def test_security_context_user_groups_capabilities(pods, handler):
+    pod = pods("secctx")
+    sec = pb.LinuxContainerSecurityContext(
+        run_as_user=pb.Int64Value(value=65534), run_as_group=pb.Int64Value(value=65534),
+        supplemental_groups=[1234], no_new_privs=True,
+        capabilities=pb.Capability(drop_capabilities=["ALL"],
+                                   add_capabilities=["NET_BIND_SERVICE"]),
+        namespace_options=pod.config.linux.security_context.namespace_options)
+    c = pod.run("c", "sleep inf", security=sec)
+    st = proc_status(pod.pid(c))
+    assert st["Uid"].split()[:2] == ["65534", "65534"]
+    assert st["Gid"].split()[:2] == ["65534", "65534"]
+    assert "1234" in st["Groups"].split(), st["Groups"]
+    assert st["NoNewPrivs"] == "1"
+    net_bind = 1 << 10
+    assert int(st["CapBnd"], 16) == net_bind, st["CapBnd"]
+    # an exec has the container's identity too
+    out = pod.sh(c, "id -u; id -g; grep NoNewPrivs /proc/self/status")
+    assert out.split()[:2] == ["65534", "65534"] and out.split()[-1] == "1", out
+
+
+def test_pod_sysctls(pods, handler):
+    pod = pods("sysctl", sysctls={"net.ipv4.ip_unprivileged_port_start": "80",
+                                  "kernel.shm_rmid_forced": "1"})
+    c = pod.run("c", "sleep inf")
+    out = pod.sh(c, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start "
+                    "/proc/sys/kernel/shm_rmid_forced")
+    assert out.split() == ["80", "1"]
+
+
+def test_host_path_mounts(lane, pods, handler):
+    data = lane.dir / f"volume-{handler}"
+    data.mkdir()
+    conf = lane.dir / f"conf-{handler}"
+    conf.write_text("setting=1\n")
+    pod = pods("volumes")
+    c = pod.run("c", "sleep inf", mounts=[
+        pb.Mount(container_path="/data", host_path=str(data)),
+        pb.Mount(container_path="/etc/app.conf", host_path=str(conf), readonly=True)])
+    pod.sh(c, "echo written > /data/file")
+    assert (data / "file").read_text() == "written\n"
+    assert pod.sh(c, "cat /etc/app.conf") == "setting=1\n"
+    r = pod.exec_sync(c, "/bin/sh", "-c", "echo x > /etc/app.conf")
+    assert r.exit_code != 0 and b"Read-only file system" in r.stderr, r
+
+
+def test_stop_container_with_a_grace_period(pods, handler):
+    pod = pods("grace")
+    trap = pod.run("trap", "trap 'exit 7' TERM; sleep inf & wait")
+    deaf = pod.run("deaf", "sleep inf")  # PID 1 without a handler: SIGTERM is ignored
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    pod.lane.rt.StopContainer(pb.StopContainerRequest(container_id=trap, timeout=20))
+    assert time.monotonic() - t0 < 10
+    assert pod.status(trap).status.exit_code == 7
+    t0 = time.monotonic()
+    pod.lane.rt.StopContainer(pb.StopContainerRequest(container_id=deaf, timeout=2))
+    assert time.monotonic() - t0 >= 1.5
+    st = pod.status(deaf).status
+    assert (st.state, st.exit_code) == (pb.CONTAINER_EXITED, 137)
+
+
+def test_a_command_that_does_not_exist(pods, handler):
+    pod = pods("noexec")
+    c = pod.create("c", command=["/nonexistent"])
+    with pytest.raises(Exception) as e:
+        pod.start(c)
+    assert "/nonexistent" in str(e.value)
+    st = pod.status(c).status
+    assert (st.state, st.exit_code, st.reason) == (pb.CONTAINER_EXITED, 128, "StartError"), st
+    assert "no such file or directory" in st.message.lower(), st.message
+
+
+def test_host_namespaces(lane, pods, handler):
+    pod = pods("hostns", hostname="", pid_mode=pb.NODE, network=pb.NODE, ipc=pb.NODE)
+    c = pod.run("c", "sleep inf")
+    pid = pod.pid(c)
+    for ns in ("net", "ipc", "pid"):
+        assert ns_of(pid, ns) == ns_of(os.getpid(), ns), ns
+    assert ns_of(pid, "mnt") != ns_of(os.getpid(), "mnt")
+    assert str(os.getpid()) in pod.sh(c, "ls /proc")
+
+
+def test_privileged_container(pods, handler):
+    pod = pods("priv", privileged=True)
+    sec = pb.LinuxContainerSecurityContext(
+        privileged=True,
+        namespace_options=pod.config.linux.security_context.namespace_options)
+    c = pod.run("c", "sleep inf", security=sec)
+    st = proc_status(pod.pid(c))
+    assert int(st["CapEff"], 16) == int(proc_status(os.getpid())["CapBnd"], 16)
+    assert st["Seccomp"] == "0"
+    mounts = pod.sh(c, "cat /proc/self/mountinfo")
+    sysfs = next(line for line in mounts.splitlines() if line.split()[4] == "/sys")
+    assert re.search(r"(^|,)rw(,|$)", sysfs.split()[5]), sysfs
+    # the host's devices, usable: the device cgroup allows them all
+    assert pod.sh(c, "test -c /dev/loop-control && echo yes").strip() == "yes"
+    d, v = cgroup_dir(pod.pid(c), "devices")
+    if v == 1:
+        assert open(os.path.join(d, "devices.list")).read().split() == ["a", "*:*", "rwm"]
