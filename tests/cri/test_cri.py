@@ -414,3 +414,80 @@ def test_privileged_container(pods, handler):
     d, v = cgroup_dir(pod.pid(c), "devices")
     if v == 1:
         assert open(os.path.join(d, "devices.list")).read().split() == ["a", "*:*", "rwm"]
+
+
+def test_working_dir_and_a_command_found_in_path(pods, handler):
+    pod = pods("cwd")
+    c = pod.run("c", "inf", command=["sleep"])
+    assert pod.sh(c, "cat /proc/1/cmdline | tr '\\0' ' '") == "sleep inf "
+    # a working directory the image lacks is made (as runc does)
+    d = pod.run("d", "pwd; sleep inf", working_dir="/work/dir")
+    wait_for(lambda: pod.log_lines(d), what="pwd's line")
+    assert pod.log_lines(d)[0][3] == "/work/dir"
+
+
+def test_orphans_of_a_container_in_the_pod_pid_namespace_are_killed(pods, handler):
+    pod = pods("orphans", pid_mode=pb.POD)
+    c = pod.run("c", "sleep 1234 & echo started; exit 0")
+    st = pod.wait_exited(c)
+    assert st.exit_code == 0
+    # the shim kills what the container left (kill --all): nothing of it
+    # is in its cgroup, and its sleep is not in the pod
+    other = pod.run("other", "sleep inf")
+    wait_for(lambda: "sleep 1234" not in pod.sh(other, "ps -o args"), timeout=10,
+             what="the orphan to be killed")
+    calls = pod.lane.runtimes[handler].calls("cri")
+    assert any(cmd == "kill" and c in args and "--all" in args for cmd, args, _ in calls)
+
+
+def test_update_the_cpuset_of_a_running_container(lane, pods, handler):
+    if os.cpu_count() < 2:
+        pytest.skip("one CPU: no cpuset to move to")
+    pod = pods("cpuset")
+    c = pod.run("c", "sleep inf")
+    pid = pod.pid(c)
+    lane.rt.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
+        container_id=c, linux=pb.LinuxContainerResources(cpuset_cpus="1")))
+    assert cgroup_value(pid, "cpuset", "cpuset.cpus", "cpuset.cpus") == "1"
+    assert proc_status(pid)["Cpus_allowed_list"] == "1"
+
+
+def test_exec_sync_timeout(pods, handler):
+    import grpc
+    pod = pods("exec-timeout")
+    c = pod.run("c", "sleep inf")
+    t0 = time.monotonic()
+    with pytest.raises(grpc.RpcError) as e:
+        pod.exec_sync(c, "/bin/sh", "-c", "sleep 77", timeout=1)
+    assert time.monotonic() - t0 < 20
+    assert "timeout" in str(e.value).lower() or \
+        e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED, e.value
+    wait_for(lambda: "sleep 77" not in pod.sh(c, "ps -o args"), timeout=10,
+             what="the exec's process to be killed")
+
+
+def test_target_pid_namespace(pods, handler):
+    """kubectl debug --target: a container in another one's pid namespace."""
+    pod = pods("target")
+    app = pod.run("app", "sleep 4321")
+    sec = pb.LinuxContainerSecurityContext(namespace_options=pb.NamespaceOption(
+        network=pb.POD, ipc=pb.POD, pid=pb.TARGET, target_id=app))
+    dbg = pod.run("debug", "sleep inf", security=sec)
+    assert ns_of(pod.pid(dbg), "pid") == ns_of(pod.pid(app), "pid")
+    assert "sleep 4321" in pod.sh(dbg, "ps -o args")
+
+
+def test_pods_started_at_once(lane, handler, pods):
+    """Four pods made and removed concurrently, as a kubelet does."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i):
+        pod = pods(f"many-{i}")
+        c = pod.run("c", "sleep inf")
+        out = pod.sh(c, "hostname")
+        pod.stop()
+        pod.remove()
+        return out.strip()
+
+    with ThreadPoolExecutor(4) as ex:
+        assert sorted(ex.map(one, range(4))) == [f"many-{i}" for i in range(4)]
