@@ -43,6 +43,9 @@ def test_pod_with_two_containers_sharing_its_namespaces(pods, handler):
     for ns in ("mnt",):
         assert len({ns_of(p, ns) for p in (pause, pa, pb_)}) == 3, ns
     assert ns_of(pa, "net") != ns_of(os.getpid(), "net")
+    # the pod's /dev/shm is one
+    pod.sh(a, "echo shared > /dev/shm/f")
+    assert pod.sh(b, "cat /dev/shm/f") == "shared\n"
     # one pid namespace: b sees the pause process and a's sleep
     ps = pod.sh(b, "ps -o pid,args")
     assert "sleep inf" in ps and "sleep 1000" in ps, ps
@@ -491,3 +494,30 @@ def test_pods_started_at_once(lane, handler, pods):
 
     with ThreadPoolExecutor(4) as ex:
         assert sorted(ex.map(one, range(4))) == [f"many-{i}" for i in range(4)]
+
+
+#: the kubelet's defaults (ProcMount Default), paths that do not exist
+#: here (/proc/kcore, /proc/sched_debug) among them
+KUBELET_MASKED = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+                  "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+                  "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]
+KUBELET_READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                    "/proc/sysrq-trigger"]
+
+
+def test_masked_and_read_only_paths(pods, handler):
+    """The masked and read-only paths the kubelet sends, and containerd's
+    default seccomp profile (RuntimeDefault) on a container."""
+    pod = pods("masked")
+    sec = pb.LinuxContainerSecurityContext(
+        masked_paths=KUBELET_MASKED, readonly_paths=KUBELET_READONLY,
+        seccomp=pb.SecurityProfile(profile_type=pb.SecurityProfile.RuntimeDefault),
+        namespace_options=pod.config.linux.security_context.namespace_options)
+    c = pod.run("c", "sleep inf", security=sec)
+    assert proc_status(pod.pid(c))["Seccomp"] == "2"
+    assert pod.sh(c, "wc -c < /proc/timer_list").strip() == "0"
+    assert pod.sh(c, "ls -A /sys/firmware | wc -l").strip() == "0"
+    r = pod.exec_sync(c, "/bin/sh", "-c", "echo 1 > /proc/sys/kernel/panic_on_oops")
+    assert r.exit_code != 0 and b"Read-only file system" in r.stderr, r
+    r = pod.exec_sync(c, "/bin/sh", "-c", "unshare -U true")
+    assert r.exit_code != 0 and b"Operation not permitted" in r.stderr, r
