@@ -521,3 +521,47 @@ def test_masked_and_read_only_paths(pods, handler):
     assert r.exit_code != 0 and b"Read-only file system" in r.stderr, r
     r = pod.exec_sync(c, "/bin/sh", "-c", "unshare -U true")
     assert r.exit_code != 0 and b"Operation not permitted" in r.stderr, r
+
+
+def nobody(pod):
+    return pb.LinuxContainerSecurityContext(
+        run_as_user=pb.Int64Value(value=65534), run_as_group=pb.Int64Value(value=65534),
+        namespace_options=pod.config.linux.security_context.namespace_options)
+
+
+@pytest.mark.ocirt_bug("the stdio pipes are not chowned to the process's user (runc's "
+                       "fixStdioPermissions does): /dev/stdout: Permission denied")
+def test_a_non_root_container_writes_to_dev_stdout(pods, handler):
+    """What images that log to /dev/stdout do (nginx's access.log is a
+    link to it): reopening the stdio pipe needs it to be the user's."""
+    pod = pods("devstdout")
+    c = pod.run("c", "echo to-stdout > /dev/stdout; echo to-stderr > /dev/stderr; "
+                     "sleep inf", security=nobody(pod))
+    wait_for(lambda: len(pod.log_lines(c)) >= 2 or pod.state(c) != pb.CONTAINER_RUNNING,
+             what="two log lines")
+    got = sorted((x[1], x[3]) for x in pod.log_lines(c))
+    assert got == [("stderr", "to-stderr"), ("stdout", "to-stdout")], got
+
+
+@pytest.mark.ocirt_bug("an exec's stdio pipes are not chowned to the process's user: "
+                       "/dev/stdout: Permission denied")
+def test_a_non_root_exec_writes_to_dev_stdout(pods, handler):
+    pod = pods("exec-devstdout")
+    c = pod.run("c", "sleep inf", security=nobody(pod))
+    r = pod.exec_sync(c, "/bin/sh", "-c", "echo out > /dev/stdout; echo err > /dev/stderr")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, b"out\n", b"err\n"), r
+
+
+@pytest.mark.ocirt_bug("the terminal is left owned by root, not chowned to the "
+                       "process's user as runc does")
+def test_a_non_root_exec_with_a_tty(lane, pods, handler):
+    pod = pods("exec-tty-user")
+    c = pod.run("c", "sleep inf", security=nobody(pod))
+    url = lane.rt.Exec(pb.ExecRequest(container_id=c, cmd=["/bin/sh"], tty=True,
+                                      stdin=True, stdout=True)).url
+    s = Stream(url)
+    s.send('id -u; stat -c "owner=%u" $(tty); echo ok > /dev/tty; exit 0\n')
+    assert s.wait_end() == 0
+    out = s.out[1].decode()
+    assert "owner=65534" in out and "\nok" in out.replace("\r", ""), out
+    s.close()
