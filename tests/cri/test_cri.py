@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from clientlib import SECCOMP_NO_MKDIR, cgroup_dir, proc_status, wait_for
+from clientlib import CAPS, SECCOMP_NO_MKDIR, cgroup_dir, proc_status, wait_for
 from crilib import SUBNET, Stream, pb
 
 MiB = 1024 * 1024
@@ -565,3 +565,29 @@ def test_a_non_root_exec_with_a_tty(lane, pods, handler):
     out = s.out[1].decode()
     assert "owner=65534" in out and "\nok" in out.replace("\r", ""), out
     s.close()
+
+
+def test_the_process_is_what_the_spec_says(pods, handler):
+    """What containerd wrote in the OCI spec (oom_score_adj, rlimits,
+    capabilities, no_new_privs) is what the kernel shows."""
+    pod = pods("spec")
+    c = pod.run("c", "sleep inf", envs={"K": "v"})
+    info = json.loads(pod.status(c, verbose=True).info["info"])
+    proc = info["runtimeSpec"]["process"]
+    pid = info["pid"]
+    st = proc_status(pid)
+    if "oomScoreAdj" in proc:
+        assert int(open(f"/proc/{pid}/oom_score_adj").read()) == proc["oomScoreAdj"]
+    caps = proc["capabilities"]
+    for key, field in (("bounding", "CapBnd"), ("effective", "CapEff"),
+                       ("permitted", "CapPrm")):
+        want = sum(1 << CAPS[n.removeprefix("CAP_")] for n in caps.get(key, []))
+        assert int(st[field], 16) == want, (key, st[field], caps.get(key))
+    assert st["NoNewPrivs"] == ("1" if proc.get("noNewPrivileges") else "0")
+    limits = open(f"/proc/{pid}/limits").read()
+    names = {"RLIMIT_NOFILE": "Max open files"}
+    for rl in proc.get("rlimits", []):
+        if rl["type"] in names:
+            line = next(x for x in limits.splitlines() if x.startswith(names[rl["type"]]))
+            assert line.split()[3:5] == [str(rl["soft"]), str(rl["hard"])], line
+    assert "K=v" in proc["env"] and "K=v\n" in pod.sh(c, "env")
