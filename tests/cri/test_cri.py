@@ -391,7 +391,7 @@ def test_host_namespaces(lane, pods, handler):
     pod = pods("hostns", hostname="", pid_mode=pb.NODE, network=pb.NODE, ipc=pb.NODE)
     c = pod.run("c", "sleep inf")
     pid = pod.pid(c)
-    for ns in ("net", "ipc", "pid"):
+    for ns in ("net", "ipc", "pid", "uts"):
         assert ns_of(pid, ns) == ns_of(os.getpid(), ns), ns
     assert ns_of(pid, "mnt") != ns_of(os.getpid(), "mnt")
     # the host's processes (ls may meet one that is gone: its status is
@@ -591,3 +591,50 @@ def test_the_process_is_what_the_spec_says(pods, handler):
             line = next(x for x in limits.splitlines() if x.startswith(names[rl["type"]]))
             assert line.split()[3:5] == [str(rl["soft"]), str(rl["hard"])], line
     assert "K=v" in proc["env"] and "K=v\n" in pod.sh(c, "env")
+
+
+@pytest.mark.ocirt_bug("the terminal is left owned by root, not chowned to the "
+                       "process's user as runc does")
+def test_a_non_root_tty_container(pods, handler):
+    pod = pods("tty-user")
+    c = pod.run("c", 'stat -c "owner=%u" $(tty); sleep inf', tty=True, stdin=True,
+                security=nobody(pod))
+    wait_for(lambda: pod.log_lines(c), what="the container's line")
+    assert pod.log_lines(c)[0][3].strip() == "owner=65534", pod.log_lines(c)
+
+
+def test_a_container_killed_from_outside(pods, handler):
+    """A crash: the container's process dies of SIGKILL; the CRI reports
+    137, and the pod then stops and goes."""
+    pod = pods("crash")
+    c = pod.run("c", "sleep inf")
+    os.kill(pod.pid(c), 9)
+    st = pod.wait_exited(c)
+    assert (st.exit_code, st.reason) == (137, "Error"), st
+    pod.stop()
+    pod.remove()
+
+
+def test_a_pod_whose_pause_process_died(pods, handler):
+    """The sandbox's pause process killed from outside: the kubelet then
+    stops and removes the pod (and makes a new one)."""
+    pod = pods("pause-died")
+    c = pod.run("c", "sleep inf")
+    os.kill(pod.sandbox_pid(), 9)
+    wait_for(lambda: pod.sandbox_status().state == pb.SANDBOX_NOTREADY,
+             what="the sandbox to be not ready")
+    pod.stop()
+    pod.remove()
+    assert not pod.lane.rt.ListContainers(pb.ListContainersRequest(
+        filter=pb.ContainerFilter(id=c))).containers
+
+
+def test_exec_sync_many_at_once(pods, handler):
+    from concurrent.futures import ThreadPoolExecutor
+    pod = pods("exec-many")
+    c = pod.run("c", "sleep inf")
+    with ThreadPoolExecutor(8) as ex:
+        outs = list(ex.map(lambda i: pod.exec_sync(c, "/bin/sh", "-c", f"echo {i}; exit {i % 3}"),
+                           range(16)))
+    assert [(r.stdout, r.exit_code) for r in outs] == \
+        [(f"{i}\n".encode(), i % 3) for i in range(16)]
