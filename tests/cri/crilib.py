@@ -419,7 +419,7 @@ class Pod:
 
     def create(self, name, *args, command=("/bin/sh", "-c"), attempt=0,
                tty=False, stdin=False, stdin_once=False, resources=None,
-               security=None, envs=None, mounts=(), working_dir=""):
+               security=None, envs=None, mounts=(), working_dir="", devices=()):
         log = f"{name}/{attempt}.log"
         (self.log_dir / name).mkdir(exist_ok=True)
         cfg = pb.ContainerConfig(
@@ -428,7 +428,7 @@ class Pod:
             command=list(command), args=list(args), log_path=log,
             tty=tty, stdin=stdin, stdin_once=stdin_once,
             envs=[pb.KeyValue(key=k, value=v) for k, v in (envs or {}).items()],
-            mounts=list(mounts), working_dir=working_dir,
+            mounts=list(mounts), working_dir=working_dir, devices=list(devices),
             linux=pb.LinuxContainerConfig(
                 resources=resources or pb.LinuxContainerResources(),
                 security_context=security or pb.LinuxContainerSecurityContext(

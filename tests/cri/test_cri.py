@@ -8,11 +8,12 @@ import ipaddress
 import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
 
-from clientlib import CAPS, SECCOMP_NO_MKDIR, cgroup_dir, proc_status, wait_for
+from clientlib import CAPS, SECCOMP_NO_MKDIR, cgroup_dir, proc_status, sh, wait_for
 from crilib import SUBNET, Stream, pb
 
 MiB = 1024 * 1024
@@ -638,3 +639,53 @@ def test_exec_sync_many_at_once(pods, handler):
                            range(16)))
     assert [(r.stdout, r.exit_code) for r in outs] == \
         [(f"{i}\n".encode(), i % 3) for i in range(16)]
+
+
+def test_a_host_device(pods, handler):
+    pod = pods("device")
+    c = pod.run("c", "sleep inf", devices=[
+        pb.Device(container_path="/dev/myfuse", host_path="/dev/fuse", permissions="rw")])
+    assert pod.sh(c, "test -c /dev/myfuse && exec 3<>/dev/myfuse && echo opened") == "opened\n"
+    host = os.stat("/dev/fuse")
+    got = pod.sh(c, "stat -c '%t:%T' /dev/myfuse").strip()
+    assert got == f"{os.major(host.st_rdev):x}:{os.minor(host.st_rdev):x}"
+    r = pod.exec_sync(c, "/bin/sh", "-c", "mknod /dev/l c 10 237 && exec 3<>/dev/l")
+    assert r.exit_code != 0, r
+
+
+def shared_dir(path):
+    path.mkdir()
+    sh(["mount", "--bind", path, path])
+    sh(["mount", "--make-shared", path])
+    return path
+
+
+def test_mount_propagation(lane, pods, handler):
+    """HostToContainer (rslave) and Bidirectional (rshared) volumes, as
+    CSI drivers use them."""
+    down = shared_dir(lane.dir / f"down-{handler}")
+    both = shared_dir(lane.dir / f"both-{handler}")
+    try:
+        pod = pods("propagation", privileged=True)
+        sec = pb.LinuxContainerSecurityContext(
+            privileged=True,
+            namespace_options=pod.config.linux.security_context.namespace_options)
+        c = pod.run("c", "sleep inf", security=sec, mounts=[
+            pb.Mount(container_path="/down", host_path=str(down),
+                     propagation=pb.PROPAGATION_HOST_TO_CONTAINER),
+            pb.Mount(container_path="/both", host_path=str(both),
+                     propagation=pb.PROPAGATION_BIDIRECTIONAL)])
+        # a mount made on the host after the start is seen inside
+        (down / "late").mkdir()
+        sh(["mount", "-t", "tmpfs", "-o", "size=1m", "late", down / "late"])
+        (down / "late" / "file").write_text("seen")
+        assert pod.sh(c, "cat /down/late/file") == "seen"
+        # and one made inside a bidirectional volume is seen on the host
+        pod.sh(c, "mkdir /both/inner && mount -t tmpfs -o size=1m inner /both/inner && "
+                  "echo from-inside > /both/inner/file")
+        assert (both / "inner" / "file").read_text() == "from-inside\n"
+        pod.stop()
+        pod.remove()
+    finally:
+        for d in (down, both):
+            subprocess.run(["umount", "-R", str(d)], stderr=subprocess.DEVNULL)
