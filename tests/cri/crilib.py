@@ -274,6 +274,11 @@ class Lane:
         self.config.write_text(containerd_config(
             self.dir, {n: rt.wrapper("cri") for n, rt in self.runtimes.items()}))
         self.sock = self.dir / "containerd.sock"
+        self.start_containerd()
+        self.import_images(busybox)
+        self.connect()
+
+    def start_containerd(self):
         # the shims' files (and any of the runtimes' temporary files) go
         # to TMPDIR
         self.daemon = Daemon("containerd", ["containerd", "--config", self.config],
@@ -281,12 +286,21 @@ class Lane:
                              env=dict(os.environ, TMPDIR=str(self.dir / "tmp")))
         (self.dir / "containerd.pid").write_text(f"{self.daemon.proc.pid}\n")
         self.daemon.wait_ready(lambda: self.ctr("version", check=False).rc == 0)
-        self.import_images(busybox)
+
+    def connect(self):
         import grpc
         self.channel = grpc.insecure_channel(f"unix://{self.sock}")
         self.rt = pb_grpc.RuntimeServiceStub(self.channel)
         self.img = pb_grpc.ImageServiceStub(self.channel)
         wait_for(self.ready, timeout=30, what="the CRI's RuntimeReady and NetworkReady")
+
+    def restart_containerd(self):
+        """Stop containerd (its shims and containers go on) and start it
+        again, as an upgrade of the node does."""
+        self.channel.close()
+        assert self.daemon.stop(), "containerd did not stop on SIGTERM"
+        self.start_containerd()
+        self.connect()
 
     # -- set-up --------------------------------------------------------------
 

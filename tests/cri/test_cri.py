@@ -689,3 +689,16 @@ def test_mount_propagation(lane, pods, handler):
     finally:
         for d in (down, both):
             subprocess.run(["umount", "-R", str(d)], stderr=subprocess.DEVNULL)
+
+
+def test_containerd_restarts_under_a_running_pod(lane, pods, handler):
+    pod = pods("restart-containerd")
+    c = pod.run("c", "sleep inf")
+    pid = pod.pid(c)
+    lane.restart_containerd()
+    assert pod.state(c) == pb.CONTAINER_RUNNING and pod.pid(c) == pid
+    assert pod.sh(c, "echo alive") == "alive\n"
+    d = pod.run("d", "echo new; sleep inf")
+    wait_for(lambda: pod.log_lines(d), what="the new container's line")
+    pod.stop()
+    pod.remove()
