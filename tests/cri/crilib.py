@@ -16,7 +16,6 @@ runs from run.sh's trap (``python3 crilib.py cleanup DIR``) when pytest did
 not get to it.
 """
 
-import base64
 import hashlib
 import io
 import json
@@ -328,7 +327,14 @@ class Lane:
         shutil.rmtree(root)
 
     def ready(self):
-        st = self.rt.Status(pb.StatusRequest())
+        import grpc
+        try:
+            st = self.rt.Status(pb.StatusRequest())
+        except grpc.RpcError as e:
+            # after a restart: until the CRI has loaded its state
+            if "not initialized" in str(e.details()):
+                return False
+            raise
         conds = {c.type: c.status for c in st.status.conditions}
         return conds.get("RuntimeReady") and conds.get("NetworkReady")
 
@@ -604,10 +610,6 @@ def exit_code_of(status):
         if cause.get("reason") == "ExitCode":
             return int(cause["message"])
     raise AssertionError(f"streaming session failed: {status}")
-
-
-def b64(s):
-    return base64.b64encode(s.encode()).decode()
 
 
 def prune_droppings(d):
