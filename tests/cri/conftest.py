@@ -51,11 +51,7 @@ def lane():
         lane = Lane(base, OCIRT, RUNC, busybox=os.environ.get("BUSYBOX", "/bin/busybox"))
         yield lane
     finally:
-        if lane is not None:
-            problems = lane.close()
-        else:
-            problems = crilib.cleanup(Path(base), (Path(base) / "marker").read_text().strip()
-                                      if (Path(base) / "marker").exists() else "/nonexistent")
+        problems = lane.close() if lane is not None else crilib.cleanup_lane_dir(base)
         assert not problems, f"left behind by the CRI lane: {problems}"
 
 

@@ -348,17 +348,27 @@ class Lane:
             self.channel.close()
         if not self.daemon.stop():
             problems.append("containerd did not stop on SIGTERM")
-        # the list of droppings is in the directory: remove it last
-        problems += cleanup(self.dir, self.cgroup, keep_dir=True)
-        problems += prune_droppings(self.dir)
-        if not os.environ.get("CRI_KEEP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-        return problems
+        return problems + cleanup_lane_dir(self.dir)
 
 
-def cleanup(d, cgroup, keep_dir=False):
-    """Remove what is left of the lane in d: its processes (shims, the
-    containers in its cgroup), mounts, cgroups and the directory."""
+def cleanup_lane_dir(d):
+    """Remove what is left of the lane in d (see cleanup), what it made of
+    HOST_DROPPINGS, and d itself (unless CRI_KEEP is set); returns what
+    was left."""
+    d = Path(d)
+    found = []
+    marker = d / "marker"
+    if marker.exists():
+        found = cleanup(d, marker.read_text().strip()) + prune_droppings(d)
+    if not os.environ.get("CRI_KEEP"):
+        shutil.rmtree(d, ignore_errors=True)
+    return found
+
+
+def cleanup(d, cgroup):
+    """Stop what is left of the lane in d: containerd (by its pid file),
+    its shims and the containers in its cgroup; unmount what is mounted
+    below d, remove its cgroups; returns what was left."""
     problems = []
 
     def procs():
@@ -394,8 +404,6 @@ def cleanup(d, cgroup, keep_dir=False):
     stuck = remove_cgroup_tree(cgroup)
     if stuck:
         problems.append(f"cgroups that cannot be removed: {stuck}")
-    if not keep_dir and not os.environ.get("CRI_KEEP"):
-        shutil.rmtree(d, ignore_errors=True)
     return problems
 
 
@@ -613,8 +621,20 @@ def exit_code_of(status):
 
 
 def prune_droppings(d):
-    """Remove what the lane made of HOST_DROPPINGS (those that were not
-    there before it: the list in d/droppings)."""
+    """Remove libcni's cached results of the lane's sandboxes (a run
+    killed before it removed its pods leaves them), then what the lane made
+    of HOST_DROPPINGS (those that were not there before it: the list in
+    d/droppings)."""
+    ids = set()
+    for top in ("state", "root"):
+        sandboxes = Path(d, top, "io.containerd.grpc.v1.cri", "sandboxes")
+        if sandboxes.is_dir():
+            ids.update(e.name for e in sandboxes.iterdir())
+    results = Path("/var/lib/cni/results")
+    if ids and results.is_dir():
+        for f in results.iterdir():
+            if any(i in f.name for i in ids):
+                f.unlink()
     try:
         paths = Path(d, "droppings").read_text().split()
     except FileNotFoundError:
@@ -624,11 +644,5 @@ def prune_droppings(d):
 
 if __name__ == "__main__" and sys.argv[1:2] == ["cleanup"]:
     # run.sh's trap: the lane directory of a run that did not clean up
-    d = Path(sys.argv[2])
-    if (d / "marker").exists():
-        cg = (d / "marker").read_text().strip()
-        found = cleanup(d, cg, keep_dir=True) + prune_droppings(d)
-        if not os.environ.get("CRI_KEEP"):
-            shutil.rmtree(d, ignore_errors=True)
-        for f in found:
-            print(f"cri cleanup: {f}", file=sys.stderr)
+    for f in cleanup_lane_dir(sys.argv[2]):
+        print(f"cri cleanup: {f}", file=sys.stderr)
