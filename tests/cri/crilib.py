@@ -620,16 +620,28 @@ def exit_code_of(status):
     raise AssertionError(f"streaming session failed: {status}")
 
 
+def shim_socket(d, shim_id):
+    """The socket containerd 1.6 gives a shim, whatever its config says:
+    /run/containerd/s/ and the SHA-256 of its address, namespace and id."""
+    key = os.path.join(str(Path(d, "containerd.sock")), NAMESPACE, shim_id)
+    return Path("/run/containerd/s", hashlib.sha256(key.encode()).hexdigest())
+
+
 def prune_droppings(d):
-    """Remove libcni's cached results of the lane's sandboxes (a run
-    killed before it removed its pods leaves them), then what the lane made
-    of HOST_DROPPINGS (those that were not there before it: the list in
-    d/droppings)."""
+    """Remove what the lane's sandboxes leave on the host when a run is
+    killed before it removed its pods (the sockets of its killed shims,
+    libcni's cached results), then what the lane made of HOST_DROPPINGS
+    (those that were not there before it: the list in d/droppings)."""
     ids = set()
     for top in ("state", "root"):
         sandboxes = Path(d, top, "io.containerd.grpc.v1.cri", "sandboxes")
         if sandboxes.is_dir():
             ids.update(e.name for e in sandboxes.iterdir())
+    bound = {line.split()[-1] for line in Path("/proc/net/unix").read_text().splitlines()[1:]}
+    for i in ids:
+        sock = shim_socket(d, i)
+        if sock.exists() and str(sock) not in bound:
+            sock.unlink()
     results = Path("/var/lib/cni/results")
     if ids and results.is_dir():
         for f in results.iterdir():
