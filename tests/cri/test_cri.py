@@ -10,7 +10,9 @@ import os
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import grpc
 import pytest
 
 from clientlib import CAPS, SECCOMP_NO_MKDIR, cgroup_dir, proc_status, sh, wait_for
@@ -39,7 +41,6 @@ def stop_as_the_kubelet(pod):
     shim under the call ("ttrpc: closed": containerd's own race between a
     container's exit and its stop, seen with runc too; the kubelet retries
     a failed stop)."""
-    import grpc
     try:
         pod.stop()
     except grpc.RpcError as e:
@@ -471,7 +472,6 @@ def test_update_the_cpuset_of_a_running_container(lane, pods, handler):
 
 
 def test_exec_sync_timeout(pods, handler):
-    import grpc
     pod = pods("exec-timeout")
     c = pod.run("c", "sleep inf")
     t0 = time.monotonic()
@@ -497,7 +497,6 @@ def test_target_pid_namespace(pods, handler):
 
 def test_pods_started_at_once(lane, handler, pods):
     """Four pods made and removed concurrently, as a kubelet does."""
-    from concurrent.futures import ThreadPoolExecutor
 
     def one(i):
         pod = pods(f"many-{i}")
@@ -645,7 +644,6 @@ def test_a_pod_whose_pause_process_died(pods, handler):
 
 
 def test_exec_sync_many_at_once(pods, handler):
-    from concurrent.futures import ThreadPoolExecutor
     pod = pods("exec-many")
     c = pod.run("c", "sleep inf")
     with ThreadPoolExecutor(8) as ex:
