@@ -5,9 +5,9 @@
 # by side), the unit tests under valgrind, the unit and integration tests
 # again on an ASan + UBSan build with failpoints (the fault-injection tests
 # run there), a bounded run of the parser fuzzers (libFuzzer), the real
-# clients (podman, containerd, Docker) driving ocirt; and, when the VM
-# tool is there, beside them, the lanes on the hosts users run (README.md
-# says which lane covers what): the whole integration suite with systemd as
+# clients (podman, containerd, Docker) driving ocirt, Kubernetes pods
+# through containerd's CRI; and, when the VM tool is there, beside them,
+# the lanes on the hosts users run (README.md says which lane covers what): the whole integration suite with systemd as
 # PID 1 on cgroup v2 and Debian 12's kernel, pure cgroup v2 without
 # systemd, the systemd driver on hybrid and v1 hosts, and the
 # kernel-dependent tests on 5.10 and 6.12.
@@ -182,6 +182,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-15} BUILD_DIR="$build" "$top/tests/fuzz/run.sh"
 
 echo "run-all: real clients (podman, containerd, Docker) on ocirt and on runc"
 OCIRT="$build/src/ocirt" "$top/tests/clients/run.sh" -q
+
+echo "run-all: Kubernetes through containerd's CRI, on ocirt and on runc"
+OCIRT="$build/src/ocirt" "$top/tests/cri/run.sh" -q
 
 
 if [ ! -x "$vm" ]; then
