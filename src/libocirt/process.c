@@ -109,6 +109,27 @@ ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err)
   return 0;
 }
 
+/* The caller's stdio pipes go to the process's user, as with runc and
+   crun: a process that is not root can then reopen them (/dev/stdout,
+   /proc/self/fd/1).  Only the owner changes.  A pipe whose owner or the
+   user is not mapped here is left as it is (EPERM, EINVAL).  */
+static int
+give_stdio_pipes (uid_t uid, ocirt_error_t *err)
+{
+  int fd;
+
+  for (fd = 0; fd <= 2; fd++)
+    {
+      struct stat sb;
+
+      if (fstat (fd, &sb) < 0 || !S_ISFIFO (sb.st_mode) || sb.st_uid == uid)
+        continue;
+      if (fchown (fd, uid, (gid_t) -1) < 0 && errno != EPERM && errno != EINVAL)
+        return ocirt_make_error (err, errno, "give the stdio pipe %d to uid %u", fd, (unsigned) uid);
+    }
+  return 0;
+}
+
 int
 ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uint64_t extra,
                         ocirt_error_t *err)
@@ -118,6 +139,8 @@ ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uin
   gid_t gid = u ? u->gid : 0;
 
   if (ocirt_caps_prepare (caps, err) < 0)
+    return -1;
+  if (give_stdio_pipes (uid, err) < 0)
     return -1;
 
   if (u && u->additional_gids_len)

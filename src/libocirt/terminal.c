@@ -98,6 +98,12 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
   if (slave < 0)
     return ocirt_make_error (err, errno, "open pty peer");
 
+  /* The process's user owns its terminal, as with runc: a process that
+     is not root can then reopen it (/dev/stdout, /proc/self/fd/0).  The
+     group stays devpts's (tty).  */
+  if (p->user && fchown (slave, p->user->uid, (gid_t) -1) < 0)
+    return ocirt_make_error (err, errno, "give the terminal to uid %u", (unsigned) p->user->uid);
+
   if (p->console_size)
     {
       struct winsize ws = { .ws_row = p->console_size->height, .ws_col = p->console_size->width };

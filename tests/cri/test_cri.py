@@ -543,8 +543,6 @@ def nobody(pod):
         namespace_options=pod.config.linux.security_context.namespace_options)
 
 
-@pytest.mark.ocirt_bug("the stdio pipes are not chowned to the process's user (runc's "
-                       "fixStdioPermissions does): /dev/stdout: Permission denied")
 def test_a_non_root_container_writes_to_dev_stdout(pods, handler):
     """What images that log to /dev/stdout do (nginx's access.log is a
     link to it): reopening the stdio pipe needs it to be the user's."""
@@ -557,8 +555,6 @@ def test_a_non_root_container_writes_to_dev_stdout(pods, handler):
     assert got == [("stderr", "to-stderr"), ("stdout", "to-stdout")], got
 
 
-@pytest.mark.ocirt_bug("an exec's stdio pipes are not chowned to the process's user: "
-                       "/dev/stdout: Permission denied")
 def test_a_non_root_exec_writes_to_dev_stdout(pods, handler):
     pod = pods("exec-devstdout")
     c = pod.run("c", "sleep inf", security=nobody(pod))
@@ -566,8 +562,6 @@ def test_a_non_root_exec_writes_to_dev_stdout(pods, handler):
     assert (r.exit_code, r.stdout, r.stderr) == (0, b"out\n", b"err\n"), r
 
 
-@pytest.mark.ocirt_bug("the terminal is left owned by root, not chowned to the "
-                       "process's user as runc does")
 def test_a_non_root_exec_with_a_tty(lane, pods, handler):
     pod = pods("exec-tty-user")
     c = pod.run("c", "sleep inf", security=nobody(pod))
@@ -607,8 +601,6 @@ def test_the_process_is_what_the_spec_says(pods, handler):
     assert "K=v" in proc["env"] and "K=v\n" in pod.sh(c, "env")
 
 
-@pytest.mark.ocirt_bug("the terminal is left owned by root, not chowned to the "
-                       "process's user as runc does")
 def test_a_non_root_tty_container(pods, handler):
     pod = pods("tty-user")
     c = pod.run("c", 'stat -c "owner=%u" $(tty); sleep inf', tty=True, stdin=True,

@@ -525,3 +525,15 @@ def test_container_does_not_inherit_ignored_signals(rt, ref, bundle):
         got = signal_sets(res.out)
         assert got["SigBlk"] == want["SigBlk"], res.out
         assert not got["SigIgn"] & {signal.SIGPIPE, signal.SIGCHLD, signal.SIGUSR2}, res.out
+
+
+def test_stdio_pipes_belong_to_the_process_user_as_with_runc(rt, ref, env):
+    """A process that is not root reopens the caller's stdio pipes."""
+    for runtime in (rt, ref) if ref is not None else (rt,):
+        b = env.bundle()
+        b.process["user"] = {"uid": 1000, "gid": 1000}
+        b.sh("echo out > /proc/self/fd/1; echo err > /dev/stderr")
+        # the runtime's stdout and stderr are pipes of a host shell
+        res = runtime.run(unique_id(), b, prefix=["sh", "-c", '"$@" 2>&1 | cat', "sh"])
+        assert res.rc == 0, res
+        assert sorted(res.out.split()) == ["err", "out"], res

@@ -1,6 +1,8 @@
 """Terminals: run in the foreground with a pty, and --console-socket."""
 
 import os
+import re
+import shlex
 import subprocess
 
 from lib.console import ConsoleReceiver, read_until
@@ -84,3 +86,28 @@ def test_exec_tty_with_console_socket(rt, bundle, env):
         assert "/dev/pts/" in out
     finally:
         recv.close()
+
+
+def _tty_owner(runtime, bundle):
+    # under script(1): runc wants a terminal of the caller's to proxy
+    cmd = " ".join(shlex.quote(str(a)) for a in runtime.argv("run", "--bundle", bundle,
+                                                              unique_id()))
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=30)
+    assert p.returncode == 0, p
+    out = p.stdout.decode()
+    owner = re.search(r"(\d+):(\d+)", out)
+    assert owner and "ok" in out.split(), out
+    return owner.group(0)
+
+
+def test_terminal_belongs_to_the_process_user_as_with_runc(rt, ref, env):
+    """A process that is not root can reopen its terminal (/dev/stdout)."""
+    b = env.bundle(("sh", "-c", "stat -c %u:%g $(tty) && echo ok > /dev/stdout"))
+    b.process["terminal"] = True
+    b.process["user"] = {"uid": 1000, "gid": 1000}
+    b.write()
+    ours = _tty_owner(rt, b)
+    assert ours.startswith("1000:"), ours
+    if ref is not None:
+        assert _tty_owner(ref, b) == ours
