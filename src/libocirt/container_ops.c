@@ -150,15 +150,18 @@ signal_process (const struct ocirt_container_state *st, int signo, ocirt_error_t
 
   if (pidfd >= 0)
     {
-      if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
+      if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) == 0)
+        return 0;
+      if (errno != ESRCH)
         return ocirt_make_error (err, errno, "kill container `%s`", st->id);
-      return 0;
     }
+  /* Clients tell an exited container from a failure by runc's words
+     (docs/clients.md).  */
   if (errno == ESRCH)
-    return ocirt_make_error (err, 0, "container `%s` is not running", st->id);
+    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", st->id);
   /* No pidfd support: the start time check above is the guard.  */
   if (!ocirt_state_process_alive (st) || kill (st->pid, signo) < 0)
-    return ocirt_make_error (err, 0, "container `%s` is not running", st->id);
+    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", st->id);
   return 0;
 }
 
@@ -186,7 +189,7 @@ ocirt_container_kill (const char *root, const char *id, int signo, bool all, oci
     return -1;
   status = ocirt_state_status (dirfd, &st);
   if (status == OCIRT_STATUS_STOPPED && !all)
-    return ocirt_make_error (err, 0, "container `%s` is not running", id);
+    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", id);
   if (status == OCIRT_STATUS_CREATING && !all)
     return ocirt_make_error (err, 0, "container `%s` is being created", id);
   if (all)
