@@ -316,3 +316,31 @@ def test_state_without_saved_hooks_reads_the_config(rt, bundle, host_dir):
     rt.start(cid)
     rt.delete(cid, force=True)
     assert log.read_text().split() == ["bundle-poststart", "bundle-poststop"]
+
+
+@pytest.mark.parametrize("hook_env", ["absent", "empty"])
+def test_hook_without_env_gets_the_runtime_environment(rt, ref, env, hook_env):
+    """As runc and crun: a hook with no "env" runs with the runtime's
+    environment; "env": [] is an empty one."""
+    kinds = ("prestart", "createRuntime", "poststart", "poststop")
+    for r in [rt] + ([ref] if ref else []):
+        out = env.host_dir()
+        hooks = {}
+        for kind in kinds:
+            path = out / f"{kind}.sh"
+            path.write_text(f"#!/bin/sh\necho \"[$HOOK_PROBE]\" > {out}/{kind}.env\n")
+            path.chmod(0o755)
+            hooks[kind] = [{"path": str(path)}]
+            if hook_env == "empty":
+                hooks[kind][0]["env"] = []
+        b = env.bundle()
+        b.config["hooks"] = hooks
+        b.sh("sleep 30")
+        caller_env = dict(os.environ, HOOK_PROBE="from-the-caller")
+        cid = unique_id()
+        r.create(cid, b, env=caller_env)
+        r.start(cid, env=caller_env)
+        r("delete", "--force", cid, env=caller_env, check=True)
+        want = "[from-the-caller]" if hook_env == "absent" else "[]"
+        got = {k: (out / f"{k}.env").read_text().strip() for k in kinds}
+        assert got == {k: want for k in kinds}, (r.name, got)
