@@ -93,6 +93,19 @@ release_exec_fifo (int dirfd, int fifo, int pidfd, const struct ocirt_container_
   return 0;
 }
 
+/* As runc: a container whose poststart hook failed is killed and deleted,
+   its poststop hooks run; start reports the hook's error.  */
+static int
+delete_after_poststart (const char *root, const char *id, int *dirfd)
+{
+  cleanup_error ocirt_error_t e = NULL;
+
+  close_fd (dirfd); /* the delete takes the lock */
+  if (ocirt_container_delete (root, id, true, &e) < 0)
+    ocirt_warn ("delete container `%s` after its poststart hook failed: %s", id, e->msg);
+  return -1;
+}
+
 int
 ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
 {
@@ -124,7 +137,7 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
   if (release_exec_fifo (dirfd, fifo, pidfd, &st, id, err) < 0)
     return -1;
   if (ocirt_container_hooks_poststart (&st, hooks, err) < 0)
-    return -1;
+    return delete_after_poststart (root, id, &dirfd);
   /* As with runc, start returns once the container said it is ready.  */
   if (notify_fd >= 0)
     return ocirt_notify_forward (notify_fd, st.notify_socket, pidfd, err);
