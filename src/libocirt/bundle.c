@@ -232,6 +232,21 @@ validate_devices (const oci_linux *lx, ocirt_error_t *err)
   return 0;
 }
 
+/* As runc and crun: the hostname is set by "hostname" only, and a
+   domainname sysctl may not say otherwise than "domainname".  */
+static int
+uts_sysctl_conflict (const oci_spec *spec, const char *key, const char *value, ocirt_error_t *err)
+{
+  if (strcmp (key, "kernel.hostname") == 0)
+    return ocirt_make_error (err, 0, "config.json: linux.sysctl: `kernel.hostname` conflicts with "
+                             "the `hostname` field: set the hostname there");
+  if (strcmp (key, "kernel.domainname") == 0 && spec->domainname
+      && strcmp (spec->domainname, value) != 0)
+    return ocirt_make_error (err, 0, "config.json: linux.sysctl: `kernel.domainname` conflicts with "
+                             "the `domainname` field");
+  return 0;
+}
+
 /* The sysctls a container may set: those of a namespace it has its own of
    (the list of runc and the kernel's namespaced tables).  Anything else
    would be written to the host's kernel.  */
@@ -270,6 +285,8 @@ validate_sysctl (const oci_spec *spec, ocirt_error_t *err)
       if (!ocirt_config_has_ns (spec, ns))
         return ocirt_make_error (err, 0, "config.json: linux.sysctl: " Q " needs %s namespace",
                                  QARG (sc->keys[i]), need);
+      if (strcmp (ns, "uts") == 0 && uts_sysctl_conflict (spec, key, sc->values[i], err) < 0)
+        return -1;
     }
   return 0;
 }

@@ -62,9 +62,9 @@ set_frozen (const char *root, const char *id, bool freeze, ocirt_error_t *err)
   allowed = freeze ? status == OCIRT_STATUS_RUNNING || status == OCIRT_STATUS_CREATED
                    : status == OCIRT_STATUS_PAUSED;
   if (!allowed)
-    ret = ocirt_make_error (err, 0, "cannot %s container `%s`: it is %s%s",
-                            freeze ? "pause" : "resume", id, ocirt_status_name (status),
-                            freeze ? "" : ", not paused");
+    ret = ocirt_make_error (err, 0, "cannot %s container `%s`: container not %s (it is %s)",
+                            freeze ? "pause" : "resume", id, freeze ? "running" : "paused",
+                            ocirt_status_name (status));
   else
     ret = ocirt_cgroup_freeze (&cg, freeze, err);
   close_cgroup (dirfd, &st, &cg);
@@ -155,7 +155,7 @@ ocirt_container_update (const char *root, const char *id, const oci_resources *r
   if (dirfd < 0)
     return -1;
   if (status == OCIRT_STATUS_STOPPED)
-    ret = ocirt_make_error (err, 0, "cannot update container `%s`: it has stopped", id);
+    ret = ocirt_make_error (err, 0, "cannot update container `%s`: container not running (it has stopped)", id);
   else if (ocirt_systemd_cgroup_update (&st, &cg, res, err) < 0)
     ret = -1;
   else
@@ -278,7 +278,7 @@ ocirt_container_events (const char *root, const char *id, bool once, uint64_t in
   close (dirfd);
   if (status == OCIRT_STATUS_STOPPED)
     {
-      ret = ocirt_make_error (err, 0, "container `%s` is not running", id);
+      ret = ocirt_make_error (err, 0, "cannot watch container `%s`: container not running", id);
       goto out;
     }
   if (once)

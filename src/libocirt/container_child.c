@@ -300,6 +300,8 @@ enter_namespaces (struct ocirt_spawn *s, ocirt_error_t *err)
     return -1;
   if (ocirt_ns_unshare_in_child (&s->ns, s->spec->linux, err) < 0)
     return -1;
+  if ((s->ns.new_flags & CLONE_NEWNET) && ocirt_netdev_loopback_up (err) < 0)
+    return -1;
   OCIRT_FAILPOINT ("child.namespaces");
   if (setsid () < 0)
     return ocirt_make_error (err, errno, "setsid");

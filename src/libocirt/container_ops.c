@@ -93,6 +93,19 @@ release_exec_fifo (int dirfd, int fifo, int pidfd, const struct ocirt_container_
   return 0;
 }
 
+/* As runc: a container whose poststart hook failed is killed and deleted,
+   its poststop hooks run; start reports the hook's error.  */
+static int
+delete_after_poststart (const char *root, const char *id, int *dirfd)
+{
+  cleanup_error ocirt_error_t e = NULL;
+
+  close_fd (dirfd); /* the delete takes the lock */
+  if (ocirt_container_delete (root, id, true, &e) < 0)
+    ocirt_warn ("delete container `%s` after its poststart hook failed: %s", id, e->msg);
+  return -1;
+}
+
 int
 ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
 {
@@ -124,7 +137,7 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
   if (release_exec_fifo (dirfd, fifo, pidfd, &st, id, err) < 0)
     return -1;
   if (ocirt_container_hooks_poststart (&st, hooks, err) < 0)
-    return -1;
+    return delete_after_poststart (root, id, &dirfd);
   /* As with runc, start returns once the container said it is ready.  */
   if (notify_fd >= 0)
     return ocirt_notify_forward (notify_fd, st.notify_socket, pidfd, err);
@@ -150,15 +163,18 @@ signal_process (const struct ocirt_container_state *st, int signo, ocirt_error_t
 
   if (pidfd >= 0)
     {
-      if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
+      if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) == 0)
+        return 0;
+      if (errno != ESRCH)
         return ocirt_make_error (err, errno, "kill container `%s`", st->id);
-      return 0;
     }
+  /* Clients tell an exited container from a failure by runc's words
+     (docs/clients.md).  */
   if (errno == ESRCH)
-    return ocirt_make_error (err, 0, "container `%s` is not running", st->id);
+    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", st->id);
   /* No pidfd support: the start time check above is the guard.  */
   if (!ocirt_state_process_alive (st) || kill (st->pid, signo) < 0)
-    return ocirt_make_error (err, 0, "container `%s` is not running", st->id);
+    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", st->id);
   return 0;
 }
 
@@ -186,7 +202,7 @@ ocirt_container_kill (const char *root, const char *id, int signo, bool all, oci
     return -1;
   status = ocirt_state_status (dirfd, &st);
   if (status == OCIRT_STATUS_STOPPED && !all)
-    return ocirt_make_error (err, 0, "container `%s` is not running", id);
+    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", id);
   if (status == OCIRT_STATUS_CREATING && !all)
     return ocirt_make_error (err, 0, "container `%s` is being created", id);
   if (all)

@@ -20,6 +20,26 @@ static const struct
   { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
+/* PATH without trailing slashes: as runc, "/dev/x/" names "/dev/x".  */
+static char *
+device_path (const char *path)
+{
+  char *p = xstrdup (path);
+  size_t n = strlen (p);
+
+  while (n > 1 && p[n - 1] == '/')
+    p[--n] = '\0';
+  return p;
+}
+
+static bool
+same_device_path (const char *config_path, const char *path)
+{
+  cleanup_free char *clean = device_path (config_path);
+
+  return strcmp (clean, path) == 0;
+}
+
 static int
 split_parent (int rootfd, const char *path, char **base, ocirt_error_t *err)
 {
@@ -113,7 +133,7 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
       bool overridden = false;
 
       for (j = 0; linux_cfg && j < linux_cfg->devices_len; j++)
-        if (strcmp (linux_cfg->devices[j]->path, default_devices[i].path) == 0)
+        if (same_device_path (linux_cfg->devices[j]->path, default_devices[i].path))
           overridden = true;
       if (overridden)
         continue;
@@ -125,6 +145,7 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
   for (i = 0; linux_cfg && i < linux_cfg->devices_len; i++)
     {
       const oci_device *d = linux_cfg->devices[i];
+      cleanup_free char *path = NULL;
       mode_t type;
 
       if (device_type (d->type, &type) < 0)
@@ -132,7 +153,8 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
                                  d->type ? d->type : "");
       if (d->path == NULL || d->path[0] != '/')
         return ocirt_make_error (err, 0, "device path `%s` is not absolute", d->path ? d->path : "");
-      if (make_device (rootfd, d->path, type, (int) d->major, (int) d->minor,
+      path = device_path (d->path);
+      if (make_device (rootfd, path, type, (int) d->major, (int) d->minor,
                        d->file_mode_present ? (d->file_mode & 07777) : 0666,
                        d->uid_present ? d->uid : 0, d->gid_present ? d->gid : 0, userns, err) < 0)
         return -1;

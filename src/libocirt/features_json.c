@@ -133,14 +133,18 @@ annotations (void)
 {
   oci_map_string *m = xmalloc0 (sizeof (*m));
   int idmap_tmpfs = ocirt_idmap_kernel_can (true);
+  cleanup_free char *libseccomp = ocirt_seccomp_library_version ();
 
-  m->keys = xmalloc0 (sizeof (char *) * 5);
-  m->values = xmalloc0 (sizeof (char *) * 5);
-  annotate (m, "ocirt.version", PACKAGE_VERSION);
-  annotate (m, "ocirt.features", OCIRT_FEATURES);
-  annotate (m, "ocirt.kernel.idmap", ocirt_idmap_kernel_can (false) ? "true" : "false");
+  /* Reverse-DNS keys, and libseccomp's under its own, as runc's.  */
+  m->keys = xmalloc0 (sizeof (char *) * 6);
+  m->values = xmalloc0 (sizeof (char *) * 6);
+  if (libseccomp)
+    annotate (m, "io.github.seccomp.libseccomp.version", libseccomp);
+  annotate (m, "org.ocirt.version", PACKAGE_VERSION);
+  annotate (m, "org.ocirt.features", OCIRT_FEATURES);
+  annotate (m, "org.ocirt.kernel.idmap", ocirt_idmap_kernel_can (false) ? "true" : "false");
   if (idmap_tmpfs >= 0)
-    annotate (m, "ocirt.kernel.idmap.tmpfs", idmap_tmpfs ? "true" : "false");
+    annotate (m, "org.ocirt.kernel.idmap.tmpfs", idmap_tmpfs ? "true" : "false");
   return m;
 }
 

@@ -104,7 +104,6 @@ static int
 run_one (const oci_hook *h, const char *kind, size_t index, const char *state, ocirt_error_t *err)
 {
   char *default_args[] = { h->path, NULL };
-  char *empty_env[] = { NULL };
   int in[2], status = 0;
   pid_t pid;
 
@@ -130,7 +129,9 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state, o
       ocirt_signals_child_reset ();
       if (dup2 (in[0], 0) < 0 || dup2 (2, 1) < 0)
         _exit (127);
-      execve (h->path, h->args_len ? h->args : default_args, h->env_len ? h->env : empty_env);
+      /* Without "env" a hook gets the runtime's environment, as with runc
+         and crun; "env": [] is an empty one.  */
+      execve (h->path, h->args_len ? h->args : default_args, h->env ? h->env : environ);
       dprintf (2, "ocirt: %s hook `%s`: exec: %s\n", kind, h->path, strerror (errno));
       _exit (127);
     }

@@ -178,6 +178,34 @@ check_mounted_fs (int mounted, const char *dest, const char *type, long magic, o
   return 0;
 }
 
+/* The data of a new filesystem: as runc and crun, a tmpfs on a directory
+   that is there takes its mode, last so that it wins over a mode= of the
+   mount's own as with runc (crun lets the option win); linux.mountLabel labels the filesystems the container mounts (it
+   was checked that SELinux is there).  */
+static char *
+new_fs_data (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const char *data)
+{
+  const char *label = ctx->spec->linux ? ctx->spec->linux->mount_label : NULL;
+  cleanup_free char *mode = NULL;
+  cleanup_free char *base = NULL;
+  struct stat sb;
+
+  if (m->type && strcmp (m->type, "tmpfs") == 0)
+    {
+      cleanup_close int fd = ocirt_open_in_root (rootfd, m->destination, O_PATH);
+
+      if (fd >= 0 && fstat (fd, &sb) == 0 && S_ISDIR (sb.st_mode))
+        mode = xasprintf ("mode=%04o", (unsigned int) (sb.st_mode & 07777));
+    }
+  if (mode)
+    base = data ? xasprintf ("%s,%s", data, mode) : xstrdup (mode);
+  else
+    base = data ? xstrdup (data) : NULL;
+  if (label && label[0])
+    return base ? xasprintf ("%s,context=\"%s\"", base, label) : xasprintf ("context=\"%s\"", label);
+  return steal_pointer (&base);
+}
+
 static int
 do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree,
           ocirt_error_t *err)
@@ -230,21 +258,15 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
     }
   else
     {
-      const char *label = ctx->spec->linux ? ctx->spec->linux->mount_label : NULL;
-      cleanup_free char *data = NULL;
+      cleanup_free char *data = new_fs_data (ctx, rootfd, m, f.data);
 
-      /* linux.mountLabel labels the filesystems the container mounts; it
-         was checked that SELinux is there.  */
-      if (label && label[0])
-        data = f.data ? xasprintf ("%s,context=\"%s\"", f.data, label)
-                      : xasprintf ("context=\"%s\"", label);
       if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
         goto out;
       target = ocirt_mkpath_in_root (rootfd, dest, false, err);
       if (target < 0)
         goto out;
       if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
-                             data ? data : f.data, dest, err) < 0)
+                             data, dest, err) < 0)
         goto out;
     }
 

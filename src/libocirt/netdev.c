@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -784,4 +785,23 @@ ocirt_netdev_undo (struct ocirt_netdevs *d)
                    "the runtime's network namespace", &err) < 0)
         ocirt_warn ("%s", err->msg);
     }
+}
+
+int
+ocirt_netdev_loopback_up (ocirt_error_t *err)
+{
+  struct ifreq ifr = { 0 };
+  cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "socket to set `lo` up");
+  snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return ocirt_make_error (err, errno, "read the flags of `lo`");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return ocirt_make_error (err, errno, "set `lo` up");
+  return 0;
 }

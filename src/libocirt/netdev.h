@@ -39,4 +39,8 @@ void ocirt_netdev_undo (struct ocirt_netdevs *d);
 
 void ocirt_netdev_free (struct ocirt_netdevs *d);
 
+/* Set `lo` of the caller's network namespace up, as runc and crun do in a
+   namespace they make.  */
+int ocirt_netdev_loopback_up (ocirt_error_t *err);
+
 #endif

@@ -230,6 +230,14 @@ ocirt_seccomp_enabled (void)
   return true;
 }
 
+char *
+ocirt_seccomp_library_version (void)
+{
+  const struct scmp_version *v = seccomp_version ();
+
+  return v ? xasprintf ("%u.%u.%u", v->major, v->minor, v->micro) : NULL;
+}
+
 size_t
 ocirt_seccomp_names (enum ocirt_seccomp_names which, const char **names)
 {
@@ -895,6 +903,12 @@ bool
 ocirt_seccomp_enabled (void)
 {
   return false;
+}
+
+char *
+ocirt_seccomp_library_version (void)
+{
+  return NULL;
 }
 
 size_t

@@ -66,6 +66,9 @@ enum ocirt_seccomp_names
 
 bool ocirt_seccomp_enabled (void);
 
+/* "MAJOR.MINOR.MICRO" of the libseccomp in use, NULL without it.  */
+char *ocirt_seccomp_library_version (void);
+
 /* Fill NAMES (room for OCIRT_SECCOMP_NAMES_MAX) with static strings;
    returns how many.  0 in a build without seccomp.  */
 size_t ocirt_seccomp_names (enum ocirt_seccomp_names which, const char **names);

@@ -290,9 +290,6 @@ def test_container_restart_in_the_same_pod(pods, handler):
     assert ids == [second]
 
 
-@pytest.mark.ocirt_bug("a kill of a container that has just exited fails with "
-                       "\"container `ID` is not running\", words the runc shim does "
-                       "not know (\"container not running\"): \"unknown error after kill\"")
 def test_stop_and_remove_a_pod_right_after_its_containers_exit(pods, handler):
     for i, delay in enumerate((0, 0.02, 0.1)):
         pod = pods(f"short-{i}")

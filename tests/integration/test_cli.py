@@ -627,3 +627,22 @@ def test_debug_traces_each_setup_step_in_the_json_log(rt, bundle, env):
                  "limits, user"):
         assert any(step in m for m in debug), (step, debug)
     assert all(set(e) == {"level", "msg", "time"} for e in entries)
+
+
+REVERSE_DNS = re.compile(r"^(org|io|com|net|dev|run)\.[a-z0-9-]+(\.[a-zA-Z0-9_-]+)+$")
+
+
+def test_features_annotations_reverse_dns_and_libseccomp(rt, ref):
+    """As runc's: every annotation key is in reverse-DNS form, and the
+    libseccomp in use is named under its own."""
+    versions = []
+    for r in [rt] + ([ref] if ref else []):
+        notes = json.loads(r("features", check=True).out).get("annotations", {})
+        bad = [k for k in notes if not REVERSE_DNS.match(k)]
+        assert not bad, (r.name, bad)
+        if json.loads(r("features", check=True).out)["linux"]["seccomp"]["enabled"]:
+            v = notes.get("io.github.seccomp.libseccomp.version", "")
+            assert re.match(r"^\d+\.\d+\.\d+$", v), (r.name, notes)
+            versions.append(v)
+    # both use the system's libseccomp
+    assert len(set(versions)) <= 1, versions

@@ -136,3 +136,17 @@ def test_linux_devices_fifo(rt, bundle):
     cid, pid = created(rt, bundle.sh("sleep 30"))
     st = os.stat(f"/proc/{pid}/root/dev/myfifo")
     assert stat.S_ISFIFO(st.st_mode)
+
+
+def test_device_path_with_a_trailing_slash(rt, ref, env):
+    """As runc: "/dev/x/" names the device /dev/x."""
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle()
+        b.linux["devices"] = [{"path": "/dev/mynull/", "type": "c", "major": 1, "minor": 3,
+                               "fileMode": 0o620, "uid": 0, "gid": 0},
+                              {"path": "/dev/null/", "type": "c", "major": 1, "minor": 3,
+                               "fileMode": 0o666, "uid": 0, "gid": 0}]
+        res = run_output(r, b, "stat -c '%F %t,%T %a' /dev/mynull /dev/null")
+        assert res.rc == 0, (r.name, res)
+        assert res.out.splitlines() == ["character special file 1,3 620",
+                                        "character special file 1,3 666"], (r.name, res.out)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lib.host import HostSnapshot
-from lib.runtime import assert_single_line_error, created, unique_id
+from lib.runtime import assert_single_line_error, created, runc_diff, unique_id
 from lib.waiting import wait_for, wait_pid_gone
 
 KINDS = ("prestart", "createRuntime", "createContainer", "startContainer",
@@ -316,3 +316,77 @@ def test_state_without_saved_hooks_reads_the_config(rt, bundle, host_dir):
     rt.start(cid)
     rt.delete(cid, force=True)
     assert log.read_text().split() == ["bundle-poststart", "bundle-poststop"]
+
+
+@pytest.mark.parametrize("hook_env", ["absent", "empty"])
+def test_hook_without_env_gets_the_runtime_environment(rt, ref, env, hook_env):
+    """As runc and crun: a hook with no "env" runs with the runtime's
+    environment; "env": [] is an empty one."""
+    kinds = ("prestart", "createRuntime", "poststart", "poststop")
+    for r in [rt] + ([ref] if ref else []):
+        out = env.host_dir()
+        hooks = {}
+        for kind in kinds:
+            path = _script(out / f"{kind}.sh", f"echo \"[$HOOK_PROBE]\" > {out}/{kind}.env")
+            hooks[kind] = [{"path": path}]
+            if hook_env == "empty":
+                hooks[kind][0]["env"] = []
+        b = env.bundle()
+        b.config["hooks"] = hooks
+        b.sh("sleep 30")
+        caller_env = dict(os.environ, HOOK_PROBE="from-the-caller")
+        cid = unique_id()
+        r.create(cid, b, env=caller_env)
+        r.start(cid, env=caller_env)
+        r("delete", "--force", cid, env=caller_env, check=True)
+        want = "[from-the-caller]" if hook_env == "absent" else "[]"
+        got = {k: (out / f"{k}.env").read_text().strip() for k in kinds}
+        assert got == {k: want for k in kinds}, (r.name, got)
+
+
+def _script(path, body):
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def _poststart_failing(b, out):
+    b.config["hooks"] = {
+        "poststart": [{"path": _script(out / "fail.sh", "exit 7")}],
+        "poststop": [{"path": _script(out / "poststop.sh", f"touch {out}/poststop-ran")}]}
+    b.sh("sleep 30")
+    return b
+
+
+def _gone_after_poststart(r, cid, res, out):
+    assert res.rc != 0, (r.name, res)
+    assert "does not exist" in r.state_result(cid).err, r.name
+    assert (out / "poststop-ran").exists(), r.name
+
+
+def test_failing_poststart_deletes_the_container_in_run(rt, ref, env):
+    """As runc: the container is killed and deleted, its poststop hooks
+    run, and run exits non-zero."""
+    for r in [rt] + ([ref] if ref else []):
+        out = env.host_dir()
+        b = _poststart_failing(env.bundle(), out)
+        snap = HostSnapshot(r)
+        cid = unique_id()
+        res = r.run(cid, b, "--detach")
+        _gone_after_poststart(r, cid, res, out)
+        snap.assert_clean(ids=[cid])
+
+
+@runc_diff("runc 1.1 runs poststart hooks at create")
+def test_failing_poststart_deletes_the_container_in_start(rt, env):
+    """The same at start (runc 1.1 runs poststart hooks in create already,
+    and deletes the container there the same way)."""
+    out = env.host_dir()
+    b = _poststart_failing(env.bundle(), out)
+    snap = HostSnapshot(rt)
+    cid, pid = created(rt, b)
+    res = rt.start(cid, check=False)
+    assert "poststart" in assert_single_line_error(res)
+    wait_pid_gone(pid)
+    _gone_after_poststart(rt, cid, res, out)
+    snap.assert_clean(ids=[cid])

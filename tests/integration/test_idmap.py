@@ -207,5 +207,5 @@ def test_features_annotations_say_what_the_kernel_idmaps(rt, tree_with_submount)
     notes = json.loads(rt("features", check=True).out)["annotations"]
     tmpfs = idmap_unsupported(tree_with_submount / "sub")
     kernel = tmpfs is None or "Linux 5.12" not in tmpfs
-    assert notes["ocirt.kernel.idmap"] == ("true" if kernel else "false"), notes
-    assert notes["ocirt.kernel.idmap.tmpfs"] == ("false" if tmpfs else "true"), notes
+    assert notes["org.ocirt.kernel.idmap"] == ("true" if kernel else "false"), notes
+    assert notes["org.ocirt.kernel.idmap.tmpfs"] == ("false" if tmpfs else "true"), notes

@@ -405,3 +405,23 @@ def test_mounts_gone_after_delete(rt, bundle):
     cid, pid, mi = container_mounts(rt, bundle)
     rt.delete(cid, force=True)
     assert snap.new_mounts([cid]) == []
+
+
+@pytest.mark.parametrize("case", ["dir-0750", "dir-1730", "missing", "mode-option"])
+def test_tmpfs_root_takes_the_mode_of_the_mountpoint(rt, ref, env, case):
+    """As runc and crun: a tmpfs on a directory that is there takes its
+    mode; on one the runtime makes, the kernel's 1777.  As runc, the
+    directory's mode wins over a mode= option (crun lets the option win)."""
+    want = {"dir-0750": "750", "dir-1730": "1730", "missing": "1777",
+            "mode-option": "750"}[case]
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle()
+        if case != "missing":
+            d = b.rootfs / "mnt" / "t"
+            d.mkdir(parents=True)
+            os.chmod(d, 0o1730 if case == "dir-1730" else 0o750)
+        b.add_mount("/mnt/t", "tmpfs", type="tmpfs",
+                    options=["nosuid"] + (["mode=0700"] if case == "mode-option" else []))
+        res = run_output(r, b, "stat -c %a /mnt/t")
+        assert res.rc == 0, (r.name, res)
+        assert res.out.strip() == want, (r.name, res.out)

@@ -364,3 +364,18 @@ def test_no_mount_namespace_refuses_masks_as_runc(rt, ref, env):
         b.remove_namespace("mount")
         del b.linux["readonlyPaths"]
         _expect_clean_failure(r, b.sh("sleep 30"), unique_id())
+
+
+def test_new_network_namespace_has_loopback_up(rt, ref, env):
+    """As runc and crun: 127.0.0.1 works in a network namespace of the
+    container's own, with nothing else set up."""
+    script = ("cat /sys/class/net/lo/flags; "
+              "nc -l -p 4711 > /tmp/got & sleep 0.3; "
+              "echo hello | nc -w 2 127.0.0.1 4711; sleep 0.3; cat /tmp/got")
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle()
+        res = run_output(r, b, script)
+        assert res.rc == 0, (r.name, res)
+        flags, got = res.out.split()
+        assert int(flags, 16) & 0x1, (r.name, res.out)  # IFF_UP
+        assert got == "hello", (r.name, res.out)

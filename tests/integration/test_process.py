@@ -9,7 +9,9 @@ import pytest
 from lib.capabilities import cap_mask
 from lib.hostproc import proc_status
 from lib.procs import proc_environ, proc_limits
-from lib.runtime import create_running, created, run_output, runc_diff, unique_id, with_fds
+from lib.host import HostSnapshot
+from lib.runtime import (assert_single_line_error, create_running, created, run_output,
+                         runc_diff, unique_id, with_fds)
 from lib.waiting import wait_file
 
 def capmask(caps):
@@ -537,3 +539,43 @@ def test_stdio_pipes_belong_to_the_process_user_as_with_runc(rt, ref, env):
         res = runtime.run(unique_id(), b, prefix=["sh", "-c", '"$@" 2>&1 | cat', "sh"])
         assert res.rc == 0, res
         assert sorted(res.out.split()) == ["err", "out"], res
+
+
+def test_hostname_sysctl_is_refused(rt, ref, env):
+    """As runc and crun: the hostname is set by "hostname" only."""
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle()
+        b.linux["sysctl"] = {"kernel.hostname": "from-sysctl"}
+        snap = HostSnapshot(r)
+        cid = unique_id()
+        res = r.run(cid, b.sh("hostname"))
+        assert res.rc != 0, (r.name, res)
+        assert "kernel.hostname" in res.err, (r.name, res)
+        snap.assert_clean(ids=[cid])
+
+
+def test_domainname_sysctl_without_the_field(rt, ref, env):
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle()
+        b.linux["sysctl"] = {"kernel.domainname": "from-sysctl"}
+        res = run_output(r, b, "cat /proc/sys/kernel/domainname")
+        assert res.rc == 0, (r.name, res)
+        assert res.out.strip() == "from-sysctl", (r.name, res)
+
+
+def test_domainname_sysctl_equal_to_the_field(rt, bundle):
+    bundle.config["domainname"] = "example.test"
+    bundle.linux["sysctl"] = {"kernel.domainname": "example.test"}
+    res = run_output(rt, bundle, "cat /proc/sys/kernel/domainname")
+    assert res.rc == 0 and res.out.strip() == "example.test", res
+
+
+@runc_diff("runc 1.1 lets the sysctl override the domainname field")
+def test_domainname_sysctl_conflicting_with_the_field(rt, bundle):
+    """As crun: a kernel.domainname sysctl that says otherwise than
+    "domainname" is an error, not a silent override."""
+    bundle.config["domainname"] = "example.test"
+    bundle.linux["sysctl"] = {"kernel.domainname": "other.test"}
+    res = run_output(rt, bundle, "cat /proc/sys/kernel/domainname")
+    assert res.rc != 0, res
+    assert "kernel.domainname" in assert_single_line_error(res), res
