@@ -3,6 +3,7 @@
 
 #include "capabilities.h"
 #include "cgroup_systemd.h"
+#include "criu.h"
 #include "features_json.h"
 #include "idmap.h"
 #include "lsm.h"
@@ -134,10 +135,16 @@ annotations (void)
   oci_map_string *m = xmalloc0 (sizeof (*m));
   int idmap_tmpfs = ocirt_idmap_kernel_can (true);
 
-  m->keys = xmalloc0 (sizeof (char *) * 5);
-  m->values = xmalloc0 (sizeof (char *) * 5);
+  /* runc's and crun's key for checkpointing, which clients look for,
+     and ours.  */
+  const char *criu = ocirt_criu_available () ? "true" : "false";
+
+  m->keys = xmalloc0 (sizeof (char *) * 7);
+  m->values = xmalloc0 (sizeof (char *) * 7);
   annotate (m, "ocirt.version", PACKAGE_VERSION);
   annotate (m, "ocirt.features", OCIRT_FEATURES);
+  annotate (m, "org.opencontainers.runc.checkpoint.enabled", criu);
+  annotate (m, "ocirt.checkpoint.enabled", criu);
   annotate (m, "ocirt.kernel.idmap", ocirt_idmap_kernel_can (false) ? "true" : "false");
   if (idmap_tmpfs >= 0)
     annotate (m, "ocirt.kernel.idmap.tmpfs", idmap_tmpfs ? "true" : "false");
