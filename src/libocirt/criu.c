@@ -358,6 +358,25 @@ ocirt_criu_session_close (struct ocirt_criu_session *s)
   free (s->work_path);
 }
 
+void
+ocirt_criu_config_file (const oci_spec *spec)
+{
+  const oci_map_string *ann = spec->annotations;
+  size_t i;
+
+  for (i = 0; ann && i < ann->len; i++)
+    if (strcmp (ann->keys[i], OCIRT_CRIU_CONFIG_ANNOTATION) == 0)
+      {
+        if (ann->values[i][0])
+          setenv ("CRIU_CONFIG_FILE", ann->values[i], 1);
+        else
+          unsetenv ("CRIU_CONFIG_FILE");
+        return;
+      }
+  if (access (OCIRT_CRIU_DEFAULT_CONFIG, F_OK) == 0)
+    setenv ("CRIU_CONFIG_FILE", OCIRT_CRIU_DEFAULT_CONFIG, 1);
+}
+
 static bool
 is_bind (const oci_mount *m)
 {

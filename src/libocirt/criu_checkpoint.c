@@ -206,6 +206,7 @@ dump (const struct ocirt_checkpoint_options *o, int dirfd, const struct ocirt_co
     return ocirt_error_prefix (err, "container `%s`", st->id);
   if (ocirt_criu_dirs_open (&s, &o->c, true, o->pre_dump ? "pre-dump.log" : "dump.log", err) < 0)
     goto out;
+  ocirt_criu_config_file (spec);
   if (ocirt_criu_start (&s, &o->c, err) < 0 || set_dump_options (&s, o, st, spec, cg_mode, err) < 0
       || save_descriptors (&s, st->pid, err) < 0)
     goto undo;

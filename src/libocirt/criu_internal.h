@@ -56,6 +56,17 @@ void ocirt_criu_session_close (struct ocirt_criu_session *s);
 int ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec,
                                 const char *rootfs, bool restore, ocirt_error_t *err);
 
+/* The annotation naming CRIU's configuration file, as runc reads it:
+   given, that file; given empty, none; absent, OCIRT_CRIU_DEFAULT_CONFIG
+   when it exists.  */
+#define OCIRT_CRIU_CONFIG_ANNOTATION "org.criu.config"
+#define OCIRT_CRIU_DEFAULT_CONFIG "/etc/criu/ocirt.conf"
+
+/* Point the criu binary at the configuration file SPEC asks for, through
+   CRIU_CONFIG_FILE (libcriu 3.17 has no call for it).  Before
+   ocirt_criu_start.  */
+void ocirt_criu_config_file (const oci_spec *spec);
+
 /* --manage-cgroups-mode NAME (NULL: soft) as CRIU's mode.  */
 int ocirt_criu_cg_mode (const char *name, int *mode, ocirt_error_t *err);
 

@@ -361,6 +361,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   r->dirfd = ocirt_state_dir_create (o->c.root, o->c.id, err);
   if (r->dirfd < 0)
     return -1;
+  ocirt_criu_config_file (r->spec);
   if (write_state (r, true, err) < 0 || ocirt_criu_start (&r->s, &o->c, err) < 0)
     return -1;
   if (o->console_socket)

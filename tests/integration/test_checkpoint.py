@@ -188,12 +188,13 @@ def test_counter_keeps_counting(runtime, bundle, env, stdio):
 def test_leave_running(runtime, bundle, env, stdio):
     cid = start_counter(runtime, bundle, stdio)
     pid = runtime.pid(cid)
+    at = count(bundle)
     checkpoint(runtime, cid, env.base / "images", "--leave-running")
     assert runtime.status(cid) == "running" and runtime.pid(cid) == pid
     keeps_counting(bundle, 0)
-    # the images restore once the original is deleted
+    # the images restore once the original is deleted, from where the
+    # counter was at the checkpoint
     runtime.delete(cid, force=True)
-    at = count(bundle)
     restore(runtime, stdio, cid, bundle, env.base / "images")
     keeps_counting(bundle, at)
 
@@ -211,10 +212,10 @@ def test_restore_into_new_id(runtime, bundle, env, stdio):
 
 def test_restore_after_delete(runtime, bundle, env, stdio):
     cid = start_counter(runtime, bundle, stdio)
+    at = count(bundle)
     checkpoint(runtime, cid, env.base / "images", "--leave-running")
     runtime.delete(cid, force=True)
     assert gone(runtime, cid)
-    at = count(bundle)
     restore(runtime, stdio, cid, bundle, env.base / "images")
     keeps_counting(bundle, at)
     runtime.kill(cid, "KILL")
