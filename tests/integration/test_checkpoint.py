@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, cgroup_dirs_for, create_running,
-                      created, unique_id, wait_for)
+from conftest import (HostSnapshot, assert_single_line_error, cgroup_dirs, cgroup_dirs_for,
+                      create_running, created, unique_id, wait_for)
 
 
 def _criu_binary():
@@ -53,11 +53,22 @@ def criu():
 @pytest.fixture(params=["ocirt", "runc"])
 def runtime(request, rt, ref, criu):
     """Each scenario on the runtime under test and on the reference."""
-    if request.param == "runc":
-        if ref is None:
-            pytest.skip("no reference runtime")
-        return ref
-    return rt
+    if request.param == "ocirt":
+        yield rt
+        return
+    if ref is None:
+        pytest.skip("no reference runtime")
+    yield ref
+    # runc 1.1.5 leaves the cgroup of a container restored under a new id
+    # after its delete: removed here, so that the reference's fixture
+    # judges what the scenario itself left
+    ref.cleanup()
+    for d in sorted(cgroup_dirs(), reverse=True):
+        if any(os.path.basename(d) == cid for cid in ref.ids):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
 
 # --------------------------------------------------------------------------
@@ -242,6 +253,8 @@ def test_restore_with_cgroup_limits(runtime, bundle, env, stdio):
     new = unique_id("limits")
     pid = restore(runtime, stdio, new, bundle, env.base / "images")
     mem, pids = _limit_files(pid)
+    if runtime.name == "runc" and Path(mem).read_text().strip() == "max":
+        pytest.xfail("runc 1.1.5 restores into a cgroup without the config's limits")
     assert int(Path(mem).read_text()) == 64 << 20
     assert Path(pids).read_text().strip() == "50"
     keeps_counting(bundle, 0)
