@@ -155,6 +155,8 @@ set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_op
   ocirt_dl_criu_local_set_pid (s->opts, st->pid);
   ocirt_dl_criu_local_set_leave_running (s->opts, o->leave_running || o->pre_dump);
   ocirt_dl_criu_local_set_track_mem (s->opts, o->pre_dump || o->parent_path);
+  /* A terminal's master is outside the container, with the caller.  */
+  ocirt_dl_criu_local_set_orphan_pts_master (s->opts, true);
   if (o->parent_path && ocirt_dl_criu_local_set_parent_images (s->opts, o->parent_path) < 0)
     return ocirt_make_error (err, ENOMEM, "CRIU options");
   if (o->page_server)

@@ -194,6 +194,9 @@ def test_counter_keeps_counting(runtime, bundle, env, stdio):
     assert st["status"] == "running" and st["pid"] == pid
     assert any(c["id"] == cid and c["status"] == "running" for c in runtime.list_json())
     keeps_counting(bundle, at)
+    # the restored container is one like any other: exec joins it
+    res = runtime("exec", cid, "cat", "/tmp/count", timeout=120)
+    assert res.rc == 0 and int(res.out) >= at, res
 
 
 def test_leave_running(runtime, bundle, env, stdio):
@@ -288,6 +291,72 @@ def test_pre_dump_then_dump(runtime, bundle, env, stdio):
     at = count(bundle)
     restore(runtime, stdio, cid, bundle, final)
     keeps_counting(bundle, at)
+
+
+#: a server on port 5555 (0x15B3) of the container's loopback, and a wait
+#: until it listens (the emulated VM is slow to start it)
+LISTEN = ("ip link set lo up; nc -l -p 5555 > /tmp/received & "
+          "until grep -q ':15B3 00000000:0000 0A' /proc/net/tcp; do sleep 0.1; done; ")
+
+
+def test_tcp_connection(runtime, bundle, env, stdio):
+    """A TCP connection between two processes of the container, over its
+    loopback, goes on after restore (--tcp-established)."""
+    script = (LISTEN + "i=0; while :; do i=$((i+1)); echo $i; echo $i > /tmp/count; "
+              "sleep 0.1; done | nc 127.0.0.1 5555")
+    cid = start_counter(runtime, bundle, stdio, script=script)
+    received = Path(bundle.rootfs) / "tmp/received"
+    wait_for(lambda: received.exists() and received.stat().st_size > 0, 30,
+             what="the server to receive")
+    checkpoint(runtime, cid, env.base / "images", "--tcp-established")
+    # without the option CRIU refuses the connection
+    lines = len(received.read_text().split())
+    restore(runtime, stdio, cid, bundle, env.base / "images", "--tcp-established")
+    wait_for(lambda: len(received.read_text().split()) > lines + 2, 60,
+             what="the connection to carry on")
+    numbers = [int(x) for x in received.read_text().split()]
+    assert numbers == list(range(1, len(numbers) + 1)), "lines lost or repeated"
+
+
+def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
+    script = (LISTEN + "i=0; while :; do i=$((i+1)); echo x; echo $i > /tmp/count; "
+              "sleep 0.1; done | nc 127.0.0.1 5555")
+    cid = start_counter(rt, bundle, stdio, script=script)
+    pid = rt.pid(cid)
+    images = env.base / "images"
+    res = rt("checkpoint", "--image-path", images, cid, timeout=300)
+    assert_single_line_error(res, "checkpoint", "CRIU failed")
+    assert rt.status(cid) == "running" and rt.pid(cid) == pid
+    assert not images.exists()
+
+
+def test_terminal(runtime, bundle, env, stdio):
+    """A container with a terminal: restore sends the new master to the
+    console socket, and the shell answers on it."""
+    from test_terminal import ConsoleReceiver, read_until
+    bundle.process["terminal"] = True
+    bundle.sh("while read x; do echo reply:$x; done & "
+              "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done")
+    recv = ConsoleReceiver(env.base / "console.sock")
+    cid = unique_id()
+    rc, out = detached(runtime, stdio, "run", "-d", "--console-socket", recv.path, "--bundle",
+                       bundle, cid, bundle=bundle, cid=cid)
+    assert rc == 0, out
+    runtime._record(cid)
+    recv.wait()
+    wait_for(lambda: count(bundle) >= 3, 60, what="the counter to count")
+    checkpoint(runtime, cid, env.base / "images")
+    recv.close()
+    at = count(bundle)
+    again = ConsoleReceiver(env.base / "console2.sock")
+    try:
+        restore(runtime, stdio, cid, bundle, env.base / "images", "--console-socket", again.path)
+        master = again.wait()
+        keeps_counting(bundle, at)
+        os.write(master, b"ping\n")
+        assert "reply:ping" in read_until(master, "reply:ping", timeout=60)
+    finally:
+        again.close()
 
 
 # --------------------------------------------------------------------------
