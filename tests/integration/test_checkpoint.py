@@ -293,10 +293,44 @@ def test_pre_dump_then_dump(runtime, bundle, env, stdio):
     keeps_counting(bundle, at)
 
 
+def test_restore_attached(runtime, bundle, env, stdio):
+    """Without --detach, restore waits for the container's process, exits
+    with its status, and the container is gone."""
+    cid = start_counter(runtime, bundle, stdio)
+    checkpoint(runtime, cid, env.base / "images")
+    at = count(bundle)
+    s = stdio()
+    runtime.ids.add(cid)
+    p = subprocess.Popen(runtime.argv("restore", "--image-path", env.base / "images",
+                                      "--bundle", bundle, cid),
+                         stdin=s.in_r, stdout=s.out_w, stderr=s.out_w)
+    try:
+        wait_for(lambda: runtime.status(cid) == "running" or p.poll() is not None, 120,
+                 what="the restored container to run")
+        assert p.poll() is None, s.output()
+        keeps_counting(bundle, at)
+        runtime.kill(cid, "KILL")
+        # (runc 1.1.5 exits 0 here too)
+        assert p.wait(timeout=120) in (0, 128 + 9)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert gone(runtime, cid)
+
+
 #: a server on port 5555 (0x15B3) of the container's loopback, and a wait
-#: until it listens (the emulated VM is slow to start it)
-LISTEN = ("ip link set lo up; nc -l -p 5555 > /tmp/received & "
-          "until grep -q ':15B3 00000000:0000 0A' /proc/net/tcp; do sleep 0.1; done; ")
+#: until it listens (the emulated VM is slow to start it); busybox nc
+#: listens on IPv6, and ends the connection when its stdin ends
+LISTEN = ("ip link set lo up; sleep 1000000 | nc -l -p 5555 > /tmp/received & "
+          "until cat /proc/net/tcp /proc/net/tcp6 | grep ':15B3 ' | grep -q ' 0A '; "
+          "do sleep 0.1; done; ")
+
+
+def with_loopback(bundle):
+    """The container may bring its loopback up (ocirt leaves it down)."""
+    for caps in bundle.process["capabilities"].values():
+        caps.append("CAP_NET_ADMIN")
 
 
 def test_tcp_connection(runtime, bundle, env, stdio):
@@ -304,6 +338,7 @@ def test_tcp_connection(runtime, bundle, env, stdio):
     loopback, goes on after restore (--tcp-established)."""
     script = (LISTEN + "i=0; while :; do i=$((i+1)); echo $i; echo $i > /tmp/count; "
               "sleep 0.1; done | nc 127.0.0.1 5555")
+    with_loopback(bundle)
     cid = start_counter(runtime, bundle, stdio, script=script)
     received = Path(bundle.rootfs) / "tmp/received"
     wait_for(lambda: received.exists() and received.stat().st_size > 0, 30,
@@ -321,6 +356,7 @@ def test_tcp_connection(runtime, bundle, env, stdio):
 def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
     script = (LISTEN + "i=0; while :; do i=$((i+1)); echo x; echo $i > /tmp/count; "
               "sleep 0.1; done | nc 127.0.0.1 5555")
+    with_loopback(bundle)
     cid = start_counter(rt, bundle, stdio, script=script)
     pid = rt.pid(cid)
     images = env.base / "images"
@@ -335,8 +371,9 @@ def test_terminal(runtime, bundle, env, stdio):
     console socket, and the shell answers on it."""
     from test_terminal import ConsoleReceiver, read_until
     bundle.process["terminal"] = True
-    bundle.sh("while read x; do echo reply:$x; done & "
-              "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done")
+    # (a list in the background reads /dev/null: the reader stays in front)
+    bundle.sh("(i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done) & "
+              "while read x; do echo reply:$x; done")
     recv = ConsoleReceiver(env.base / "console.sock")
     cid = unique_id()
     rc, out = detached(runtime, stdio, "run", "-d", "--console-socket", recv.path, "--bundle",
