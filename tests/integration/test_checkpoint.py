@@ -346,7 +346,15 @@ def test_tcp_connection(runtime, bundle, env, stdio):
     checkpoint(runtime, cid, env.base / "images", "--tcp-established")
     # without the option CRIU refuses the connection
     lines = len(received.read_text().split())
-    restore(runtime, stdio, cid, bundle, env.base / "images", "--tcp-established")
+    if runtime.name == "runc":
+        runtime.ids.add(cid)
+        rc, out = detached(runtime, stdio, "restore", "-d", "--image-path", env.base / "images",
+                           "--bundle", bundle, "--tcp-established", cid)
+        if rc != 0 and "type NOTIFY" in out:
+            pytest.xfail("runc 1.1.5 fails this restore in a notify callback of CRIU's")
+        assert rc == 0, out
+    else:
+        restore(runtime, stdio, cid, bundle, env.base / "images", "--tcp-established")
     wait_for(lambda: len(received.read_text().split()) > lines + 2, 60,
              what="the connection to carry on")
     numbers = [int(x) for x in received.read_text().split()]
