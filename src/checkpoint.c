@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "libocirt/criu.h"
+#include "libocirt/log.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (HostSnapshot, assert_single_line_error, cgroup_dirs, cgroup_dirs_for,
-                      create_running, created, unique_id, wait_for)
+from lib.cgroups import cgroup_dirs, cgroup_dirs_for
+from lib.console import ConsoleReceiver, read_until
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error, create_running, created, unique_id
+from lib.waiting import wait_for
 
 
 def _criu_binary():
@@ -377,7 +380,6 @@ def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
 def test_terminal(runtime, bundle, env, stdio):
     """A container with a terminal: restore sends the new master to the
     console socket, and the shell answers on it."""
-    from test_terminal import ConsoleReceiver, read_until
     bundle.process["terminal"] = True
     # (a list in the background reads /dev/null: the reader stays in front)
     bundle.sh("(i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done) & "
