@@ -21,7 +21,7 @@ LAYERS = [
     ("basic", "errors, logging, small utilities, paths, procfs: nothing else of the library",
      "error failpoint utils log path procfs units"),
     ("kernel", "one kernel interface or config section each",
-     "signals sync systemd_dl mount_fd mount_options lsm capabilities process_attrs seccomp "
+     "signals sync systemd_dl criu_dl mount_fd mount_options lsm capabilities process_attrs seccomp "
      "terminal exe_guard spec_default namespaces idmap netdev devices cgroup_devices_bpf"),
     ("cgroup", "the container's cgroup, both drivers, and the state record it is kept in",
      "state state_record state_json state_status cgroup cgroup_files cgroup_layout cgroup_enter cgroup_state cgroup_pids "
@@ -30,7 +30,7 @@ LAYERS = [
      "mounts process notify hooks bundle"),
     ("container", "the operations on a container",
      "container_cleanup container_spawn container_hooks container_child container_create container_ops "
-     "container container_cgroup exec features_json"),
+     "container container_cgroup exec criu criu_internal criu_common criu_checkpoint criu_restore features_json"),
     ("cli", "the command line (src/*.c)", "cli"),
 ]
 

@@ -8,6 +8,8 @@ PACKAGES=(
   libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
   libcriterion-dev python3-pytest busybox-static runc time
   clang libclang-rt-14-dev uidmap iproute2 dbus-daemon apparmor go-md2man valgrind
+  # checkpoint and restore: libcriu.so.2 and the criu binary (opened at run time)
+  criu
   # the VM lanes: what ../shared/tools/run-in-vm.sh would otherwise install
   # while other phases use apt
   qemu-system-x86 xz-utils systemd dbus

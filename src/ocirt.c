@@ -53,6 +53,14 @@ static const struct
     "[--stats] [--interval DURATION] CONTAINER_ID" },
   { "spec", ocirt_cmd_spec, "create a new specification file", "[--bundle DIR] [--rootless]" },
   { "features", ocirt_cmd_features, "show the enabled features", "" },
+  { "checkpoint", ocirt_cmd_checkpoint, "checkpoint a running container with CRIU",
+    "[--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running] [--pre-dump] "
+    "[--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--auto-dedup] "
+    "[--page-server ADDR:PORT] [--manage-cgroups-mode soft|full|strict|ignore] CONTAINER_ID" },
+  { "restore", ocirt_cmd_restore, "restore a container from a checkpoint",
+    "[--image-path DIR] [--work-path DIR] [--bundle DIR] [--detach] [--pid-file FILE] "
+    "[--console-socket PATH] [--no-subreaper] [--no-pivot] [--tcp-established] [--ext-unix-sk] "
+    "[--shell-job] [--file-locks] [--auto-dedup] [--manage-cgroups-mode MODE] CONTAINER_ID" },
 };
 
 /* `ocirt help CMD`, `ocirt CMD --help`: the command's synopsis; the man
@@ -213,7 +221,7 @@ usage (FILE *out)
                 "  --systemd-cgroup       use the systemd cgroup driver\n"
                 "  --cgroup-manager M     cgroupfs, systemd or disabled\n"
                 "  --rootless VALUE       true, false or auto\n"
-                "  --criu PATH            accepted and ignored (no checkpoint/restore)\n"
+                "  --criu PATH            the criu binary of checkpoint and restore\n"
                 "  -v, --version          print the version\n"
                 "  -h, --help             print this help\n");
 }
@@ -323,8 +331,7 @@ main (int argc, char **argv)
           g.rootless = optarg;
           break;
         case OPT_CRIU:
-          /* No checkpoint/restore here; callers configured with a CRIU
-             path pass it to every command.  */
+          g.criu = optarg;
           break;
         case 'v':
           version ();

@@ -12,6 +12,7 @@ struct ocirt_global
   bool debug;
   bool systemd_cgroup;
   const char *rootless;
+  const char *criu; /* --criu PATH */
 };
 
 typedef int (*ocirt_command_fn) (struct ocirt_global *g, int argc, char **argv);
@@ -31,6 +32,8 @@ int ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_features (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_checkpoint (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv);
 
 /* Print an error line and return the exit status 1.  */
 int ocirt_cli_fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));

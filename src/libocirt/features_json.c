@@ -3,6 +3,7 @@
 
 #include "capabilities.h"
 #include "cgroup_systemd.h"
+#include "criu.h"
 #include "features_json.h"
 #include "idmap.h"
 #include "lsm.h"
@@ -135,13 +136,18 @@ annotations (void)
   int idmap_tmpfs = ocirt_idmap_kernel_can (true);
   cleanup_free char *libseccomp = ocirt_seccomp_library_version ();
 
+  /* runc's and crun's key for checkpointing, which clients look for.  */
+  const char *criu = ocirt_criu_available () ? "true" : "false";
+
   /* Reverse-DNS keys, and libseccomp's under its own, as runc's.  */
-  m->keys = xmalloc0 (sizeof (char *) * 6);
-  m->values = xmalloc0 (sizeof (char *) * 6);
+  m->keys = xmalloc0 (sizeof (char *) * 8);
+  m->values = xmalloc0 (sizeof (char *) * 8);
   if (libseccomp)
     annotate (m, "io.github.seccomp.libseccomp.version", libseccomp);
   annotate (m, "org.ocirt.version", PACKAGE_VERSION);
   annotate (m, "org.ocirt.features", OCIRT_FEATURES);
+  annotate (m, "org.opencontainers.runc.checkpoint.enabled", criu);
+  annotate (m, "org.ocirt.checkpoint.enabled", criu);
   annotate (m, "org.ocirt.kernel.idmap", ocirt_idmap_kernel_can (false) ? "true" : "false");
   if (idmap_tmpfs >= 0)
     annotate (m, "org.ocirt.kernel.idmap.tmpfs", idmap_tmpfs ? "true" : "false");

@@ -1,0 +1,474 @@
+/* `restore`: a new container from a checkpoint.  The id is claimed and
+   its cgroup made with the config's limits as at create; CRIU then
+   rebuilds the processes, their namespaces and mounts in that cgroup, the
+   root task as our child (libcriu's restore_child).  A failure undoes
+   everything.  */
+#ifdef HAVE_CRIU
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+#include "bundle.h"
+#include "cgroup.h"
+#include "cgroup_systemd.h"
+#include "container.h"
+#include "criu_internal.h"
+#include "hooks.h"
+#include "log.h"
+#include "signals.h"
+#include "state.h"
+#include "terminal.h"
+#include "utils.h"
+
+#define CRIU_ROOT "criu-root"
+
+struct restore
+{
+  const struct ocirt_restore_options *o;
+  struct ocirt_criu_session s;
+  oci_spec *spec;
+  char *bundle;
+  char *config_path;
+  char *rootfs;
+  char *criu_root; /* the rootfs bound here: CRIU's root must be a mount */
+  int dirfd;
+  struct ocirt_cgroup cg;
+  bool have_cgroup;
+  bool criu_root_mounted;
+  int console_fd;
+  int netns_fd;
+  pid_t pid;
+  ocirt_error_t hook_err; /* what failed in the notify callback */
+};
+
+/* libcriu's notify callback has no argument of ours.  */
+static struct restore *current;
+
+/* RFC 3339 with nanoseconds, UTC, as create records the time.  */
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char day[32];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  strftime (day, sizeof (day), "%FT%T", gmtime_r (&ts.tv_sec, &tm));
+  return xasprintf ("%s.%09ldZ", day, ts.tv_nsec);
+}
+
+/* The cgroups in ST: with RECORD only those still to be made, which a
+   delete --force of a restore that died half way removes.  */
+static void
+state_cgroups (const struct restore *r, bool record, struct ocirt_container_state *st)
+{
+  size_t i;
+
+  ocirt_cgroup_to_state (&r->cg, st);
+  if (!record)
+    return;
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    free (st->cgroup_dirs[i]);
+  free (st->cgroup_dirs);
+  st->cgroup_dirs_len = ocirt_cgroup_missing (&r->cg, &st->cgroup_dirs);
+}
+
+/* create.json before anything is made (RECORD), or state.json once the
+   container runs; as create writes them.  */
+static int
+write_state (struct restore *r, bool record, ocirt_error_t *err)
+{
+  struct ocirt_container_state st = { 0 };
+  const oci_map_string *ann = r->spec->annotations;
+  int ret;
+
+  st.id = (char *) r->o->c.id;
+  if (record)
+    {
+      st.runtime_pid = getpid ();
+      st.runtime_start_time = ocirt_process_start_time (st.runtime_pid);
+    }
+  else
+    {
+      st.pid = r->pid;
+      st.start_time = ocirt_process_start_time (r->pid);
+    }
+  st.bundle = r->bundle;
+  st.config = r->config_path;
+  st.rootfs = r->rootfs;
+  st.created = now_rfc3339 ();
+  st.owner = geteuid ();
+  if (r->have_cgroup)
+    state_cgroups (r, record, &st);
+  if (ann && ann->len)
+    {
+      st.annotation_keys = ann->keys;
+      st.annotation_values = ann->values;
+      st.annotations_len = ann->len;
+    }
+  /* hooks_saved stays false: delete reads poststop from the config.  */
+  ret = ocirt_state_write_file (r->dirfd, record ? OCIRT_CREATE_FILE : OCIRT_STATE_FILE, &st, err);
+  free (st.created);
+  ocirt_cgroup_state_release (&st);
+  return ret;
+}
+
+static int
+load_bundle (struct restore *r, ocirt_error_t *err)
+{
+  char resolved[PATH_MAX];
+  const char *bundle = r->o->bundle ? r->o->bundle : ".";
+
+  if (!ocirt_id_valid (r->o->c.id))
+    return ocirt_make_error (err, 0, "invalid container id `%s`", r->o->c.id ? r->o->c.id : "");
+  if (realpath (bundle, resolved) == NULL)
+    return ocirt_make_error (err, errno, "bundle `%s`", bundle);
+  r->bundle = xstrdup (resolved);
+  r->config_path = xasprintf ("%s/config.json", r->bundle);
+  r->spec = ocirt_config_load (r->bundle, NULL, err);
+  if (r->spec == NULL || ocirt_config_validate (r->spec, err) < 0)
+    return -1;
+  r->rootfs = ocirt_config_rootfs (r->spec, r->bundle, err);
+  if (r->rootfs == NULL)
+    return -1;
+  if (r->spec->process && r->spec->process->terminal && r->o->console_socket == NULL)
+    return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required");
+  return 0;
+}
+
+/* CRIU's inventory is the first image it reads: without it the path holds
+   no checkpoint, which is said before the id is claimed.  */
+static int
+check_images (struct restore *r, ocirt_error_t *err)
+{
+  if (faccessat (r->s.images_fd, "inventory.img", R_OK, 0) == 0)
+    return 0;
+  return ocirt_make_error (err, errno, "image path `%s` holds no checkpoint (inventory.img)",
+                           r->s.image_path);
+}
+
+static int
+mount_criu_root (struct restore *r, ocirt_error_t *err)
+{
+  r->criu_root = xasprintf ("%s/%s/%s", r->o->c.root, r->o->c.id, CRIU_ROOT);
+  if (mkdir (r->criu_root, 0755) < 0)
+    return ocirt_make_error (err, errno, "mkdir `%s`", r->criu_root);
+  if (mount (r->rootfs, r->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return ocirt_make_error (err, errno, "bind mount `%s` on `%s`", r->rootfs, r->criu_root);
+  r->criu_root_mounted = true;
+  return 0;
+}
+
+static void
+umount_criu_root (struct restore *r)
+{
+  if (r->criu_root_mounted && umount2 (r->criu_root, MNT_DETACH) < 0)
+    ocirt_warn ("unmount `%s`: %s", r->criu_root, strerror (errno));
+  r->criu_root_mounted = false;
+  if (r->criu_root && rmdir (r->criu_root) < 0 && errno != ENOENT)
+    ocirt_warn ("remove `%s`: %s", r->criu_root, strerror (errno));
+}
+
+/* Our own stdio takes the place of the pipes the init had (runc's rule):
+   the caller of restore holds the other ends now.  */
+static int
+inherit_stdio (struct restore *r, ocirt_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  char errbuf[256];
+  yajl_val doc;
+  size_t len, i;
+
+  if (read_file_at (r->s.images_fd, OCIRT_CRIU_DESCRIPTORS, &text, &len, NULL) < 0)
+    return 0; /* a checkpoint by another tool */
+  doc = yajl_tree_parse (text, errbuf, sizeof (errbuf));
+  if (doc == NULL || !YAJL_IS_ARRAY (doc))
+    {
+      yajl_tree_free (doc);
+      return ocirt_make_error (err, 0, "%s/%s: not a JSON array", r->s.image_path,
+                               OCIRT_CRIU_DESCRIPTORS);
+    }
+  for (i = 0; i < doc->u.array.len && i < 3; i++)
+    {
+      const char *s = YAJL_GET_STRING (doc->u.array.values[i]);
+
+      if (s && strncmp (s, "pipe:", 5) == 0
+          && ocirt_dl_criu_local_add_inherit_fd (r->s.opts, (int) i, s) < 0)
+        {
+          yajl_tree_free (doc);
+          return ocirt_make_error (err, ENOMEM, "CRIU inherited fd `%s`", s);
+        }
+    }
+  yajl_tree_free (doc);
+  return 0;
+}
+
+/* A network namespace joined by path is joined again (checkpoint left it
+   out of the images).  */
+static int
+inherit_netns (struct restore *r, ocirt_error_t *err)
+{
+  const char *path = ocirt_criu_joined_ns (r->spec, "network");
+
+  if (path == NULL)
+    return 0;
+  r->netns_fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (r->netns_fd < 0)
+    return ocirt_make_error (err, errno, "open network namespace `%s`", path);
+  if (ocirt_dl_criu_local_add_inherit_fd (r->s.opts, r->netns_fd, OCIRT_CRIU_NET_KEY) < 0)
+    return ocirt_make_error (err, ENOMEM, "CRIU inherited fd `%s`", OCIRT_CRIU_NET_KEY);
+  return 0;
+}
+
+/* The cgroup CRIU puts the restored tasks in: ours, in each hierarchy.  */
+static int
+cgroup_roots (struct restore *r, ocirt_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; r->have_cgroup && i < r->cg.ndirs; i++)
+    {
+      const struct ocirt_cgroup_dir *d = &r->cg.dirs[i];
+      const char *rel = d->path + strlen (d->mount);
+
+      if (ocirt_dl_criu_local_add_cg_root (r->s.opts, d->controllers[0] ? d->controllers : NULL,
+                                           rel[0] ? rel : "/")
+          < 0)
+        return ocirt_make_error (err, ENOMEM, "CRIU cgroup root `%s`", d->path);
+    }
+  return 0;
+}
+
+static int
+notify (char *action, ocirt_criu_notify_arg na)
+{
+  struct restore *r = current;
+  const oci_hooks *h = r->spec->hooks;
+
+  ocirt_debug ("criu: %s", action);
+  if (strcmp (action, "setup-namespaces") == 0 && h
+      && (h->prestart_len || h->create_runtime_len))
+    {
+      cleanup_free char *state = ocirt_hooks_state (r->spec, r->o->c.id,
+                                                    ocirt_dl_criu_notify_pid (na), r->bundle,
+                                                    "creating");
+
+      if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, &r->hook_err) < 0
+          || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
+                              &r->hook_err) < 0)
+        return -1;
+    }
+  else if (strcmp (action, "orphan-pts-master") == 0 && r->console_fd >= 0)
+    {
+      int master = ocirt_dl_criu_get_orphan_pts_master_fd ();
+
+      if (master < 0 || ocirt_send_fd (r->console_fd, master, "/dev/ptmx", &r->hook_err) < 0)
+        {
+          if (master < 0)
+            ocirt_make_error (&r->hook_err, 0, "CRIU sent no terminal");
+          return -1;
+        }
+      close (master);
+    }
+  return 0;
+}
+
+static int
+set_restore_options (struct restore *r, int cg_mode, ocirt_error_t *err)
+{
+  criu_opts *opts = r->s.opts;
+
+  if (ocirt_dl_criu_local_set_root (opts, r->criu_root) < 0)
+    return ocirt_make_error (err, ENOMEM, "CRIU options");
+  ocirt_dl_criu_local_set_manage_cgroups (opts, true);
+  ocirt_dl_criu_local_set_manage_cgroups_mode (opts, cg_mode);
+  ocirt_dl_criu_local_set_orphan_pts_master (opts, r->console_fd >= 0);
+  ocirt_dl_criu_local_set_notify_cb (opts, notify);
+  if (cgroup_roots (r, err) < 0 || inherit_stdio (r, err) < 0 || inherit_netns (r, err) < 0)
+    return -1;
+  return ocirt_criu_external_mounts (&r->s, r->spec, r->rootfs, true, err);
+}
+
+static int
+make_cgroup (struct restore *r, ocirt_error_t *err)
+{
+  if (!r->have_cgroup)
+    return 0;
+  if (ocirt_cgroup_make (&r->cg, err) < 0)
+    return -1;
+  return ocirt_cgroup_apply_resources (&r->cg, r->spec->linux, err);
+}
+
+/* --pid-file: the init's pid, written whole or not at all.  */
+static int
+write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
+{
+  cleanup_free char *text = xasprintf ("%d", pid);
+
+  return write_file_atomic_at (AT_FDCWD, path, text, strlen (text), 0644, err) < 0
+             ? ocirt_error_prefix (err, "write pid file")
+             : 0;
+}
+
+static int
+run_criu (struct restore *r, ocirt_error_t *err)
+{
+  int pid;
+
+  current = r;
+  ocirt_debug ("criu restore of `%s` from %s", r->o->c.id, r->s.image_path);
+  fflush (NULL);
+  pid = ocirt_dl_criu_local_restore_child (r->s.opts);
+  current = NULL;
+  if (pid > 0)
+    {
+      r->pid = pid;
+      return 0;
+    }
+  if (r->hook_err)
+    {
+      *err = steal_pointer (&r->hook_err);
+      return ocirt_error_prefix (err, "restore");
+    }
+  return ocirt_criu_failed (&r->s, pid, "restore", err);
+}
+
+static int
+prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
+{
+  const struct ocirt_restore_options *o = r->o;
+
+  if (load_bundle (r, err) < 0)
+    return -1;
+  if (ocirt_criu_dirs_open (&r->s, &o->c, false, "restore.log", err) < 0 || check_images (r, err) < 0)
+    return -1;
+  if (o->systemd_cgroup)
+    return ocirt_make_error (err, 0, "restore with the systemd cgroup driver is not supported");
+  r->have_cgroup = true;
+  if (ocirt_cgroup_resolve (r->spec->linux ? r->spec->linux->cgroups_path : NULL, o->c.id, &r->cg,
+                            err)
+      < 0)
+    return -1;
+  r->dirfd = ocirt_state_dir_create (o->c.root, o->c.id, err);
+  if (r->dirfd < 0)
+    return -1;
+  ocirt_criu_config_file (r->spec);
+  if (write_state (r, true, err) < 0 || ocirt_criu_start (&r->s, &o->c, err) < 0)
+    return -1;
+  if (o->console_socket)
+    {
+      r->console_fd = ocirt_console_socket_connect (o->console_socket, err);
+      if (r->console_fd < 0)
+        return -1;
+    }
+  if (make_cgroup (r, err) < 0 || mount_criu_root (r, err) < 0)
+    return -1;
+  if (set_restore_options (r, cg_mode, err) < 0)
+    return -1;
+  if (!o->no_subreaper && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return ocirt_make_error (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
+  if (run_criu (r, err) < 0)
+    return -1;
+  umount_criu_root (r);
+  if (write_state (r, false, err) < 0)
+    return -1;
+  if (o->pid_file && write_pid_file (o->pid_file, r->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Undo a restore that failed: nothing may be left behind.  */
+static void
+abort_restore (struct restore *r)
+{
+  cleanup_error ocirt_error_t err = NULL;
+
+  if (r->pid > 0)
+    {
+      kill (r->pid, SIGKILL);
+      while (waitpid (r->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  umount_criu_root (r);
+  if (r->have_cgroup && ocirt_cgroup_remove_dirs (r->cg.created, r->cg.ncreated, &err) < 0)
+    ocirt_warn ("%s", err->msg);
+  ocirt_error_release (&err);
+  if (r->dirfd >= 0 && ocirt_state_dir_remove (r->o->c.root, r->o->c.id, &err) < 0)
+    ocirt_warn ("%s", err->msg);
+}
+
+static void
+release (struct restore *r)
+{
+  ocirt_criu_session_close (&r->s);
+  if (r->have_cgroup)
+    ocirt_cgroup_release (&r->cg);
+  free_oci_spec (r->spec);
+  free (r->bundle);
+  free (r->config_path);
+  free (r->rootfs);
+  free (r->criu_root);
+  if (r->dirfd >= 0)
+    close (r->dirfd);
+  if (r->console_fd >= 0)
+    close (r->console_fd);
+  if (r->netns_fd >= 0)
+    close (r->netns_fd);
+  ocirt_error_release (&r->hook_err);
+}
+
+/* Attached: wait for the restored process, then the container goes, as
+   after `run`.  */
+static int
+wait_container (struct restore *r, ocirt_error_t *err)
+{
+  int status;
+
+  close (r->dirfd);
+  r->dirfd = -1;
+  ocirt_signals_forward_to (r->pid);
+  while (waitpid (r->pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return ocirt_make_error (err, errno, "wait for the container process");
+  ocirt_signals_stop_forwarding ();
+  if (ocirt_container_delete (r->o->c.root, r->o->c.id, true, err) < 0)
+    return -1;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+int
+ocirt_container_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
+{
+  struct restore r = { .o = o, .dirfd = -1, .console_fd = -1, .netns_fd = -1,
+                       .s = { .images_fd = -1, .work_fd = -1 } };
+  int cg_mode, ret;
+
+  if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0)
+    return -1;
+  ret = ocirt_signals_hold (err);
+  if (ret == 0)
+    ret = prepare (&r, cg_mode, err);
+  if (ret < 0)
+    {
+      /* Only what this restore claimed: an id in use stays as it is.  */
+      if (r.dirfd >= 0)
+        abort_restore (&r);
+      ocirt_criu_images_undo (&r.s);
+      release (&r);
+      return -1;
+    }
+  if (!o->detach)
+    ret = wait_container (&r, err);
+  release (&r);
+  return ret;
+}
+#endif

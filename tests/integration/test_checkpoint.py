@@ -1,0 +1,492 @@
+"""checkpoint and restore with CRIU, each scenario on ocirt and on runc.
+
+The scenarios need a kernel CRIU can work on (`criu check`): they are
+skipped with its reason elsewhere (CRIU 3.17 on 6.18: "Failed to fill self
+vdso symtable"); tests/criu/run.sh runs them in a VM with Debian 12's 6.1.
+The failure paths run everywhere: one error line, and nothing left behind.
+"""
+import fcntl
+import functools
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from lib.cgroups import cgroup_dirs, cgroup_dirs_for
+from lib.console import ConsoleReceiver, read_until
+from lib.host import HostSnapshot
+from lib.runtime import assert_single_line_error, create_running, created, unique_id
+from lib.waiting import wait_for
+
+
+def _criu_binary():
+    return shutil.which("criu") or next(
+        (p for p in ("/usr/sbin/criu", "/sbin/criu") if os.access(p, os.X_OK)), None)
+
+
+@functools.lru_cache(maxsize=None)
+def criu_problem():
+    """Why CRIU cannot work here, or None when `criu check` passes."""
+    criu = _criu_binary()
+    if criu is None:
+        return "criu is not installed"
+    try:
+        p = subprocess.run([criu, "check"], stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"criu check: {e}"
+    if p.returncode == 0:
+        return None
+    errors = [ln.split("): ", 1)[-1] for ln in p.stderr.splitlines() if "Error (" in ln]
+    return "criu check fails on kernel %s: %s" % (os.uname().release,
+                                                 "; ".join(errors[:2]) or p.stderr.strip())
+
+
+@pytest.fixture
+def criu():
+    why = criu_problem()
+    if why:
+        pytest.skip(why)
+
+
+@pytest.fixture(params=["ocirt", "runc"])
+def runtime(request, rt, ref, criu):
+    """Each scenario on the runtime under test and on the reference."""
+    if request.param == "ocirt":
+        yield rt
+        return
+    if ref is None:
+        pytest.skip("no reference runtime")
+    yield ref
+    # runc 1.1.5 leaves the cgroup of a container restored under a new id
+    # after its delete: removed here, so that the reference's fixture
+    # judges what the scenario itself left
+    ref.cleanup()
+    for d in sorted(cgroup_dirs(), reverse=True):
+        if any(os.path.basename(d) == cid for cid in ref.ids):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+COUNTER = "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done"
+
+
+class Stdio:
+    """Pipes for a detached container's stdio: CRIU dumps pipes, and
+    restore hands the new ones to the restored process (a file of the host
+    outside the container cannot be dumped)."""
+
+    def __init__(self):
+        self.in_r, self.in_w = os.pipe()
+        self.out_r, self.out_w = os.pipe()
+        fcntl.fcntl(self.out_r, fcntl.F_SETFL, os.O_NONBLOCK)
+
+    def output(self):
+        try:
+            return os.read(self.out_r, 65536).decode(errors="replace")
+        except BlockingIOError:
+            return ""
+
+    def close(self):
+        for fd in (self.in_r, self.in_w, self.out_r, self.out_w):
+            os.close(fd)
+
+
+@pytest.fixture
+def stdio():
+    opened = []
+
+    def make():
+        s = Stdio()
+        opened.append(s)
+        return s
+    yield make
+    for s in opened:
+        s.close()
+
+
+def detached(r, stdio, *args, bundle=None, cid=None, timeout=120):
+    """Run `r ARGS` with its stdio on pipes; returns (rc, what it wrote)."""
+    if bundle is not None:
+        r._prepare(cid, bundle)
+        r._place_in_suite_cgroup(args, (), None)
+    s = stdio()
+    p = subprocess.Popen(r.argv(*args), stdin=s.in_r, stdout=s.out_w, stderr=s.out_w)
+    rc = p.wait(timeout=timeout)
+    return rc, s.output()
+
+
+def start_counter(r, bundle, stdio, cid=None, script=COUNTER):
+    cid = cid or unique_id()
+    bundle.sh(script)
+    rc, out = detached(r, stdio, "run", "-d", "--bundle", bundle, cid, bundle=bundle, cid=cid)
+    assert rc == 0, out
+    r._record(cid)
+    wait_for(lambda: count(bundle) >= 3, 60, what="the counter to count")
+    return cid
+
+
+def count(bundle):
+    try:
+        return int((Path(bundle.rootfs) / "tmp/count").read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def checkpoint(r, cid, images, *extra, timeout=300):
+    res = r("checkpoint", "--image-path", images, *extra, cid, timeout=timeout)
+    assert res.rc == 0, res
+    return res
+
+
+def restore(r, stdio, cid, bundle, images, *extra):
+    r.ids.add(cid)
+    rc, out = detached(r, stdio, "restore", "-d", "--image-path", images, "--bundle", bundle,
+                       *extra, cid)
+    assert rc == 0, out
+    r._record(cid)
+    return r.pid(cid)
+
+
+def assert_nothing_left(snap, cid):
+    """No state, cgroup or mount of CID (mounts of other suites running on
+    the same host are not this test's)."""
+    assert not snap.new_state_entries(), snap.new_state_entries()
+    assert not snap.new_cgroups([cid]), snap.new_cgroups([cid])
+    mounts = [m for m in snap.new_mounts([cid]) if cid in m or snap.root in m]
+    assert not mounts, mounts
+
+
+def gone(r, cid):
+    return r("state", cid).rc != 0
+
+
+def keeps_counting(bundle, since):
+    """The counter goes on from where it was, not from 1."""
+    first = count(bundle)
+    assert first >= since, f"counter went back from {since} to {first}"
+    wait_for(lambda: count(bundle) > first + 2, 60, what="the restored counter to count")
+
+
+# --------------------------------------------------------------------------
+# scenarios (a kernel CRIU works on)
+# --------------------------------------------------------------------------
+
+
+def test_counter_keeps_counting(runtime, bundle, env, stdio):
+    cid = start_counter(runtime, bundle, stdio)
+    images = env.base / "images"
+    checkpoint(runtime, cid, images)
+    # without --leave-running the container is gone, as with runc
+    assert gone(runtime, cid)
+    at = count(bundle)
+    time.sleep(0.5)
+    assert count(bundle) == at, "the checkpointed container still counts"
+    pid = restore(runtime, stdio, cid, bundle, images)
+    st = runtime.state(cid)
+    assert st["status"] == "running" and st["pid"] == pid
+    assert any(c["id"] == cid and c["status"] == "running" for c in runtime.list_json())
+    keeps_counting(bundle, at)
+    # the restored container is one like any other: exec joins it
+    res = runtime("exec", cid, "cat", "/tmp/count", timeout=120)
+    assert res.rc == 0 and int(res.out) >= at, res
+
+
+def test_leave_running(runtime, bundle, env, stdio):
+    cid = start_counter(runtime, bundle, stdio)
+    pid = runtime.pid(cid)
+    at = count(bundle)
+    checkpoint(runtime, cid, env.base / "images", "--leave-running")
+    assert runtime.status(cid) == "running" and runtime.pid(cid) == pid
+    keeps_counting(bundle, 0)
+    # the images restore once the original is deleted, from where the
+    # counter was at the checkpoint
+    runtime.delete(cid, force=True)
+    restore(runtime, stdio, cid, bundle, env.base / "images")
+    keeps_counting(bundle, at)
+
+
+def test_restore_into_new_id(runtime, bundle, env, stdio):
+    cid = start_counter(runtime, bundle, stdio)
+    checkpoint(runtime, cid, env.base / "images")
+    at = count(bundle)
+    new = unique_id("restored")
+    restore(runtime, stdio, new, bundle, env.base / "images")
+    assert runtime.status(new) == "running"
+    assert gone(runtime, cid)
+    keeps_counting(bundle, at)
+
+
+def test_restore_after_delete(runtime, bundle, env, stdio):
+    cid = start_counter(runtime, bundle, stdio)
+    at = count(bundle)
+    checkpoint(runtime, cid, env.base / "images", "--leave-running")
+    runtime.delete(cid, force=True)
+    assert gone(runtime, cid)
+    restore(runtime, stdio, cid, bundle, env.base / "images")
+    keeps_counting(bundle, at)
+    runtime.kill(cid, "KILL")
+    wait_for(lambda: runtime.status(cid) == "stopped", 30, what="the restored container to stop")
+    runtime.delete(cid)
+    assert gone(runtime, cid)
+
+
+def _limit_files(pid):
+    """The memory and pids limit files of PID's cgroup (v2 or v1)."""
+    dirs = cgroup_dirs_for(pid)
+    for d in dirs:
+        if os.path.exists(os.path.join(d, "memory.max")):
+            return os.path.join(d, "memory.max"), os.path.join(d, "pids.max")
+    mem = next(d for d in dirs if os.path.exists(os.path.join(d, "memory.limit_in_bytes")))
+    pids = next(d for d in dirs if os.path.exists(os.path.join(d, "pids.max")))
+    return os.path.join(mem, "memory.limit_in_bytes"), os.path.join(pids, "pids.max")
+
+
+def test_restore_with_cgroup_limits(runtime, bundle, env, stdio):
+    bundle.linux["resources"] = {"memory": {"limit": 64 << 20}, "pids": {"limit": 50}}
+    cid = start_counter(runtime, bundle, stdio)
+    checkpoint(runtime, cid, env.base / "images")
+    new = unique_id("limits")
+    pid = restore(runtime, stdio, new, bundle, env.base / "images")
+    mem, pids = _limit_files(pid)
+    if runtime.name == "runc" and Path(mem).read_text().strip() == "max":
+        pytest.xfail("runc 1.1.5 restores into a cgroup without the config's limits")
+    assert int(Path(mem).read_text()) == 64 << 20
+    assert Path(pids).read_text().strip() == "50"
+    keeps_counting(bundle, 0)
+
+
+def test_open_files(runtime, bundle, env, stdio):
+    script = ("exec 3>>/tmp/log; i=0; while :; do i=$((i+1)); echo $i >&3; "
+              "echo $i > /tmp/count; sleep 0.1; done")
+    cid = start_counter(runtime, bundle, stdio, script=script)
+    checkpoint(runtime, cid, env.base / "images")
+    log = Path(bundle.rootfs) / "tmp/log"
+    lines = len(log.read_text().split())
+    pid = restore(runtime, stdio, cid, bundle, env.base / "images")
+    # the same descriptor, still open on the same file, goes on appending
+    assert os.readlink(f"/proc/{pid}/fd/3") == "/tmp/log"
+    wait_for(lambda: len(log.read_text().split()) > lines + 2, 60, what="the log to grow")
+    numbers = [int(x) for x in log.read_text().split()]
+    assert numbers == list(range(1, len(numbers) + 1)), "the writes did not go on in order"
+
+
+def test_pre_dump_then_dump(runtime, bundle, env, stdio):
+    cid = start_counter(runtime, bundle, stdio)
+    pre = env.base / "pre"
+    final = env.base / "final"
+    checkpoint(runtime, cid, pre, "--pre-dump")
+    # a pre-dump leaves the container running
+    assert runtime.status(cid) == "running"
+    checkpoint(runtime, cid, final, "--parent-path", "../pre")
+    assert gone(runtime, cid)
+    assert (final / "parent").is_symlink()
+    at = count(bundle)
+    restore(runtime, stdio, cid, bundle, final)
+    keeps_counting(bundle, at)
+
+
+def test_restore_attached(runtime, bundle, env, stdio):
+    """Without --detach, restore waits for the container's process, exits
+    with its status, and the container is gone."""
+    cid = start_counter(runtime, bundle, stdio)
+    checkpoint(runtime, cid, env.base / "images")
+    at = count(bundle)
+    s = stdio()
+    runtime.ids.add(cid)
+    p = subprocess.Popen(runtime.argv("restore", "--image-path", env.base / "images",
+                                      "--bundle", bundle, cid),
+                         stdin=s.in_r, stdout=s.out_w, stderr=s.out_w)
+    try:
+        wait_for(lambda: runtime.status(cid) == "running" or p.poll() is not None, 120,
+                 what="the restored container to run")
+        assert p.poll() is None, s.output()
+        keeps_counting(bundle, at)
+        runtime.kill(cid, "KILL")
+        # (runc 1.1.5 exits 0 here too)
+        assert p.wait(timeout=120) in (0, 128 + 9)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert gone(runtime, cid)
+
+
+#: a server on port 5555 (0x15B3) of the container's loopback, and a wait
+#: until it listens (the emulated VM is slow to start it); busybox nc
+#: listens on IPv6, and ends the connection when its stdin ends
+LISTEN = ("ip link set lo up; sleep 1000000 | nc -l -p 5555 > /tmp/received & "
+          "until cat /proc/net/tcp /proc/net/tcp6 | grep ':15B3 ' | grep -q ' 0A '; "
+          "do sleep 0.1; done; ")
+
+
+def with_loopback(bundle):
+    """The container may bring its loopback up (ocirt leaves it down)."""
+    for caps in bundle.process["capabilities"].values():
+        caps.append("CAP_NET_ADMIN")
+
+
+def test_tcp_connection(runtime, bundle, env, stdio):
+    """A TCP connection between two processes of the container, over its
+    loopback, goes on after restore (--tcp-established)."""
+    script = (LISTEN + "i=0; while :; do i=$((i+1)); echo $i; echo $i > /tmp/count; "
+              "sleep 0.1; done | nc 127.0.0.1 5555")
+    with_loopback(bundle)
+    cid = start_counter(runtime, bundle, stdio, script=script)
+    received = Path(bundle.rootfs) / "tmp/received"
+    wait_for(lambda: received.exists() and received.stat().st_size > 0, 30,
+             what="the server to receive")
+    checkpoint(runtime, cid, env.base / "images", "--tcp-established")
+    # without the option CRIU refuses the connection
+    lines = len(received.read_text().split())
+    if runtime.name == "runc":
+        runtime.ids.add(cid)
+        rc, out = detached(runtime, stdio, "restore", "-d", "--image-path", env.base / "images",
+                           "--bundle", bundle, "--tcp-established", cid)
+        if rc != 0 and "type NOTIFY" in out:
+            pytest.xfail("runc 1.1.5 fails this restore in a notify callback of CRIU's")
+        assert rc == 0, out
+    else:
+        restore(runtime, stdio, cid, bundle, env.base / "images", "--tcp-established")
+    wait_for(lambda: len(received.read_text().split()) > lines + 2, 60,
+             what="the connection to carry on")
+    numbers = [int(x) for x in received.read_text().split()]
+    assert numbers == list(range(1, len(numbers) + 1)), "lines lost or repeated"
+
+
+def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
+    script = (LISTEN + "i=0; while :; do i=$((i+1)); echo x; echo $i > /tmp/count; "
+              "sleep 0.1; done | nc 127.0.0.1 5555")
+    with_loopback(bundle)
+    cid = start_counter(rt, bundle, stdio, script=script)
+    pid = rt.pid(cid)
+    images = env.base / "images"
+    res = rt("checkpoint", "--image-path", images, cid, timeout=300)
+    assert_single_line_error(res, "checkpoint", "CRIU failed")
+    assert rt.status(cid) == "running" and rt.pid(cid) == pid
+    assert not images.exists()
+
+
+def test_terminal(runtime, bundle, env, stdio):
+    """A container with a terminal: restore sends the new master to the
+    console socket, and the shell answers on it."""
+    bundle.process["terminal"] = True
+    # (a list in the background reads /dev/null: the reader stays in front)
+    bundle.sh("(i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done) & "
+              "while read x; do echo reply:$x; done")
+    recv = ConsoleReceiver(env.base / "console.sock")
+    cid = unique_id()
+    rc, out = detached(runtime, stdio, "run", "-d", "--console-socket", recv.path, "--bundle",
+                       bundle, cid, bundle=bundle, cid=cid)
+    assert rc == 0, out
+    runtime._record(cid)
+    recv.wait()
+    wait_for(lambda: count(bundle) >= 3, 60, what="the counter to count")
+    checkpoint(runtime, cid, env.base / "images")
+    recv.close()
+    at = count(bundle)
+    again = ConsoleReceiver(env.base / "console2.sock")
+    try:
+        restore(runtime, stdio, cid, bundle, env.base / "images", "--console-socket", again.path)
+        master = again.wait()
+        keeps_counting(bundle, at)
+        os.write(master, b"ping\n")
+        assert "reply:ping" in read_until(master, "reply:ping", timeout=60)
+    finally:
+        again.close()
+
+
+# --------------------------------------------------------------------------
+# failure paths (any kernel)
+# --------------------------------------------------------------------------
+
+
+def test_checkpoint_without_criu(rt, bundle, env):
+    cid, pid = create_running(rt, bundle)
+    images = env.base / "images"
+    res = rt("--criu", "/nonexistent/criu", "checkpoint", "--image-path", images, cid)
+    assert_single_line_error(res, "/nonexistent/criu", "not found")
+    assert rt.status(cid) == "running" and rt.pid(cid) == pid
+    assert not images.exists()
+
+
+def test_restore_without_criu(rt, bundle, env, cid):
+    images = env.base / "images"
+    images.mkdir()
+    (images / "inventory.img").write_bytes(b"")
+    bundle.write()
+    snap = HostSnapshot(rt)
+    res = rt("--criu", "/nonexistent/criu", "restore", "--image-path", images,
+             "--bundle", bundle, "--detach", cid)
+    assert_single_line_error(res, "/nonexistent/criu", "not found")
+    assert_nothing_left(snap, cid)
+    assert sorted(os.listdir(images)) == ["inventory.img"]
+
+
+def test_restore_bad_image_path(rt, bundle, env, cid):
+    bundle.write()
+    snap = HostSnapshot(rt)
+    for images in (env.base / "missing", env.host_dir()):
+        res = rt("restore", "--image-path", images, "--bundle", bundle, "--detach", cid)
+        assert_single_line_error(res, str(images))
+        assert_nothing_left(snap, cid)
+
+
+def test_restore_id_in_use(rt, bundle, env):
+    cid, pid = create_running(rt, bundle)
+    images = env.base / "images"
+    images.mkdir()
+    (images / "inventory.img").write_bytes(b"")
+    res = rt("restore", "--image-path", images, "--bundle", bundle, "--detach", cid)
+    assert_single_line_error(res, cid, "exists")
+    assert rt.status(cid) == "running" and rt.pid(cid) == pid
+
+
+def test_checkpoint_not_running(rt, bundle, env):
+    cid, _ = created(rt, bundle)
+    images = env.base / "images"
+    res = rt("checkpoint", "--image-path", images, cid)
+    assert_single_line_error(res, cid, "created")
+    assert rt.status(cid) == "created"
+    assert not images.exists()
+    res = rt("checkpoint", "--image-path", images, "no-such-container")
+    assert_single_line_error(res, "no-such-container")
+
+
+def test_checkpoint_where_criu_cannot_work(rt, bundle, env):
+    why = criu_problem()
+    if why is None or _criu_binary() is None:
+        pytest.skip("CRIU works on this kernel" if why is None else why)
+    cid, pid = create_running(rt, bundle)
+    images = env.base / "images"
+    res = rt("checkpoint", "--image-path", images, cid, timeout=120)
+    assert_single_line_error(res, "CRIU cannot work on this kernel", os.uname().release)
+    assert rt.status(cid) == "running" and rt.pid(cid) == pid
+    assert not images.exists()
+
+
+def test_bad_manage_cgroups_mode(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    res = rt("checkpoint", "--manage-cgroups-mode", "sometimes", cid)
+    assert_single_line_error(res, "sometimes")
+    assert rt.status(cid) == "running"
+
+
+def test_features_and_version_report_checkpoint(rt):
+    has_criu = _criu_binary() is not None
+    ann = json.loads(rt("features", check=True).out)["annotations"]
+    assert ann["org.opencontainers.runc.checkpoint.enabled"] == ("true" if has_criu else "false")
+    assert ann["org.ocirt.checkpoint.enabled"] == ann["org.opencontainers.runc.checkpoint.enabled"]
+    assert "+CRIU" in rt("--version", check=True).out
+    # what podman asks before it offers checkpointing
+    assert rt("checkpoint", "--help", root=False).rc == 0
