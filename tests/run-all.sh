@@ -78,6 +78,9 @@ lane_systemd_core() {
     vm_lane "systemd + cgroup v2 (VM, 6.1), the integration suite 1/2: cgroups, systemd, lifecycle, exec, CLI, errors, hooks, devices" \
     tests/systemd/run-all.sh "${suite_core[@]}"
 }
+lane_criu() {
+  vm_lane "checkpoint and restore with CRIU (VM, 6.1, cgroup v2), on ocirt and runc" tests/criu/run.sh
+}
 lane_cgroup_v2() {
   vm_lane "cgroup v2 without systemd (VM, 6.1): cgroups, devices, delegated rootless, AppArmor" \
     tests/cgroup-v2/run.sh tests/integration/test_cgroups.py tests/integration/test_devices_cgroup.py \
@@ -102,7 +105,7 @@ lane_systemd_rest() {
     vm_lane "systemd + cgroup v2 (VM, 6.1), the integration suite 2/2: namespaces, mounts, process, seccomp, security, configs" \
     tests/systemd/run-all.sh "${suite_rest[@]}"
 }
-lanes=(lane_systemd_core lane_cgroup_v2 lane_systemd_hybrid lane_systemd_v1 lane_kernel_5_10
+lanes=(lane_systemd_core lane_criu lane_cgroup_v2 lane_systemd_hybrid lane_systemd_v1 lane_kernel_5_10
   lane_kernel_6_12 lane_systemd_rest)
 # The whole suite in two halves: the first what depends on the host's
 # cgroups and init, the second what depends on its kernel.
