@@ -22,7 +22,7 @@ import pytest
 from lib.cgroups import cgroup_path_for, own_cgroups
 from lib.host import HostSnapshot
 from lib.procs import pid_alive
-from lib.runtime import assert_single_line_error, unique_id
+from lib.runtime import assert_single_line_error, runc_diff, unique_id
 from lib.waiting import wait_for, wait_pid_gone
 
 CG = "/sys/fs/cgroup"
@@ -332,6 +332,31 @@ def test_v2_resources_and_conversions_as_with_runc(rt, ref, env):
     rcid = unique_id("r")
     rpid = running(ref, env.bundle(), rcid, res)
     assert {f: cg_read(rpid, "", f) for f in files} == got
+
+
+@runc_diff("runc 1.1 has no --cgroup-manager")
+@pytest.mark.parametrize("managers, made", [
+    (["--cgroup-manager", "disabled"], False),
+    (["--systemd-cgroup", "--cgroup-manager", "disabled"], False),
+    (["--cgroup-manager", "cgroupfs", "--cgroup-manager", "disabled"], False),
+    (["--cgroup-manager", "disabled", "--cgroup-manager", "cgroupfs"], True),
+])
+def test_cgroup_manager_disabled_makes_no_cgroup(rt, env, managers, made):
+    """disabled: the container stays in the caller's cgroups, its
+    cgroupsPath is never made; the last manager option wins."""
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, {"pids": {"limit": 42}})
+    rt.create(cid, bundle, global_args=managers)
+    pid = rt.pid(cid)
+    name = os.path.basename(bundle.linux["cgroupsPath"])
+    if made:
+        assert cg_read(pid, "pids", "pids.max") == "42"
+    else:
+        assert sorted(open(f"/proc/{pid}/cgroup").read().splitlines()) == \
+            sorted(open("/proc/self/cgroup").read().splitlines())
+        assert all_cgroup_dirs_named(name) == []
+    rt.delete(cid, force=True)
+    assert all_cgroup_dirs_named(name) == []
 
 
 V1_ONLY_RESOURCES = {
