@@ -981,6 +981,35 @@ def test_features_cgroup_support_is_truthful(rt):
     assert feat["systemdUser"] is False
 
 
+def test_exec_into_sub_cgroups_by_controller_as_with_runc(rt, ref, env):
+    """v1 and hybrid: "controller[,controller]:path", repeatable, names
+    the sub-cgroup in each hierarchy; the others stay the container's."""
+    if not _hybrid_or_v1():
+        pytest.skip("controller:path needs cgroup v1 controllers")
+    for r in [rt] + ([ref] if ref else []):
+        cid = unique_id()
+        init = running(r, env.bundle(), cid)
+        tools = [os.path.join(cg_dir(init, c), "tools") for c in ("pids", "freezer", "memory")]
+        for d in tools:
+            os.mkdir(d)
+        res = r("exec", "--cgroup", "pids,freezer:tools", "--cgroup", "memory:/tools",
+                cid, "cat", "/proc/self/cgroup")
+        assert res.rc == 0, (r.name, res)
+        own = {}
+        for line in res.out.split():
+            _, ctrls, path = line.split(":", 2)
+            for c in ctrls.split(","):
+                own[c] = path
+        base = open(f"/proc/{init}/cgroup").read()
+        assert all(own[c].endswith("/tools") for c in ("pids", "freezer", "memory")), (r.name, own)
+        assert not own["cpu"].endswith("/tools") and own["cpu"] in base, (r.name, own)
+        res = r("exec", "--cgroup", "tools", "--cgroup", "other", cid, "true")
+        assert res.rc != 0 and "missing <controller>: prefix" in res.err, (r.name, res)
+        for d in tools:
+            os.rmdir(d)
+        r.delete(cid, force=True)
+
+
 def test_exec_into_a_sub_cgroup_on_v2(rt, bundle, env):
     if _hybrid_or_v1():
         pytest.skip("exec --cgroup needs a pure cgroup v2 host")
