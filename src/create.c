@@ -41,6 +41,9 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
   memset (o, 0, sizeof (*o));
   o->root = g->root;
   o->systemd_cgroup = g->systemd_cgroup;
+  o->no_cgroup = g->no_cgroup;
+  o->rootless = g->rootless == NULL || strcmp (g->rootless, "auto") == 0 ? -1
+                : strcmp (g->rootless, "true") == 0;
   opterr = 0;
   argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
   while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)

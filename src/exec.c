@@ -100,7 +100,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
           o.preserve_fds = (int) n;
           break;
         case OPT_CGROUP:
-          o.cgroup = optarg;
+          push (&o.cgroups, &o.ncgroups, optarg);
           break;
         case OPT_IGNORE_PAUSED:
           o.ignore_paused = true;

@@ -322,7 +322,7 @@ main (int argc, char **argv)
           g.debug = true;
           break;
         case OPT_SYSTEMD:
-          g.systemd_cgroup = true;
+          manager = "systemd";
           break;
         case OPT_MANAGER:
           manager = optarg;
@@ -359,11 +359,12 @@ main (int argc, char **argv)
       fprintf (stderr, "ocirt: open log file `%s`: %s\n", g.log, strerror (errno));
       return 1;
     }
+  /* The last of --systemd-cgroup and --cgroup-manager wins.  */
   if (manager)
     {
-      if (strcmp (manager, "systemd") == 0)
-        g.systemd_cgroup = true;
-      else if (strcmp (manager, "cgroupfs") != 0 && strcmp (manager, "disabled") != 0)
+      g.systemd_cgroup = strcmp (manager, "systemd") == 0;
+      g.no_cgroup = strcmp (manager, "disabled") == 0;
+      if (!g.systemd_cgroup && !g.no_cgroup && strcmp (manager, "cgroupfs") != 0)
         return ocirt_cli_fail ("unknown cgroup manager `%s` (cgroupfs, systemd or disabled)", manager);
     }
   if (g.rootless && strcmp (g.rootless, "true") != 0 && strcmp (g.rootless, "false") != 0

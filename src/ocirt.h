@@ -11,6 +11,7 @@ struct ocirt_global
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
+  bool no_cgroup;          /* --cgroup-manager disabled */
   const char *rootless;
   const char *criu; /* --criu PATH */
 };

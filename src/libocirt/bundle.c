@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,18 @@ has_dotdot (const char *p)
   return false;
 }
 
+/* A new user namespace without maps would leave every id unmapped and
+   fail later, half built; runc refuses it with these words.  */
+static int
+validate_new_userns (const oci_linux *lx, ocirt_error_t *err)
+{
+  if (lx->uid_mappings_len == 0)
+    return ocirt_make_error (err, 0, "config.json: user namespaces enabled, but no uid mappings found");
+  if (lx->gid_mappings_len == 0)
+    return ocirt_make_error (err, 0, "config.json: user namespaces enabled, but no gid mappings found");
+  return 0;
+}
+
 static int
 validate_namespaces (const oci_linux *lx, ocirt_error_t *err)
 {
@@ -93,6 +106,9 @@ validate_namespaces (const oci_linux *lx, ocirt_error_t *err)
       if (ns->path && ns->path[0] && ns->path[0] != '/')
         return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu].path " Q " is not absolute",
                                  i, QARG (ns->path));
+      if (flag == CLONE_NEWUSER && (ns->path == NULL || ns->path[0] == '\0')
+          && validate_new_userns (lx, err) < 0)
+        return -1;
     }
   return 0;
 }

@@ -75,6 +75,14 @@ unsupported (const char *what, const char *why, ocirt_error_t *err)
   return ocirt_make_error (err, 0, RES "%s: %s", what, why);
 }
 
+/* v1-only settings that configs written for v1 hosts still carry: runc
+   leaves them out on a v2 host, and so do we, saying so.  */
+static void
+ignored_on_v2 (const char *what)
+{
+  ocirt_warn (RES "%s: not supported on cgroup v2, ignored", what);
+}
+
 static int
 set (const struct ocirt_cgroup_dir *d, const char *file, const char *value, const char *what,
      ocirt_error_t *err)
@@ -247,16 +255,19 @@ memory_v2 (const struct ocirt_cgroup_dir *d, const oci_memory *m, bool update, o
   int64_t swap = m->swap_present ? m->swap : 0;
   int64_t for_swap = limit, v2swap;
 
+  if (m->swappiness_present && m->swappiness > 100)
+    return ocirt_make_error (err, 0, RES "memory.swappiness: %" PRIu64 " is out of range (0-100)",
+                             m->swappiness);
   if (m->swappiness_present)
-    return unsupported ("memory.swappiness", "not supported on cgroup v2", err);
+    ignored_on_v2 ("memory.swappiness");
   if (m->disable_oom_killer_present && m->disable_oom_killer)
     return unsupported ("memory.disableOOMKiller", "not supported on cgroup v2", err);
   if (m->use_hierarchy_present && !m->use_hierarchy)
     return unsupported ("memory.useHierarchy", "cgroup v2 is always hierarchical", err);
   if (m->kernel_present && m->kernel != 0)
-    return unsupported ("memory.kernel", "not supported on cgroup v2", err);
+    ignored_on_v2 ("memory.kernel");
   if (m->kernel_tcp_present && m->kernel_tcp != 0)
-    return unsupported ("memory.kernelTCP", "not supported on cgroup v2", err);
+    ignored_on_v2 ("memory.kernelTCP");
   if (m->check_before_update_present && m->check_before_update && limit > 0
       && check_usage (d, "memory.current", limit, err) < 0)
     return -1;
@@ -355,9 +366,9 @@ cpu_v2 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, bool update, ocirt_e
   int64_t quota = c->quota_present ? c->quota : 0;
 
   if (c->realtime_period_present && c->realtime_period)
-    return unsupported ("cpu.realtimePeriod", "not supported on cgroup v2", err);
+    ignored_on_v2 ("cpu.realtimePeriod");
   if (c->realtime_runtime_present && c->realtime_runtime)
-    return unsupported ("cpu.realtimeRuntime", "not supported on cgroup v2", err);
+    ignored_on_v2 ("cpu.realtimeRuntime");
   if (c->shares_present && c->shares
       && set_u64 (d, "cpu.weight", ocirt_cgroup_shares_to_weight (c->shares), "cpu.shares", err) < 0)
     return -1;
@@ -543,7 +554,7 @@ blkio_v2 (const struct ocirt_cgroup_dir *d, const oci_block_io *b, ocirt_error_t
   size_t i;
 
   if (b->leaf_weight_present && b->leaf_weight)
-    return unsupported ("blockIO.leafWeight", "not supported on cgroup v2", err);
+    ignored_on_v2 ("blockIO.leafWeight");
   if ((b->weight_present && b->weight) || b->weight_device_len)
     bfq = ocirt_cgroup_has_file (d, "io.bfq.weight");
   /* BFQ takes blkio's scale as it is; io.weight needs the conversion.  */
@@ -564,7 +575,7 @@ blkio_v2 (const struct ocirt_cgroup_dir *d, const oci_block_io *b, ocirt_error_t
       char buf[96];
 
       if (w->leaf_weight_present && w->leaf_weight)
-        return unsupported ("blockIO.weightDevice.leafWeight", "not supported on cgroup v2", err);
+        ignored_on_v2 ("blockIO.weightDevice.leafWeight");
       if (!w->weight_present || !w->weight)
         continue;
       snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %" PRIu64, w->major, w->minor,
@@ -670,6 +681,14 @@ apply_network (const struct ocirt_cgroup *cg, const oci_network *net, ocirt_erro
 
   if (net == NULL)
     return 0;
+  if (cg->mode == OCIRT_CGROUP_V2)
+    {
+      if (net->class_id_present)
+        ignored_on_v2 ("network.classID");
+      if (net->priorities_len)
+        ignored_on_v2 ("network.priorities");
+      return 0;
+    }
   if (net->class_id_present)
     {
       d = ocirt_cgroup_dir_for (cg, "net_cls");

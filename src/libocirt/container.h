@@ -19,6 +19,8 @@ struct ocirt_create_options
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;
+  bool no_cgroup;             /* --cgroup-manager disabled: the caller's cgroup */
+  int rootless;               /* --rootless: 1 true, 0 false, -1 auto (by euid) */
   int preserve_fds;
   bool detach;                /* run: do not wait */
   bool keep;                  /* run: leave the stopped container for delete */

@@ -231,6 +231,13 @@ resources_limit_something (const oci_resources *r)
              || (r->rdma && r->rdma->len) || (r->unified && r->unified->len));
 }
 
+/* --rootless true or false, or by the euid as runc does for auto.  */
+static bool
+rootless_cgroups (const struct ocirt_create_options *o)
+{
+  return o->rootless < 0 ? geteuid () != 0 : o->rootless;
+}
+
 /* An ordinary user (rootless) gets a cgroup only where one is delegated to
    it; without one the container runs in the caller's cgroup, as with runc,
    unless the config asks for limits that only a cgroup can hold.  Keeps
@@ -240,7 +247,7 @@ rootless_without_cgroup (struct ocirt_spawn *s, ocirt_error_t *err)
 {
   int e = (*err)->status;
 
-  if (geteuid () == 0 || (e != EACCES && e != EPERM && e != EROFS))
+  if (!rootless_cgroups (s->opts) || (e != EACCES && e != EPERM && e != EROFS))
     return -1;
   if (resources_limit_something (s->spec->linux->resources))
     return ocirt_error_prefix (err, "linux.resources needs a cgroup delegated to uid %u",
@@ -310,7 +317,7 @@ plan_container (struct ocirt_spawn *s, ocirt_error_t *err)
     return -1;
 
   /* Work out the cgroups first: create.json names them before they exist. */
-  if (!o->systemd_cgroup)
+  if (!o->systemd_cgroup && !o->no_cgroup)
     {
       s->have_cgroup = true;
       if (ocirt_cgroup_resolve (s->spec->linux->cgroups_path, o->id, &s->cg, err) < 0)
@@ -366,7 +373,9 @@ make_exec_fifo (struct ocirt_spawn *s, ocirt_error_t *err)
 static int
 make_cgroups (struct ocirt_spawn *s, ocirt_error_t *err)
 {
-  if (s->opts->systemd_cgroup)
+  if (s->opts->no_cgroup)
+    ocirt_debug ("--cgroup-manager disabled: no cgroup");
+  else if (s->opts->systemd_cgroup)
     {
       /* Made (and released) even when connecting fails.  */
       s->have_cgroup = true;
@@ -548,7 +557,8 @@ enter_cgroups (struct ocirt_spawn *s, ocirt_error_t *err)
     }
   else if (!s->unified_joined && ocirt_cgroup_enter_unified (&s->cg, s->pid, err) < 0)
     return -1;
-  if (!s->self_join && ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
+  /* No cgroup (--cgroup-manager disabled): no limits to hold.  */
+  if (!s->self_join && s->have_cgroup && ocirt_cgroup_apply_resources (&s->cg, lx, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("create.resources");
   /* The network namespace exists once the child does, unless the child

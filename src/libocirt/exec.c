@@ -250,29 +250,120 @@ plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
   return 0;
 }
 
-/* Into the container's directory in every hierarchy; SUB, a sub-cgroup of
-   it, on a pure v2 host.  */
+/* Whether NAME (LEN bytes) is one of the comma-separated LIST.  */
+static bool
+in_list (const char *list, const char *name, size_t len)
+{
+  while (*list)
+    {
+      size_t n = strcspn (list, ",");
+
+      if (n == len && strncmp (list, name, len) == 0)
+        return true;
+      list += n + (list[n] == ',');
+    }
+  return false;
+}
+
+/* Whether the comma-separated CONTROLLERS (LEN bytes) of a --cgroup
+   argument name one of the hierarchy's (DIR_CTRLS, "cpu,cpuacct").  */
+static bool
+names_hierarchy (const char *controllers, size_t len, const char *dir_ctrls)
+{
+  const char *end = controllers + len;
+
+  while (controllers < end)
+    {
+      size_t n = strcspn (controllers, ",:");
+
+      if (in_list (dir_ctrls, controllers, n))
+        return true;
+      controllers += n + 1;
+    }
+  return false;
+}
+
+/* The sub-cgroup the --cgroup arguments give the hierarchy of DIR, or
+   NULL: a plain path (alone) goes to every hierarchy, as in runc; on v2
+   only a plain path counts.  */
 static int
-join_cgroups (const struct ocirt_container_state *st, const char *sub, pid_t pid, ocirt_error_t *err)
+sub_cgroup_of (const struct ocirt_exec_options *o, const struct ocirt_cgroup_dir *dir,
+               const char **sub, ocirt_error_t *err)
+{
+  size_t i;
+
+  *sub = NULL;
+  for (i = 0; i < o->ncgroups; i++)
+    {
+      const char *arg = o->cgroups[i], *colon = strchr (arg, ':');
+      const char *path = colon ? colon + 1 : arg;
+
+      if (colon && strchr (path, ':'))
+        return ocirt_make_error (err, 0, "exec: invalid --cgroup argument `%s`", arg);
+      if (!colon && o->ncgroups != 1)
+        return ocirt_make_error (err, 0, "exec: invalid --cgroup argument `%s` (missing <controller>: prefix)",
+                                 arg);
+      if (strstr (path, ".."))
+        return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup", arg);
+      if (!colon || (!dir->unified && names_hierarchy (arg, colon - arg, dir->controllers)))
+        *sub = path;
+    }
+  return 0;
+}
+
+/* The container's init's own cgroup on v2: where an exec goes when the
+   container's cgroup has children with controllers (EBUSY), as in runc.  */
+static char *
+init_cgroup_v2 (const struct ocirt_cgroup_dir *dir, pid_t init)
+{
+  char path[64], line[PATH_MAX + 8];
+  cleanup_fclose FILE *f = NULL;
+
+  snprintf (path, sizeof (path), "/proc/%d/cgroup", (int) init);
+  f = fopen (path, "re");
+  while (f && fgets (line, sizeof (line), f))
+    if (strncmp (line, "0::", 3) == 0)
+      {
+        line[strcspn (line, "\n")] = '\0';
+        return xasprintf ("%s%s", dir->mount, line + 3);
+      }
+  return NULL;
+}
+
+/* Into the container's directory in every hierarchy, or the sub-cgroups
+   of it that --cgroup names.  */
+static int
+join_cgroups (const struct ocirt_container_state *st, const struct ocirt_exec_options *o, pid_t pid,
+              ocirt_error_t *err)
 {
   cleanup_cgroup struct ocirt_cgroup cg = { 0 };
+  cleanup_free char *fallback = NULL;
   size_t i;
 
   if (ocirt_cgroup_from_state (st, &cg, err) < 0)
     return -1;
-  if (sub && sub[0])
+  for (i = 0; i < cg.ndirs; i++)
     {
-      if (cg.mode != OCIRT_CGROUP_V2)
-        return ocirt_make_error (err, 0, "exec --cgroup `%s`: sub-cgroups need a cgroup v2 host", sub);
-      if (sub[0] == '/' || strstr (sub, ".."))
-        return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup", sub);
-      for (i = 0; i < cg.ndirs; i++)
-        {
-          char *p = xasprintf ("%s/%s", cg.dirs[i].path, sub);
-          free (cg.dirs[i].path);
-          cg.dirs[i].path = p;
-        }
+      const char *sub;
+      char *p;
+
+      if (sub_cgroup_of (o, &cg.dirs[i], &sub, err) < 0)
+        return -1;
+      if (sub == NULL || sub[strspn (sub, "/")] == '\0')
+        continue;
+      p = xasprintf ("%s/%s", cg.dirs[i].path, sub + strspn (sub, "/"));
+      free (cg.dirs[i].path);
+      cg.dirs[i].path = p;
     }
+  if (ocirt_cgroup_enter (&cg, pid, err) == 0)
+    return 0;
+  if (cg.mode != OCIRT_CGROUP_V2 || o->ncgroups || (*err)->status != EBUSY || cg.ndirs != 1
+      || (fallback = init_cgroup_v2 (&cg.dirs[0], st->pid)) == NULL)
+    return ocirt_error_prefix (err, "join the container's cgroup");
+  ocirt_debug ("exec: the container's cgroup is busy, joining init's %s", fallback);
+  ocirt_error_release (err);
+  free (cg.dirs[0].path);
+  cg.dirs[0].path = steal_pointer (&fallback);
   if (ocirt_cgroup_enter (&cg, pid, err) < 0)
     return ocirt_error_prefix (err, "join the container's cgroup");
   return 0;
@@ -503,7 +594,7 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
   close_fd (&c->console_fd);
   if (wait_exec_process (c->sync[0], &pid, err) < 0)
     return -1;
-  if (ocirt_exec_affinity_initial (c->p, pid, err) < 0 || join_cgroups (st, o->cgroup, pid, err) < 0
+  if (ocirt_exec_affinity_initial (c->p, pid, err) < 0 || join_cgroups (st, o, pid, err) < 0
       || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
       || ocirt_sync_expect_exec (c->sync[0], err) < 0)
     return -1;

@@ -30,7 +30,10 @@ struct ocirt_exec_options
   bool detach;
   const char *pid_file;
   int preserve_fds;
-  const char *cgroup;        /* a sub-cgroup of the container's (v2) */
+  /* --cgroup, as runc: "[controller[,controller]:]path", a sub-cgroup of
+     the container's; a plain path only alone, and on v2.  */
+  char **cgroups;
+  size_t ncgroups;
   bool ignore_paused;
 };
 

@@ -565,8 +565,10 @@ check_absolute (const char *path, const char *what, ocirt_error_t *err)
   return 0;
 }
 
+/* NULLFD is opened on the first path there is to mask: a container whose
+   /dev is hidden, with nothing to mask, needs no /dev/null.  */
 static int
-mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
+mask_path (int rootfd, int *nullfd, const char *path, ocirt_error_t *err)
 {
   cleanup_close int target = ocirt_open_in_root (rootfd, path, O_PATH);
   cleanup_close int tree = -1;
@@ -584,7 +586,11 @@ mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
     tree = ocirt_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
                                            | MOUNT_ATTR_NOEXEC);
   else
-    tree = syscall (SYS_open_tree, nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    {
+      if (*nullfd < 0 && (*nullfd = open_null_device (err)) < 0)
+        return -1;
+      tree = syscall (SYS_open_tree, *nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    }
   if (tree < 0)
     return ocirt_make_error (err, errno, "mask `%s`", path);
   return attach_detached (tree, target, path, err);
@@ -622,6 +628,21 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
   return bind_remount (tree, locked_flags (tree) | MS_RDONLY, path, err);
 }
 
+/* mount_setattr on the fd needs no /proc, which the container may not
+   have or may have hidden under a mount on "/"; it also serves a detached
+   copy, which cannot be remounted.  Only kernels before 5.12 remount.  */
+static int
+make_root_readonly (int fd, ocirt_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+  if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return ocirt_make_error (err, errno, "make / read-only");
+  return bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
+}
+
 int
 ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 {
@@ -638,15 +659,9 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
       if (rootfd < 0)
         return ocirt_make_error (err, errno, "open /");
     }
-  if (lx && lx->masked_paths_len)
-    {
-      nullfd = open_null_device (err);
-      if (nullfd < 0)
-        return -1;
-    }
   for (i = 0; lx && i < lx->masked_paths_len; i++)
     if (check_absolute (lx->masked_paths[i], "masked path", err) < 0
-        || mask_path (rootfd, nullfd, lx->masked_paths[i], err) < 0)
+        || mask_path (rootfd, &nullfd, lx->masked_paths[i], err) < 0)
       return -1;
   for (i = 0; lx && i < lx->readonly_paths_len; i++)
     if (check_absolute (lx->readonly_paths[i], "read-only path", err) < 0
@@ -659,15 +674,7 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 
       if (fd < 0)
         return ocirt_make_error (err, errno, "open /");
-      /* A detached copy cannot be remounted, but its attributes set.  */
-      if (!ctx->mountns)
-        {
-          struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-
-          if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
-            return ocirt_make_error (err, errno, "make / read-only");
-        }
-      else if (bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err) < 0)
+      if (make_root_readonly (fd, err) < 0)
         return -1;
     }
 

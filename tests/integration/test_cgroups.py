@@ -22,7 +22,7 @@ import pytest
 from lib.cgroups import cgroup_path_for, own_cgroups
 from lib.host import HostSnapshot
 from lib.procs import pid_alive
-from lib.runtime import assert_single_line_error, unique_id
+from lib.runtime import assert_single_line_error, runc_diff, unique_id
 from lib.waiting import wait_for, wait_pid_gone
 
 CG = "/sys/fs/cgroup"
@@ -334,6 +334,58 @@ def test_v2_resources_and_conversions_as_with_runc(rt, ref, env):
     assert {f: cg_read(rpid, "", f) for f in files} == got
 
 
+@runc_diff("runc 1.1 has no --cgroup-manager")
+@pytest.mark.parametrize("managers, made", [
+    (["--cgroup-manager", "disabled"], False),
+    (["--systemd-cgroup", "--cgroup-manager", "disabled"], False),
+    (["--cgroup-manager", "cgroupfs", "--cgroup-manager", "disabled"], False),
+    (["--cgroup-manager", "disabled", "--cgroup-manager", "cgroupfs"], True),
+])
+def test_cgroup_manager_disabled_makes_no_cgroup(rt, env, managers, made):
+    """disabled: the container stays in the caller's cgroups, its
+    cgroupsPath is never made; the last manager option wins."""
+    cid = unique_id()
+    bundle = configure(env.bundle(), cid, {"pids": {"limit": 42}})
+    rt.create(cid, bundle, global_args=managers)
+    pid = rt.pid(cid)
+    name = os.path.basename(bundle.linux["cgroupsPath"])
+    if made:
+        assert cg_read(pid, "pids", "pids.max") == "42"
+    else:
+        assert sorted(open(f"/proc/{pid}/cgroup").read().splitlines()) == \
+            sorted(open("/proc/self/cgroup").read().splitlines())
+        assert all_cgroup_dirs_named(name) == []
+    rt.delete(cid, force=True)
+    assert all_cgroup_dirs_named(name) == []
+
+
+V1_ONLY_RESOURCES = {
+    "memory": {"limit": 64 * MiB, "kernel": 32 * MiB, "kernelTCP": 16 * MiB,
+               "swappiness": 20},
+    "cpu": {"realtimePeriod": 1000000, "realtimeRuntime": 10000},
+    "blockIO": {"weight": 500, "leafWeight": 300},
+    "network": {"classID": 1048577, "priorities": [{"name": "lo", "priority": 2}]},
+}
+
+
+@needs_v2
+def test_v1_only_resources_are_ignored_on_v2_as_with_runc(rt, ref, env):
+    """Configs written for v1 hosts: the v1-only settings are left out
+    with a warning each, the others still land."""
+    for r in [rt] + ([ref] if ref else []):
+        cid = unique_id()
+        pid = running(r, env.bundle(), cid, V1_ONLY_RESOURCES)
+        assert cg_read(pid, "", "memory.max") == str(64 * MiB), r.name
+        r.delete(cid, force=True)
+    res = rt("run", "--bundle", str(configure(env.bundle(), unique_id(), V1_ONLY_RESOURCES,
+                                               script="true")), unique_id())
+    assert res.rc == 0, res
+    for what in ("memory.kernel", "memory.kernelTCP", "memory.swappiness",
+                 "cpu.realtimePeriod", "cpu.realtimeRuntime", "blockIO.leafWeight",
+                 "network.classID", "network.priorities"):
+        assert f"{what}: not supported on cgroup v2, ignored" in res.err, res
+
+
 def in_cgroup(cgroup):
     """A prefix that starts a command in CGROUP (a v2 directory)."""
     return ["sh", "-c", f'echo $$ > {cgroup}/cgroup.procs && exec "$@"', "sh"]
@@ -468,8 +520,8 @@ def test_pids_limit_zero_is_a_limit(rt, env):
     ({"memory": {"swappiness": 101}}, "memory.swappiness"),
 ])
 def test_unusable_resource_is_one_clear_error(rt, env, resources, mention):
-    if "network" in resources and v1_has("net_cls"):
-        pytest.skip("net_cls is mounted here")
+    if "network" in resources and (V2 or v1_has("net_cls")):
+        pytest.skip("net_cls is mounted here, or ignored on cgroup v2")
     cid = unique_id()
     bundle = configure(env.bundle(), cid, resources)
     snap = HostSnapshot(rt)
@@ -927,6 +979,35 @@ def test_features_cgroup_support_is_truthful(rt):
     built = subprocess.run([rt.binary, "--version"], capture_output=True, text=True).stdout
     assert feat["systemd"] is ("+SYSTEMD" in built)
     assert feat["systemdUser"] is False
+
+
+def test_exec_into_sub_cgroups_by_controller_as_with_runc(rt, ref, env):
+    """v1 and hybrid: "controller[,controller]:path", repeatable, names
+    the sub-cgroup in each hierarchy; the others stay the container's."""
+    if not _hybrid_or_v1():
+        pytest.skip("controller:path needs cgroup v1 controllers")
+    for r in [rt] + ([ref] if ref else []):
+        cid = unique_id()
+        init = running(r, env.bundle(), cid)
+        tools = [os.path.join(cg_dir(init, c), "tools") for c in ("pids", "freezer", "memory")]
+        for d in tools:
+            os.mkdir(d)
+        res = r("exec", "--cgroup", "pids,freezer:tools", "--cgroup", "memory:/tools",
+                cid, "cat", "/proc/self/cgroup")
+        assert res.rc == 0, (r.name, res)
+        own = {}
+        for line in res.out.split():
+            _, ctrls, path = line.split(":", 2)
+            for c in ctrls.split(","):
+                own[c] = path
+        base = open(f"/proc/{init}/cgroup").read()
+        assert all(own[c].endswith("/tools") for c in ("pids", "freezer", "memory")), (r.name, own)
+        assert not own["cpu"].endswith("/tools") and own["cpu"] in base, (r.name, own)
+        res = r("exec", "--cgroup", "tools", "--cgroup", "other", cid, "true")
+        assert res.rc != 0 and "missing <controller>: prefix" in res.err, (r.name, res)
+        for d in tools:
+            os.rmdir(d)
+        r.delete(cid, force=True)
 
 
 def test_exec_into_a_sub_cgroup_on_v2(rt, bundle, env):

@@ -173,6 +173,24 @@ def test_root_readonly_inside(rt, bundle):
     assert not (bundle.rootfs / "x").exists()
 
 
+@runc_diff("runc 1.1 needs the container's /proc to close its fds")
+@pytest.mark.parametrize("case", ["no-proc", "root-hidden"])
+def test_root_readonly_without_the_containers_proc(rt, bundle, case):
+    """The read-only remount of / does not go through the container's
+    /proc: none is mounted, or a plain bind on "/" hides it (and /dev)."""
+    bundle.config["root"]["readonly"] = True
+    if case == "no-proc":
+        bundle.config["mounts"] = [m for m in bundle.config["mounts"]
+                                   if m["destination"] != "/proc"]
+    else:
+        bundle.add_mount("/", bundle.rootfs, options=["bind"])
+    res = run_output(rt, bundle, "if touch /x; then echo rw; else echo ro; fi; "
+                     "ls /proc | wc -l")
+    assert res.rc == 0, res
+    assert res.out.split() == ["ro", "0"], res
+    assert not (bundle.rootfs / "x").exists()
+
+
 def test_root_writable_by_default(rt, bundle):
     res = run_output(rt, bundle, "echo hi > /tmp/written")
     assert res.rc == 0, res

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from lib.host import HostSnapshot, read_mountinfo
-from lib.runtime import create_running, created, run_output, runc_diff, unique_id
+from lib.runtime import create_refused, create_running, created, run_output, runc_diff, unique_id
 
 # OCI namespace type -> /proc/PID/ns entry
 NS_FILES = {
@@ -222,9 +222,17 @@ def test_uts_without_namespace_hostname_fails(rt, bundle):
     _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
 
 
-def test_user_namespace_without_mappings_fails(rt, bundle):
-    bundle.set_namespace("user")
-    _expect_clean_failure(rt, bundle.sh("sleep 30"), unique_id())
+@pytest.mark.parametrize("given, missing", [((), "uid"), (("uidMappings",), "gid"),
+                                            (("gidMappings",), "uid")])
+def test_user_namespace_without_mappings_is_refused_as_runc(rt, ref, env, given, missing):
+    """A new user namespace lacking a map is refused at create with runc's
+    words, before anything is built."""
+    for r in [rt] + ([ref] if ref else []):
+        b = env.bundle().sh("sleep 30")
+        b.set_namespace("user")
+        for key in given:
+            b.linux[key] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        create_refused(r, b, f"no {missing} mappings found")
 
 
 def test_joined_user_namespace_makes_the_process_its_root(rt, bundle, env):

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from lib.hostproc import proc_status
-from lib.runtime import create_refused, OCIRT, runc_diff, Runtime, unique_id
+from lib.runtime import assert_single_line_error, create_refused, OCIRT, runc_diff, Runtime, unique_id
 
 # runc keeps a rootless state under $XDG_RUNTIME_DIR/runc, refuses
 # additionalGids even with newgidmap, ignores limits it cannot set, and
@@ -216,6 +216,20 @@ def test_rootless_mapping_not_granted_fails(urt, ubundle, user):
 def test_rootless_limits_without_delegation_fail(urt, ubundle, user):
     ubundle.linux.setdefault("resources", {})["memory"] = {"limit": 64 << 20}
     create_refused(urt, ubundle, "linux.resources", "delegated", str(user.pw_uid))
+
+
+@pytest.mark.parametrize("value, ok", [("false", False), ("auto", True), ("true", True)])
+def test_rootless_option_decides_if_a_missing_cgroup_is_an_error(urt, ubundle, user, value, ok):
+    """--rootless false: the cgroup an ordinary user cannot make fails
+    create; auto (by the euid) and true leave it out."""
+    ubundle.config["process"]["args"] = ["sleep", "30"]
+    cid = unique_id()
+    res = urt.create(cid, ubundle, global_args=["--rootless", value], check=False)
+    if ok:
+        assert res.rc == 0, res
+        urt.delete(cid, force=True)
+    else:
+        assert_single_line_error(res)
 
 
 def test_rootless_cannot_map_someone_else(urt, ubundle, user):
