@@ -99,9 +99,8 @@ ps_table (char **args, int nargs, const pid_t *pids, int n)
         out[len] = '\0';
       }
   }
-  while (waitpid (child, &status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_cli_fail ("ps: wait: %s", strerror (errno));
+  if (ocirt_utils_waitpid (child, &status, 0) < 0)
+    return ocirt_cli_fail ("ps: wait: %s", strerror (errno));
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
       /* One line: ps's own message, folded.  */

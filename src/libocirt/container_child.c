@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
 #include "failpoint.h"

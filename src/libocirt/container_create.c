@@ -16,7 +16,6 @@
 
 #include "bundle.h"
 #include "cgroup_systemd.h"
-#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
 #include "failpoint.h"
@@ -70,15 +69,10 @@ static char *
 rfc3339_now (void)
 {
   struct timespec ts;
-  struct tm tm;
-  char buf[64];
-  size_t n;
+  char buf[OCIRT_RFC3339_SIZE];
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  n = strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, sizeof (buf) - n, ".%09ldZ", ts.tv_nsec);
-  return xstrdup (buf);
+  return xstrdup (ocirt_utils_rfc3339 (&ts, buf, sizeof (buf)));
 }
 
 static char *
@@ -92,17 +86,6 @@ absolute_bundle (const char *bundle, ocirt_error_t *err)
       return NULL;
     }
   return xstrdup (resolved);
-}
-
-static int
-write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
-{
-  char buf[32];
-  int len = snprintf (buf, sizeof (buf), "%d", pid);
-
-  if (write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
-    return ocirt_error_prefix (err, "write pid file");
-  return 0;
 }
 
 /* state.json, staged: ocirt_state_commit makes it visible; or with
@@ -178,18 +161,15 @@ spawn_abort (struct ocirt_spawn *s)
     {
       st.pid = s->pid;
       kill (s->pid, SIGKILL);
-      while (waitpid (s->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+      ocirt_utils_waitpid (s->pid, NULL, 0);
       s->pid = 0;
     }
   if (s->have_cgroup && ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, &err) < 0)
-    ocirt_warn ("%s", err->msg);
-  ocirt_error_release (&err);
+    ocirt_log_warn_release (&err);
   if (s->have_cgroup && ocirt_systemd_cgroup_destroy (&s->cg, &err) < 0)
-    ocirt_warn ("%s", err->msg);
-  ocirt_error_release (&err);
+    ocirt_log_warn_release (&err);
   if (s->dirfd >= 0 && ocirt_state_dir_remove (s->opts->root, s->opts->id, &err) < 0)
-    ocirt_warn ("%s", err->msg);
+    ocirt_log_warn_release (&err);
   /* Once the container process existed, its create hooks may have run
      (or failed): the lifecycle goes on at delete, then poststop (steps
      12 and 13), as runc does.  A failing poststop is only a warning, the
@@ -521,8 +501,7 @@ release_child (struct ocirt_spawn *s, ocirt_error_t *err)
 
       if (ocirt_sync_expect_value (s->sync[0], OCIRT_SYNC_PID, &pid, err) < 0)
         return -1;
-      while (waitpid (forker, NULL, 0) < 0 && errno == EINTR)
-        ;
+      ocirt_utils_waitpid (forker, NULL, 0);
       s->pid = pid;
     }
   return 0;
@@ -599,7 +578,7 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
   if (ocirt_state_commit (s->dirfd, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("create.state");
-  if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)
+  if (s->opts->pid_file && ocirt_utils_write_pid_file (s->opts->pid_file, s->pid, err) < 0)
     return -1;
   /* Created: the devices belong to the container's namespace now.  */
   ocirt_netdev_free (s->netdevs);
@@ -697,7 +676,7 @@ proxy_terminal (struct ocirt_spawn *s)
   if (master < 0 || ocirt_terminal_proxy (master, p->console_size != NULL, &e) < 0)
     {
       kill (s->pid, SIGKILL);
-      ocirt_warn ("%s", e->msg);
+      ocirt_log_warn_release (&e);
     }
 }
 
@@ -714,9 +693,8 @@ run_wait (struct ocirt_spawn *s, ocirt_error_t *err)
   close_fd (&s->dirfd);
   if (s->console_peer >= 0)
     proxy_terminal (s);
-  while (waitpid (s->pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "wait for the container process");
+  if (ocirt_utils_waitpid (s->pid, &status, 0) < 0)
+    return ocirt_make_error (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
   s->pid = 0;
   ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);

@@ -12,7 +12,6 @@
 
 #include "bundle.h"
 #include "cgroup.h"
-#include "container_cleanup.h"
 #include "exec.h"
 #include "log.h"
 #include "lsm.h"
@@ -410,8 +409,7 @@ wait_exec_process (int sync_fd, pid_t *pid, ocirt_error_t *err)
 
   if (ret < 0)
     kill (*pid, SIGKILL);
-  while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  ocirt_utils_waitpid (*pid, NULL, 0);
   *pid = ret < 0 ? -1 : forked;
   return ret;
 }
@@ -507,14 +505,8 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
       || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
       || ocirt_sync_expect_exec (c->sync[0], err) < 0)
     return -1;
-  if (o->pid_file)
-    {
-      char buf[32];
-      int len = snprintf (buf, sizeof (buf), "%d", pid);
-
-      if (write_file_atomic_at (AT_FDCWD, o->pid_file, buf, len, 0644, err) < 0)
-        return ocirt_error_prefix (err, "write pid file");
-    }
+  if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, pid, err) < 0)
+    return -1;
   return steal_pid (&pid);
 }
 
@@ -526,9 +518,8 @@ wait_exec (pid_t pid, ocirt_error_t *err)
   int wstatus;
 
   ocirt_signals_forward_to (pid);
-  while (waitpid (pid, &wstatus, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "wait for the exec process");
+  if (ocirt_utils_waitpid (pid, &wstatus, 0) < 0)
+    return ocirt_make_error (err, errno, "wait for the exec process");
   ocirt_signals_stop_forwarding ();
   return WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
 }

@@ -71,13 +71,9 @@ static void
 format_time (char *buf, size_t size)
 {
   struct timespec ts;
-  struct tm tm;
-  size_t n;
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+  ocirt_utils_rfc3339 (&ts, buf, size);
 }
 
 static void
@@ -138,4 +134,12 @@ ocirt_error_report (ocirt_error_t *err)
   ocirt_log (OCIRT_LOG_ERROR, "%s", (*err)->msg);
   ocirt_error_release (err);
   return 1;
+}
+
+void
+ocirt_log_warn_release (ocirt_error_t *err)
+{
+  if (*err)
+    ocirt_warn ("%s", (*err)->msg);
+  ocirt_error_release (err);
 }

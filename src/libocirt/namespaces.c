@@ -315,12 +315,11 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
       len += got;
   msg[len] = '\0';
   msg[strcspn (msg, "\n")] = '\0';
-  while (waitpid (child, &status, 0) < 0)
-    if (errno != EINTR)
-      {
-        ocirt_make_error (err, errno, "wait for %s", helper);
-        goto out;
-      }
+  if (ocirt_utils_waitpid (child, &status, 0) < 0)
+    {
+      ocirt_make_error (err, errno, "wait for %s", helper);
+      goto out;
+    }
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
     ocirt_make_error (err, ENOENT,
                       "%s (Debian package uidmap) is needed to map these ids for uid %u", helper,

@@ -7,6 +7,10 @@
 #include "capabilities.h"
 #include "error.h"
 #include "oci_types.h"
+#include "utils.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC (oci_process *, free_oci_process)
+#define cleanup_process __attribute__ ((cleanup (free_oci_processp)))
 
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 when unknown.  */
 int ocirt_rlimit_resource (const char *name);

@@ -730,46 +730,6 @@ listener_state (const struct ocirt_seccomp *sc, const char *status, ocirt_error_
   return json;
 }
 
-/* One connection, one state: the fd goes with the first bytes.  Returns 0
-   or an errno value.  */
-static int
-send_state (int sockfd, int fd, const char *json)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  size_t len = strlen (json), done = 0;
-  struct iovec iov;
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = cbuf,
-    .msg_controllen = sizeof (cbuf),
-  };
-  struct cmsghdr *cm;
-  ssize_t n;
-
-  memset (cbuf, 0, sizeof (cbuf));
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  /* Only sendmsg, which a profile may not trap: see add_syscall.  */
-  while (done < len)
-    {
-      iov.iov_base = (char *) json + done;
-      iov.iov_len = len - done;
-      n = sendmsg (sockfd, &msg, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return errno;
-      done += (size_t) n;
-      msg.msg_control = NULL;
-      msg.msg_controllen = 0;
-    }
-  return 0;
-}
-
 static int
 load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
 {
@@ -794,7 +754,9 @@ load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
   if (sc->listener_fd < 0)
     return 0;
 
-  saved = send_state (sc->listener_fd, (int) ret, state);
+  /* One connection, one state: the fd goes with the first bytes.  Only
+     sendmsg, which a profile may not trap: see add_syscall.  */
+  saved = ocirt_utils_send_fd (sc->listener_fd, (int) ret, state, strlen (state)) < 0 ? errno : 0;
   /* Closed before anything else: a syscall trapped now would otherwise
      wait for an answer that cannot come.  */
   close ((int) ret);

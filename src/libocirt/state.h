@@ -44,6 +44,8 @@ int ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_s
    belongs to a create that has not taken its lock yet (false).  */
 bool ocirt_state_dir_abandoned (const char *root, int dirfd);
 void ocirt_state_free (struct ocirt_container_state *st);
+/* For a state zeroed at its declaration: a failed read leaves it so.  */
+#define cleanup_state __attribute__ ((cleanup (ocirt_state_free)))
 
 /* Remove <root>/<id> and everything in it.  */
 int ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err);

@@ -31,23 +31,7 @@ ocirt_console_socket_connect (const char *path, ocirt_error_t *err)
 int
 ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = cbuf,
-    .msg_controllen = sizeof (cbuf),
-  };
-  struct cmsghdr *cm;
-
-  memset (cbuf, 0, sizeof (cbuf));
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  if (sendmsg (sockfd, &msg, MSG_NOSIGNAL) < 0)
+  if (ocirt_utils_send_fd (sockfd, fd, name, strlen (name)) < 0)
     return ocirt_make_error (err, errno, "send the terminal to the console socket");
   return 0;
 }
@@ -134,27 +118,13 @@ ctty:
 int
 ocirt_recv_fd (int sockfd, ocirt_error_t *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))], name[256];
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof (name) };
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = cbuf,
-    .msg_controllen = sizeof (cbuf),
-  };
-  struct cmsghdr *cm;
-  ssize_t r;
-  int fd;
+  char name[256];
+  int fd = ocirt_utils_recv_fd (sockfd, name, sizeof (name));
 
-  do
-    r = recvmsg (sockfd, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return ocirt_make_error (err, errno, "receive the terminal");
-  cm = CMSG_FIRSTHDR (&msg);
-  if (r == 0 || cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+  if (fd < 0 && errno == ENOMSG)
     return ocirt_make_error (err, 0, "receive the terminal: no file descriptor");
-  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "receive the terminal");
   return fd;
 }
 

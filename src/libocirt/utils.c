@@ -299,3 +299,94 @@ ocirt_fsmount_new (const char *fstype, unsigned int attrs)
     return -1;
   return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, attrs);
 }
+
+/* One buffer and room for one fd.  */
+static struct msghdr
+fd_msghdr (struct iovec *iov, char *cbuf, size_t size)
+{
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = size };
+
+  return msg;
+}
+
+int
+ocirt_utils_send_fd (int sockfd, int fd, const void *data, size_t len)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov;
+  struct msghdr msg = fd_msghdr (&iov, cbuf, sizeof (cbuf));
+  struct cmsghdr *cm;
+  size_t done = 0;
+  ssize_t n;
+
+  memset (cbuf, 0, sizeof (cbuf));
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+  do
+    {
+      iov.iov_base = (char *) data + done;
+      iov.iov_len = len - done;
+      n = sendmsg (sockfd, &msg, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      done += (size_t) n;
+      /* The fd went with the first bytes.  */
+      msg.msg_control = NULL;
+      msg.msg_controllen = 0;
+    }
+  while (done < len);
+  return 0;
+}
+
+int
+ocirt_utils_recv_fd (int sockfd, void *buf, size_t size)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = size };
+  struct msghdr msg = fd_msghdr (&iov, cbuf, sizeof (cbuf));
+  struct cmsghdr *cm;
+  ssize_t r;
+  int fd;
+
+  do
+    r = recvmsg (sockfd, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  cm = CMSG_FIRSTHDR (&msg);
+  if (r == 0 || cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+    {
+      errno = ENOMSG;
+      return -1;
+    }
+  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  return fd;
+}
+
+int
+ocirt_utils_write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
+{
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", pid);
+
+  if (write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
+    return ocirt_error_prefix (err, "write pid file");
+  return 0;
+}
+
+char *
+ocirt_utils_rfc3339 (const struct timespec *ts, char *buf, size_t size)
+{
+  struct tm tm;
+  size_t n;
+
+  gmtime_r (&ts->tv_sec, &tm);
+  n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, size - n, ".%09ldZ", ts->tv_nsec);
+  return buf;
+}
