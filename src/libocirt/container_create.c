@@ -681,13 +681,13 @@ proxy_terminal (struct ocirt_spawn *s)
 }
 
 /* After run_start, in the foreground: until the program ends, then the
-   container is removed (but with --keep).  The program's exit status for
-   the shell.  */
+   container is removed (but with --keep).  *EXIT_STATUS: the program's
+   exit status for the shell.  */
 static int
-run_wait (struct ocirt_spawn *s, ocirt_error_t *err)
+run_wait (struct ocirt_spawn *s, int *exit_status, ocirt_error_t *err)
 {
   struct ocirt_container_state st = { .id = (char *) s->opts->id, .bundle = s->bundle };
-  int status, ret;
+  int status;
 
   /* The lock is not held while the program runs.  */
   close_fd (&s->dirfd);
@@ -697,16 +697,16 @@ run_wait (struct ocirt_spawn *s, ocirt_error_t *err)
     return ocirt_make_error (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
   s->pid = 0;
-  ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   if (cleanup_after_run (s, err) < 0)
     return -1;
   if (!s->opts->keep)
     ocirt_container_hooks_poststop (&st, s->spec);
-  return ret;
+  return 0;
 }
 
 int
-ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
+ocirt_container_run (const struct ocirt_create_options *o, int *exit_status, ocirt_error_t *err)
 {
   cleanup_spawn struct ocirt_spawn s;
 
@@ -716,7 +716,8 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
       spawn_abort (&s);
       return -1;
     }
+  *exit_status = 0;
   if (o->detach)
     return 0;
-  return run_wait (&s, err);
+  return run_wait (&s, exit_status, err);
 }

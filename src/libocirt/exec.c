@@ -510,10 +510,10 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
   return steal_pid (&pid);
 }
 
-/* Until the exec process ends, with signals passed on to it: its exit
-   status (128+N for signal N).  */
+/* Until the exec process ends, with signals passed on to it: *EXIT_STATUS
+   is its exit status (128+N for signal N).  */
 static int
-wait_exec (pid_t pid, ocirt_error_t *err)
+wait_exec (pid_t pid, int *exit_status, ocirt_error_t *err)
 {
   int wstatus;
 
@@ -521,11 +521,12 @@ wait_exec (pid_t pid, ocirt_error_t *err)
   if (ocirt_utils_waitpid (pid, &wstatus, 0) < 0)
     return ocirt_make_error (err, errno, "wait for the exec process");
   ocirt_signals_stop_forwarding ();
-  return WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  *exit_status = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  return 0;
 }
 
 int
-ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
+ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err)
 {
   cleanup_state struct ocirt_container_state st = { 0 };
   cleanup_spec oci_spec *spec = NULL;
@@ -546,7 +547,8 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
   pid = spawn_exec (o, &st, &c, err);
   if (pid < 0)
     return -1;
+  *exit_status = 0;
   if (o->detach)
     return 0;
-  return wait_exec (pid, err);
+  return wait_exec (pid, exit_status, err);
 }
