@@ -95,7 +95,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
           push (&o.caps, &o.ncaps, optarg);
           break;
         case OPT_PRESERVE:
-          if (!parse_ulong (optarg, &n) || n > 65536)
+          if (!ocirt_utils_parse_ulong (optarg, &n) || n > 65536)
             return ocirt_cli_fail ("exec: invalid --preserve-fds `%s`", optarg);
           o.preserve_fds = (int) n;
           break;

@@ -37,7 +37,7 @@ field_pid (const char *line, int col, pid_t *pid)
   for (tok = strtok_r (copy, " \t", &save); tok; tok = strtok_r (NULL, " \t", &save), i++)
     if (i == col)
       {
-        if (!parse_ulong (tok, &v))
+        if (!ocirt_utils_parse_ulong (tok, &v))
           return false;
         *pid = (pid_t) v;
         return true;

@@ -53,7 +53,7 @@ parse_u64 (const char *s, uint64_t *v)
 {
   unsigned long long x;
 
-  if (!parse_ulong (s, &x))
+  if (!ocirt_utils_parse_ulong (s, &x))
     return false;
   *v = x;
   return true;

@@ -122,10 +122,10 @@ wait_for_start (struct ocirt_spawn *s, ocirt_error_t *err)
   /* `start` reads "0", or the reason the container cannot start.  */
   if (start_container_hooks (s, err) < 0)
     {
-      write_all (fd, (*err)->msg, strlen ((*err)->msg));
+      ocirt_utils_write_all (fd, (*err)->msg, strlen ((*err)->msg));
       return -1;
     }
-  if (write_all (fd, "0", 1) < 0)
+  if (ocirt_utils_write_all (fd, "0", 1) < 0)
     return ocirt_make_error (err, errno, "write exec fifo");
   return 0;
 }

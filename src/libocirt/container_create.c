@@ -190,7 +190,7 @@ pass_listen_fds (struct ocirt_spawn *s, ocirt_error_t *err)
   s->preserve_fds = s->opts->preserve_fds;
   if (v == NULL || v[0] == '\0')
     return 0;
-  if (!parse_ulong (v, &n) || n > 65536)
+  if (!ocirt_utils_parse_ulong (v, &n) || n > 65536)
     return ocirt_make_error (err, 0, "invalid LISTEN_FDS `%s`", v);
   if (n == 0)
     return 0;

@@ -117,7 +117,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
       unsigned uid, gid;
       bool has_gid;
 
-      if (ocirt_parse_user (o->user, &uid, &gid, &has_gid) < 0)
+      if (ocirt_utils_parse_user (o->user, &uid, &gid, &has_gid) < 0)
         return ocirt_make_error (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
       p->user->uid = uid;
       p->user->gid = has_gid ? gid : 0;
@@ -131,7 +131,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
     {
       unsigned long long g;
 
-      if (!parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
+      if (!ocirt_utils_parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
         return ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`",
                                  o->additional_gids[i]);
       p->user->additional_gids[i] = (uint32_t) g;

@@ -60,7 +60,7 @@ feed_state (int fd, const char *state)
   sigaddset (&pipe_set, SIGPIPE);
   sigprocmask (SIG_BLOCK, &pipe_set, &old);
   fcntl (fd, F_SETFL, O_NONBLOCK);
-  if (write_all (fd, state, strlen (state)) < 0 && errno != EPIPE && errno != EAGAIN)
+  if (ocirt_utils_write_all (fd, state, strlen (state)) < 0 && errno != EPIPE && errno != EAGAIN)
     ocirt_debug ("write state to hook: %s", strerror (errno));
   close (fd);
   while (sigtimedwait (&pipe_set, NULL, &zero) > 0)

@@ -297,7 +297,7 @@ ocirt_idmap_kernel_can (bool tmpfs)
   if (!tmpfs)
     return 1;
   /* The probe needs the privilege to mount a tmpfs and map ids.  */
-  tree = ocirt_fsmount_new ("tmpfs", 0);
+  tree = ocirt_utils_fsmount_new ("tmpfs", 0);
   if (tree >= 0)
     userns = userns_with_mapping (uids, 1, gids, 1, &err);
   ocirt_error_release (&err);

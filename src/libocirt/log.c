@@ -91,7 +91,7 @@ write_formatted (int fd, enum ocirt_log_level level, const char *msg)
     n = snprintf (line, sizeof (line), "time=\"%s\" level=%s msg=\"%s\"\n", ts,
                   level_names[level], escaped);
   if (n > 0)
-    write_all (fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+    ocirt_utils_write_all (fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
 }
 
 void
@@ -121,7 +121,8 @@ ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
       int n = snprintf (line, sizeof (line), "ocirt: %s%s\n",
                         level == OCIRT_LOG_WARNING ? "warning: " : "", msg);
       if (n > 0)
-        write_all (STDERR_FILENO, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+        ocirt_utils_write_all (STDERR_FILENO, line,
+                               (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
     }
   errno = saved_errno;
 }

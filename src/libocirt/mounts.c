@@ -559,8 +559,8 @@ mask_path (int rootfd, int nullfd, const char *path, ocirt_error_t *err)
   if (fstat (target, &sb) < 0)
     return ocirt_make_error (err, errno, "stat masked path `%s`", path);
   if (S_ISDIR (sb.st_mode))
-    tree = ocirt_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
-                                           | MOUNT_ATTR_NOEXEC);
+    tree = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                                 | MOUNT_ATTR_NOEXEC);
   else
     tree = syscall (SYS_open_tree, nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0)

@@ -104,7 +104,7 @@ ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err)
   if (!p->oom_score_adj_present)
     return 0;
   len = snprintf (buf, sizeof (buf), "%d", (int) p->oom_score_adj);
-  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, len, err) < 0)
+  if (ocirt_utils_write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, len, err) < 0)
     return ocirt_error_prefix (err, "set oomScoreAdj %d", (int) p->oom_score_adj);
   return 0;
 }
@@ -249,7 +249,7 @@ home_of (uid_t uid)
       for (tok = line; i < 7 && (fields[i] = strsep (&tok, ":")); i++)
         ;
       (void) save;
-      if (i >= 6 && parse_ulong (fields[2], &id) && id == uid && fields[5][0])
+      if (i >= 6 && ocirt_utils_parse_ulong (fields[2], &id) && id == uid && fields[5][0])
         return xstrdup (fields[5]);
     }
   return xstrdup ("/");

@@ -522,7 +522,7 @@ cache_lookup (const char *key, struct ocirt_seccomp *sc, bool *uses_notify)
   struct cache_header h;
   size_t len, klen = strlen (key);
 
-  if (read_file_at (AT_FDCWD, path, &data, &len, &err) < 0)
+  if (ocirt_utils_read_file_at (AT_FDCWD, path, &data, &len, &err) < 0)
     {
       ocirt_error_release (&err);
       return false;
@@ -561,7 +561,7 @@ cache_store (const char *key, const struct ocirt_seccomp *sc, bool uses_notify)
   memcpy (buf + sizeof (h), key, h.key_len);
   memcpy (buf + sizeof (h) + h.key_len, sc->insns, sc->len * sizeof (struct sock_filter));
   /* A cache that cannot be written only costs time.  */
-  if (write_file_atomic_at (AT_FDCWD, path, buf, size, 0600, &err) < 0)
+  if (ocirt_utils_write_file_atomic_at (AT_FDCWD, path, buf, size, 0600, &err) < 0)
     {
       ocirt_debug ("seccomp cache: %s", err->msg);
       ocirt_error_release (&err);
@@ -622,7 +622,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
       else
         sc->flags &= ~SECCOMP_FILTER_FLAG_TSYNC;
       /* The path is the host's: connect before the container's mounts.  */
-      sc->listener_fd = ocirt_unix_connect (cfg->listener_path, "seccomp listener", err);
+      sc->listener_fd = ocirt_utils_unix_connect (cfg->listener_path, "seccomp listener", err);
       if (sc->listener_fd < 0)
         goto fail;
       sc->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -703,7 +703,7 @@ listener_state (const struct ocirt_seccomp *sc, const char *status, ocirt_error_
       return NULL;
     }
   buf[n] = '\0';
-  if (!parse_ulong (buf, &pid) || pid == 0 || pid > INT_MAX)
+  if (!ocirt_utils_parse_ulong (buf, &pid) || pid == 0 || pid > INT_MAX)
     {
       ocirt_make_error (err, 0, "read the pid of the container process: `%s`", buf);
       return NULL;

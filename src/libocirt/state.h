@@ -30,7 +30,7 @@ int ocirt_state_open_read (const char *root, const char *id, bool lock,
 int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
                             ocirt_error_t *err);
-/* state.json written but not yet visible (see write_file_staged_at), and
+/* state.json written but not yet visible (see ocirt_utils_write_file_staged_at), and
    made visible.  */
 int ocirt_state_stage (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_commit (int dirfd, ocirt_error_t *err);

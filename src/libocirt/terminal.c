@@ -25,7 +25,7 @@
 int
 ocirt_console_socket_connect (const char *path, ocirt_error_t *err)
 {
-  return ocirt_unix_connect (path, "console socket", err);
+  return ocirt_utils_unix_connect (path, "console socket", err);
 }
 
 int
@@ -158,7 +158,7 @@ pump (int from, int to)
     return true;
   if (r <= 0)
     return false;
-  return write_all (to, buf, (size_t) r) == 0;
+  return ocirt_utils_write_all (to, buf, (size_t) r) == 0;
 }
 
 int
@@ -218,7 +218,7 @@ ocirt_terminal_proxy (int master, bool size_given, ocirt_error_t *err)
               /* End of input: the container reads end of file too.  */
               char eof = 4;
               stdin_open = false;
-              write_all (master, &eof, 1);
+              ocirt_utils_write_all (master, &eof, 1);
             }
         }
     }

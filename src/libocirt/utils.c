@@ -63,7 +63,7 @@ xasprintf (const char *fmt, ...)
 }
 
 int
-write_all (int fd, const void *buf, size_t len)
+ocirt_utils_write_all (int fd, const void *buf, size_t len)
 {
   const char *p = buf;
 
@@ -130,26 +130,26 @@ read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_re
 }
 
 int
-read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+ocirt_utils_read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
 {
   return read_file_how (dirfd, path, out, len, false, err);
 }
 
 int
-read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+ocirt_utils_read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
 {
   return read_file_how (dirfd, path, out, len, true, err);
 }
 
 int
-write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err)
+ocirt_utils_write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err)
 {
   cleanup_close int fd = -1;
 
   fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return ocirt_make_error (err, errno, "open `%s`", path);
-  if (write_all (fd, data, len) < 0)
+  if (ocirt_utils_write_all (fd, data, len) < 0)
     return ocirt_make_error (err, errno, "write `%s`", path);
   return 0;
 }
@@ -161,8 +161,8 @@ staged_name (const char *path)
 }
 
 int
-write_file_staged_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
-                      ocirt_error_t *err)
+ocirt_utils_write_file_staged_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                                  ocirt_error_t *err)
 {
   cleanup_free char *tmp = staged_name (path);
   cleanup_close int fd = -1;
@@ -172,7 +172,7 @@ write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
     return ocirt_make_error (err, errno, "create `%s`", tmp);
   /* No fsync: the rename makes the update atomic for every reader, and a
      state root lives on tmpfs (/run), which a power cut empties anyway.  */
-  if (write_all (fd, data, len) < 0)
+  if (ocirt_utils_write_all (fd, data, len) < 0)
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);
@@ -182,7 +182,7 @@ write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
 }
 
 int
-commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
+ocirt_utils_commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
 {
   cleanup_free char *tmp = staged_name (path);
 
@@ -196,16 +196,16 @@ commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
 }
 
 int
-write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
-                      mode_t mode, ocirt_error_t *err)
+ocirt_utils_write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                                  ocirt_error_t *err)
 {
-  if (write_file_staged_at (dirfd, path, data, len, mode, err) < 0)
+  if (ocirt_utils_write_file_staged_at (dirfd, path, data, len, mode, err) < 0)
     return -1;
-  return commit_staged_at (dirfd, path, err);
+  return ocirt_utils_commit_staged_at (dirfd, path, err);
 }
 
 int
-mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
+ocirt_utils_mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
 {
   cleanup_free char *copy = xstrdup (path);
   char *p;
@@ -225,7 +225,7 @@ mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
 }
 
 int
-ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err)
+ocirt_utils_unix_connect (const char *path, const char *what, ocirt_error_t *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int fd = -1;
@@ -242,7 +242,7 @@ ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err)
 }
 
 bool
-parse_ulong (const char *s, unsigned long long *out)
+ocirt_utils_parse_ulong (const char *s, unsigned long long *out)
 {
   char *end;
 
@@ -254,7 +254,7 @@ parse_ulong (const char *s, unsigned long long *out)
 }
 
 int
-ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
+ocirt_utils_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
 {
   cleanup_free char *copy = xstrdup (s);
   char *colon = strchr (copy, ':');
@@ -263,12 +263,12 @@ ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
   *has_gid = false;
   if (colon)
     *colon = '\0';
-  if (!parse_ulong (copy, &v) || v >= 0xffffffffULL)
+  if (!ocirt_utils_parse_ulong (copy, &v) || v >= 0xffffffffULL)
     return -1;
   *uid = (unsigned) v;
   if (colon)
     {
-      if (!parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
+      if (!ocirt_utils_parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
         return -1;
       *gid = (unsigned) v;
       *has_gid = true;
@@ -277,7 +277,7 @@ ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
 }
 
 char *
-json_gen_take (struct yajl_gen_t *g)
+ocirt_utils_json_gen_take (struct yajl_gen_t *g)
 {
   const unsigned char *buf;
   size_t len;
@@ -291,7 +291,7 @@ json_gen_take (struct yajl_gen_t *g)
 }
 
 int
-ocirt_fsmount_new (const char *fstype, unsigned int attrs)
+ocirt_utils_fsmount_new (const char *fstype, unsigned int attrs)
 {
   cleanup_close int ctx = syscall (SYS_fsopen, fstype, FSOPEN_CLOEXEC);
 
@@ -374,7 +374,7 @@ ocirt_utils_write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
   char buf[32];
   int len = snprintf (buf, sizeof (buf), "%d", pid);
 
-  if (write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
+  if (ocirt_utils_write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
     return ocirt_error_prefix (err, "write pid file");
   return 0;
 }

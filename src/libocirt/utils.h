@@ -19,7 +19,7 @@
 
 /* The document of a yajl generator as a malloc'd string, with room for
    one more character (a newline) and its NUL; frees the generator.  */
-char *json_gen_take (struct yajl_gen_t *g);
+char *ocirt_utils_json_gen_take (struct yajl_gen_t *g);
 
 /* Declare FUNC##p (TYPE *p), the cleanup function that calls FUNC on a
    pointer unless it is NULL (systemd's macro of the same name).  An owned
@@ -105,41 +105,43 @@ char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 /* Write all of BUF to FD, retrying on EINTR and short writes.  */
-int write_all (int fd, const void *buf, size_t len);
+int ocirt_utils_write_all (int fd, const void *buf, size_t len);
 
 /* Read the whole file PATH (relative to DIRFD) into a NUL-terminated buffer. */
-int read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err);
+int ocirt_utils_read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err);
 /* The same for a file whose whole content a read returns while it fits:
    a regular file, or a one-line cgroup or proc file (not cgroup.procs or
    mountinfo, whose reads stop at record boundaries).  A read shorter than
    the buffer is taken for the end: one read(2) instead of two.  */
-int read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err);
+int ocirt_utils_read_small_file_at (int dirfd, const char *path, char **out, size_t *len,
+                                    ocirt_error_t *err);
 
 /* Write DATA to PATH (relative to DIRFD), opened with O_WRONLY (no create). */
-int write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err);
+int ocirt_utils_write_file_at (int dirfd, const char *path, const char *data, size_t len,
+                               ocirt_error_t *err);
 
 /* Write DATA to PATH atomically: temp file in the same dir, then rename. */
-int write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
-                          mode_t mode, ocirt_error_t *err);
+int ocirt_utils_write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
+                                      mode_t mode, ocirt_error_t *err);
 
-/* The two halves of write_file_atomic_at: the temp file is written by
-   write_file_staged_at and becomes PATH at commit_staged_at, from the
+/* The two halves of ocirt_utils_write_file_atomic_at: the temp file is written by
+   ocirt_utils_write_file_staged_at and becomes PATH at ocirt_utils_commit_staged_at, from the
    same process.  */
-int write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
-                          mode_t mode, ocirt_error_t *err);
-int commit_staged_at (int dirfd, const char *path, ocirt_error_t *err);
+int ocirt_utils_write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
+                                      mode_t mode, ocirt_error_t *err);
+int ocirt_utils_commit_staged_at (int dirfd, const char *path, ocirt_error_t *err);
 
 /* mkdir -p of PATH (absolute or relative to the cwd).  */
-int mkdir_p (const char *path, mode_t mode, ocirt_error_t *err);
+int ocirt_utils_mkdir_p (const char *path, mode_t mode, ocirt_error_t *err);
 
 /* Connect a SOCK_STREAM unix socket to PATH; WHAT names it in errors.  */
-int ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err);
+int ocirt_utils_unix_connect (const char *path, const char *what, ocirt_error_t *err);
 
 /* Parse "UID" or "UID:GID" strictly (exec --user).  */
-int ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid);
+int ocirt_utils_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid);
 
 /* Parse a whole decimal unsigned number; false on junk or overflow.  */
-bool parse_ulong (const char *s, unsigned long long *out);
+bool ocirt_utils_parse_ulong (const char *s, unsigned long long *out);
 
 /* Send LEN bytes of DATA (one message when LEN is 0) over the unix socket SOCKFD, with FD
    attached to the first (SCM_RIGHTS), retrying on EINTR and short writes.
@@ -164,6 +166,6 @@ char *ocirt_utils_rfc3339 (const struct timespec *ts, char *buf, size_t size);
 
 /* A new filesystem of type FSTYPE, detached, with the mount attributes
    ATTRS (MOUNT_ATTR_*): its fd, or -1 with errno set.  */
-int ocirt_fsmount_new (const char *fstype, unsigned int attrs);
+int ocirt_utils_fsmount_new (const char *fstype, unsigned int attrs);
 
 #endif

@@ -224,7 +224,7 @@ get (const char *dir, const char *file)
   cleanup_free char *out = NULL;
   ocirt_error_t err = NULL;
 
-  cr_assert_eq (read_file_at (AT_FDCWD, p, &out, NULL, &err), 0, "%s", p);
+  cr_assert_eq (ocirt_utils_read_file_at (AT_FDCWD, p, &out, NULL, &err), 0, "%s", p);
   snprintf (buf, sizeof (buf), "%s", out);
   return buf;
 }
