@@ -377,7 +377,7 @@ open_console (struct ocirt_spawn *s, ocirt_error_t *err)
     }
   else if (o->console_socket)
     {
-      s->console_fd = ocirt_console_socket_connect (o->console_socket, err);
+      s->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err);
       if (s->console_fd < 0)
         return -1;
     }
@@ -670,7 +670,7 @@ static void
 proxy_terminal (struct ocirt_spawn *s)
 {
   cleanup_error ocirt_error_t e = NULL;
-  cleanup_close int master = ocirt_recv_fd (s->console_peer, &e);
+  cleanup_close int master = ocirt_terminal_recv_fd (s->console_peer, &e);
   const oci_process *p = s->spec->process;
 
   if (master < 0 || ocirt_terminal_proxy (master, p->console_size != NULL, &e) < 0)

@@ -468,7 +468,8 @@ prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_
   if (ocirt_process_validate (c->p, err) < 0 || ocirt_lsm_validate (c->p, NULL, err) < 0
       || check_terminal (o, c->p, err) < 0)
     return -1;
-  if (o->console_socket && (c->console_fd = ocirt_console_socket_connect (o->console_socket, err)) < 0)
+  if (o->console_socket
+      && (c->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
   if (prepare_seccomp (o, st, spec, c, err) < 0)
     return -1;

@@ -23,13 +23,13 @@
 #endif
 
 int
-ocirt_console_socket_connect (const char *path, ocirt_error_t *err)
+ocirt_terminal_console_socket_connect (const char *path, ocirt_error_t *err)
 {
   return ocirt_utils_unix_connect (path, "console socket", err);
 }
 
 int
-ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
+ocirt_terminal_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
 {
   if (ocirt_utils_send_fd (sockfd, fd, name, strlen (name)) < 0)
     return ocirt_make_error (err, errno, "send the terminal to the console socket");
@@ -89,7 +89,7 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
         return ocirt_make_error (err, errno, "set terminal size");
     }
 
-  if (ocirt_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
+  if (ocirt_terminal_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
     return -1;
 
   if (setsid () < 0 && errno != EPERM)
@@ -116,7 +116,7 @@ ctty:
 }
 
 int
-ocirt_recv_fd (int sockfd, ocirt_error_t *err)
+ocirt_terminal_recv_fd (int sockfd, ocirt_error_t *err)
 {
   char name[256];
   int fd = ocirt_utils_recv_fd (sockfd, name, sizeof (name));
