@@ -84,7 +84,7 @@ parse_size (const char *s, int64_t *v)
       *v = -1;
       return true;
     }
-  return ocirt_parse_ram_bytes (s, v);
+  return ocirt_units_parse_ram_bytes (s, v);
 }
 
 static char *
