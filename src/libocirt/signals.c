@@ -43,7 +43,7 @@ parse_number (const char *s, int max)
 }
 
 int
-ocirt_parse_signal (const char *name)
+ocirt_signals_parse (const char *name)
 {
   size_t i;
 
