@@ -237,7 +237,7 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
 
     if (rootfd < 0)
       return ocirt_make_error (err, errno, "open /");
-    cwdfd = ocirt_mkpath_in_root (rootfd, p->cwd, false, err);
+    cwdfd = ocirt_path_mkpath_in_root (rootfd, p->cwd, false, err);
     if (cwdfd < 0)
       return ocirt_error_prefix (err, "create cwd");
   }

@@ -102,8 +102,8 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
   if (console_fd < 0)
     return -1;
   snprintf (slave_path, sizeof (slave_path), "/proc/self/fd/%d", slave);
-  if (mount (slave_path, ocirt_fd_path (target_path, sizeof (target_path), console_fd), NULL,
-             MS_BIND, NULL)
+  if (mount (slave_path, ocirt_path_of_fd (target_path, sizeof (target_path), console_fd), NULL, MS_BIND,
+             NULL)
       < 0)
     return ocirt_make_error (err, errno, "mount the terminal on /dev/console");
 
