@@ -27,11 +27,11 @@ char *ocirt_utils_json_gen_take (struct yajl_gen_t *g);
    `#define cleanup_NAME __attribute__ ((cleanup (FUNCp)))`; a struct held
    by value whose release takes its address and accepts a zeroed struct
    needs no wrapper: the release is the cleanup function.  */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
-  static inline void func##p (type *p)                                                             \
-  {                                                                                                \
-    if (*p)                                                                                        \
-      func (*p);                                                                                   \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                         \
+  static inline void func##p (type *p)                                                                  \
+  {                                                                                                     \
+    if (*p)                                                                                             \
+      func (*p);                                                                                        \
   }
 
 static inline void

@@ -24,7 +24,8 @@ Test (log, warn_release_logs_and_frees)
   /* No error, nothing logged.  */
   ocirt_log_warn_release (&none);
   cr_assert_eq (ocirt_utils_read_file_at (AT_FDCWD, path, &data, &len, &err), 0);
-  cr_assert (strstr (data, "{\"level\":\"warning\",\"msg\":\"remove `x`\",\"time\":\"") == data, "%s", data);
+  cr_assert (strstr (data, "{\"level\":\"warning\",\"msg\":\"remove `x`\",\"time\":\"") == data, "%s",
+             data);
   cr_assert_eq (strchr (data, '\n') + 1, data + len, "one line: %s", data);
   free (data);
   unlink (path);
