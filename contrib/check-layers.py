@@ -29,7 +29,7 @@ LAYERS = [
     ("parts", "the parts a container is made of",
      "mounts process notify hooks bundle"),
     ("container", "the operations on a container",
-     "container_cleanup container_spawn container_hooks container_child container_create container_ops "
+     "container_spawn container_hooks container_child container_create container_ops "
      "container container_cgroup exec criu criu_internal criu_common criu_checkpoint criu_restore features_json"),
     ("cli", "the command line (src/*.c)", "cli"),
 ]

@@ -66,7 +66,7 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
           o->no_new_keyring = true;
           break;
         case OPT_PRESERVE:
-          if (!parse_ulong (optarg, &n) || n > 65536)
+          if (!ocirt_utils_parse_ulong (optarg, &n) || n > 65536)
             return ocirt_cli_fail ("%s: invalid --preserve-fds `%s`", cmd, optarg);
           o->preserve_fds = (int) n;
           break;

@@ -31,7 +31,7 @@ ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv)
         once = true;
       else if (c == 'i')
         {
-          if (!ocirt_parse_duration (optarg, &interval) || interval == 0)
+          if (!ocirt_units_parse_duration (optarg, &interval) || interval == 0)
             return ocirt_cli_fail ("events: invalid --interval `%s` (a duration such as 5s or 500ms)",
                                    optarg);
         }

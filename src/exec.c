@@ -47,7 +47,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   cleanup_error ocirt_error_t err = NULL;
   struct ocirt_exec_options o = { .root = g->root };
   unsigned long long n;
-  int c, ret;
+  int c, ret, status = 0;
 
   opterr = 0;
   argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
@@ -95,7 +95,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
           push (&o.caps, &o.ncaps, optarg);
           break;
         case OPT_PRESERVE:
-          if (!parse_ulong (optarg, &n) || n > 65536)
+          if (!ocirt_utils_parse_ulong (optarg, &n) || n > 65536)
             return ocirt_cli_fail ("exec: invalid --preserve-fds `%s`", optarg);
           o.preserve_fds = (int) n;
           break;
@@ -121,7 +121,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   o.id = argv[optind];
   o.args = argv + optind + 1;
   o.nargs = (size_t) (argc - optind - 1);
-  ret = ocirt_container_exec (&o, &err);
+  ret = ocirt_container_exec (&o, &status, &err);
   free (o.env);
   free (o.additional_gids);
   free (o.caps);
@@ -132,5 +132,5 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
       ocirt_error_report (&err);
       return 255;
     }
-  return ret;
+  return status;
 }

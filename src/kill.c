@@ -32,7 +32,7 @@ ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv)
     return 1;
   if (optind + 1 < argc)
     {
-      signo = ocirt_parse_signal (argv[optind + 1]);
+      signo = ocirt_signals_parse (argv[optind + 1]);
       if (signo < 0)
         return ocirt_cli_fail ("kill: unknown signal `%s`", argv[optind + 1]);
     }

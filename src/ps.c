@@ -37,7 +37,7 @@ field_pid (const char *line, int col, pid_t *pid)
   for (tok = strtok_r (copy, " \t", &save); tok; tok = strtok_r (NULL, " \t", &save), i++)
     if (i == col)
       {
-        if (!parse_ulong (tok, &v))
+        if (!ocirt_utils_parse_ulong (tok, &v))
           return false;
         *pid = (pid_t) v;
         return true;
@@ -99,9 +99,8 @@ ps_table (char **args, int nargs, const pid_t *pids, int n)
         out[len] = '\0';
       }
   }
-  while (waitpid (child, &status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_cli_fail ("ps: wait: %s", strerror (errno));
+  if (ocirt_utils_waitpid (child, &status, 0) < 0)
+    return ocirt_cli_fail ("ps: wait: %s", strerror (errno));
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     {
       /* One line: ps's own message, folded.  */

@@ -14,13 +14,12 @@ ocirt_cmd_run (struct ocirt_global *g, int argc, char **argv)
 {
   cleanup_error ocirt_error_t err = NULL;
   struct ocirt_create_options o;
-  int ret;
+  int ret, status;
 
   ret = ocirt_parse_create_options (g, argc, argv, true, &o);
   if (ret)
     return ret;
-  ret = ocirt_container_run (&o, &err);
-  if (ret < 0)
+  if (ocirt_container_run (&o, &status, &err) < 0)
     return ocirt_error_report (&err);
-  return ret;
+  return status;
 }

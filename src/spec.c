@@ -52,7 +52,7 @@ ocirt_cmd_spec (struct ocirt_global *g, int argc, char **argv)
         return ocirt_cli_fail ("spec: `%s` exists: remove it first", path);
       return ocirt_cli_fail ("spec: create `%s`: %s", path, strerror (errno));
     }
-  if (write_all (fd, json, strlen (json)) < 0)
+  if (ocirt_utils_write_all (fd, json, strlen (json)) < 0)
     return ocirt_cli_fail ("spec: write `%s`: %s", path, strerror (errno));
   return 0;
 }

@@ -53,7 +53,7 @@ parse_u64 (const char *s, uint64_t *v)
 {
   unsigned long long x;
 
-  if (!parse_ulong (s, &x))
+  if (!ocirt_utils_parse_ulong (s, &x))
     return false;
   *v = x;
   return true;
@@ -84,7 +84,7 @@ parse_size (const char *s, int64_t *v)
       *v = -1;
       return true;
     }
-  return ocirt_parse_ram_bytes (s, v);
+  return ocirt_units_parse_ram_bytes (s, v);
 }
 
 static char *

@@ -5,9 +5,12 @@
 #include "error.h"
 #include "namespaces.h" /* ocirt_config_has_ns */
 #include "oci_types.h"
+#include "utils.h"
 
 /* Parse CONFIG_PATH (NULL: BUNDLE/config.json).  */
 oci_spec *ocirt_config_load (const char *bundle, const char *config_path, ocirt_error_t *err);
+DEFINE_TRIVIAL_CLEANUP_FUNC (oci_spec *, free_oci_spec)
+#define cleanup_spec __attribute__ ((cleanup (free_oci_specp)))
 
 /* The checks a careful runtime makes before it creates anything.  */
 int ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err);

@@ -97,6 +97,7 @@ int ocirt_cgroup_update_resources (const struct ocirt_cgroup *cg, const oci_reso
 int ocirt_cgroup_remove_dirs (char **dirs, size_t n, ocirt_error_t *err);
 
 void ocirt_cgroup_release (struct ocirt_cgroup *cg);
+#define cleanup_cgroup __attribute__ ((cleanup (ocirt_cgroup_release)))
 
 /* Record the created directories and the leaves in the state.  */
 void ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_state *st);

@@ -21,7 +21,7 @@ enter_pid (const struct ocirt_cgroup *cg, pid_t pid, bool only_unified, ocirt_er
       if (only_unified && !cg->dirs[i].unified)
         continue;
       procs = xasprintf ("%s/cgroup.procs", cg->dirs[i].path);
-      if (write_file_at (AT_FDCWD, procs, buf, len, err) < 0)
+      if (ocirt_utils_write_file_at (AT_FDCWD, procs, buf, len, err) < 0)
         return ocirt_error_prefix (err, "join cgroup");
     }
   return 0;
@@ -48,7 +48,7 @@ ocirt_cgroup_enter_self (const struct ocirt_cgroup *cg, bool v1, bool unified, o
          process, without the lock that costs a pid written to cgroup.procs
          an RCU grace period.  */
       tasks = xasprintf ("%s/%s", cg->dirs[i].path, cg->dirs[i].unified ? "cgroup.procs" : "tasks");
-      if (write_file_at (AT_FDCWD, tasks, "0", 1, err) < 0)
+      if (ocirt_utils_write_file_at (AT_FDCWD, tasks, "0", 1, err) < 0)
         return ocirt_error_prefix (err, "join cgroup");
     }
   return 0;

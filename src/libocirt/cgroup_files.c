@@ -58,7 +58,7 @@ ocirt_cgroup_v2_has (const struct ocirt_cgroup_dir *d, const char *controller)
   cleanup_free char *data = NULL;
   ocirt_error_t tmp = NULL;
 
-  if (read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
+  if (ocirt_utils_read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
     {
       ocirt_error_release (&tmp);
       return false;
@@ -117,7 +117,7 @@ ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const
                                  file, ctrl, d->path);
       return ocirt_make_error (err, saved, "open `%s`", path);
     }
-  if (write_all (*fd, value, strlen (value)) < 0)
+  if (ocirt_utils_write_all (*fd, value, strlen (value)) < 0)
     return ocirt_make_error (err, errno, "write `%s` to `%s`", value, path);
   return 0;
 }
@@ -137,7 +137,7 @@ ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **ou
 {
   cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
 
-  return read_file_at (AT_FDCWD, path, out, NULL, err);
+  return ocirt_utils_read_file_at (AT_FDCWD, path, out, NULL, err);
 }
 
 /* ---- parsers -------------------------------------------------------- */

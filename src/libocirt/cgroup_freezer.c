@@ -148,7 +148,7 @@ dir_frozen (const char *dir, bool v2)
   ocirt_error_t tmp = NULL;
 
   /* Asked for every container by list: one line, one read.  */
-  if (read_small_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
+  if (ocirt_utils_read_small_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
     {
       ocirt_error_release (&tmp);
       return false;

@@ -74,7 +74,7 @@ own_cgroup (const char *controllers, char **self)
     {
       ocirt_error_t err = NULL;
 
-      if (read_file_at (AT_FDCWD, "/proc/self/cgroup", self, NULL, &err) < 0)
+      if (ocirt_utils_read_file_at (AT_FDCWD, "/proc/self/cgroup", self, NULL, &err) < 0)
         {
           ocirt_error_release (&err);
           *self = xstrdup ("");
@@ -230,13 +230,13 @@ cpuset_inherit (const char *dir, ocirt_error_t *err)
       cleanup_free char *val = NULL;
       size_t len;
 
-      if (read_file_at (AT_FDCWD, mine, &cur, NULL, err) < 0)
+      if (ocirt_utils_read_file_at (AT_FDCWD, mine, &cur, NULL, err) < 0)
         return -1;
       if (cur[0] != '\0' && cur[0] != '\n')
         continue;
-      if (read_file_at (AT_FDCWD, parent, &val, &len, err) < 0)
+      if (ocirt_utils_read_file_at (AT_FDCWD, parent, &val, &len, err) < 0)
         return -1;
-      if (write_file_at (AT_FDCWD, mine, val, len, err) < 0)
+      if (ocirt_utils_write_file_at (AT_FDCWD, mine, val, len, err) < 0)
         return -1;
     }
   return 0;
@@ -254,7 +254,7 @@ enable_controllers (const char *dir, ocirt_error_t *err)
   char *tok, *save = NULL;
   ocirt_error_t tmp = NULL;
 
-  if (read_file_at (AT_FDCWD, avail_path, &avail, NULL, err) < 0)
+  if (ocirt_utils_read_file_at (AT_FDCWD, avail_path, &avail, NULL, err) < 0)
     return -1;
   want = xstrdup ("");
   for (tok = strtok_r (avail, " \n", &save); tok; tok = strtok_r (NULL, " \n", &save))
@@ -266,13 +266,13 @@ enable_controllers (const char *dir, ocirt_error_t *err)
   if (want[0] == '\0')
     return 0;
   ocirt_debug ("cgroup: enable %s in %s", want, dir);
-  if (write_file_at (AT_FDCWD, ctl_path, want, strlen (want), &tmp) == 0)
+  if (ocirt_utils_write_file_at (AT_FDCWD, ctl_path, want, strlen (want), &tmp) == 0)
     return 0;
   ocirt_error_release (&tmp);
   /* One may refuse (a threaded subtree, a busy rdma): keep the others. */
   save = NULL;
   for (tok = strtok_r (want, " ", &save); tok; tok = strtok_r (NULL, " ", &save))
-    if (write_file_at (AT_FDCWD, ctl_path, tok, strlen (tok), &tmp) < 0)
+    if (ocirt_utils_write_file_at (AT_FDCWD, ctl_path, tok, strlen (tok), &tmp) < 0)
       {
         ocirt_debug ("cgroup: %s", tmp->msg);
         ocirt_error_release (&tmp);

@@ -30,8 +30,9 @@ remount_read_only (int fd, unsigned long flags, const char *what, ocirt_error_t 
 {
   char p[64];
 
-  if (mount (NULL, ocirt_fd_path (p, sizeof (p), fd), NULL,
-             MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) < 0)
+  if (mount (NULL, ocirt_path_of_fd (p, sizeof (p), fd), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags,
+             NULL)
+      < 0)
     return ocirt_make_error (err, errno, "remount %s read-only", what);
   return 0;
 }
@@ -68,7 +69,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
   cleanup_close int dirfd = -1;
   size_t i;
 
-  target = ocirt_mkpath_in_root (rootfd, dest, false, err);
+  target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
   if (target < 0)
     return -1;
 
@@ -84,7 +85,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
         return -1;
       if (flags & MS_RDONLY)
         {
-          cleanup_close int m = ocirt_open_in_root (rootfd, dest, O_PATH);
+          cleanup_close int m = ocirt_path_open_in_root (rootfd, dest, O_PATH);
 
           if (m < 0)
             return ocirt_make_error (err, errno, "open %s", dest);
@@ -97,7 +98,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
   if (ocirt_mount_on_fd ("tmpfs", target, "tmpfs", base, "mode=755", dest, err) < 0)
     return -1;
   close (target);
-  target = ocirt_open_in_root (rootfd, dest, O_PATH);
+  target = ocirt_path_open_in_root (rootfd, dest, O_PATH);
   if (target < 0)
     return ocirt_make_error (err, errno, "open %s", dest);
   dirfd = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

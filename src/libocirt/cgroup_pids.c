@@ -26,7 +26,7 @@ collect_pids (const char *dir, struct pid_list *l, int depth, ocirt_error_t *err
   char *line, *save = NULL;
   ocirt_error_t tmp = NULL;
 
-  if (read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
+  if (ocirt_utils_read_file_at (AT_FDCWD, path, &data, NULL, &tmp) < 0)
     {
       /* A cgroup removed meanwhile holds nobody.  */
       if (tmp->status == ENOENT || tmp->status == ENODEV)
@@ -41,7 +41,7 @@ collect_pids (const char *dir, struct pid_list *l, int depth, ocirt_error_t *err
     {
       unsigned long long v;
 
-      if (!parse_ulong (line, &v) || v == 0)
+      if (!ocirt_utils_parse_ulong (line, &v) || v == 0)
         continue;
       if (l->n == l->alloc)
         {

@@ -615,5 +615,5 @@ ocirt_cgroup_stats_json (const struct ocirt_cgroup *cg, ocirt_error_t *err)
   key (g, "network_interfaces");
   yajl_gen_null (g);
   yajl_gen_map_close (g);
-  return json_gen_take (g);
+  return ocirt_utils_json_gen_take (g);
 }

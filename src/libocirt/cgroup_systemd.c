@@ -820,7 +820,7 @@ int
 ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
 {
   struct ocirt_systemd_scope *sc = cg->systemd;
-  sd_bus_message *m = NULL;
+  cleanup_bus_message sd_bus_message *m = NULL;
   cleanup_free char *cgpath = NULL;
   int r;
 
@@ -829,25 +829,15 @@ ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *e
     return -1;
   r = sd_bus_message_append (m, "ss", sc->unit, "replace");
   if (r < 0)
-    {
-      sd_bus_message_unref (m);
-      return bus_error (err, r, NULL, "prepare the start of `%s`", sc->unit);
-    }
+    return bus_error (err, r, NULL, "prepare the start of `%s`", sc->unit);
   if (scope_props (m, sc, pid, cg->mode, err) < 0)
-    {
-      sd_bus_message_unref (m);
-      return -1;
-    }
+    return -1;
   r = sd_bus_message_append (m, "a(sa(sv))", 0);
   if (r < 0)
-    {
-      sd_bus_message_unref (m);
-      return bus_error (err, r, NULL, "prepare the start of `%s`", sc->unit);
-    }
+    return bus_error (err, r, NULL, "prepare the start of `%s`", sc->unit);
   /* From here on the unit may exist: a failure must stop it.  */
   sc->started = true;
   r = call_job (sc->bus, m, "start unit", sc->unit, "org.freedesktop.systemd1.UnitExists", err);
-  sd_bus_message_unref (m);
   if (r < 0)
     return -1;
   if (r > 0)
@@ -867,7 +857,7 @@ static int
 stop_unit (sd_bus *bus, const char *unit, ocirt_error_t *err)
 {
   sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_message *m = NULL;
+  cleanup_bus_message sd_bus_message *m = NULL;
   int r;
 
   ocirt_debug ("systemd: stop %s", unit);
@@ -875,13 +865,9 @@ stop_unit (sd_bus *bus, const char *unit, ocirt_error_t *err)
     return -1;
   r = sd_bus_message_append (m, "ss", unit, "replace");
   if (r < 0)
-    {
-      sd_bus_message_unref (m);
-      return bus_error (err, r, NULL, "prepare the stop of `%s`", unit);
-    }
+    return bus_error (err, r, NULL, "prepare the stop of `%s`", unit);
   /* A scope is collected once empty: it may be gone already.  */
   r = call_job (bus, m, "stop unit", unit, "org.freedesktop.systemd1.NoSuchUnit", err);
-  sd_bus_message_unref (m);
   if (r < 0)
     return -1;
   /* A failed unit (an OOM kill, say) stays loaded until reset.  */

@@ -28,9 +28,9 @@ struct ocirt_create_options
 
 int ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err);
 
-/* Create, start and (unless detached) wait: returns the exit status for
-   the shell (128+N for signal N), or -1 on error.  */
-int ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err);
+/* Create, start and (unless detached) wait: *EXIT_STATUS is the exit
+   status for the shell (128+N for signal N; 0 when detached).  */
+int ocirt_container_run (const struct ocirt_create_options *o, int *exit_status, ocirt_error_t *err);
 
 int ocirt_container_start (const char *root, const char *id, ocirt_error_t *err);
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
 #include "failpoint.h"
@@ -123,10 +122,10 @@ wait_for_start (struct ocirt_spawn *s, ocirt_error_t *err)
   /* `start` reads "0", or the reason the container cannot start.  */
   if (start_container_hooks (s, err) < 0)
     {
-      write_all (fd, (*err)->msg, strlen ((*err)->msg));
+      ocirt_utils_write_all (fd, (*err)->msg, strlen ((*err)->msg));
       return -1;
     }
-  if (write_all (fd, "0", 1) < 0)
+  if (ocirt_utils_write_all (fd, "0", 1) < 0)
     return ocirt_make_error (err, errno, "write exec fifo");
   return 0;
 }
@@ -238,7 +237,7 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
 
     if (rootfd < 0)
       return ocirt_make_error (err, errno, "open /");
-    cwdfd = ocirt_mkpath_in_root (rootfd, p->cwd, false, err);
+    cwdfd = ocirt_path_mkpath_in_root (rootfd, p->cwd, false, err);
     if (cwdfd < 0)
       return ocirt_error_prefix (err, "create cwd");
   }

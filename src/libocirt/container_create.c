@@ -16,7 +16,6 @@
 
 #include "bundle.h"
 #include "cgroup_systemd.h"
-#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
 #include "failpoint.h"
@@ -70,15 +69,10 @@ static char *
 rfc3339_now (void)
 {
   struct timespec ts;
-  struct tm tm;
-  char buf[64];
-  size_t n;
+  char buf[OCIRT_RFC3339_SIZE];
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  n = strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, sizeof (buf) - n, ".%09ldZ", ts.tv_nsec);
-  return xstrdup (buf);
+  return xstrdup (ocirt_utils_rfc3339 (&ts, buf, sizeof (buf)));
 }
 
 static char *
@@ -92,17 +86,6 @@ absolute_bundle (const char *bundle, ocirt_error_t *err)
       return NULL;
     }
   return xstrdup (resolved);
-}
-
-static int
-write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
-{
-  char buf[32];
-  int len = snprintf (buf, sizeof (buf), "%d", pid);
-
-  if (write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
-    return ocirt_error_prefix (err, "write pid file");
-  return 0;
 }
 
 /* state.json, staged: ocirt_state_commit makes it visible; or with
@@ -178,18 +161,15 @@ spawn_abort (struct ocirt_spawn *s)
     {
       st.pid = s->pid;
       kill (s->pid, SIGKILL);
-      while (waitpid (s->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+      ocirt_utils_waitpid (s->pid, NULL, 0);
       s->pid = 0;
     }
   if (s->have_cgroup && ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, &err) < 0)
-    ocirt_warn ("%s", err->msg);
-  ocirt_error_release (&err);
+    ocirt_log_warn_release (&err);
   if (s->have_cgroup && ocirt_systemd_cgroup_destroy (&s->cg, &err) < 0)
-    ocirt_warn ("%s", err->msg);
-  ocirt_error_release (&err);
+    ocirt_log_warn_release (&err);
   if (s->dirfd >= 0 && ocirt_state_dir_remove (s->opts->root, s->opts->id, &err) < 0)
-    ocirt_warn ("%s", err->msg);
+    ocirt_log_warn_release (&err);
   /* Once the container process existed, its create hooks may have run
      (or failed): the lifecycle goes on at delete, then poststop (steps
      12 and 13), as runc does.  A failing poststop is only a warning, the
@@ -210,7 +190,7 @@ pass_listen_fds (struct ocirt_spawn *s, ocirt_error_t *err)
   s->preserve_fds = s->opts->preserve_fds;
   if (v == NULL || v[0] == '\0')
     return 0;
-  if (!parse_ulong (v, &n) || n > 65536)
+  if (!ocirt_utils_parse_ulong (v, &n) || n > 65536)
     return ocirt_make_error (err, 0, "invalid LISTEN_FDS `%s`", v);
   if (n == 0)
     return 0;
@@ -406,7 +386,7 @@ open_console (struct ocirt_spawn *s, ocirt_error_t *err)
     }
   else if (o->console_socket)
     {
-      s->console_fd = ocirt_console_socket_connect (o->console_socket, err);
+      s->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err);
       if (s->console_fd < 0)
         return -1;
     }
@@ -530,8 +510,7 @@ release_child (struct ocirt_spawn *s, ocirt_error_t *err)
 
       if (ocirt_sync_expect_value (s->sync[0], OCIRT_SYNC_PID, &pid, err) < 0)
         return -1;
-      while (waitpid (forker, NULL, 0) < 0 && errno == EINTR)
-        ;
+      ocirt_utils_waitpid (forker, NULL, 0);
       s->pid = pid;
     }
   return 0;
@@ -609,7 +588,7 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
   if (ocirt_state_commit (s->dirfd, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("create.state");
-  if (s->opts->pid_file && write_pid_file (s->opts->pid_file, s->pid, err) < 0)
+  if (s->opts->pid_file && ocirt_utils_write_pid_file (s->opts->pid_file, s->pid, err) < 0)
     return -1;
   /* Created: the devices belong to the container's namespace now.  */
   ocirt_netdev_free (s->netdevs);
@@ -701,44 +680,43 @@ static void
 proxy_terminal (struct ocirt_spawn *s)
 {
   cleanup_error ocirt_error_t e = NULL;
-  cleanup_close int master = ocirt_recv_fd (s->console_peer, &e);
+  cleanup_close int master = ocirt_terminal_recv_fd (s->console_peer, &e);
   const oci_process *p = s->spec->process;
 
   if (master < 0 || ocirt_terminal_proxy (master, p->console_size != NULL, &e) < 0)
     {
       kill (s->pid, SIGKILL);
-      ocirt_warn ("%s", e->msg);
+      ocirt_log_warn_release (&e);
     }
 }
 
 /* After run_start, in the foreground: until the program ends, then the
-   container is removed (but with --keep).  The program's exit status for
-   the shell.  */
+   container is removed (but with --keep).  *EXIT_STATUS: the program's
+   exit status for the shell.  */
 static int
-run_wait (struct ocirt_spawn *s, ocirt_error_t *err)
+run_wait (struct ocirt_spawn *s, int *exit_status, ocirt_error_t *err)
 {
   struct ocirt_container_state st = { .id = (char *) s->opts->id, .bundle = s->bundle };
-  int status, ret;
+  int status;
 
   /* The lock is not held while the program runs.  */
   close_fd (&s->dirfd);
   if (s->console_peer >= 0)
     proxy_terminal (s);
-  while (waitpid (s->pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "wait for the container process");
+  if (ocirt_utils_waitpid (s->pid, &status, 0) < 0)
+    return ocirt_make_error (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
   s->pid = 0;
-  ret = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   if (cleanup_after_run (s, err) < 0)
     return -1;
   if (!s->opts->keep)
     ocirt_container_hooks_poststop (&st, s->spec);
-  return ret;
+  return 0;
 }
 
 int
-ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
+ocirt_container_run (const struct ocirt_create_options *o, int *exit_status, ocirt_error_t *err)
 {
   cleanup_spawn struct ocirt_spawn s;
 
@@ -748,7 +726,8 @@ ocirt_container_run (const struct ocirt_create_options *o, ocirt_error_t *err)
       spawn_abort (&s);
       return -1;
     }
+  *exit_status = 0;
   if (o->detach)
     return 0;
-  return run_wait (&s, err);
+  return run_wait (&s, exit_status, err);
 }

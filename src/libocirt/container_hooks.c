@@ -34,7 +34,7 @@ ocirt_container_hooks_save (int dirfd, const oci_spec *spec, ocirt_error_t *err)
   json = oci_spec_to_json (&doc, false, NULL);
   if (json == NULL)
     return ocirt_make_error (err, ENOMEM, "write `%s`", OCIRT_HOOKS_FILE);
-  return write_file_atomic_at (dirfd, OCIRT_HOOKS_FILE, json, strlen (json), 0600, err);
+  return ocirt_utils_write_file_atomic_at (dirfd, OCIRT_HOOKS_FILE, json, strlen (json), 0600, err);
 }
 
 int
@@ -51,7 +51,7 @@ ocirt_container_hooks_load (int dirfd, const struct ocirt_container_state *st, o
       *spec = ocirt_config_load (st->bundle, st->config, err);
       return *spec ? 0 : -1;
     }
-  if (read_file_at (dirfd, OCIRT_HOOKS_FILE, &data, &len, err) < 0)
+  if (ocirt_utils_read_file_at (dirfd, OCIRT_HOOKS_FILE, &data, &len, err) < 0)
     {
       if ((*err)->status != ENOENT)
         return -1;

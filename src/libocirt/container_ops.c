@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cgroup.h"
 #include "cgroup_systemd.h"
 #include "container.h"
-#include "container_cleanup.h"
 #include "container_hooks.h"
 #include "log.h"
 #include "notify.h"
@@ -219,7 +219,7 @@ thaw (const struct ocirt_container_state *st)
 
   if (ocirt_cgroup_from_state (st, &cg, &e) == 0 && ocirt_cgroup_frozen (&cg)
       && ocirt_cgroup_freeze (&cg, false, &e) < 0)
-    ocirt_warn ("%s", e->msg);
+    ocirt_log_warn_release (&e);
 }
 
 /* SIGKILL everything in the container and wait for the init to be gone. */

@@ -50,7 +50,7 @@ split_parent (int rootfd, const char *path, char **base, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "invalid device path `%s`", path);
   *slash = '\0';
   *base = xstrdup (slash + 1);
-  return ocirt_mkpath_in_root (rootfd, dir, false, err);
+  return ocirt_path_mkpath_in_root (rootfd, dir, false, err);
 }
 
 static int
@@ -178,7 +178,7 @@ ocirt_devices_symlinks (int rootfd, bool have_ptmx_device, ocirt_error_t *err)
   cleanup_close int devdir = -1;
   size_t i;
 
-  dev = ocirt_mkpath_in_root (rootfd, "/dev", false, err);
+  dev = ocirt_path_mkpath_in_root (rootfd, "/dev", false, err);
   if (dev < 0)
     return -1;
   devdir = openat (dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -208,12 +208,12 @@ ocirt_devices_console (int rootfd, int console_fd, ocirt_error_t *err)
 
   /* The pty goes on the file we see, never through a symlink the rootfs
      put there (CVE-2025-52565).  */
-  existing = ocirt_open_in_root (rootfd, "/dev/console", O_PATH | O_NOFOLLOW);
+  existing = ocirt_path_open_in_root (rootfd, "/dev/console", O_PATH | O_NOFOLLOW);
   if (existing >= 0 && fstat (existing, &sb) == 0 && S_ISLNK (sb.st_mode))
     return ocirt_make_error (err, ELOOP, "bind the terminal on /dev/console: it is a symlink in the rootfs");
-  target = ocirt_mkpath_in_root (rootfd, "/dev/console", true, err);
+  target = ocirt_path_mkpath_in_root (rootfd, "/dev/console", true, err);
   if (target < 0)
     return -1;
-  return ocirt_mount_on_fd (ocirt_fd_path (src, sizeof (src), console_fd), target, NULL, MS_BIND,
+  return ocirt_mount_on_fd (ocirt_path_of_fd (src, sizeof (src), console_fd), target, NULL, MS_BIND,
                             NULL, "/dev/console", err);
 }

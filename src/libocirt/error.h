@@ -21,5 +21,6 @@ int ocirt_error_prefix (ocirt_error_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 void ocirt_error_release (ocirt_error_t *err);
+#define cleanup_error __attribute__ ((cleanup (ocirt_error_release)))
 
 #endif

@@ -12,7 +12,6 @@
 
 #include "bundle.h"
 #include "cgroup.h"
-#include "container_cleanup.h"
 #include "exec.h"
 #include "log.h"
 #include "lsm.h"
@@ -118,7 +117,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
       unsigned uid, gid;
       bool has_gid;
 
-      if (ocirt_parse_user (o->user, &uid, &gid, &has_gid) < 0)
+      if (ocirt_utils_parse_user (o->user, &uid, &gid, &has_gid) < 0)
         return ocirt_make_error (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
       p->user->uid = uid;
       p->user->gid = has_gid ? gid : 0;
@@ -132,7 +131,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
     {
       unsigned long long g;
 
-      if (!parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
+      if (!ocirt_utils_parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
         return ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`",
                                  o->additional_gids[i]);
       p->user->additional_gids[i] = (uint32_t) g;
@@ -501,8 +500,7 @@ wait_exec_process (int sync_fd, pid_t *pid, ocirt_error_t *err)
 
   if (ret < 0)
     kill (*pid, SIGKILL);
-  while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
-    ;
+  ocirt_utils_waitpid (*pid, NULL, 0);
   *pid = ret < 0 ? -1 : forked;
   return ret;
 }
@@ -561,7 +559,8 @@ prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_
   if (ocirt_process_validate (c->p, err) < 0 || ocirt_lsm_validate (c->p, NULL, err) < 0
       || check_terminal (o, c->p, err) < 0)
     return -1;
-  if (o->console_socket && (c->console_fd = ocirt_console_socket_connect (o->console_socket, err)) < 0)
+  if (o->console_socket
+      && (c->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
   if (prepare_seccomp (o, st, spec, c, err) < 0)
     return -1;
@@ -598,34 +597,28 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
       || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
       || ocirt_sync_expect_exec (c->sync[0], err) < 0)
     return -1;
-  if (o->pid_file)
-    {
-      char buf[32];
-      int len = snprintf (buf, sizeof (buf), "%d", pid);
-
-      if (write_file_atomic_at (AT_FDCWD, o->pid_file, buf, len, 0644, err) < 0)
-        return ocirt_error_prefix (err, "write pid file");
-    }
+  if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, pid, err) < 0)
+    return -1;
   return steal_pid (&pid);
 }
 
-/* Until the exec process ends, with signals passed on to it: its exit
-   status (128+N for signal N).  */
+/* Until the exec process ends, with signals passed on to it: *EXIT_STATUS
+   is its exit status (128+N for signal N).  */
 static int
-wait_exec (pid_t pid, ocirt_error_t *err)
+wait_exec (pid_t pid, int *exit_status, ocirt_error_t *err)
 {
   int wstatus;
 
   ocirt_signals_forward_to (pid);
-  while (waitpid (pid, &wstatus, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "wait for the exec process");
+  if (ocirt_utils_waitpid (pid, &wstatus, 0) < 0)
+    return ocirt_make_error (err, errno, "wait for the exec process");
   ocirt_signals_stop_forwarding ();
-  return WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  *exit_status = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
+  return 0;
 }
 
 int
-ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
+ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err)
 {
   cleanup_state struct ocirt_container_state st = { 0 };
   cleanup_spec oci_spec *spec = NULL;
@@ -646,7 +639,8 @@ ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err)
   pid = spawn_exec (o, &st, &c, err);
   if (pid < 0)
     return -1;
+  *exit_status = 0;
   if (o->detach)
     return 0;
-  return wait_exec (pid, err);
+  return wait_exec (pid, exit_status, err);
 }

@@ -37,8 +37,8 @@ struct ocirt_exec_options
   bool ignore_paused;
 };
 
-/* Run the process; returns its exit status (128+N for signal N), 0 when
-   detached, -1 on error.  */
-int ocirt_container_exec (const struct ocirt_exec_options *o, ocirt_error_t *err);
+/* Run the process; *EXIT_STATUS is its exit status (128+N for signal N;
+   0 when detached).  */
+int ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err);
 
 #endif

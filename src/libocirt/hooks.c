@@ -60,7 +60,7 @@ feed_state (int fd, const char *state)
   sigaddset (&pipe_set, SIGPIPE);
   sigprocmask (SIG_BLOCK, &pipe_set, &old);
   fcntl (fd, F_SETFL, O_NONBLOCK);
-  if (write_all (fd, state, strlen (state)) < 0 && errno != EPIPE && errno != EAGAIN)
+  if (ocirt_utils_write_all (fd, state, strlen (state)) < 0 && errno != EPIPE && errno != EAGAIN)
     ocirt_debug ("write state to hook: %s", strerror (errno));
   close (fd);
   while (sigtimedwait (&pipe_set, NULL, &zero) > 0)
@@ -86,7 +86,7 @@ wait_hook (pid_t pid, int timeout, int *status, ocirt_error_t *err)
           /* The hook's own children go with it.  */
           kill (-pid, SIGKILL);
           kill (pid, SIGKILL);
-          waitpid (pid, status, 0);
+          ocirt_utils_waitpid (pid, status, 0);
           close (pidfd);
           errno = ETIMEDOUT;
           return -1;
@@ -94,9 +94,8 @@ wait_hook (pid_t pid, int timeout, int *status, ocirt_error_t *err)
     }
   if (pidfd >= 0)
     close (pidfd);
-  while (waitpid (pid, status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "wait for hook");
+  if (ocirt_utils_waitpid (pid, status, 0) < 0)
+    return ocirt_make_error (err, errno, "wait for hook");
   return 0;
 }
 
@@ -175,6 +174,6 @@ ocirt_hooks_run_all (oci_hook **hooks, size_t n, const char *kind, const char *s
       cleanup_error ocirt_error_t err = NULL;
 
       if (run_one (hooks[i], kind, i, state_json, &err) < 0)
-        ocirt_warn ("%s", err->msg);
+        ocirt_log_warn_release (&err);
     }
 }

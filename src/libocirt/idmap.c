@@ -16,14 +16,6 @@
 #include "namespaces.h"
 #include "utils.h"
 
-static void
-close_fd_ptr (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
-
 bool
 ocirt_idmap_wanted (const oci_mount *m)
 {
@@ -125,8 +117,8 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
         _exit (1);
       _exit (0);
     }
-  close_fd_ptr (&ready_w);
-  close_fd_ptr (&hold_r);
+  close_fd (&ready_w);
+  close_fd (&hold_r);
   if (read (ready_r, &c, 1) != 1 || c != 'y')
     {
       ocirt_make_error (err, EPERM, "unshare a user namespace for an idmapped mount");
@@ -140,9 +132,8 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
   if (fd < 0)
     ocirt_make_error (err, errno, "open %s", path);
 reap:
-  close_fd_ptr (&hold_w);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  close_fd (&hold_w);
+  ocirt_utils_waitpid (pid, &status, 0);
   return fd;
 }
 
@@ -263,7 +254,7 @@ ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds_out, oc
       if (userns < 0 || !same_mappings (uids, nuid, last_uids, last_nuid)
           || !same_mappings (gids, ngid, last_gids, last_ngid))
         {
-          close_fd_ptr (&userns);
+          close_fd (&userns);
           userns = userns_with_mapping (uids, nuid, gids, ngid, err);
           if (userns < 0)
             goto fail;
@@ -306,7 +297,7 @@ ocirt_idmap_kernel_can (bool tmpfs)
   if (!tmpfs)
     return 1;
   /* The probe needs the privilege to mount a tmpfs and map ids.  */
-  tree = ocirt_fsmount_new ("tmpfs", 0);
+  tree = ocirt_utils_fsmount_new ("tmpfs", 0);
   if (tree >= 0)
     userns = userns_with_mapping (uids, 1, gids, 1, &err);
   ocirt_error_release (&err);

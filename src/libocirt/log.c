@@ -71,13 +71,9 @@ static void
 format_time (char *buf, size_t size)
 {
   struct timespec ts;
-  struct tm tm;
-  size_t n;
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+  ocirt_utils_rfc3339 (&ts, buf, size);
 }
 
 static void
@@ -95,7 +91,7 @@ write_formatted (int fd, enum ocirt_log_level level, const char *msg)
     n = snprintf (line, sizeof (line), "time=\"%s\" level=%s msg=\"%s\"\n", ts,
                   level_names[level], escaped);
   if (n > 0)
-    write_all (fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+    ocirt_utils_write_all (fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
 }
 
 void
@@ -125,7 +121,8 @@ ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
       int n = snprintf (line, sizeof (line), "ocirt: %s%s\n",
                         level == OCIRT_LOG_WARNING ? "warning: " : "", msg);
       if (n > 0)
-        write_all (STDERR_FILENO, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+        ocirt_utils_write_all (STDERR_FILENO, line,
+                               (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
     }
   errno = saved_errno;
 }
@@ -138,4 +135,12 @@ ocirt_error_report (ocirt_error_t *err)
   ocirt_log (OCIRT_LOG_ERROR, "%s", (*err)->msg);
   ocirt_error_release (err);
   return 1;
+}
+
+void
+ocirt_log_warn_release (ocirt_error_t *err)
+{
+  if (*err)
+    ocirt_warn ("%s", (*err)->msg);
+  ocirt_error_release (err);
 }

@@ -31,6 +31,10 @@ void ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
    exit code a command should use (1).  */
 int ocirt_error_report (ocirt_error_t *err);
 
+/* Log *ERR, if set, as a warning and release it: for a failure that must
+   not stop what goes on (a clean-up step, say).  */
+void ocirt_log_warn_release (ocirt_error_t *err);
+
 #define ocirt_debug(...)                                                       \
   do                                                                           \
     {                                                                          \

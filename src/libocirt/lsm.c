@@ -19,7 +19,7 @@ ocirt_apparmor_enabled (void)
   cleanup_free char *v = NULL;
   ocirt_error_t err = NULL;
 
-  if (read_file_at (AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &v, NULL, &err) < 0)
+  if (ocirt_utils_read_file_at (AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &v, NULL, &err) < 0)
     {
       ocirt_error_release (&err);
       return false;
@@ -66,7 +66,7 @@ write_attr (const char *file, const char *value, ocirt_error_t *err)
     return ocirt_make_error (err, errno, "open /proc/%s", file);
   if (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
     return ocirt_make_error (err, EPERM, "/proc/%s is not on procfs", file);
-  if (write_all (fd, value, strlen (value)) < 0)
+  if (ocirt_utils_write_all (fd, value, strlen (value)) < 0)
     return ocirt_make_error (err, errno, "write `%s` to /proc/%s", value, file);
   return 0;
 }

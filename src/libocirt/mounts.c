@@ -64,7 +64,7 @@ bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
 {
   char path[64];
 
-  ocirt_fd_path (path, sizeof (path), fd);
+  ocirt_path_of_fd (path, sizeof (path), fd);
   if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS), NULL) == 0)
     return 0;
   if (errno == EPERM)
@@ -83,7 +83,7 @@ set_propagation (int fd, unsigned long propagation, const char *what, ocirt_erro
 
   if (propagation == 0)
     return 0;
-  if (mount (NULL, ocirt_fd_path (path, sizeof (path), fd), NULL, propagation, NULL) < 0)
+  if (mount (NULL, ocirt_path_of_fd (path, sizeof (path), fd), NULL, propagation, NULL) < 0)
     return ocirt_make_error (err, errno, "set propagation of %s", what);
   return 0;
 }
@@ -150,7 +150,7 @@ special_fs_magic (const char *type)
 static int
 check_special_target (int rootfd, const char *dest, const char *type, ocirt_error_t *err)
 {
-  cleanup_close int fd = ocirt_open_in_root (rootfd, dest, O_PATH | O_NOFOLLOW);
+  cleanup_close int fd = ocirt_path_open_in_root (rootfd, dest, O_PATH | O_NOFOLLOW);
   struct stat sb;
 
   if (fd < 0)
@@ -243,7 +243,7 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
           ocirt_make_error (err, errno, "bind mount source `%s`", source);
           goto out;
         }
-      target = ocirt_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
+      target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
       if (target < 0)
         goto out;
       if (idmap_tree >= 0)
@@ -262,7 +262,7 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
 
       if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
         goto out;
-      target = ocirt_mkpath_in_root (rootfd, dest, false, err);
+      target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
       if (target < 0)
         goto out;
       if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
@@ -271,7 +271,7 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
     }
 
   /* The fd still names the covered directory: reopen the new mount.  */
-  mounted = ocirt_open_in_root (rootfd, dest, O_PATH);
+  mounted = ocirt_path_open_in_root (rootfd, dest, O_PATH);
   if (mounted < 0)
     {
       ocirt_make_error (err, errno, "open mount %s", dest);
@@ -570,7 +570,7 @@ check_absolute (const char *path, const char *what, ocirt_error_t *err)
 static int
 mask_path (int rootfd, int *nullfd, const char *path, ocirt_error_t *err)
 {
-  cleanup_close int target = ocirt_open_in_root (rootfd, path, O_PATH);
+  cleanup_close int target = ocirt_path_open_in_root (rootfd, path, O_PATH);
   cleanup_close int tree = -1;
   struct stat sb;
 
@@ -583,8 +583,8 @@ mask_path (int rootfd, int *nullfd, const char *path, ocirt_error_t *err)
   if (fstat (target, &sb) < 0)
     return ocirt_make_error (err, errno, "stat masked path `%s`", path);
   if (S_ISDIR (sb.st_mode))
-    tree = ocirt_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
-                                           | MOUNT_ATTR_NOEXEC);
+    tree = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                                 | MOUNT_ATTR_NOEXEC);
   else
     {
       if (*nullfd < 0 && (*nullfd = open_null_device (err)) < 0)
@@ -602,7 +602,7 @@ static int
 readonly_path (int rootfd, const char *path, ocirt_error_t *err)
 {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-  cleanup_close int target = ocirt_open_in_root (rootfd, path, O_PATH);
+  cleanup_close int target = ocirt_path_open_in_root (rootfd, path, O_PATH);
   cleanup_close int tree = -1;
 
   if (target < 0)

@@ -227,7 +227,7 @@ write_time_offsets (const oci_linux *linux_cfg, ocirt_error_t *err)
       if (n >= sizeof (buf))
         return ocirt_make_error (err, 0, "timeOffsets: too many entries");
     }
-  return write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, n, err);
+  return ocirt_utils_write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, n, err);
 }
 
 /* unshare makes a time namespace for the children only.  Recent kernels
@@ -315,12 +315,11 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
       len += got;
   msg[len] = '\0';
   msg[strcspn (msg, "\n")] = '\0';
-  while (waitpid (child, &status, 0) < 0)
-    if (errno != EINTR)
-      {
-        ocirt_make_error (err, errno, "wait for %s", helper);
-        goto out;
-      }
+  if (ocirt_utils_waitpid (child, &status, 0) < 0)
+    {
+      ocirt_make_error (err, errno, "wait for %s", helper);
+      goto out;
+    }
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
     ocirt_make_error (err, ENOENT,
                       "%s (Debian package uidmap) is needed to map these ids for uid %u", helper,
@@ -407,7 +406,7 @@ write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, oci
     return -1;
   len = (size_t) ilen;
   snprintf (path, sizeof (path), "/proc/%d/%s", pid, file);
-  if (write_file_at (AT_FDCWD, path, buf, len, &first) == 0)
+  if (ocirt_utils_write_file_at (AT_FDCWD, path, buf, len, &first) == 0)
     return 0;
   /* EACCES: the file is not ours to open; EPERM: the ids are not.  */
   if (first->status != EPERM && first->status != EACCES)
@@ -423,10 +422,10 @@ write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, oci
           char sg[64];
 
           snprintf (sg, sizeof (sg), "/proc/%d/setgroups", pid);
-          if (write_file_at (AT_FDCWD, sg, "deny", 4, err) < 0)
+          if (ocirt_utils_write_file_at (AT_FDCWD, sg, "deny", 4, err) < 0)
             return ocirt_error_prefix (err, "deny setgroups to map the gid");
         }
-      if (write_file_at (AT_FDCWD, path, buf, len, err) < 0)
+      if (ocirt_utils_write_file_at (AT_FDCWD, path, buf, len, err) < 0)
         return ocirt_error_prefix (err, "write user namespace mapping");
       return 0;
     }

@@ -38,6 +38,7 @@ bool ocirt_config_has_ns (const oci_spec *spec, const char *type);
    paths are namespaces of the right type) and open the joined ones.  */
 int ocirt_ns_plan_build (const oci_linux *linux_cfg, struct ocirt_ns_plan *plan, ocirt_error_t *err);
 void ocirt_ns_plan_release (struct ocirt_ns_plan *plan);
+#define cleanup_ns_plan __attribute__ ((cleanup (ocirt_ns_plan_release)))
 
 /* In the runtime, before clone: join the pid namespace (it applies to
    children only).  */

@@ -783,7 +783,7 @@ ocirt_netdev_undo (struct ocirt_netdevs *d)
         }
       if (restore (d->host_nl, dev, idx, (dev->host_flags & IFF_UP) != 0,
                    "the runtime's network namespace", &err) < 0)
-        ocirt_warn ("%s", err->msg);
+        ocirt_log_warn_release (&err);
     }
 }
 

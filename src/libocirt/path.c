@@ -23,7 +23,7 @@ struct open_how
 #define MAX_SYMLINKS 40
 
 const char *
-ocirt_fd_path (char *buf, size_t size, int fd)
+ocirt_path_of_fd (char *buf, size_t size, int fd)
 {
   snprintf (buf, size, "/proc/self/fd/%d", fd);
   return buf;
@@ -83,7 +83,7 @@ push_comps (struct comps *c, char *s, bool front)
 }
 
 int
-ocirt_open_in_root_fallback (int rootfd, const char *path, int flags)
+ocirt_path_open_in_root_fallback (int rootfd, const char *path, int flags)
 {
   /* Pending components are consumed from the front; resolved ones form a
      path relative to ROOTFD that holds no symlink.  */
@@ -159,7 +159,7 @@ fail:
 }
 
 int
-ocirt_open_in_root (int rootfd, const char *path, int flags)
+ocirt_path_open_in_root (int rootfd, const char *path, int flags)
 {
   int fd;
 
@@ -170,11 +170,11 @@ ocirt_open_in_root (int rootfd, const char *path, int flags)
   fd = try_openat2 (rootfd, path, flags);
   if (fd >= 0 || !openat2_missing)
     return fd;
-  return ocirt_open_in_root_fallback (rootfd, path, flags);
+  return ocirt_path_open_in_root_fallback (rootfd, path, flags);
 }
 
 int
-ocirt_mkpath_in_root (int rootfd, const char *path, bool last_is_file, ocirt_error_t *err)
+ocirt_path_mkpath_in_root (int rootfd, const char *path, bool last_is_file, ocirt_error_t *err)
 {
   cleanup_free char *want = xstrdup (path);
   int links = 0;
@@ -202,7 +202,7 @@ restart:
         int fd;
 
         snprintf (sub, sizeof (sub), "%s%s%s", prefix, prefix[0] ? "/" : "", c.v[i]);
-        fd = ocirt_open_in_root (rootfd, sub, O_PATH);
+        fd = ocirt_path_open_in_root (rootfd, sub, O_PATH);
         if (fd >= 0)
           {
             if (!last && (fstat (fd, &sb) < 0 || !S_ISDIR (sb.st_mode)))

@@ -37,7 +37,7 @@ static const struct
 };
 
 int
-ocirt_rlimit_resource (const char *name)
+ocirt_process_rlimit_resource (const char *name)
 {
   size_t i;
 
@@ -63,7 +63,7 @@ ocirt_process_validate (const oci_process *p, ocirt_error_t *err)
     {
       const oci_rlimit *r = p->rlimits[i];
 
-      if (ocirt_rlimit_resource (r->type) < 0)
+      if (ocirt_process_rlimit_resource (r->type) < 0)
         return ocirt_make_error (err, 0, "config.json: process.rlimits[%zu]: unknown rlimit `%.128s`", i,
                                  r->type);
       if (r->soft > r->hard)
@@ -88,7 +88,7 @@ ocirt_process_set_rlimits (const oci_process *p, ocirt_error_t *err)
       const oci_rlimit *r = p->rlimits[i];
       struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
 
-      if (setrlimit (ocirt_rlimit_resource (r->type), &rl) < 0)
+      if (setrlimit (ocirt_process_rlimit_resource (r->type), &rl) < 0)
         return ocirt_make_error (err, errno, "setrlimit %s (soft %llu, hard %llu)", r->type,
                                  (unsigned long long) r->soft, (unsigned long long) r->hard);
     }
@@ -104,7 +104,7 @@ ocirt_process_set_oom_score_adj (const oci_process *p, ocirt_error_t *err)
   if (!p->oom_score_adj_present)
     return 0;
   len = snprintf (buf, sizeof (buf), "%d", (int) p->oom_score_adj);
-  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, len, err) < 0)
+  if (ocirt_utils_write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, len, err) < 0)
     return ocirt_error_prefix (err, "set oomScoreAdj %d", (int) p->oom_score_adj);
   return 0;
 }
@@ -272,7 +272,7 @@ home_of (uid_t uid)
       for (tok = line; i < 7 && (fields[i] = strsep (&tok, ":")); i++)
         ;
       (void) save;
-      if (i >= 6 && parse_ulong (fields[2], &id) && id == uid && fields[5][0])
+      if (i >= 6 && ocirt_utils_parse_ulong (fields[2], &id) && id == uid && fields[5][0])
         return xstrdup (fields[5]);
     }
   return xstrdup ("/");

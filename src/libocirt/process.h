@@ -7,9 +7,13 @@
 #include "capabilities.h"
 #include "error.h"
 #include "oci_types.h"
+#include "utils.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC (oci_process *, free_oci_process)
+#define cleanup_process __attribute__ ((cleanup (free_oci_processp)))
 
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE, -1 when unknown.  */
-int ocirt_rlimit_resource (const char *name);
+int ocirt_process_rlimit_resource (const char *name);
 
 /* Check what can be checked before anything is created.  */
 int ocirt_process_validate (const oci_process *p, ocirt_error_t *err);

@@ -27,7 +27,7 @@ struct open_how
 static int
 private_procfs (void)
 {
-  return ocirt_fsmount_new ("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  return ocirt_utils_fsmount_new ("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
 int
@@ -73,7 +73,7 @@ ocirt_procfs_write (const char *file, const char *value, ocirt_error_t *err)
 
   if (fd < 0)
     return -1;
-  if (write_all (fd, value, strlen (value)) < 0)
+  if (ocirt_utils_write_all (fd, value, strlen (value)) < 0)
     return ocirt_make_error (err, errno, "write `%s` to /proc/%s", value, file);
   return 0;
 }

@@ -530,7 +530,7 @@ cache_lookup (const char *key, struct ocirt_seccomp *sc, bool *uses_notify)
   struct cache_header h;
   size_t len, klen = strlen (key);
 
-  if (read_file_at (AT_FDCWD, path, &data, &len, &err) < 0)
+  if (ocirt_utils_read_file_at (AT_FDCWD, path, &data, &len, &err) < 0)
     {
       ocirt_error_release (&err);
       return false;
@@ -569,7 +569,7 @@ cache_store (const char *key, const struct ocirt_seccomp *sc, bool uses_notify)
   memcpy (buf + sizeof (h), key, h.key_len);
   memcpy (buf + sizeof (h) + h.key_len, sc->insns, sc->len * sizeof (struct sock_filter));
   /* A cache that cannot be written only costs time.  */
-  if (write_file_atomic_at (AT_FDCWD, path, buf, size, 0600, &err) < 0)
+  if (ocirt_utils_write_file_atomic_at (AT_FDCWD, path, buf, size, 0600, &err) < 0)
     {
       ocirt_debug ("seccomp cache: %s", err->msg);
       ocirt_error_release (&err);
@@ -630,7 +630,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
       else
         sc->flags &= ~SECCOMP_FILTER_FLAG_TSYNC;
       /* The path is the host's: connect before the container's mounts.  */
-      sc->listener_fd = ocirt_unix_connect (cfg->listener_path, "seccomp listener", err);
+      sc->listener_fd = ocirt_utils_unix_connect (cfg->listener_path, "seccomp listener", err);
       if (sc->listener_fd < 0)
         goto fail;
       sc->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -711,7 +711,7 @@ listener_state (const struct ocirt_seccomp *sc, const char *status, ocirt_error_
       return NULL;
     }
   buf[n] = '\0';
-  if (!parse_ulong (buf, &pid) || pid == 0 || pid > INT_MAX)
+  if (!ocirt_utils_parse_ulong (buf, &pid) || pid == 0 || pid > INT_MAX)
     {
       ocirt_make_error (err, 0, "read the pid of the container process: `%s`", buf);
       return NULL;
@@ -738,46 +738,6 @@ listener_state (const struct ocirt_seccomp *sc, const char *status, ocirt_error_
   return json;
 }
 
-/* One connection, one state: the fd goes with the first bytes.  Returns 0
-   or an errno value.  */
-static int
-send_state (int sockfd, int fd, const char *json)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  size_t len = strlen (json), done = 0;
-  struct iovec iov;
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = cbuf,
-    .msg_controllen = sizeof (cbuf),
-  };
-  struct cmsghdr *cm;
-  ssize_t n;
-
-  memset (cbuf, 0, sizeof (cbuf));
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  /* Only sendmsg, which a profile may not trap: see add_syscall.  */
-  while (done < len)
-    {
-      iov.iov_base = (char *) json + done;
-      iov.iov_len = len - done;
-      n = sendmsg (sockfd, &msg, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return errno;
-      done += (size_t) n;
-      msg.msg_control = NULL;
-      msg.msg_controllen = 0;
-    }
-  return 0;
-}
-
 static int
 load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
 {
@@ -802,7 +762,9 @@ load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
   if (sc->listener_fd < 0)
     return 0;
 
-  saved = send_state (sc->listener_fd, (int) ret, state);
+  /* One connection, one state: the fd goes with the first bytes.  Only
+     sendmsg, which a profile may not trap: see add_syscall.  */
+  saved = ocirt_utils_send_fd (sc->listener_fd, (int) ret, state, strlen (state)) < 0 ? errno : 0;
   /* Closed before anything else: a syscall trapped now would otherwise
      wait for an answer that cannot come.  */
   close ((int) ret);

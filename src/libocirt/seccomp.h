@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "oci_types.h"
+#include "utils.h"
 
 struct ocirt_seccomp;
 
@@ -35,6 +36,8 @@ int ocirt_seccomp_load (struct ocirt_seccomp *sc, ocirt_error_t *err);
 
 /* Closes what the runtime opened for the listener.  NULL is fine.  */
 void ocirt_seccomp_free (struct ocirt_seccomp *sc);
+DEFINE_TRIVIAL_CLEANUP_FUNC (struct ocirt_seccomp *, ocirt_seccomp_free)
+#define cleanup_seccomp __attribute__ ((cleanup (ocirt_seccomp_freep)))
 
 /* The BPF program, for tests: *LEN instructions of 8 bytes.  */
 const void *ocirt_seccomp_program (const struct ocirt_seccomp *sc, size_t *len);

@@ -37,13 +37,13 @@ parse_number (const char *s, int max)
 
   /* 0 is the null signal: kill(2) then only checks the process is there,
      which `kill ID 0` asks for as with runc.  */
-  if (!parse_ulong (s, &v) || v > (unsigned long long) max)
+  if (!ocirt_utils_parse_ulong (s, &v) || v > (unsigned long long) max)
     return -1;
   return (int) v;
 }
 
 int
-ocirt_parse_signal (const char *name)
+ocirt_signals_parse (const char *name)
 {
   size_t i;
 

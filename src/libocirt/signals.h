@@ -7,7 +7,7 @@
 
 /* Parse "KILL", "SIGKILL", "kill", "9", or "RTMIN+3".  Returns -1 when the
    name is unknown or the number is out of range.  */
-int ocirt_parse_signal (const char *name);
+int ocirt_signals_parse (const char *name);
 
 /* At startup: the signal dispositions the runtime relies on.  */
 void ocirt_signals_init (void);

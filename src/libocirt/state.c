@@ -65,7 +65,7 @@ ocirt_state_dir_create (const char *root, const char *id, ocirt_error_t *err)
 
   if (mkdir (root, 0700) < 0 && errno != EEXIST)
     {
-      if (errno != ENOENT || mkdir_p (root, 0700, err) < 0)
+      if (errno != ENOENT || ocirt_utils_mkdir_p (root, 0700, err) < 0)
         return ocirt_make_error (err, errno, "create state root `%s`", root);
     }
   rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -190,7 +190,7 @@ ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_containe
 {
   cleanup_free char *json = ocirt_state_to_json (st);
 
-  return write_file_atomic_at (dirfd, name, json, strlen (json), 0600, err);
+  return ocirt_utils_write_file_atomic_at (dirfd, name, json, strlen (json), 0600, err);
 }
 
 int
@@ -198,13 +198,13 @@ ocirt_state_stage (int dirfd, const struct ocirt_container_state *st, ocirt_erro
 {
   cleanup_free char *json = ocirt_state_to_json (st);
 
-  return write_file_staged_at (dirfd, OCIRT_STATE_FILE, json, strlen (json), 0600, err);
+  return ocirt_utils_write_file_staged_at (dirfd, OCIRT_STATE_FILE, json, strlen (json), 0600, err);
 }
 
 int
 ocirt_state_commit (int dirfd, ocirt_error_t *err)
 {
-  return commit_staged_at (dirfd, OCIRT_STATE_FILE, err);
+  return ocirt_utils_commit_staged_at (dirfd, OCIRT_STATE_FILE, err);
 }
 
 int
@@ -243,7 +243,7 @@ ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state
 
   memset (st, 0, sizeof (*st));
   /* Read by every command, and by list for each container.  */
-  if (read_small_file_at (dirfd, name, &data, &len, err) < 0)
+  if (ocirt_utils_read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   if (ocirt_state_from_json (data, len, st, &why) < 0)
     return ocirt_make_error (err, 0, "state file `%s` is corrupt: %s", name, why);

@@ -30,7 +30,7 @@ int ocirt_state_open_read (const char *root, const char *id, bool lock,
 int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,
                             ocirt_error_t *err);
-/* state.json written but not yet visible (see write_file_staged_at), and
+/* state.json written but not yet visible (see ocirt_utils_write_file_staged_at), and
    made visible.  */
 int ocirt_state_stage (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_commit (int dirfd, ocirt_error_t *err);
@@ -44,6 +44,8 @@ int ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_s
    belongs to a create that has not taken its lock yet (false).  */
 bool ocirt_state_dir_abandoned (const char *root, int dirfd);
 void ocirt_state_free (struct ocirt_container_state *st);
+/* For a state zeroed at its declaration: a failed read leaves it so.  */
+#define cleanup_state __attribute__ ((cleanup (ocirt_state_free)))
 
 /* Remove <root>/<id> and everything in it.  */
 int ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err);

@@ -60,6 +60,16 @@ int ocirt_systemd_load (ocirt_error_t *err);
 #define sd_bus_process (*ocirt_dl_sd_bus_process)
 #define sd_bus_slot_unref (*ocirt_dl_sd_bus_slot_unref)
 #define sd_bus_wait (*ocirt_dl_sd_bus_wait)
+
+/* Through the pointer: sd-bus.h's own sd_bus_message_unrefp would call
+   the function, which is not linked in.  */
+static inline void
+cleanup_bus_messagep (sd_bus_message **m)
+{
+  if (*m)
+    sd_bus_message_unref (*m);
+}
+#define cleanup_bus_message __attribute__ ((cleanup (cleanup_bus_messagep)))
 #endif
 
 #endif

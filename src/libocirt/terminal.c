@@ -23,31 +23,15 @@
 #endif
 
 int
-ocirt_console_socket_connect (const char *path, ocirt_error_t *err)
+ocirt_terminal_console_socket_connect (const char *path, ocirt_error_t *err)
 {
-  return ocirt_unix_connect (path, "console socket", err);
+  return ocirt_utils_unix_connect (path, "console socket", err);
 }
 
 int
-ocirt_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
+ocirt_terminal_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = cbuf,
-    .msg_controllen = sizeof (cbuf),
-  };
-  struct cmsghdr *cm;
-
-  memset (cbuf, 0, sizeof (cbuf));
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  if (sendmsg (sockfd, &msg, MSG_NOSIGNAL) < 0)
+  if (ocirt_utils_send_fd (sockfd, fd, name, strlen (name)) < 0)
     return ocirt_make_error (err, errno, "send the terminal to the console socket");
   return 0;
 }
@@ -111,7 +95,7 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
         return ocirt_make_error (err, errno, "set terminal size");
     }
 
-  if (ocirt_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
+  if (ocirt_terminal_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
     return -1;
 
   if (setsid () < 0 && errno != EPERM)
@@ -124,8 +108,8 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
   if (console_fd < 0)
     return -1;
   snprintf (slave_path, sizeof (slave_path), "/proc/self/fd/%d", slave);
-  if (mount (slave_path, ocirt_fd_path (target_path, sizeof (target_path), console_fd), NULL,
-             MS_BIND, NULL)
+  if (mount (slave_path, ocirt_path_of_fd (target_path, sizeof (target_path), console_fd), NULL, MS_BIND,
+             NULL)
       < 0)
     return ocirt_make_error (err, errno, "mount the terminal on /dev/console");
 
@@ -138,29 +122,15 @@ ctty:
 }
 
 int
-ocirt_recv_fd (int sockfd, ocirt_error_t *err)
+ocirt_terminal_recv_fd (int sockfd, ocirt_error_t *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))], name[256];
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof (name) };
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = cbuf,
-    .msg_controllen = sizeof (cbuf),
-  };
-  struct cmsghdr *cm;
-  ssize_t r;
-  int fd;
+  char name[256];
+  int fd = ocirt_utils_recv_fd (sockfd, name, sizeof (name));
 
-  do
-    r = recvmsg (sockfd, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return ocirt_make_error (err, errno, "receive the terminal");
-  cm = CMSG_FIRSTHDR (&msg);
-  if (r == 0 || cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+  if (fd < 0 && errno == ENOMSG)
     return ocirt_make_error (err, 0, "receive the terminal: no file descriptor");
-  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  if (fd < 0)
+    return ocirt_make_error (err, errno, "receive the terminal");
   return fd;
 }
 
@@ -194,7 +164,7 @@ pump (int from, int to)
     return true;
   if (r <= 0)
     return false;
-  return write_all (to, buf, (size_t) r) == 0;
+  return ocirt_utils_write_all (to, buf, (size_t) r) == 0;
 }
 
 int
@@ -254,7 +224,7 @@ ocirt_terminal_proxy (int master, bool size_given, ocirt_error_t *err)
               /* End of input: the container reads end of file too.  */
               char eof = 4;
               stdin_open = false;
-              write_all (master, &eof, 1);
+              ocirt_utils_write_all (master, &eof, 1);
             }
         }
     }

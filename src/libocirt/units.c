@@ -4,7 +4,7 @@
 #include "utils.h"
 
 bool
-ocirt_parse_duration (const char *s, uint64_t *ns)
+ocirt_units_parse_duration (const char *s, uint64_t *ns)
 {
   static const struct
   {
@@ -64,7 +64,7 @@ ocirt_parse_duration (const char *s, uint64_t *ns)
 }
 
 bool
-ocirt_parse_ram_bytes (const char *s, int64_t *out)
+ocirt_units_parse_ram_bytes (const char *s, int64_t *out)
 {
   double v = 0, scale = 1, mult = 1;
   const char *p = s;

@@ -63,7 +63,7 @@ xasprintf (const char *fmt, ...)
 }
 
 int
-write_all (int fd, const void *buf, size_t len)
+ocirt_utils_write_all (int fd, const void *buf, size_t len)
 {
   const char *p = buf;
 
@@ -130,26 +130,26 @@ read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_re
 }
 
 int
-read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+ocirt_utils_read_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
 {
   return read_file_how (dirfd, path, out, len, false, err);
 }
 
 int
-read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
+ocirt_utils_read_small_file_at (int dirfd, const char *path, char **out, size_t *len, ocirt_error_t *err)
 {
   return read_file_how (dirfd, path, out, len, true, err);
 }
 
 int
-write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err)
+ocirt_utils_write_file_at (int dirfd, const char *path, const char *data, size_t len, ocirt_error_t *err)
 {
   cleanup_close int fd = -1;
 
   fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return ocirt_make_error (err, errno, "open `%s`", path);
-  if (write_all (fd, data, len) < 0)
+  if (ocirt_utils_write_all (fd, data, len) < 0)
     return ocirt_make_error (err, errno, "write `%s`", path);
   return 0;
 }
@@ -161,8 +161,8 @@ staged_name (const char *path)
 }
 
 int
-write_file_staged_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
-                      ocirt_error_t *err)
+ocirt_utils_write_file_staged_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                                  ocirt_error_t *err)
 {
   cleanup_free char *tmp = staged_name (path);
   cleanup_close int fd = -1;
@@ -172,7 +172,7 @@ write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
     return ocirt_make_error (err, errno, "create `%s`", tmp);
   /* No fsync: the rename makes the update atomic for every reader, and a
      state root lives on tmpfs (/run), which a power cut empties anyway.  */
-  if (write_all (fd, data, len) < 0)
+  if (ocirt_utils_write_all (fd, data, len) < 0)
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);
@@ -182,7 +182,7 @@ write_file_staged_at (int dirfd, const char *path, const char *data, size_t len,
 }
 
 int
-commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
+ocirt_utils_commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
 {
   cleanup_free char *tmp = staged_name (path);
 
@@ -196,16 +196,16 @@ commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
 }
 
 int
-write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len,
-                      mode_t mode, ocirt_error_t *err)
+ocirt_utils_write_file_atomic_at (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                                  ocirt_error_t *err)
 {
-  if (write_file_staged_at (dirfd, path, data, len, mode, err) < 0)
+  if (ocirt_utils_write_file_staged_at (dirfd, path, data, len, mode, err) < 0)
     return -1;
-  return commit_staged_at (dirfd, path, err);
+  return ocirt_utils_commit_staged_at (dirfd, path, err);
 }
 
 int
-mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
+ocirt_utils_mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
 {
   cleanup_free char *copy = xstrdup (path);
   char *p;
@@ -225,7 +225,7 @@ mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
 }
 
 int
-ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err)
+ocirt_utils_unix_connect (const char *path, const char *what, ocirt_error_t *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int fd = -1;
@@ -242,7 +242,7 @@ ocirt_unix_connect (const char *path, const char *what, ocirt_error_t *err)
 }
 
 bool
-parse_ulong (const char *s, unsigned long long *out)
+ocirt_utils_parse_ulong (const char *s, unsigned long long *out)
 {
   char *end;
 
@@ -254,7 +254,7 @@ parse_ulong (const char *s, unsigned long long *out)
 }
 
 int
-ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
+ocirt_utils_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
 {
   cleanup_free char *copy = xstrdup (s);
   char *colon = strchr (copy, ':');
@@ -263,12 +263,12 @@ ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
   *has_gid = false;
   if (colon)
     *colon = '\0';
-  if (!parse_ulong (copy, &v) || v >= 0xffffffffULL)
+  if (!ocirt_utils_parse_ulong (copy, &v) || v >= 0xffffffffULL)
     return -1;
   *uid = (unsigned) v;
   if (colon)
     {
-      if (!parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
+      if (!ocirt_utils_parse_ulong (colon + 1, &v) || v >= 0xffffffffULL)
         return -1;
       *gid = (unsigned) v;
       *has_gid = true;
@@ -277,7 +277,7 @@ ocirt_parse_user (const char *s, unsigned *uid, unsigned *gid, bool *has_gid)
 }
 
 char *
-json_gen_take (struct yajl_gen_t *g)
+ocirt_utils_json_gen_take (struct yajl_gen_t *g)
 {
   const unsigned char *buf;
   size_t len;
@@ -291,11 +291,102 @@ json_gen_take (struct yajl_gen_t *g)
 }
 
 int
-ocirt_fsmount_new (const char *fstype, unsigned int attrs)
+ocirt_utils_fsmount_new (const char *fstype, unsigned int attrs)
 {
   cleanup_close int ctx = syscall (SYS_fsopen, fstype, FSOPEN_CLOEXEC);
 
   if (ctx < 0 || syscall (SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return -1;
   return syscall (SYS_fsmount, ctx, FSMOUNT_CLOEXEC, attrs);
+}
+
+/* One buffer and room for one fd.  */
+static struct msghdr
+fd_msghdr (struct iovec *iov, char *cbuf, size_t size)
+{
+  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = size };
+
+  return msg;
+}
+
+int
+ocirt_utils_send_fd (int sockfd, int fd, const void *data, size_t len)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov;
+  struct msghdr msg = fd_msghdr (&iov, cbuf, sizeof (cbuf));
+  struct cmsghdr *cm;
+  size_t done = 0;
+  ssize_t n;
+
+  memset (cbuf, 0, sizeof (cbuf));
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+  do
+    {
+      iov.iov_base = (char *) data + done;
+      iov.iov_len = len - done;
+      n = sendmsg (sockfd, &msg, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      done += (size_t) n;
+      /* The fd went with the first bytes.  */
+      msg.msg_control = NULL;
+      msg.msg_controllen = 0;
+    }
+  while (done < len);
+  return 0;
+}
+
+int
+ocirt_utils_recv_fd (int sockfd, void *buf, size_t size)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = size };
+  struct msghdr msg = fd_msghdr (&iov, cbuf, sizeof (cbuf));
+  struct cmsghdr *cm;
+  ssize_t r;
+  int fd;
+
+  do
+    r = recvmsg (sockfd, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  cm = CMSG_FIRSTHDR (&msg);
+  if (r == 0 || cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+    {
+      errno = ENOMSG;
+      return -1;
+    }
+  memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  return fd;
+}
+
+int
+ocirt_utils_write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
+{
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", pid);
+
+  if (ocirt_utils_write_file_atomic_at (AT_FDCWD, path, buf, len, 0644, err) < 0)
+    return ocirt_error_prefix (err, "write pid file");
+  return 0;
+}
+
+char *
+ocirt_utils_rfc3339 (const struct timespec *ts, char *buf, size_t size)
+{
+  struct tm tm;
+  size_t n;
+
+  gmtime_r (&ts->tv_sec, &tm);
+  n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, size - n, ".%09ldZ", ts->tv_nsec);
+  return buf;
 }

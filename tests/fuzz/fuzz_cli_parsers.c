@@ -23,10 +23,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   memcpy (s, data, size);
   s[size] = '\0';
-  sig = ocirt_parse_signal (s);
+  sig = ocirt_signals_parse (s);
   if (sig != -1 && (sig < 0 || sig > 64))
     abort ();
-  if (ocirt_parse_user (s, &uid, &gid, &has_gid) == 0 && uid == 0xffffffffu)
+  if (ocirt_utils_parse_user (s, &uid, &gid, &has_gid) == 0 && uid == 0xffffffffu)
     abort ();
   for (p = strtok_r (s, ",", &save); p && n < 64; p = strtok_r (NULL, ",", &save))
     opts[n++] = p;

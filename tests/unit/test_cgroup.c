@@ -130,37 +130,37 @@ Test (parse, go_durations)
 {
   uint64_t ns;
 
-  cr_assert (ocirt_parse_duration ("5s", &ns) && ns == 5000000000ULL);
-  cr_assert (ocirt_parse_duration ("250ms", &ns) && ns == 250000000ULL);
-  cr_assert (ocirt_parse_duration ("1m30s", &ns) && ns == 90000000000ULL);
-  cr_assert (ocirt_parse_duration ("1.5h", &ns) && ns == 5400000000000ULL);
-  cr_assert (ocirt_parse_duration ("300us", &ns) && ns == 300000ULL);
-  cr_assert (ocirt_parse_duration ("2\xc2\xb5s", &ns) && ns == 2000ULL);
-  cr_assert (ocirt_parse_duration ("10ns", &ns) && ns == 10ULL);
-  cr_assert (ocirt_parse_duration ("0", &ns) && ns == 0);
-  cr_assert_not (ocirt_parse_duration ("", &ns));
-  cr_assert_not (ocirt_parse_duration ("5", &ns));
-  cr_assert_not (ocirt_parse_duration ("5x", &ns));
-  cr_assert_not (ocirt_parse_duration ("-1s", &ns));
-  cr_assert_not (ocirt_parse_duration ("s", &ns));
+  cr_assert (ocirt_units_parse_duration ("5s", &ns) && ns == 5000000000ULL);
+  cr_assert (ocirt_units_parse_duration ("250ms", &ns) && ns == 250000000ULL);
+  cr_assert (ocirt_units_parse_duration ("1m30s", &ns) && ns == 90000000000ULL);
+  cr_assert (ocirt_units_parse_duration ("1.5h", &ns) && ns == 5400000000000ULL);
+  cr_assert (ocirt_units_parse_duration ("300us", &ns) && ns == 300000ULL);
+  cr_assert (ocirt_units_parse_duration ("2\xc2\xb5s", &ns) && ns == 2000ULL);
+  cr_assert (ocirt_units_parse_duration ("10ns", &ns) && ns == 10ULL);
+  cr_assert (ocirt_units_parse_duration ("0", &ns) && ns == 0);
+  cr_assert_not (ocirt_units_parse_duration ("", &ns));
+  cr_assert_not (ocirt_units_parse_duration ("5", &ns));
+  cr_assert_not (ocirt_units_parse_duration ("5x", &ns));
+  cr_assert_not (ocirt_units_parse_duration ("-1s", &ns));
+  cr_assert_not (ocirt_units_parse_duration ("s", &ns));
 }
 
 Test (parse, ram_sizes)
 {
   int64_t v;
 
-  cr_assert (ocirt_parse_ram_bytes ("1024", &v) && v == 1024);
-  cr_assert (ocirt_parse_ram_bytes ("1k", &v) && v == 1024);
-  cr_assert (ocirt_parse_ram_bytes ("1kb", &v) && v == 1024);
-  cr_assert (ocirt_parse_ram_bytes ("512m", &v) && v == 512LL * 1024 * 1024);
-  cr_assert (ocirt_parse_ram_bytes ("64MiB", &v) && v == 64LL * 1024 * 1024);
-  cr_assert (ocirt_parse_ram_bytes ("1.5g", &v) && v == 1536LL * 1024 * 1024);
-  cr_assert (ocirt_parse_ram_bytes ("2 GB", &v) && v == 2048LL * 1024 * 1024);
-  cr_assert_not (ocirt_parse_ram_bytes ("abc", &v));
-  cr_assert_not (ocirt_parse_ram_bytes ("1x", &v));
-  cr_assert_not (ocirt_parse_ram_bytes ("1.", &v));
-  cr_assert_not (ocirt_parse_ram_bytes ("", &v));
-  cr_assert_not (ocirt_parse_ram_bytes ("-5", &v));
+  cr_assert (ocirt_units_parse_ram_bytes ("1024", &v) && v == 1024);
+  cr_assert (ocirt_units_parse_ram_bytes ("1k", &v) && v == 1024);
+  cr_assert (ocirt_units_parse_ram_bytes ("1kb", &v) && v == 1024);
+  cr_assert (ocirt_units_parse_ram_bytes ("512m", &v) && v == 512LL * 1024 * 1024);
+  cr_assert (ocirt_units_parse_ram_bytes ("64MiB", &v) && v == 64LL * 1024 * 1024);
+  cr_assert (ocirt_units_parse_ram_bytes ("1.5g", &v) && v == 1536LL * 1024 * 1024);
+  cr_assert (ocirt_units_parse_ram_bytes ("2 GB", &v) && v == 2048LL * 1024 * 1024);
+  cr_assert_not (ocirt_units_parse_ram_bytes ("abc", &v));
+  cr_assert_not (ocirt_units_parse_ram_bytes ("1x", &v));
+  cr_assert_not (ocirt_units_parse_ram_bytes ("1.", &v));
+  cr_assert_not (ocirt_units_parse_ram_bytes ("", &v));
+  cr_assert_not (ocirt_units_parse_ram_bytes ("-5", &v));
 }
 
 Test (parse, update_resources_document)
@@ -224,7 +224,7 @@ get (const char *dir, const char *file)
   cleanup_free char *out = NULL;
   ocirt_error_t err = NULL;
 
-  cr_assert_eq (read_file_at (AT_FDCWD, p, &out, NULL, &err), 0, "%s", p);
+  cr_assert_eq (ocirt_utils_read_file_at (AT_FDCWD, p, &out, NULL, &err), 0, "%s", p);
   snprintf (buf, sizeof (buf), "%s", out);
   return buf;
 }

@@ -81,12 +81,12 @@ check_resolution (open_fn fn)
 
 Test (path, open_in_root, .init = make_tree, .fini = remove_tree)
 {
-  check_resolution (ocirt_open_in_root);
+  check_resolution (ocirt_path_open_in_root);
 }
 
 Test (path, open_in_root_fallback, .init = make_tree, .fini = remove_tree)
 {
-  check_resolution (ocirt_open_in_root_fallback);
+  check_resolution (ocirt_path_open_in_root_fallback);
 }
 
 Test (path, mkpath_follows_dangling_link_inside, .init = make_tree, .fini = remove_tree)
@@ -97,7 +97,7 @@ Test (path, mkpath_follows_dangling_link_inside, .init = make_tree, .fini = remo
   int root = open (tmpl, O_PATH | O_DIRECTORY);
   int fd;
 
-  fd = ocirt_mkpath_in_root (root, "/escape/a/b", false, &err);
+  fd = ocirt_path_mkpath_in_root (root, "/escape/a/b", false, &err);
   cr_assert_geq (fd, 0, "%s", err ? err->msg : "");
   close (fd);
   /* Created under the rootfs, at the link's target seen from inside.  */
@@ -107,7 +107,7 @@ Test (path, mkpath_follows_dangling_link_inside, .init = make_tree, .fini = remo
   snprintf (p, sizeof (p), "%s/a", outside);
   cr_assert_neq (stat (p, &sb), 0, "created on the host: %s", p);
 
-  fd = ocirt_mkpath_in_root (root, "/new/file", true, &err);
+  fd = ocirt_path_mkpath_in_root (root, "/new/file", true, &err);
   cr_assert_geq (fd, 0, "%s", err ? err->msg : "");
   cr_assert_eq (fstat (fd, &sb), 0);
   cr_assert (S_ISREG (sb.st_mode));

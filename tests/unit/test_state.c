@@ -53,7 +53,9 @@ put_state (int dirfd, const char *json)
 {
   ocirt_error_t err = NULL;
 
-  cr_assert_eq (write_file_atomic_at (dirfd, OCIRT_STATE_FILE, json, strlen (json), 0600, &err), 0);
+  cr_assert_eq (ocirt_utils_write_file_atomic_at (dirfd, OCIRT_STATE_FILE, json, strlen (json), 0600,
+                                                  &err),
+                0);
 }
 
 static void
