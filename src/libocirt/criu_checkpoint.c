@@ -90,7 +90,7 @@ save_descriptors (struct ocirt_criu_session *s, pid_t pid, ocirt_error_t *err)
   fputc (']', out);
   if (fclose (out) != 0)
     return ocirt_make_error (err, errno, "write %s", OCIRT_CRIU_DESCRIPTORS);
-  return write_file_atomic_at (s->images_fd, OCIRT_CRIU_DESCRIPTORS, json, size, 0600, err);
+  return ocirt_utils_write_file_atomic_at (s->images_fd, OCIRT_CRIU_DESCRIPTORS, json, size, 0600, err);
 }
 
 /* A namespace joined by path stays outside the images: restore joins it
@@ -165,7 +165,7 @@ set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_op
       char *colon = strrchr (addr, ':');
       unsigned long long port;
 
-      if (colon == NULL || !parse_ulong (colon + 1, &port) || port == 0 || port > 65535)
+      if (colon == NULL || !ocirt_utils_parse_ulong (colon + 1, &port) || port == 0 || port > 65535)
         return ocirt_make_error (err, 0, "invalid --page-server `%s` (ADDRESS:PORT)", o->page_server);
       *colon = '\0';
       if (ocirt_dl_criu_local_set_page_server_address_port (s->opts, addr, (int) port) < 0)

@@ -88,7 +88,7 @@ open_dir (const char *path, bool create, const char *what, bool *made, ocirt_err
         *made = true;
       else if (errno == ENOENT)
         {
-          if (mkdir_p (path, 0700, err) < 0)
+          if (ocirt_utils_mkdir_p (path, 0700, err) < 0)
             return ocirt_error_prefix (err, "%s", what);
           *made = true;
         }
@@ -277,7 +277,7 @@ ocirt_criu_failed (struct ocirt_criu_session *s, int ret, const char *what, ocir
   cleanup_free char *why = NULL;
   size_t len;
 
-  if (read_file_at (s->work_fd, s->log_name, &text, &len, NULL) == 0)
+  if (ocirt_utils_read_file_at (s->work_fd, s->log_name, &text, &len, NULL) == 0)
     why = criu_errors (text);
   if (why == NULL)
     why = xasprintf ("libcriu returned %d (%s)", ret, strerror (-ret));
@@ -400,7 +400,7 @@ make_mountpoint (int rootfd, const oci_mount *m, ocirt_error_t *err)
 
   if (m->source == NULL || stat (m->source, &sb) < 0)
     return 0; /* CRIU names the missing source */
-  fd = ocirt_mkpath_in_root (rootfd, m->destination, !S_ISDIR (sb.st_mode), err);
+  fd = ocirt_path_mkpath_in_root (rootfd, m->destination, !S_ISDIR (sb.st_mode), err);
   if (fd < 0)
     return ocirt_error_prefix (err, "mount point `%s`", m->destination);
   close (fd);
@@ -433,7 +433,7 @@ ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec,
   /* A masked file is /dev/null mounted over it.  */
   for (i = 0; lx && i < lx->masked_paths_len; i++)
     {
-      cleanup_close int fd = ocirt_open_in_root (rootfd, lx->masked_paths[i], O_PATH);
+      cleanup_close int fd = ocirt_path_open_in_root (rootfd, lx->masked_paths[i], O_PATH);
       struct stat sb;
 
       if (restore)

@@ -188,7 +188,7 @@ inherit_stdio (struct restore *r, ocirt_error_t *err)
   yajl_val doc;
   size_t len, i;
 
-  if (read_file_at (r->s.images_fd, OCIRT_CRIU_DESCRIPTORS, &text, &len, NULL) < 0)
+  if (ocirt_utils_read_file_at (r->s.images_fd, OCIRT_CRIU_DESCRIPTORS, &text, &len, NULL) < 0)
     return 0; /* a checkpoint by another tool */
   doc = yajl_tree_parse (text, errbuf, sizeof (errbuf));
   if (doc == NULL || !YAJL_IS_ARRAY (doc))
@@ -271,7 +271,7 @@ notify (char *action, ocirt_criu_notify_arg na)
     {
       int master = ocirt_dl_criu_get_orphan_pts_master_fd ();
 
-      if (master < 0 || ocirt_send_fd (r->console_fd, master, "/dev/ptmx", &r->hook_err) < 0)
+      if (master < 0 || ocirt_terminal_send_fd (r->console_fd, master, "/dev/ptmx", &r->hook_err) < 0)
         {
           if (master < 0)
             ocirt_make_error (&r->hook_err, 0, "CRIU sent no terminal");
@@ -306,17 +306,6 @@ make_cgroup (struct restore *r, ocirt_error_t *err)
   if (ocirt_cgroup_make (&r->cg, err) < 0)
     return -1;
   return ocirt_cgroup_apply_resources (&r->cg, r->spec->linux, err);
-}
-
-/* --pid-file: the init's pid, written whole or not at all.  */
-static int
-write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
-{
-  cleanup_free char *text = xasprintf ("%d", pid);
-
-  return write_file_atomic_at (AT_FDCWD, path, text, strlen (text), 0644, err) < 0
-             ? ocirt_error_prefix (err, "write pid file")
-             : 0;
 }
 
 static int
@@ -366,7 +355,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
     return -1;
   if (o->console_socket)
     {
-      r->console_fd = ocirt_console_socket_connect (o->console_socket, err);
+      r->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err);
       if (r->console_fd < 0)
         return -1;
     }
@@ -381,7 +370,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   umount_criu_root (r);
   if (write_state (r, false, err) < 0)
     return -1;
-  if (o->pid_file && write_pid_file (o->pid_file, r->pid, err) < 0)
+  if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, r->pid, err) < 0)
     return -1;
   return 0;
 }

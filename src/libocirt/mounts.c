@@ -192,7 +192,7 @@ new_fs_data (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const
 
   if (m->type && strcmp (m->type, "tmpfs") == 0)
     {
-      cleanup_close int fd = ocirt_open_in_root (rootfd, m->destination, O_PATH);
+      cleanup_close int fd = ocirt_path_open_in_root (rootfd, m->destination, O_PATH);
 
       if (fd >= 0 && fstat (fd, &sb) == 0 && S_ISDIR (sb.st_mode))
         mode = xasprintf ("mode=%04o", (unsigned int) (sb.st_mode & 07777));
