@@ -11,8 +11,8 @@ import pytest
 
 import crilib
 from crilib import HANDLERS, Lane, Pod
-from clientlib import RUNC
-from hostproc import xfail_where  # noqa: E402  (tests/lib, put on the path by clientlib)
+from lib.clients import RUNC
+from lib.hostproc import xfail_where  # noqa: E402  (tests/ is put on the path by crilib)
 
 OCIRT = os.environ.get("OCIRT", "")
 

@@ -9,7 +9,7 @@ sockets and config, the CNI config and IPAM data, the runtimes' state roots,
 the pods' logs and the images.  Its pods go below an absolute cgroup of its
 own (``/ocirt-cri-tests-TOKEN``), never below the caller's cgroup.  The
 runtime handlers ``ocirt`` and ``runc`` both use the runc v2 shim, each
-with a wrapper script as its BinaryName that logs every call (clientlib's
+with a wrapper script as its BinaryName that logs every call (lib/clients.py's
 Runtime).  ``Lane.close`` stops containerd by its pid and then removes what
 is left of the lane (processes, mounts, cgroups, the directory); it also
 runs from run.sh's trap (``python3 crilib.py cleanup DIR``) when pytest did
@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "clients"))
-from clientlib import (Daemon, Runtime, hierarchies, mounts_below,  # noqa: E402
+sys.path.insert(0, str(HERE.parent))
+from lib.clients import (Daemon, Runtime, hierarchies, mounts_below,  # noqa: E402
                        processes_of, prune_dropping, remove_cgroup_tree, sh,
                        wait_for)
 

@@ -15,7 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 import pytest
 
-from clientlib import CAPS, SECCOMP_NO_MKDIR, cgroup_dir, proc_status, sh, wait_for
+from lib.capabilities import CAPS
+from lib.clients import SECCOMP_NO_MKDIR, cgroup_dir, sh, wait_for
+from lib.hostproc import proc_status
 from crilib import SUBNET, Stream, pb
 
 MiB = 1024 * 1024

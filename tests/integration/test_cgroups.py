@@ -377,8 +377,8 @@ def test_v1_only_resources_are_ignored_on_v2_as_with_runc(rt, ref, env):
         pid = running(r, env.bundle(), cid, V1_ONLY_RESOURCES)
         assert cg_read(pid, "", "memory.max") == str(64 * MiB), r.name
         r.delete(cid, force=True)
-    res = rt("run", "--bundle", str(configure(env.bundle(), unique_id(), V1_ONLY_RESOURCES,
-                                               script="true")), unique_id())
+    cid = unique_id()
+    res = rt.run(cid, configure(env.bundle(), cid, V1_ONLY_RESOURCES, script="true"))
     assert res.rc == 0, res
     for what in ("memory.kernel", "memory.kernelTCP", "memory.swappiness",
                  "cpu.realtimePeriod", "cpu.realtimeRuntime", "blockIO.leafWeight",
