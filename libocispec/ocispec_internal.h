@@ -54,8 +54,7 @@ size_t ocispec_path_push_index (struct ocispec_ctx *c, size_t i);
 void ocispec_path_pop (struct ocispec_ctx *c, size_t mark);
 
 /* Record the first error, prefixed by the path.  Returns -1.  */
-__attribute__ ((format (printf, 2, 3))) int ocispec_fail (struct ocispec_ctx *c, const char *fmt,
-                                                          ...);
+__attribute__ ((format (printf, 2, 3))) int ocispec_fail (struct ocispec_ctx *c, const char *fmt, ...);
 
 bool ocispec_field_present (const struct oci_field *f, const void *obj);
 

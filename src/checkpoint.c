@@ -35,17 +35,19 @@ enum
 };
 
 /* The options both commands take, as runc spells them.  */
-#define CRIU_COMMON_OPTIONS                                                                        \
-  { "image-path", required_argument, NULL, OPT_IMAGE_PATH },                                       \
-  { "work-path", required_argument, NULL, OPT_WORK_PATH },                                     \
-  { "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },                               \
-  { "ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK },                                       \
-  { "shell-job", no_argument, NULL, OPT_SHELL_JOB },                                           \
-  { "file-locks", no_argument, NULL, OPT_FILE_LOCKS },                                         \
-  { "manage-cgroups-mode", required_argument, NULL, OPT_MANAGE_CGROUPS_MODE },                 \
-  { "auto-dedup", no_argument, NULL, OPT_AUTO_DEDUP },                                         \
-  { "empty-ns", required_argument, NULL, OPT_EMPTY_NS },                                       \
-  { "lazy-pages", no_argument, NULL, OPT_LAZY_PAGES }
+#define CRIU_COMMON_OPTIONS                                                                             \
+  { "image-path", required_argument, NULL, OPT_IMAGE_PATH },                                            \
+      { "work-path", required_argument, NULL, OPT_WORK_PATH },                                          \
+      { "tcp-established", no_argument, NULL, OPT_TCP_ESTABLISHED },                                    \
+      { "ext-unix-sk", no_argument, NULL, OPT_EXT_UNIX_SK },                                            \
+      { "shell-job", no_argument, NULL, OPT_SHELL_JOB },                                                \
+      { "file-locks", no_argument, NULL, OPT_FILE_LOCKS },                                              \
+      { "manage-cgroups-mode", required_argument, NULL, OPT_MANAGE_CGROUPS_MODE },                      \
+      { "auto-dedup", no_argument, NULL, OPT_AUTO_DEDUP },                                              \
+      { "empty-ns", required_argument, NULL, OPT_EMPTY_NS },                                            \
+  {                                                                                                     \
+    "lazy-pages", no_argument, NULL, OPT_LAZY_PAGES                                                     \
+  }
 
 /* Handle option C of both commands: 1 when it was one, 0 when not, -1
    (after the message) when it cannot be honoured.  */

@@ -10,16 +10,24 @@
 #include "libocirt/utils.h"
 
 /* Shared by create and run: they take the same options, run adds a few.  */
-int
-ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool run,
-                            struct ocirt_create_options *o);
+int ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool run,
+                                struct ocirt_create_options *o);
 
 int
 ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool run,
                             struct ocirt_create_options *o)
 {
-  enum { OPT_CONSOLE = 256, OPT_PIDFILE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE, OPT_CONFIG,
-         OPT_KEEP, OPT_NOSUBREAPER };
+  enum
+  {
+    OPT_CONSOLE = 256,
+    OPT_PIDFILE,
+    OPT_NOPIVOT,
+    OPT_NOKEYRING,
+    OPT_PRESERVE,
+    OPT_CONFIG,
+    OPT_KEEP,
+    OPT_NOSUBREAPER
+  };
   static const struct option options[] = {
     { "bundle", required_argument, NULL, 'b' },
     { "console-socket", required_argument, NULL, OPT_CONSOLE },
@@ -42,8 +50,9 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
   o->root = g->root;
   o->systemd_cgroup = g->systemd_cgroup;
   o->no_cgroup = g->no_cgroup;
-  o->rootless = g->rootless == NULL || strcmp (g->rootless, "auto") == 0 ? -1
-                : strcmp (g->rootless, "true") == 0;
+  o->rootless = g->rootless == NULL || strcmp (g->rootless, "auto") == 0
+                    ? -1
+                    : strcmp (g->rootless, "true") == 0;
   opterr = 0;
   argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
   while ((c = getopt_long_only (argc, argv, shortopts, options, NULL)) != -1)

@@ -21,8 +21,17 @@ push (char ***v, size_t *n, char *s)
 int
 ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
 {
-  enum { OPT_CONSOLE = 256, OPT_PIDFILE, OPT_LABEL, OPT_APPARMOR, OPT_NNP, OPT_PRESERVE,
-         OPT_CGROUP, OPT_IGNORE_PAUSED };
+  enum
+  {
+    OPT_CONSOLE = 256,
+    OPT_PIDFILE,
+    OPT_LABEL,
+    OPT_APPARMOR,
+    OPT_NNP,
+    OPT_PRESERVE,
+    OPT_CGROUP,
+    OPT_IGNORE_PAUSED
+  };
   static const struct option options[] = {
     { "console-socket", required_argument, NULL, OPT_CONSOLE },
     { "cwd", required_argument, NULL, 'w' },
@@ -109,8 +118,8 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
           return ocirt_cli_fail ("exec: unknown or incomplete option `%s`", argv[optind - 1]);
         }
     }
-  if (!ocirt_cli_positional ("exec", "[options] CONTAINER_ID [COMMAND [ARG...]]", argc, argv,
-                             optind, 1, o.process_path ? 1 : argc))
+  if (!ocirt_cli_positional ("exec", "[options] CONTAINER_ID [COMMAND [ARG...]]", argc, argv, optind, 1,
+                             o.process_path ? 1 : argc))
     return 1;
   /* runc takes this for a process that cannot start: 255, not 1.  */
   if (!o.process_path && optind + 1 == argc)

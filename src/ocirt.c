@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #ifdef HAVE_SECCOMP
-#  include <seccomp.h>
+#include <seccomp.h>
 #endif
 
 #include "libocirt/error.h"
@@ -27,17 +27,19 @@ static const struct
 } commands[] = {
   { "create", ocirt_cmd_create, "create a container",
     "[--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--no-new-keyring] "
-    "[--preserve-fds N] [--config FILE] CONTAINER_ID", true },
-  { "start", ocirt_cmd_start, "run the user-defined process in a created container",
-    "CONTAINER_ID" },
+    "[--preserve-fds N] [--config FILE] CONTAINER_ID",
+    true },
+  { "start", ocirt_cmd_start, "run the user-defined process in a created container", "CONTAINER_ID" },
   { "run", ocirt_cmd_run, "create and run a container",
     "[--bundle DIR] [--console-socket PATH] [--detach] [--keep] [--pid-file FILE] [--no-pivot] "
-    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID", true },
+    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID",
+    true },
   { "exec", ocirt_cmd_exec, "run a new process inside a container",
     "[--tty] [--detach] [--cwd DIR] [--env K=V] [--user UID[:GID]] [--additional-gids GID] "
     "[--cap CAP] [--no-new-privs] [--process FILE] [--pid-file FILE] [--console-socket PATH] "
     "[--preserve-fds N] [--cgroup [CTRL:]PATH] [--ignore-paused] [--apparmor P] "
-    "[--process-label L] CONTAINER_ID [COMMAND [ARG...]]", true },
+    "[--process-label L] CONTAINER_ID [COMMAND [ARG...]]",
+    true },
   { "state", ocirt_cmd_state, "output the state of a container", "CONTAINER_ID" },
   { "list", ocirt_cmd_list, "list the containers", "[--format table|json] [--quiet]" },
   { "kill", ocirt_cmd_kill, "send a signal to the container's init process",
@@ -93,8 +95,8 @@ ocirt_cli_fail (const char *fmt, ...)
 }
 
 bool
-ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **argv, int optind_,
-                      int min, int max)
+ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **argv, int optind_, int min,
+                      int max)
 {
   int n = argc - optind_;
 
@@ -229,8 +231,7 @@ usage (FILE *out)
 static void
 version (void)
 {
-  printf ("ocirt version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, ocirt_commit,
-          OCI_SPEC_VERSION);
+  printf ("ocirt version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, ocirt_commit, OCI_SPEC_VERSION);
 #ifdef HAVE_SECCOMP
   {
     const struct scmp_version *v = seccomp_version ();
@@ -278,7 +279,17 @@ default_root (void)
 int
 main (int argc, char **argv)
 {
-  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_MANAGER, OPT_ROOTLESS, OPT_CRIU };
+  enum
+  {
+    OPT_ROOT = 256,
+    OPT_LOG,
+    OPT_LOG_FORMAT,
+    OPT_DEBUG,
+    OPT_SYSTEMD,
+    OPT_MANAGER,
+    OPT_ROOTLESS,
+    OPT_CRIU
+  };
   static const struct option options[] = {
     { "root", required_argument, NULL, OPT_ROOT },
     { "log", required_argument, NULL, OPT_LOG },

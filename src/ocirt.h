@@ -11,7 +11,7 @@ struct ocirt_global
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
-  bool no_cgroup;          /* --cgroup-manager disabled */
+  bool no_cgroup; /* --cgroup-manager disabled */
   const char *rootless;
   const char *criu; /* --criu PATH */
 };
@@ -47,8 +47,7 @@ bool ocirt_cli_positional (const char *cmd, const char *usage, int argc, char **
    boolean option: rewrite ARGV to what getopt takes, in place, before the
    command parses it.  Returns the new ARGC.  */
 struct option;
-int ocirt_cli_bool_forms (int argc, char **argv, const char *shortopts,
-                          const struct option *options);
+int ocirt_cli_bool_forms (int argc, char **argv, const char *shortopts, const struct option *options);
 
 /* Parse a command that takes only a container id: returns its index in
    ARGV, or -1 after printing the error.  */

@@ -18,4 +18,3 @@ ocirt_cmd_start (struct ocirt_global *g, int argc, char **argv)
     return ocirt_error_report (&err);
   return 0;
 }
-

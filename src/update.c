@@ -264,8 +264,8 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
           goto out;
         }
     }
-  if (!ocirt_cli_positional ("update", "[-r FILE|-] [resource options] CONTAINER_ID", argc, argv,
-                             optind, 1, 1))
+  if (!ocirt_cli_positional ("update", "[-r FILE|-] [resource options] CONTAINER_ID", argc, argv, optind,
+                             1, 1))
     goto out;
   if (file)
     {

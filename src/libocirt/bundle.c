@@ -100,8 +100,9 @@ validate_namespaces (const oci_linux *lx, ocirt_error_t *err)
         return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu]: unknown namespace type " Q,
                                  i, QARG (ns->type));
       if (seen & flag)
-        return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu]: `%s` is listed more than once",
-                                 i, ns->type);
+        return ocirt_make_error (err, 0,
+                                 "config.json: linux.namespaces[%zu]: `%s` is listed more than once", i,
+                                 ns->type);
       seen |= flag;
       if (ns->path && ns->path[0] && ns->path[0] != '/')
         return ocirt_make_error (err, 0, "config.json: linux.namespaces[%zu].path " Q " is not absolute",
@@ -130,8 +131,9 @@ validate_exec_size (const oci_process *p, ocirt_error_t *err)
       size_t n = strlen (arg ? p->args[i] : p->env[i - p->args_len]) + 1;
 
       if (n > max_strlen)
-        return ocirt_make_error (err, 0, "config.json: process.%s[%zu] takes %zu bytes, execve takes at most %zu per string",
-                                 arg ? "args" : "env", arg ? i : i - p->args_len, n, max_strlen);
+        return ocirt_make_error (
+            err, 0, "config.json: process.%s[%zu] takes %zu bytes, execve takes at most %zu per string",
+            arg ? "args" : "env", arg ? i : i - p->args_len, n, max_strlen);
       total += n;
     }
   getrlimit (RLIMIT_STACK, &stack);
@@ -142,8 +144,10 @@ validate_exec_size (const oci_process *p, ocirt_error_t *err)
   if (limit < floor)
     limit = floor;
   if (total > limit)
-    return ocirt_make_error (err, 0, "config.json: process.args and process.env take %zu bytes, execve takes at most %zu here",
-                             total, limit);
+    return ocirt_make_error (
+        err, 0,
+        "config.json: process.args and process.env take %zu bytes, execve takes at most %zu here", total,
+        limit);
   return 0;
 }
 
@@ -159,8 +163,8 @@ validate_process (const oci_spec *spec, ocirt_error_t *err)
                              p->user->uid == UINT32_MAX ? "uid" : "gid");
   for (i = 0; p->user && i < p->user->additional_gids_len; i++)
     if (p->user->additional_gids[i] == UINT32_MAX)
-      return ocirt_make_error (err, 0, "config.json: process.user.additionalGids[%zu] 4294967295 is not a valid id",
-                               i);
+      return ocirt_make_error (
+          err, 0, "config.json: process.user.additionalGids[%zu] 4294967295 is not a valid id", i);
   for (i = 0; i < p->env_len; i++)
     if (p->env[i][0] == '=' || strchr (p->env[i], '=') == NULL)
       return ocirt_make_error (err, 0, "config.json: process.env[%zu] " Q " is not NAME=VALUE", i,
@@ -171,10 +175,12 @@ validate_process (const oci_spec *spec, ocirt_error_t *err)
   if (p->terminal && p->console_size)
     {
       if (p->console_size->height > 0xffff)
-        return ocirt_make_error (err, 0, "config.json: process.consoleSize.height %llu is out of range 0..65535",
+        return ocirt_make_error (err, 0,
+                                 "config.json: process.consoleSize.height %llu is out of range 0..65535",
                                  (unsigned long long) p->console_size->height);
       if (p->console_size->width > 0xffff)
-        return ocirt_make_error (err, 0, "config.json: process.consoleSize.width %llu is out of range 0..65535",
+        return ocirt_make_error (err, 0,
+                                 "config.json: process.consoleSize.width %llu is out of range 0..65535",
                                  (unsigned long long) p->console_size->width);
     }
   if (p->oom_score_adj_present && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
@@ -226,7 +232,8 @@ validate_devices (const oci_linux *lx, ocirt_error_t *err)
       const char *t = d->type;
 
       if (strcmp (t, "c") && strcmp (t, "u") && strcmp (t, "b") && strcmp (t, "p"))
-        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: invalid type " Q, i, QARG (t));
+        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: invalid type " Q, i,
+                                 QARG (t));
       if (d->path[0] != '/')
         return ocirt_make_error (err, 0, "config.json: linux.devices[%zu].path " Q " is not absolute", i,
                                  QARG (d->path));
@@ -236,14 +243,17 @@ validate_devices (const oci_linux *lx, ocirt_error_t *err)
       if (strcmp (t, "p") == 0)
         continue;
       if (!d->major_present || !d->minor_present)
-        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: type %s needs major and minor", i, t);
+        return ocirt_make_error (err, 0,
+                                 "config.json: linux.devices[%zu]: type %s needs major and minor", i, t);
       /* The kernel's dev_t: 12 bits of major, 20 of minor.  */
       if (d->major < 0 || d->major > 4095)
-        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: major %lld is out of range 0..4095", i,
-                                 (long long) d->major);
+        return ocirt_make_error (err, 0,
+                                 "config.json: linux.devices[%zu]: major %lld is out of range 0..4095",
+                                 i, (long long) d->major);
       if (d->minor < 0 || d->minor > 1048575)
-        return ocirt_make_error (err, 0, "config.json: linux.devices[%zu]: minor %lld is out of range 0..1048575",
-                                 i, (long long) d->minor);
+        return ocirt_make_error (
+            err, 0, "config.json: linux.devices[%zu]: minor %lld is out of range 0..1048575", i,
+            (long long) d->minor);
     }
   return 0;
 }
@@ -254,11 +264,13 @@ static int
 uts_sysctl_conflict (const oci_spec *spec, const char *key, const char *value, ocirt_error_t *err)
 {
   if (strcmp (key, "kernel.hostname") == 0)
-    return ocirt_make_error (err, 0, "config.json: linux.sysctl: `kernel.hostname` conflicts with "
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.sysctl: `kernel.hostname` conflicts with "
                              "the `hostname` field: set the hostname there");
   if (strcmp (key, "kernel.domainname") == 0 && spec->domainname
       && strcmp (spec->domainname, value) != 0)
-    return ocirt_make_error (err, 0, "config.json: linux.sysctl: `kernel.domainname` conflicts with "
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.sysctl: `kernel.domainname` conflicts with "
                              "the `domainname` field");
   return 0;
 }
@@ -269,9 +281,9 @@ uts_sysctl_conflict (const oci_spec *spec, const char *key, const char *value, o
 static int
 validate_sysctl (const oci_spec *spec, ocirt_error_t *err)
 {
-  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                     "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-                                     "kernel.shm_rmid_forced" };
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                     "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced" };
   const oci_map_string *sc = spec->linux->sysctl;
   size_t i, k;
 
@@ -285,7 +297,8 @@ validate_sysctl (const oci_spec *spec, ocirt_error_t *err)
         if (*c == '/')
           *c = '.';
       if (key[0] == '\0' || key[0] == '.' || strstr (key, "..") || key[strlen (key) - 1] == '.')
-        return ocirt_make_error (err, 0, "config.json: linux.sysctl: invalid name " Q, QARG (sc->keys[i]));
+        return ocirt_make_error (err, 0, "config.json: linux.sysctl: invalid name " Q,
+                                 QARG (sc->keys[i]));
       for (k = 0; k < ARRAY_SIZE (ipc); k++)
         if (strcmp (key, ipc[k]) == 0)
           ns = "ipc", need = "an ipc";
@@ -322,7 +335,8 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
     return -1;
   /* Masks in the runtime's mount namespace would be the host's.  */
   if ((lx->masked_paths_len || lx->readonly_paths_len) && !ocirt_config_has_ns (spec, "mount"))
-    return ocirt_make_error (err, 0, "config.json: maskedPaths and readonlyPaths need a mount namespace");
+    return ocirt_make_error (err, 0,
+                             "config.json: maskedPaths and readonlyPaths need a mount namespace");
   if (spec->hostname && spec->hostname[0] && !ocirt_config_has_ns (spec, "uts"))
     return ocirt_make_error (err, 0, "config.json: hostname needs a uts namespace");
   if (spec->domainname && spec->domainname[0] && !ocirt_config_has_ns (spec, "uts"))
@@ -331,15 +345,18 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
     return ocirt_make_error (err, 0, "config.json: uidMappings and gidMappings need a user namespace");
   if (lx->time_offsets && lx->time_offsets->len && !ocirt_config_has_ns (spec, "time"))
     return ocirt_make_error (err, 0, "config.json: timeOffsets need a time namespace");
-  if (validate_mounts (spec, err) < 0 || validate_devices (lx, err) < 0 || validate_sysctl (spec, err) < 0)
+  if (validate_mounts (spec, err) < 0 || validate_devices (lx, err) < 0
+      || validate_sysctl (spec, err) < 0)
     return -1;
   {
     char buf[OCIRT_ID_MAP_TEXT_MAX];
 
-    if (ocirt_ns_id_map_text ("config.json: linux.uidMappings", lx->uid_mappings, lx->uid_mappings_len, buf,
-                              err) < 0
-        || ocirt_ns_id_map_text ("config.json: linux.gidMappings", lx->gid_mappings, lx->gid_mappings_len,
-                                 buf, err) < 0)
+    if (ocirt_ns_id_map_text ("config.json: linux.uidMappings", lx->uid_mappings, lx->uid_mappings_len,
+                              buf, err)
+            < 0
+        || ocirt_ns_id_map_text ("config.json: linux.gidMappings", lx->gid_mappings,
+                                 lx->gid_mappings_len, buf, err)
+               < 0)
       return -1;
   }
   if (ocirt_idmap_validate (spec, err) < 0)
@@ -351,8 +368,10 @@ ocirt_config_validate (const oci_spec *spec, ocirt_error_t *err)
   if (lx->intel_rdt)
     {
       if (access ("/sys/fs/resctrl/schemata", F_OK) < 0)
-        return ocirt_make_error (err, 0, "config.json: linux.intelRdt is set, but resctrl is not mounted on this host");
-      return ocirt_make_error (err, 0, "config.json: linux.intelRdt is set, but this build does not support resctrl");
+        return ocirt_make_error (
+            err, 0, "config.json: linux.intelRdt is set, but resctrl is not mounted on this host");
+      return ocirt_make_error (
+          err, 0, "config.json: linux.intelRdt is set, but this build does not support resctrl");
     }
   if (spec->hooks)
     {

@@ -43,7 +43,7 @@ struct ocirt_cgroup
   void (*systemd_free) (struct ocirt_systemd_scope *sc);
   struct ocirt_cgroup_dir *dirs;
   size_t ndirs;
-  char **created;    /* directories made by us, parents before children */
+  char **created; /* directories made by us, parents before children */
   size_t ncreated;
 };
 

@@ -18,7 +18,7 @@
 
 /* ---- instructions --------------------------------------------------- */
 
-#define INSN(c, d, s, o, i)                                                                        \
+#define INSN(c, d, s, o, i)                                                                             \
   ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 /* dst = *(u32 *) (src + off), zero-extended */
 #define LDX_W(dst, src, off) INSN (BPF_LDX | BPF_W | BPF_MEM, dst, src, off, 0)
@@ -95,8 +95,7 @@ ocirt_dev_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text, oc
         rule.access |= BPF_DEVCG_ACC_MKNOD;
         break;
       default:
-        return ocirt_make_error (err, 0, "device rule `%s`: access must be made of r, w and m",
-                                 text);
+        return ocirt_make_error (err, 0, "device rule `%s`: access must be made of r, w and m", text);
       }
   if (rule.access == 0)
     return ocirt_make_error (err, 0, "device rule `%s`: no access given", text);
@@ -279,7 +278,6 @@ ocirt_dev_bpf_apply (const struct ocirt_dev_rules *r, const char *path, ocirt_er
   attr.attach_flags = BPF_F_ALLOW_MULTI;
   if (sys_bpf (BPF_PROG_ATTACH, &attr) < 0)
     return ocirt_make_error (err, errno, "attach the device cgroup program to `%s`", path);
-  ocirt_debug ("cgroup: device program of %zu instructions (%zu rules) attached to %s", len, r->n,
-               path);
+  ocirt_debug ("cgroup: device program of %zu instructions (%zu rules) attached to %s", len, r->n, path);
   return 0;
 }

@@ -27,8 +27,7 @@ struct ocirt_dev_rules
 
 /* Append a rule in the text of v1's devices.allow / devices.deny ("a",
    "c 1:3 rwm", "b *:* m").  */
-int ocirt_dev_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text,
-                         ocirt_error_t *err);
+int ocirt_dev_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text, ocirt_error_t *err);
 
 void ocirt_dev_rules_release (struct ocirt_dev_rules *r);
 

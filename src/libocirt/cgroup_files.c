@@ -93,8 +93,8 @@ ocirt_cgroup_has_file (const struct ocirt_cgroup_dir *d, const char *file)
 }
 
 int
-ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const char *value,
-                       int *fd, ocirt_error_t *err)
+ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const char *value, int *fd,
+                       ocirt_error_t *err)
 {
   cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
 
@@ -113,8 +113,8 @@ ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const
       /* On v2 a controller that is not enabled shows as missing files.  */
       if (saved == ENOENT && d->unified && strcmp (ctrl, "cgroup") != 0
           && !ocirt_cgroup_v2_has (d, ctrl))
-        return ocirt_make_error (err, 0, "cannot set %s: the %s controller is not enabled in `%s`",
-                                 file, ctrl, d->path);
+        return ocirt_make_error (err, 0, "cannot set %s: the %s controller is not enabled in `%s`", file,
+                                 ctrl, d->path);
       return ocirt_make_error (err, saved, "open `%s`", path);
     }
   if (ocirt_utils_write_all (*fd, value, strlen (value)) < 0)
@@ -132,8 +132,7 @@ ocirt_cgroup_write (const struct ocirt_cgroup_dir *d, const char *file, const ch
 }
 
 int
-ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **out,
-                   ocirt_error_t *err)
+ocirt_cgroup_read (const struct ocirt_cgroup_dir *d, const char *file, char **out, ocirt_error_t *err)
 {
   cleanup_free char *path = xasprintf ("%s/%s", d->path, file);
 

@@ -52,8 +52,8 @@ freezer_dir (const struct ocirt_cgroup *cg, bool *v2)
   size_t i, at = 0;
 
   for (i = 0; i < cg->ndirs; i++)
-    freezer_consider (freezer_kind (cg->dirs[i].controllers, cg->dirs[i].unified, cg->mode), i,
-                      &best, &at);
+    freezer_consider (freezer_kind (cg->dirs[i].controllers, cg->dirs[i].unified, cg->mode), i, &best,
+                      &at);
   *v2 = best == FREEZER_V2;
   return best == FREEZER_NONE ? NULL : &cg->dirs[at];
 }
@@ -120,8 +120,8 @@ freeze_v2_wait (const struct ocirt_cgroup_dir *d, bool want, ocirt_error_t *err)
     }
   if (want)
     ocirt_cgroup_write (d, "cgroup.freeze", "0", NULL);
-  return ocirt_make_error (err, 0, "%s `%s`: the tasks did not %s in time",
-                           want ? "freeze" : "thaw", d->path, want ? "freeze" : "thaw");
+  return ocirt_make_error (err, 0, "%s `%s`: the tasks did not %s in time", want ? "freeze" : "thaw",
+                           d->path, want ? "freeze" : "thaw");
 }
 
 int
@@ -183,8 +183,8 @@ ocirt_cgroup_is_frozen (const struct ocirt_container_state *st)
         {
           const struct ocirt_state_cgroup *l = &st->cgroup_leaves[i];
 
-          freezer_consider (freezer_kind (l->controllers, l->controllers[0] == '\0', mode), i,
-                            &best, &at);
+          freezer_consider (freezer_kind (l->controllers, l->controllers[0] == '\0', mode), i, &best,
+                            &at);
         }
       return best != FREEZER_NONE && dir_frozen (st->cgroup_leaves[at].path, best == FREEZER_V2);
     }

@@ -139,8 +139,8 @@ given_part (const char *cgroups_path, const char *id)
    caller's cgroup (a service's, a session's scope) holds processes, and a
    cgroup with processes cannot give controllers to a child.  */
 static char *
-container_path (const char *cgroups_path, const char *given, const char *controllers,
-                bool in_parent, char **self)
+container_path (const char *cgroups_path, const char *given, const char *controllers, bool in_parent,
+                char **self)
 {
   cleanup_free char *base = NULL;
   char *slash;
@@ -164,14 +164,12 @@ check_given (const char *given, const char *cgroups_path, ocirt_error_t *err)
   /* The path must not climb out of where it is rooted.  */
   for (tok = strtok_r (copy, "/", &save); tok; tok = strtok_r (NULL, "/", &save))
     if (strcmp (tok, "..") == 0 || strcmp (tok, ".") == 0)
-      return ocirt_make_error (err, 0, "linux.cgroupsPath `%s`: `%s` is not allowed", cgroups_path,
-                               tok);
+      return ocirt_make_error (err, 0, "linux.cgroupsPath `%s`: `%s` is not allowed", cgroups_path, tok);
   return 0;
 }
 
 static int
-find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char *id,
-                  ocirt_error_t *err)
+find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char *id, ocirt_error_t *err)
 {
   cleanup_fclose FILE *f = NULL;
   cleanup_free char *line = NULL;

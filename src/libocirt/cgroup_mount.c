@@ -61,8 +61,8 @@ v1_read_only_each (const struct ocirt_cgroup *cg, int dirfd, int target, const c
 }
 
 int
-ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
-                    unsigned long flags, bool cgroupns, ocirt_error_t *err)
+ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest, unsigned long flags,
+                    bool cgroupns, ocirt_error_t *err)
 {
   const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   cleanup_close int target = -1;
@@ -79,8 +79,8 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
   if (cg->mode == OCIRT_CGROUP_V2)
     {
       if (cgroupns)
-        return ocirt_mount_on_fd ("cgroup2", target, "cgroup2", base | (flags & MS_RDONLY), NULL,
-                                  dest, err);
+        return ocirt_mount_on_fd ("cgroup2", target, "cgroup2", base | (flags & MS_RDONLY), NULL, dest,
+                                  err);
       if (ocirt_mount_on_fd (cg->dirs[0].path, target, NULL, MS_BIND, NULL, dest, err) < 0)
         return -1;
       if (flags & MS_RDONLY)
@@ -120,8 +120,9 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
       if (cgroupns)
         {
           if (ocirt_mount_on_fd ("cgroup", sub, d->unified ? "cgroup2" : "cgroup",
-                                 base | (flags & MS_RDONLY), d->unified ? NULL : d->controllers,
-                                 what, err) < 0)
+                                 base | (flags & MS_RDONLY), d->unified ? NULL : d->controllers, what,
+                                 err)
+              < 0)
             return -1;
         }
       else if (ocirt_mount_on_fd (d->path, sub, NULL, MS_BIND, NULL, what, err) < 0)
@@ -141,11 +142,11 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
      a remount each.  */
   if (flags & MS_RDONLY)
     {
-      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                                             | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                             | MOUNT_ATTR_NOEXEC };
 
-      if (syscall (SYS_mount_setattr, target, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                   sizeof (attr)) == 0)
+      if (syscall (SYS_mount_setattr, target, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr))
+          == 0)
         return 0;
       if (errno != ENOSYS)
         return ocirt_make_error (err, errno, "make %s read-only", dest);

@@ -10,7 +10,7 @@
 
 /* Mount the container's view of cgroups at TARGET_FD (a directory in the
    rootfs), read-only when RDONLY.  */
-int ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
-                        unsigned long flags, bool cgroupns, ocirt_error_t *err);
+int ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest, unsigned long flags,
+                        bool cgroupns, ocirt_error_t *err);
 
 #endif

@@ -157,16 +157,16 @@ check_usage (const struct ocirt_cgroup_dir *d, const char *file, int64_t limit, 
 }
 
 static int
-set_memory_limit (const struct ocirt_cgroup_dir *d, const char *file, int64_t limit,
-                  ocirt_error_t *err)
+set_memory_limit (const struct ocirt_cgroup_dir *d, const char *file, int64_t limit, ocirt_error_t *err)
 {
   if (set_i64 (d, file, limit, "memory.limit", err) == 0)
     return 0;
   if ((*err)->status == EBUSY)
     {
       ocirt_error_release (err);
-      return ocirt_make_error (err, 0, RES "memory.limit: %" PRId64
-                               " is below what the container uses now", limit);
+      return ocirt_make_error (err, 0,
+                               RES "memory.limit: %" PRId64 " is below what the container uses now",
+                               limit);
     }
   return -1;
 }
@@ -239,8 +239,8 @@ memory_v1 (const struct ocirt_cgroup_dir *d, const oci_memory *m, bool update, o
       && set_u64 (d, "memory.swappiness", m->swappiness, "memory.swappiness", err) < 0)
     return -1;
   if (m->disable_oom_killer_present && (m->disable_oom_killer || update)
-      && set (d, "memory.oom_control", m->disable_oom_killer ? "1" : "0", "memory.disableOOMKiller",
-              err) < 0)
+      && set (d, "memory.oom_control", m->disable_oom_killer ? "1" : "0", "memory.disableOOMKiller", err)
+             < 0)
     return -1;
   if (m->use_hierarchy_present
       && set (d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", "memory.useHierarchy", err) < 0)
@@ -327,8 +327,7 @@ cpu_v1 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, ocirt_error_t *err)
   int64_t quota = c->quota_present ? c->quota : 0;
   bool period_again = false;
 
-  if (c->shares_present && c->shares
-      && set_u64 (d, "cpu.shares", c->shares, "cpu.shares", err) < 0)
+  if (c->shares_present && c->shares && set_u64 (d, "cpu.shares", c->shares, "cpu.shares", err) < 0)
     return -1;
   if (period)
     {
@@ -474,8 +473,8 @@ apply_pids (const struct ocirt_cgroup *cg, const oci_pids *p, ocirt_error_t *err
 /* ---- block io ------------------------------------------------------- */
 
 static int
-throttle (const struct ocirt_cgroup_dir *d, oci_throttle_device **devs, size_t n,
-          const char *v1file, const char *v2key, const char *what, ocirt_error_t *err)
+throttle (const struct ocirt_cgroup_dir *d, oci_throttle_device **devs, size_t n, const char *v1file,
+          const char *v2key, const char *what, ocirt_error_t *err)
 {
   size_t i;
 
@@ -484,12 +483,12 @@ throttle (const struct ocirt_cgroup_dir *d, oci_throttle_device **devs, size_t n
       char buf[96];
 
       if (!d->unified)
-        snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %" PRIu64, devs[i]->major,
-                  devs[i]->minor, devs[i]->rate);
+        snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %" PRIu64, devs[i]->major, devs[i]->minor,
+                  devs[i]->rate);
       else if (devs[i]->rate == 0)
         /* 0 lifts the limit on v1; "max" says it on v2.  */
-        snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %s=max", devs[i]->major,
-                  devs[i]->minor, v2key);
+        snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %s=max", devs[i]->major, devs[i]->minor,
+                  v2key);
       else
         snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %s=%" PRIu64, devs[i]->major,
                   devs[i]->minor, v2key, devs[i]->rate);
@@ -511,8 +510,7 @@ blkio_v1 (const struct ocirt_cgroup_dir *d, const oci_block_io *b, ocirt_error_t
       bfq = ocirt_cgroup_has_file (d, "blkio.bfq.weight");
       if (!bfq && !ocirt_cgroup_has_file (d, "blkio.weight"))
         return unsupported (b->weight_present && b->weight ? "blockIO.weight" : "blockIO.weightDevice",
-                            "no blkio.weight or blkio.bfq.weight here (no CFQ or BFQ scheduler)",
-                            err);
+                            "no blkio.weight or blkio.bfq.weight here (no CFQ or BFQ scheduler)", err);
     }
   if (b->weight_present && b->weight
       && set_u64 (d, bfq ? "blkio.bfq.weight" : "blkio.weight", b->weight, "blockIO.weight", err) < 0)
@@ -533,13 +531,13 @@ blkio_v1 (const struct ocirt_cgroup_dir *d, const oci_block_io *b, ocirt_error_t
         {
           snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight);
           if (set (d, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", buf,
-                   "blockIO.weightDevice", err) < 0)
+                   "blockIO.weightDevice", err)
+              < 0)
             return -1;
         }
       if (w->leaf_weight_present && w->leaf_weight)
         {
-          snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
-                    w->leaf_weight);
+          snprintf (buf, sizeof (buf), "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->leaf_weight);
           if (set (d, "blkio.leaf_weight_device", buf, "blockIO.weightDevice", err) < 0)
             return -1;
         }
@@ -565,8 +563,9 @@ blkio_v2 (const struct ocirt_cgroup_dir *d, const oci_block_io *b, ocirt_error_t
           if (set_u64 (d, "io.bfq.weight", b->weight, "blockIO.weight", err) < 0)
             return -1;
         }
-      else if (set_u64 (d, "io.weight", ocirt_cgroup_blkio_to_io_weight (b->weight),
-                        "blockIO.weight", err) < 0)
+      else if (set_u64 (d, "io.weight", ocirt_cgroup_blkio_to_io_weight (b->weight), "blockIO.weight",
+                        err)
+               < 0)
         return -1;
     }
   for (i = 0; i < b->weight_device_len; i++)
@@ -594,9 +593,8 @@ apply_blkio (const struct ocirt_cgroup *cg, const oci_block_io *b, ocirt_error_t
   if (b == NULL)
     return 0;
   if (!(b->weight_present && b->weight) && !(b->leaf_weight_present && b->leaf_weight)
-      && !b->weight_device_len && !b->throttle_read_bps_device_len
-      && !b->throttle_write_bps_device_len && !b->throttle_read_iops_device_len
-      && !b->throttle_write_iops_device_len)
+      && !b->weight_device_len && !b->throttle_read_bps_device_len && !b->throttle_write_bps_device_len
+      && !b->throttle_read_iops_device_len && !b->throttle_write_iops_device_len)
     return 0;
   /* v1 calls it blkio, v2 io.  */
   d = cg->mode == OCIRT_CGROUP_V2 ? NULL : ocirt_cgroup_dir_for (cg, "blkio");
@@ -607,16 +605,17 @@ apply_blkio (const struct ocirt_cgroup *cg, const oci_block_io *b, ocirt_error_t
   if ((d->unified ? blkio_v2 (d, b, err) : blkio_v1 (d, b, err)) < 0)
     return -1;
   if (throttle (d, b->throttle_read_bps_device, b->throttle_read_bps_device_len,
-                "blkio.throttle.read_bps_device", "rbps", "blockIO.throttleReadBpsDevice", err) < 0
+                "blkio.throttle.read_bps_device", "rbps", "blockIO.throttleReadBpsDevice", err)
+          < 0
       || throttle (d, b->throttle_write_bps_device, b->throttle_write_bps_device_len,
-                   "blkio.throttle.write_bps_device", "wbps", "blockIO.throttleWriteBpsDevice",
-                   err) < 0
+                   "blkio.throttle.write_bps_device", "wbps", "blockIO.throttleWriteBpsDevice", err)
+             < 0
       || throttle (d, b->throttle_read_iops_device, b->throttle_read_iops_device_len,
-                   "blkio.throttle.read_iops_device", "riops", "blockIO.throttleReadIOPSDevice",
-                   err) < 0
+                   "blkio.throttle.read_iops_device", "riops", "blockIO.throttleReadIOPSDevice", err)
+             < 0
       || throttle (d, b->throttle_write_iops_device, b->throttle_write_iops_device_len,
-                   "blkio.throttle.write_iops_device", "wiops", "blockIO.throttleWriteIOPSDevice",
-                   err) < 0)
+                   "blkio.throttle.write_iops_device", "wiops", "blockIO.throttleWriteIOPSDevice", err)
+             < 0)
     return -1;
   return 0;
 }
@@ -657,8 +656,7 @@ apply_hugetlb (const struct ocirt_cgroup *cg, oci_hugepage_limit **h, size_t n, 
       cleanup_free char *rsvd = NULL;
 
       if (!valid_page_size (size))
-        return ocirt_make_error (err, 0, RES "hugepageLimits: invalid page size `%s`",
-                                 size ? size : "");
+        return ocirt_make_error (err, 0, RES "hugepageLimits: invalid page size `%s`", size ? size : "");
       file = xasprintf (d->unified ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", size);
       if (!ocirt_cgroup_has_file (d, file))
         return ocirt_make_error (err, 0, RES "hugepageLimits: page size `%s` is not supported here",
@@ -693,8 +691,7 @@ apply_network (const struct ocirt_cgroup *cg, const oci_network *net, ocirt_erro
     {
       d = ocirt_cgroup_dir_for (cg, "net_cls");
       if (d == NULL || d->unified)
-        return unsupported ("network.classID", "needs the v1 net_cls controller, not mounted here",
-                            err);
+        return unsupported ("network.classID", "needs the v1 net_cls controller, not mounted here", err);
       if (set_u64 (d, "net_cls.classid", net->class_id, "network.classID", err) < 0)
         return -1;
     }
@@ -821,8 +818,8 @@ apply_unified (const struct ocirt_cgroup *cg, const oci_map_string *u, ocirt_err
 /* runc's list.  Not c 5:1: the container's /dev/console is a bind of its
    pty (136:*), and with CAP_MKNOD 5:1 would be the host's console.  */
 static const char *const default_device_rules[] = {
-  "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-  "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+  "c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",    "c 1:8 rwm",
+  "c 1:9 rwm", "c 5:0 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
 };
 
 static void
@@ -847,8 +844,7 @@ made_by_us (const struct ocirt_cgroup *cg, const char *path)
 }
 
 int
-ocirt_cgroup_device_rules (const oci_linux *lx, ocirt_device_rule_fn fn, void *data,
-                           ocirt_error_t *err)
+ocirt_cgroup_device_rules (const oci_linux *lx, ocirt_device_rule_fn fn, void *data, ocirt_error_t *err)
 {
   const oci_resources *res = lx->resources;
   size_t i;
@@ -902,12 +898,11 @@ device_rule (void *data, bool allow, const char *rule, ocirt_error_t *err)
   struct device_target *t = data;
 
   if (t->bpf)
-    return ocirt_dev_rules_add (t->bpf, allow, rule, err) < 0
-               ? ocirt_error_prefix (err, RES "devices")
-               : 0;
+    return ocirt_dev_rules_add (t->bpf, allow, rule, err) < 0 ? ocirt_error_prefix (err, RES "devices")
+                                                              : 0;
   /* v1 takes one rule per write.  */
-  if (ocirt_cgroup_write_fd (t->d, allow ? "devices.allow" : "devices.deny", rule, &t->fd[allow],
-                             err) < 0)
+  if (ocirt_cgroup_write_fd (t->d, allow ? "devices.allow" : "devices.deny", rule, &t->fd[allow], err)
+      < 0)
     return ocirt_error_prefix (err, RES "devices");
   return 0;
 }
@@ -958,8 +953,7 @@ out:
 /* ---- entry points --------------------------------------------------- */
 
 static int
-set_resources (const struct ocirt_cgroup *cg, const oci_resources *res, bool update,
-               ocirt_error_t *err)
+set_resources (const struct ocirt_cgroup *cg, const oci_resources *res, bool update, ocirt_error_t *err)
 {
   if (apply_cpu (cg, res->cpu, update, err) < 0 || apply_memory (cg, res->memory, update, err) < 0
       || apply_pids (cg, res->pids, err) < 0 || apply_blkio (cg, res->block_io, err) < 0
@@ -970,8 +964,7 @@ set_resources (const struct ocirt_cgroup *cg, const oci_resources *res, bool upd
 }
 
 int
-ocirt_cgroup_apply_resources (const struct ocirt_cgroup *cg, const oci_linux *lx,
-                              ocirt_error_t *err)
+ocirt_cgroup_apply_resources (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t *err)
 {
   const oci_resources *res = lx ? lx->resources : NULL;
 

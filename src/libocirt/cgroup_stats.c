@@ -359,8 +359,9 @@ memory_stats (yajl_gen g, const struct ocirt_cgroup *cg)
       mem_entry (g, "usage", limit, usage, file_u64 (d, "memory.peak"),
                  file_keyed (d, "memory.events", "max"));
       /* v1's view: swap counts memory+swap.  */
-      mem_entry (g, "swap", add_sat (swap_max, limit), add_sat (file_u64 (d, "memory.swap.current"), usage),
-                 0, file_keyed (d, "memory.swap.events", "max"));
+      mem_entry (g, "swap", add_sat (swap_max, limit),
+                 add_sat (file_u64 (d, "memory.swap.current"), usage), 0,
+                 file_keyed (d, "memory.swap.events", "max"));
       mem_entry (g, "kernel", 0, 0, 0, 0);
       mem_entry (g, "kernelTCP", 0, 0, 0, 0);
     }
@@ -452,7 +453,8 @@ blkio_v2 (yajl_gen g, const struct ocirt_cgroup_dir *d)
             {
               uint64_t v;
 
-              if (!ocirt_cgroup_parse_nested (strchr (line, ' ') ? strchr (line, ' ') : "", keys[t][o], &v))
+              if (!ocirt_cgroup_parse_nested (strchr (line, ' ') ? strchr (line, ' ') : "", keys[t][o],
+                                              &v))
                 continue;
               if (!open)
                 {

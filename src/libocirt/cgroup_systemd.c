@@ -47,17 +47,16 @@ ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice
     return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s` names no unit", cgroups_path);
   /* A slice is a unit name, never a path; the name becomes part of one. */
   if (strchr (s, '/') || strchr (prefix, '/') || strchr (name, '/'))
-    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s`: `/` is not allowed",
-                             cgroups_path);
-  if (s[0] != '\0' && (strlen (s) <= strlen (".slice")
-                       || strcmp (s + strlen (s) - strlen (".slice"), ".slice") != 0))
-    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s`: `%s` is not a slice",
-                             cgroups_path, s);
+    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s`: `/` is not allowed", cgroups_path);
+  if (s[0] != '\0'
+      && (strlen (s) <= strlen (".slice") || strcmp (s + strlen (s) - strlen (".slice"), ".slice") != 0))
+    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s`: `%s` is not a slice", cgroups_path,
+                             s);
   if (strlen (name) > strlen (".slice")
       && strcmp (name + strlen (name) - strlen (".slice"), ".slice") == 0)
     return ocirt_make_error (err, 0,
                              WHAT ": linux.cgroupsPath `%s`: a slice as the container's unit is "
-                             "not supported",
+                                  "not supported",
                              cgroups_path);
   *slice = xstrdup (s[0] ? s : OCIRT_SYSTEMD_SLICE);
   *unit = prefix[0] ? xasprintf ("%s-%s.scope", prefix, name) : xasprintf ("%s.scope", name);
@@ -185,8 +184,7 @@ check_systemd (sd_bus *bus, ocirt_error_t *err)
   if (r < 0)
     {
       if (sd_bus_error_is_set (&e) && e.message)
-        ocirt_make_error (err, 0, WHAT ": systemd is not reachable on the system bus: %s",
-                          e.message);
+        ocirt_make_error (err, 0, WHAT ": systemd is not reachable on the system bus: %s", e.message);
       else
         ocirt_make_error (err, -r, WHAT ": systemd is not reachable on the system bus");
       sd_bus_error_free (&e);
@@ -205,8 +203,7 @@ ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_
   char *slice, *unit;
 
   memset (cg, 0, sizeof (*cg));
-  if (ocirt_systemd_parse_path (spec->linux ? spec->linux->cgroups_path : NULL, id, &slice, &unit,
-                                err)
+  if (ocirt_systemd_parse_path (spec->linux ? spec->linux->cgroups_path : NULL, id, &slice, &unit, err)
       < 0)
     return -1;
   sc = xmalloc0 (sizeof (*sc));
@@ -246,8 +243,7 @@ prop_str (sd_bus_message *m, const char *name, const char *v)
 
 /* A cpu or node list ("0-3,7") as the byte mask systemd takes.  */
 static int
-prop_mask (sd_bus_message *m, const char *name, const char *list, const char *field,
-           ocirt_error_t *err)
+prop_mask (sd_bus_message *m, const char *name, const char *list, const char *field, ocirt_error_t *err)
 {
   cleanup_free uint16_t *ids = NULL;
   cleanup_free uint8_t *mask = NULL;
@@ -267,8 +263,7 @@ prop_mask (sd_bus_message *m, const char *name, const char *list, const char *fi
       || (r = sd_bus_message_append (m, "s", name)) < 0
       || (r = sd_bus_message_open_container (m, 'v', "ay")) < 0
       || (r = sd_bus_message_append_array (m, 'y', mask, len)) < 0
-      || (r = sd_bus_message_close_container (m)) < 0
-      || (r = sd_bus_message_close_container (m)) < 0)
+      || (r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0)
     return ocirt_make_error (err, -r, WHAT ": build property %s", name);
   return 0;
 }
@@ -476,7 +471,7 @@ device_allow (sd_bus_message *m, const struct ocirt_dev_rule *x)
   if (x->major < 0 && x->minor >= 0)
     {
       ocirt_warn (WHAT ": systemd has no rule for `%c *:%" PRId64 " %s` (any major): its device "
-                  "policy denies it",
+                       "policy denies it",
                   x->type, x->minor, perms);
       return 0;
     }
@@ -573,8 +568,8 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
       errno = 0;
       sec = strtod (value, &end);
       if (errno || end == value || *end || sec < 0)
-        return ocirt_make_error (err, 0, WHAT ": annotation `%s`: `%s` is not a number of seconds",
-                                 key, value);
+        return ocirt_make_error (err, 0, WHAT ": annotation `%s`: `%s` is not a number of seconds", key,
+                                 value);
       r = sd_bus_message_append (m, "(sv)", usec, "t", (uint64_t) (sec * 1000000));
     }
   else if (strcmp (value, "true") == 0 || strcmp (value, "false") == 0)
@@ -599,8 +594,7 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
 
       errno = 0;
       v = strtoll (value + 6, &end, 10);
-      if (end == value + 6 || *end || errno
-          || (value[3] == '3' && (v > INT32_MAX || v < INT32_MIN)))
+      if (end == value + 6 || *end || errno || (value[3] == '3' && (v > INT32_MAX || v < INT32_MIN)))
         return ocirt_make_error (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
       r = value[3] == '6' ? sd_bus_message_append (m, "(sv)", name, "x", (int64_t) v)
                           : sd_bus_message_append (m, "(sv)", name, "i", (int32_t) v);
@@ -695,8 +689,8 @@ now_usec (void)
    Returns 1 when the call failed with NOT_FOUND (a D-Bus error name the
    caller accepts), 0 when the job is done.  */
 static int
-call_job (sd_bus *bus, sd_bus_message *m, const char *what, const char *unit,
-          const char *not_found, ocirt_error_t *err)
+call_job (sd_bus *bus, sd_bus_message *m, const char *what, const char *unit, const char *not_found,
+          ocirt_error_t *err)
 {
   sd_bus_error e = SD_BUS_ERROR_NULL;
   sd_bus_message *reply = NULL;
@@ -872,8 +866,7 @@ stop_unit (sd_bus *bus, const char *unit, ocirt_error_t *err)
     return -1;
   /* A failed unit (an OOM kill, say) stays loaded until reset.  */
   r = sd_bus_call_method (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                          "org.freedesktop.systemd1.Manager", "ResetFailedUnit", &e, NULL, "s",
-                          unit);
+                          "org.freedesktop.systemd1.Manager", "ResetFailedUnit", &e, NULL, "s", unit);
   if (r < 0 && !sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit"))
     {
       ocirt_debug ("systemd: reset-failed %s: %s", unit, e.message ? e.message : strerror (-r));

@@ -10,20 +10,20 @@
 
 struct ocirt_create_options
 {
-  const char *root;           /* state root */
+  const char *root; /* state root */
   const char *id;
-  const char *bundle;         /* NULL: the current directory */
-  const char *config_path;    /* NULL: BUNDLE/config.json */
+  const char *bundle;      /* NULL: the current directory */
+  const char *config_path; /* NULL: BUNDLE/config.json */
   const char *pid_file;
   const char *console_socket;
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;
-  bool no_cgroup;             /* --cgroup-manager disabled: the caller's cgroup */
-  int rootless;               /* --rootless: 1 true, 0 false, -1 auto (by euid) */
+  bool no_cgroup; /* --cgroup-manager disabled: the caller's cgroup */
+  int rootless;   /* --rootless: 1 true, 0 false, -1 auto (by euid) */
   int preserve_fds;
-  bool detach;                /* run: do not wait */
-  bool keep;                  /* run: leave the stopped container for delete */
+  bool detach; /* run: do not wait */
+  bool keep;   /* run: leave the stopped container for delete */
 };
 
 int ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err);

@@ -143,8 +143,7 @@ ocirt_container_pids (const char *root, const char *id, pid_t **pids, ocirt_erro
 }
 
 int
-ocirt_container_update (const char *root, const char *id, const oci_resources *res,
-                        ocirt_error_t *err)
+ocirt_container_update (const char *root, const char *id, const oci_resources *res, ocirt_error_t *err)
 {
   struct ocirt_container_state st;
   struct ocirt_cgroup cg;
@@ -155,7 +154,8 @@ ocirt_container_update (const char *root, const char *id, const oci_resources *r
   if (dirfd < 0)
     return -1;
   if (status == OCIRT_STATUS_STOPPED)
-    ret = ocirt_make_error (err, 0, "cannot update container `%s`: container not running (it has stopped)", id);
+    ret = ocirt_make_error (err, 0,
+                            "cannot update container `%s`: container not running (it has stopped)", id);
   else if (ocirt_systemd_cgroup_update (&st, &cg, res, err) < 0)
     ret = -1;
   else
@@ -241,8 +241,7 @@ stats_event (const struct ocirt_cgroup *cg, const char *id, FILE *out, ocirt_err
 
 /* One "oom" line each time the counter has moved.  */
 static int
-check_oom (const struct ocirt_cgroup *cg, const char *id, uint64_t *last, FILE *out,
-           ocirt_error_t *err)
+check_oom (const struct ocirt_cgroup *cg, const char *id, uint64_t *last, FILE *out, ocirt_error_t *err)
 {
   ocirt_error_t tmp = NULL;
   uint64_t n;
@@ -259,8 +258,8 @@ check_oom (const struct ocirt_cgroup *cg, const char *id, uint64_t *last, FILE *
 }
 
 int
-ocirt_container_events (const char *root, const char *id, bool once, uint64_t interval_ns,
-                        FILE *out, ocirt_error_t *err)
+ocirt_container_events (const char *root, const char *id, bool once, uint64_t interval_ns, FILE *out,
+                        ocirt_error_t *err)
 {
   struct ocirt_container_state st;
   struct ocirt_cgroup cg;

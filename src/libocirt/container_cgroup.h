@@ -27,7 +27,7 @@ oci_resources *ocirt_resources_parse (const char *data, size_t len, ocirt_error_
 /* Print {"type":"stats",...} lines to OUT: once with ONCE, else every
    INTERVAL_NS with {"type":"oom"} lines between, until the container is
    gone.  */
-int ocirt_container_events (const char *root, const char *id, bool once, uint64_t interval_ns,
-                            FILE *out, ocirt_error_t *err);
+int ocirt_container_events (const char *root, const char *id, bool once, uint64_t interval_ns, FILE *out,
+                            ocirt_error_t *err);
 
 #endif

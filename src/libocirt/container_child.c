@@ -97,8 +97,8 @@ start_container_hooks (struct ocirt_spawn *s, ocirt_error_t *err)
 
   if (h == NULL)
     return 0;
-  return run_child_hooks (s, h->start_container, h->start_container_len, "startContainer",
-                          "created", err);
+  return run_child_hooks (s, h->start_container, h->start_container_len, "startContainer", "created",
+                          err);
 }
 
 static int
@@ -152,8 +152,7 @@ before_pivot (void *data, ocirt_error_t *err)
 
   if (ocirt_container_hooks_at_create (s->spec))
     {
-      if (wait_in_cgroup (s, err) < 0
-          || ocirt_sync_send (s->sync[1], OCIRT_SYNC_HOOKS, err) < 0
+      if (wait_in_cgroup (s, err) < 0 || ocirt_sync_send (s->sync[1], OCIRT_SYNC_HOOKS, err) < 0
           || ocirt_sync_expect (s->sync[1], OCIRT_SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
@@ -260,8 +259,7 @@ join_session_keyring (const char *id, ocirt_error_t *err)
 {
   cleanup_free char *name = xasprintf ("_ses.%s", id);
 
-  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS
-      && errno != EPERM)
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EPERM)
     return ocirt_make_error (err, errno, "join session keyring");
   return 0;
 }

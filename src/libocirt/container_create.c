@@ -274,7 +274,8 @@ load_config (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
   if (!p->terminal && o->console_socket)
     return ocirt_make_error (err, 0, "--console-socket given but process.terminal is false");
   if (p->terminal && o->console_socket == NULL && o->detach)
-    return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required with --detach");
+    return ocirt_make_error (err, 0,
+                             "process.terminal is set: --console-socket is required with --detach");
   return 0;
 }
 
@@ -562,8 +563,7 @@ run_create_hooks (struct ocirt_spawn *s, ocirt_error_t *err)
   state = ocirt_hooks_state (s->spec, s->opts->id, s->pid, s->bundle, "creating");
   /* prestart is deprecated, and still run first, as the spec asks.  */
   if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, err) < 0
-      || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
-                          err) < 0)
+      || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state, err) < 0)
     return -1;
   return ocirt_sync_send (s->sync[0], OCIRT_SYNC_HOOKS_DONE, err);
 }
@@ -629,8 +629,7 @@ ocirt_container_create (const struct ocirt_create_options *o, ocirt_error_t *err
   cleanup_spawn struct ocirt_spawn s;
 
   spawn_init (&s, o);
-  if (ocirt_signals_hold (err) < 0 || spawn_prepare (&s, true, err) < 0
-      || spawn_container (&s, err) < 0)
+  if (ocirt_signals_hold (err) < 0 || spawn_prepare (&s, true, err) < 0 || spawn_container (&s, err) < 0)
     {
       spawn_abort (&s);
       return -1;
@@ -648,8 +647,7 @@ run_start (struct ocirt_spawn *s, ocirt_error_t *err)
   cleanup_close int notify_fd = -1;
   cleanup_close int pidfd = -1;
 
-  if (ocirt_signals_hold (err) < 0 || spawn_prepare (s, false, err) < 0
-      || spawn_container (s, err) < 0)
+  if (ocirt_signals_hold (err) < 0 || spawn_prepare (s, false, err) < 0 || spawn_container (s, err) < 0)
     return -1;
   if (s->notify_socket)
     {

@@ -75,8 +75,8 @@ ocirt_container_hooks_poststart (const struct ocirt_container_state *st, const o
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
       state = ocirt_hooks_state (spec, st->id, st->pid, st->bundle, "running");
-      ret = ocirt_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart",
-                             state, err);
+      ret = ocirt_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", state,
+                             err);
       if (ret < 0)
         kill (st->pid, SIGKILL);
     }

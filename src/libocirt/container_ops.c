@@ -37,8 +37,7 @@ pidfd_open_checked (const struct ocirt_container_state *st)
 
 /* Whether the container ID of ST may start: it is created.  */
 static int
-check_created (int dirfd, const struct ocirt_container_state *st, const char *id,
-               ocirt_error_t *err)
+check_created (int dirfd, const struct ocirt_container_state *st, const char *id, ocirt_error_t *err)
 {
   enum ocirt_status status = ocirt_state_status (dirfd, st);
 
@@ -355,8 +354,8 @@ read_for_delete (const char *root, const char *id, bool force, int dirfd,
 /* The cgroups and the state directory of a stopped container, then its
    poststop hooks.  */
 static int
-remove_container (const char *root, const char *id, int dirfd,
-                  const struct ocirt_container_state *st, ocirt_error_t *err)
+remove_container (const char *root, const char *id, int dirfd, const struct ocirt_container_state *st,
+                  ocirt_error_t *err)
 {
   cleanup_error ocirt_error_t hooks_err = NULL;
   cleanup_spec oci_spec *hooks = NULL;
@@ -425,8 +424,7 @@ read_entry (DIR *d, const char *name, struct ocirt_list_entry *e)
 }
 
 int
-ocirt_container_list (const char *root, struct ocirt_list_entry **entries, size_t *n,
-                      ocirt_error_t *err)
+ocirt_container_list (const char *root, struct ocirt_list_entry **entries, size_t *n, ocirt_error_t *err)
 {
   cleanup_dir DIR *d = opendir (root);
   struct dirent *de;

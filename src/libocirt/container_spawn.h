@@ -22,24 +22,24 @@ struct ocirt_spawn
   char *config_path; /* absolute */
   char *rootfs;
   int dirfd;
-  int fifo_fd;   /* O_PATH fd of exec.fifo, -1 for run */
-  int procfd;    /* the host's /proc, to reopen the fifo after pivot_root */
+  int fifo_fd; /* O_PATH fd of exec.fifo, -1 for run */
+  int procfd;  /* the host's /proc, to reopen the fifo after pivot_root */
   int console_fd;
   int console_peer; /* run with a terminal: where the pty master arrives */
   int sync[2];
   struct ocirt_ns_plan ns;
   struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */
   struct ocirt_netdevs *netdevs; /* linux.netDevices, or NULL */
-  int *idmap_fds;   /* detached idmapped trees per mount, or NULL */
+  int *idmap_fds;                /* detached idmapped trees per mount, or NULL */
   struct ocirt_cgroup cg;
   bool have_cgroup;
-  bool in_cgroup;   /* child: the runtime said it is in its cgroup */
-  bool self_join;   /* the child joins its v1 cgroups itself */
-  bool unified_joined; /* clone3 put it in its unified cgroup already */
-  int preserve_fds; /* --preserve-fds plus socket-activated LISTEN_FDS */
+  bool in_cgroup;            /* child: the runtime said it is in its cgroup */
+  bool self_join;            /* the child joins its v1 cgroups itself */
+  bool unified_joined;       /* clone3 put it in its unified cgroup already */
+  int preserve_fds;          /* --preserve-fds plus socket-activated LISTEN_FDS */
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
-  pid_t pid;        /* the container process, as the host sees it */
-  bool unprivileged; /* the runtime is not root: rootless */
+  pid_t pid;                 /* the container process, as the host sees it */
+  bool unprivileged;         /* the runtime is not root: rootless */
 };
 
 /* The container process, right after clone: sets itself up, reports to

@@ -12,9 +12,9 @@ struct ocirt_criu_options
 {
   const char *root; /* state root */
   const char *id;
-  const char *criu;       /* the criu binary; NULL: criu on PATH */
-  const char *image_path; /* NULL: ./checkpoint */
-  const char *work_path;  /* NULL: the image path */
+  const char *criu;                /* the criu binary; NULL: criu on PATH */
+  const char *image_path;          /* NULL: ./checkpoint */
+  const char *work_path;           /* NULL: the image path */
   const char *manage_cgroups_mode; /* soft (NULL), full, strict or ignore */
   bool tcp_established;
   bool ext_unix_sk;

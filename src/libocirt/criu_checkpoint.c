@@ -189,8 +189,8 @@ check_running (int dirfd, const struct ocirt_container_state *st, ocirt_error_t 
 
   if (status == OCIRT_STATUS_RUNNING || status == OCIRT_STATUS_PAUSED)
     return 0;
-  return ocirt_make_error (err, 0, "cannot checkpoint container `%s`: it is %s, not running",
-                           st->id, ocirt_status_name (status));
+  return ocirt_make_error (err, 0, "cannot checkpoint container `%s`: it is %s, not running", st->id,
+                           ocirt_status_name (status));
 }
 
 static int

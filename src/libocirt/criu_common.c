@@ -24,7 +24,6 @@
 /* At most this many of CRIU's errors in the one-line message.  */
 #define CRIU_MAX_ERRORS 2
 
-
 /* The entries of directory FD, for undoing what a failed command wrote.  */
 static size_t
 list_entries (int fd, char ***out)
@@ -136,8 +135,8 @@ ocirt_criu_available (void)
 }
 
 int
-ocirt_criu_dirs_open (struct ocirt_criu_session *s, const struct ocirt_criu_options *o,
-                      bool create, const char *log_name, ocirt_error_t *err)
+ocirt_criu_dirs_open (struct ocirt_criu_session *s, const struct ocirt_criu_options *o, bool create,
+                      const char *log_name, ocirt_error_t *err)
 {
   bool work_made = false;
 
@@ -182,8 +181,8 @@ criu_errors (const char *text)
           char *joined;
 
           msg += 3;
-          joined = xasprintf ("%s%s%.*s", out ? out : "", out ? "; " : "",
-                              (int) (len - (msg - line)), msg);
+          joined = xasprintf ("%s%s%.*s", out ? out : "", out ? "; " : "", (int) (len - (msg - line)),
+                              msg);
           free (out);
           out = joined;
           n++;
@@ -231,8 +230,8 @@ check_binary (struct ocirt_criu_session *s, const char *binary, ocirt_error_t *e
       return 0;
     }
   if (version > 0)
-    return ocirt_make_error (err, 0, "criu `%s` is version %d.%d.%d: 3.0 or newer is needed",
-                             binary, version / 10000, version / 100 % 100, version % 100);
+    return ocirt_make_error (err, 0, "criu `%s` is version %d.%d.%d: 3.0 or newer is needed", binary,
+                             version / 10000, version / 100 % 100, version % 100);
   why = criu_errors (read_captured (capture));
   uname (&u);
   return ocirt_make_error (err, 0, "CRIU cannot work on this kernel (%s): %s", u.release,
@@ -240,15 +239,16 @@ check_binary (struct ocirt_criu_session *s, const char *binary, ocirt_error_t *e
 }
 
 int
-ocirt_criu_start (struct ocirt_criu_session *s, const struct ocirt_criu_options *o,
-                  ocirt_error_t *err)
+ocirt_criu_start (struct ocirt_criu_session *s, const struct ocirt_criu_options *o, ocirt_error_t *err)
 {
   const char *name = o->criu ? o->criu : "criu";
   cleanup_free char *binary = find_binary (name);
 
   if (binary == NULL)
-    return ocirt_make_error (err, 0, "criu `%s` not found: install the Debian package criu, or "
-                                     "name the binary with --criu PATH", name);
+    return ocirt_make_error (err, 0,
+                             "criu `%s` not found: install the Debian package criu, or "
+                             "name the binary with --criu PATH",
+                             name);
   if (ocirt_criu_load (err) < 0)
     return -1;
   if (ocirt_dl_criu_local_init_opts (&s->opts) < 0)
@@ -286,12 +286,12 @@ ocirt_criu_failed (struct ocirt_criu_session *s, int ret, const char *what, ocir
       struct utsname u;
 
       uname (&u);
-      return ocirt_make_error (err, 0, "%s: CRIU cannot work on this kernel (%s): %s", what,
-                               u.release, why);
+      return ocirt_make_error (err, 0, "%s: CRIU cannot work on this kernel (%s): %s", what, u.release,
+                               why);
     }
   if (s->work_path)
-    return ocirt_make_error (err, 0, "%s: CRIU failed: %s (log: %s/%s)", what, why,
-                             s->work_path, s->log_name);
+    return ocirt_make_error (err, 0, "%s: CRIU failed: %s (log: %s/%s)", what, why, s->work_path,
+                             s->log_name);
   return ocirt_make_error (err, 0, "%s: CRIU failed: %s", what, why);
 }
 
@@ -408,8 +408,8 @@ make_mountpoint (int rootfd, const oci_mount *m, ocirt_error_t *err)
 }
 
 int
-ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec,
-                            const char *rootfs, bool restore, ocirt_error_t *err)
+ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, const char *rootfs,
+                            bool restore, ocirt_error_t *err)
 {
   const oci_linux *lx = spec->linux;
   cleanup_close int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -427,7 +427,8 @@ ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec,
       if (restore && make_mountpoint (rootfd, m, err) < 0)
         return -1;
       if (ocirt_dl_criu_local_add_ext_mount (s->opts, m->destination,
-                                             restore ? m->source : m->destination) < 0)
+                                             restore ? m->source : m->destination)
+          < 0)
         return ocirt_make_error (err, ENOMEM, "CRIU external mount `%s`", m->destination);
     }
   /* A masked file is /dev/null mounted over it.  */

@@ -25,15 +25,15 @@ struct ocirt_criu_session
   char *work_path;
   int images_fd;
   int work_fd;
-  const char *log_name;  /* in the work directory */
-  bool image_dir_made;   /* the image directory did not exist */
-  char **image_before;   /* else what it held before */
+  const char *log_name; /* in the work directory */
+  bool image_dir_made;  /* the image directory did not exist */
+  char **image_before;  /* else what it held before */
   size_t image_before_len;
 };
 
 /* Open (CREATE: make) the image and work directories of O.  */
-int ocirt_criu_dirs_open (struct ocirt_criu_session *s, const struct ocirt_criu_options *o,
-                          bool create, const char *log_name, ocirt_error_t *err);
+int ocirt_criu_dirs_open (struct ocirt_criu_session *s, const struct ocirt_criu_options *o, bool create,
+                          const char *log_name, ocirt_error_t *err);
 
 /* Find the criu binary, load libcriu, ask the binary its version (which
    fails when CRIU cannot work on this kernel) and set the options both
@@ -42,8 +42,7 @@ int ocirt_criu_start (struct ocirt_criu_session *s, const struct ocirt_criu_opti
                       ocirt_error_t *err);
 
 /* The error of a failed libcriu call RET: the first errors of CRIU's log. */
-int ocirt_criu_failed (struct ocirt_criu_session *s, int ret, const char *what,
-                       ocirt_error_t *err);
+int ocirt_criu_failed (struct ocirt_criu_session *s, int ret, const char *what, ocirt_error_t *err);
 
 /* Remove what the failed command wrote to the image directory.  */
 void ocirt_criu_images_undo (struct ocirt_criu_session *s);
@@ -53,8 +52,8 @@ void ocirt_criu_session_close (struct ocirt_criu_session *s);
 /* The bind mounts and masked files of SPEC as CRIU external mounts: at
    dump named by their destination, at restore (RESTORE) found at their
    source.  ROOTFS is the container's root as the host sees it.  */
-int ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec,
-                                const char *rootfs, bool restore, ocirt_error_t *err);
+int ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, const char *rootfs,
+                                bool restore, ocirt_error_t *err);
 
 /* The annotation naming CRIU's configuration file, as runc reads it:
    given, that file; given empty, none; absent, OCIRT_CRIU_DEFAULT_CONFIG

@@ -255,16 +255,15 @@ notify (char *action, ocirt_criu_notify_arg na)
   const oci_hooks *h = r->spec->hooks;
 
   ocirt_debug ("criu: %s", action);
-  if (strcmp (action, "setup-namespaces") == 0 && h
-      && (h->prestart_len || h->create_runtime_len))
+  if (strcmp (action, "setup-namespaces") == 0 && h && (h->prestart_len || h->create_runtime_len))
     {
-      cleanup_free char *state = ocirt_hooks_state (r->spec, r->o->c.id,
-                                                    ocirt_dl_criu_notify_pid (na), r->bundle,
-                                                    "creating");
+      cleanup_free char *state = ocirt_hooks_state (r->spec, r->o->c.id, ocirt_dl_criu_notify_pid (na),
+                                                    r->bundle, "creating");
 
       if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, &r->hook_err) < 0
           || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
-                              &r->hook_err) < 0)
+                              &r->hook_err)
+                 < 0)
         return -1;
     }
   else if (strcmp (action, "orphan-pts-master") == 0 && r->console_fd >= 0)
@@ -343,8 +342,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   if (o->systemd_cgroup)
     return ocirt_make_error (err, 0, "restore with the systemd cgroup driver is not supported");
   r->have_cgroup = true;
-  if (ocirt_cgroup_resolve (r->spec->linux ? r->spec->linux->cgroups_path : NULL, o->c.id, &r->cg,
-                            err)
+  if (ocirt_cgroup_resolve (r->spec->linux ? r->spec->linux->cgroups_path : NULL, o->c.id, &r->cg, err)
       < 0)
     return -1;
   r->dirfd = ocirt_state_dir_create (o->c.root, o->c.id, err);
@@ -437,8 +435,9 @@ wait_container (struct restore *r, ocirt_error_t *err)
 int
 ocirt_container_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
 {
-  struct restore r = { .o = o, .dirfd = -1, .console_fd = -1, .netns_fd = -1,
-                       .s = { .images_fd = -1, .work_fd = -1 } };
+  struct restore r = {
+    .o = o, .dirfd = -1, .console_fd = -1, .netns_fd = -1, .s = { .images_fd = -1, .work_fd = -1 }
+  };
   int cg_mode, ret;
 
   if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0)

@@ -16,7 +16,7 @@ static const struct
   const char *path;
   int major, minor;
 } default_devices[] = {
-  { "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
   { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
@@ -54,8 +54,8 @@ split_parent (int rootfd, const char *path, char **base, ocirt_error_t *err)
 }
 
 static int
-make_device (int rootfd, const char *path, mode_t type, int major, int minor, mode_t perm,
-             uid_t uid, gid_t gid, bool userns, ocirt_error_t *err)
+make_device (int rootfd, const char *path, mode_t type, int major, int minor, mode_t perm, uid_t uid,
+             gid_t gid, bool userns, ocirt_error_t *err)
 {
   cleanup_free char *base = NULL;
   cleanup_close int parent = -1;
@@ -94,10 +94,8 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
          anything else is an error).  */
       if (fstatat (dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return ocirt_make_error (err, errno, "stat `%s`", path);
-      if ((st.st_mode & S_IFMT) != type
-          || (type != S_IFIFO && st.st_rdev != makedev (major, minor)))
-        return ocirt_make_error (err, EEXIST, "device `%s`: a different file exists there",
-                                 path);
+      if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != makedev (major, minor)))
+        return ocirt_make_error (err, EEXIST, "device `%s`: a different file exists there", path);
     }
   if (fchownat (dirfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     return ocirt_make_error (err, errno, "chown `%s`", path);
@@ -138,7 +136,8 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
       if (overridden)
         continue;
       if (make_device (rootfd, default_devices[i].path, S_IFCHR, default_devices[i].major,
-                       default_devices[i].minor, 0666, 0, 0, userns, err) < 0)
+                       default_devices[i].minor, 0666, 0, 0, userns, err)
+          < 0)
         return -1;
     }
 
@@ -155,8 +154,9 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
         return ocirt_make_error (err, 0, "device path `%s` is not absolute", d->path ? d->path : "");
       path = device_path (d->path);
       if (make_device (rootfd, path, type, (int) d->major, (int) d->minor,
-                       d->file_mode_present ? (d->file_mode & 07777) : 0666,
-                       d->uid_present ? d->uid : 0, d->gid_present ? d->gid : 0, userns, err) < 0)
+                       d->file_mode_present ? (d->file_mode & 07777) : 0666, d->uid_present ? d->uid : 0,
+                       d->gid_present ? d->gid : 0, userns, err)
+          < 0)
         return -1;
     }
   return 0;
@@ -210,7 +210,8 @@ ocirt_devices_console (int rootfd, int console_fd, ocirt_error_t *err)
      put there (CVE-2025-52565).  */
   existing = ocirt_path_open_in_root (rootfd, "/dev/console", O_PATH | O_NOFOLLOW);
   if (existing >= 0 && fstat (existing, &sb) == 0 && S_ISLNK (sb.st_mode))
-    return ocirt_make_error (err, ELOOP, "bind the terminal on /dev/console: it is a symlink in the rootfs");
+    return ocirt_make_error (err, ELOOP,
+                             "bind the terminal on /dev/console: it is a symlink in the rootfs");
   target = ocirt_path_mkpath_in_root (rootfd, "/dev/console", true, err);
   if (target < 0)
     return -1;

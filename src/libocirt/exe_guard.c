@@ -15,7 +15,7 @@
 #include "utils.h"
 
 #ifndef MFD_EXEC
-#  define MFD_EXEC 0x0010U
+#define MFD_EXEC 0x0010U
 #endif
 
 extern char **environ;

@@ -63,8 +63,7 @@ caps_add (char ***set, size_t *n, char **caps, size_t ncaps)
 
 /* The container's own process, with the command line's args and terminal. */
 static oci_process *
-copy_container_process (const struct ocirt_exec_options *o, const oci_spec *spec,
-                        ocirt_error_t *err)
+copy_container_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_error_t *err)
 {
   cleanup_free char *perr = NULL;
   cleanup_free char *json = oci_process_to_json (spec->process, false, &perr);
@@ -132,8 +131,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
       unsigned long long g;
 
       if (!ocirt_utils_parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
-        return ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`",
-                                 o->additional_gids[i]);
+        return ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`", o->additional_gids[i]);
       p->user->additional_gids[i] = (uint32_t) g;
     }
   return 0;
@@ -213,9 +211,14 @@ plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
     const char *file;
     int flag;
   } ns[] = {
-    { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },
-    { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },   { "cgroup", CLONE_NEWCGROUP },
-    { "time", 0x80 /* CLONE_NEWTIME */ }, { "mnt", CLONE_NEWNS },
+    { "user", CLONE_NEWUSER },
+    { "ipc", CLONE_NEWIPC },
+    { "uts", CLONE_NEWUTS },
+    { "net", CLONE_NEWNET },
+    { "pid", CLONE_NEWPID },
+    { "cgroup", CLONE_NEWCGROUP },
+    { "time", 0x80 /* CLONE_NEWTIME */ },
+    { "mnt", CLONE_NEWNS },
   };
   size_t i;
 
@@ -286,8 +289,8 @@ names_hierarchy (const char *controllers, size_t len, const char *dir_ctrls)
    NULL: a plain path (alone) goes to every hierarchy, as in runc; on v2
    only a plain path counts.  */
 static int
-sub_cgroup_of (const struct ocirt_exec_options *o, const struct ocirt_cgroup_dir *dir,
-               const char **sub, ocirt_error_t *err)
+sub_cgroup_of (const struct ocirt_exec_options *o, const struct ocirt_cgroup_dir *dir, const char **sub,
+               ocirt_error_t *err)
 {
   size_t i;
 
@@ -300,10 +303,12 @@ sub_cgroup_of (const struct ocirt_exec_options *o, const struct ocirt_cgroup_dir
       if (colon && strchr (path, ':'))
         return ocirt_make_error (err, 0, "exec: invalid --cgroup argument `%s`", arg);
       if (!colon && o->ncgroups != 1)
-        return ocirt_make_error (err, 0, "exec: invalid --cgroup argument `%s` (missing <controller>: prefix)",
+        return ocirt_make_error (err, 0,
+                                 "exec: invalid --cgroup argument `%s` (missing <controller>: prefix)",
                                  arg);
       if (strstr (path, ".."))
-        return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup", arg);
+        return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup",
+                                 arg);
       if (!colon || (!dir->unified && names_hierarchy (arg, colon - arg, dir->controllers)))
         *sub = path;
     }
@@ -415,8 +420,7 @@ fork_in_namespaces (struct exec_child *c, ocirt_error_t *err)
   if (pid > 0)
     {
       close (pp[0]);
-      if (ocirt_sync_send_value (c->sync[1], OCIRT_SYNC_PID, pid, err) < 0
-          || write (pp[1], "1", 1) != 1)
+      if (ocirt_sync_send_value (c->sync[1], OCIRT_SYNC_PID, pid, err) < 0 || write (pp[1], "1", 1) != 1)
         _exit (1);
       _exit (0);
     }
@@ -454,8 +458,7 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
   return ocirt_exec_affinity_final (c->p, err);
 }
 
-static void __attribute__ ((noreturn))
-exec_child_main (struct exec_child *c)
+static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
 {
   cleanup_error ocirt_error_t err = NULL;
   char *exe = NULL, **envp = NULL;
@@ -506,8 +509,8 @@ wait_exec_process (int sync_fd, pid_t *pid, ocirt_error_t *err)
 }
 
 static int
-check_status (int dirfd, const struct ocirt_container_state *st,
-              const struct ocirt_exec_options *o, ocirt_error_t *err)
+check_status (int dirfd, const struct ocirt_container_state *st, const struct ocirt_exec_options *o,
+              ocirt_error_t *err)
 {
   enum ocirt_status status = ocirt_state_status (dirfd, st);
 

@@ -11,18 +11,18 @@ struct ocirt_exec_options
 {
   const char *root;
   const char *id;
-  const char *process_path;  /* --process: a process.json */
-  char **args;               /* the command line, when no --process */
+  const char *process_path; /* --process: a process.json */
+  char **args;              /* the command line, when no --process */
   size_t nargs;
   bool tty;
   const char *console_socket;
   const char *cwd;
-  char **env;                /* KEY=VALUE, added to or replacing the config's */
+  char **env; /* KEY=VALUE, added to or replacing the config's */
   size_t nenv;
-  const char *user;          /* UID[:GID] */
+  const char *user; /* UID[:GID] */
   char **additional_gids;
   size_t ngids;
-  char **caps;               /* added to every set but inheritable */
+  char **caps; /* added to every set but inheritable */
   size_t ncaps;
   bool no_new_privs;
   const char *apparmor;

@@ -9,10 +9,10 @@
 void ocirt_failpoint (const char *name);
 #define OCIRT_FAILPOINT(name) ocirt_failpoint (name)
 #else
-#define OCIRT_FAILPOINT(name)                                                  \
-  do                                                                           \
-    {                                                                          \
-    }                                                                          \
+#define OCIRT_FAILPOINT(name)                                                                           \
+  do                                                                                                    \
+    {                                                                                                   \
+    }                                                                                                   \
   while (0)
 #endif
 

@@ -30,11 +30,11 @@ strv_dup (const char *const *v, size_t n, size_t *len)
 #define SET_BOOL(obj, field, v) ((obj)->field = (v), (obj)->field##_present = true)
 
 /* The { "enabled": ... } objects.  */
-#define NEW_ENABLED(type, v)                                                                       \
-  ({                                                                                               \
-    type *_o = xmalloc0 (sizeof (type));                                                          \
-    SET_BOOL (_o, enabled, v);                                                                     \
-    _o;                                                                                            \
+#define NEW_ENABLED(type, v)                                                                            \
+  ({                                                                                                    \
+    type *_o = xmalloc0 (sizeof (type));                                                                \
+    SET_BOOL (_o, enabled, v);                                                                          \
+    _o;                                                                                                 \
   })
 
 static oci_features_cgroup *
@@ -67,8 +67,7 @@ seccomp_features (void)
   SET_STRV (s, operators, names, ocirt_seccomp_names (OCIRT_SECCOMP_OPERATORS, names));
   SET_STRV (s, archs, names, ocirt_seccomp_names (OCIRT_SECCOMP_ARCHS, names));
   SET_STRV (s, known_flags, names, ocirt_seccomp_names (OCIRT_SECCOMP_KNOWN_FLAGS, names));
-  SET_STRV (s, supported_flags, names,
-            ocirt_seccomp_names (OCIRT_SECCOMP_SUPPORTED_FLAGS, names));
+  SET_STRV (s, supported_flags, names, ocirt_seccomp_names (OCIRT_SECCOMP_SUPPORTED_FLAGS, names));
   return s;
 }
 
@@ -76,9 +75,10 @@ seccomp_features (void)
 static oci_features_memory_policy *
 memory_policy_features (void)
 {
-  static const char *const modes[] = { "MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE",
-                                       "MPOL_WEIGHTED_INTERLEAVE", "MPOL_PREFERRED",
-                                       "MPOL_PREFERRED_MANY", "MPOL_LOCAL" };
+  static const char *const modes[] = { "MPOL_DEFAULT",    "MPOL_BIND",
+                                       "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+                                       "MPOL_PREFERRED",  "MPOL_PREFERRED_MANY",
+                                       "MPOL_LOCAL" };
   static const char *const flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
                                        "MPOL_F_STATIC_NODES" };
   oci_features_memory_policy *p = xmalloc0 (sizeof (*p));
@@ -99,8 +99,8 @@ memory_policy_features (void)
 static oci_features_linux *
 linux_features (void)
 {
-  static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network",
-                                            "pid", "time", "user", "uts" };
+  static const char *const namespaces[] = { "cgroup", "ipc",  "mount", "network",
+                                            "pid",    "time", "user",  "uts" };
   oci_features_linux *l = xmalloc0 (sizeof (*l));
   const char **caps;
   int ncaps = ocirt_caps_known (&caps);
@@ -154,7 +154,6 @@ annotations (void)
   return m;
 }
 
-
 /* runc and crun indent `features` by four spaces, the generated writer by
    two: double the indentation (a JSON string holds no raw newline, so the
    spaces that start a line are indentation only), and end with a newline,
@@ -187,8 +186,8 @@ four_space_indent (const char *json)
 char *
 ocirt_features_json (void)
 {
-  static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
-                                       "startContainer", "poststart", "poststop" };
+  static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
+                                       "startContainer", "poststart",     "poststop" };
   /* The annotations that change what the runtime does.  */
   static const char *const unsafe[] = { OCIRT_SYSTEMD_PROPERTY_ANNOTATION };
   oci_features *f = xmalloc0 (sizeof (*f));

@@ -139,8 +139,7 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state, o
   if (wait_hook (pid, h->timeout_present ? h->timeout : 0, &status, err) < 0)
     {
       if (errno == ETIMEDOUT && (err == NULL || *err == NULL))
-        return ocirt_make_error (err, 0, "%s hook `%s` timed out after %d s", kind, h->path,
-                                 h->timeout);
+        return ocirt_make_error (err, 0, "%s hook `%s` timed out after %d s", kind, h->path, h->timeout);
       return -1;
     }
   if (WIFSIGNALED (status))

@@ -50,19 +50,21 @@ ocirt_idmap_validate (const oci_spec *spec, ocirt_error_t *err)
       if (!ocirt_idmap_wanted (m))
         continue;
       if (!m->uid_mappings_len != !m->gid_mappings_len)
-        return ocirt_make_error (err, 0,
-                                 "config.json: mounts[%zu] (%s): uidMappings and gidMappings must be given together",
-                                 i, m->destination);
+        return ocirt_make_error (
+            err, 0, "config.json: mounts[%zu] (%s): uidMappings and gidMappings must be given together",
+            i, m->destination);
       ocirt_parse_mount_options (m->options, m->options_len, &f);
       bind = mount_is_bind (m, &f);
       ocirt_mount_flags_release (&f);
       if (!bind)
-        return ocirt_make_error (err, 0, "config.json: mounts[%zu] (%s): idmapped mounts need a bind mount",
-                                 i, m->destination);
+        return ocirt_make_error (err, 0,
+                                 "config.json: mounts[%zu] (%s): idmapped mounts need a bind mount", i,
+                                 m->destination);
       if (m->uid_mappings_len == 0
           && (lx == NULL || lx->uid_mappings_len == 0 || lx->gid_mappings_len == 0))
         return ocirt_make_error (err, 0,
-                                 "config.json: mounts[%zu] (%s): idmap without uidMappings/gidMappings needs the container's user namespace mappings",
+                                 "config.json: mounts[%zu] (%s): idmap without uidMappings/gidMappings "
+                                 "needs the container's user namespace mappings",
                                  i, m->destination);
     }
   return 0;
@@ -170,9 +172,8 @@ idmap_error (ocirt_error_t *err, int status, int tree, bool recursive, const cha
                              "(mount_setattr, Linux 5.12)",
                              source, dest);
   if (status == EINVAL && fstatfs (tree, &sf) == 0)
-    return ocirt_make_error (err, status,
-                             "idmap the mount `%s` on %s: this kernel cannot idmap %s%s", source,
-                             dest, fs_name (sf.f_type, buf, sizeof (buf)),
+    return ocirt_make_error (err, status, "idmap the mount `%s` on %s: this kernel cannot idmap %s%s",
+                             source, dest, fs_name (sf.f_type, buf, sizeof (buf)),
                              recursive ? " or a filesystem mounted below it" : "");
   return ocirt_make_error (err, status, "idmap the mount `%s` on %s", source, dest);
 }
@@ -267,8 +268,9 @@ ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds_out, oc
          mapping without either option follows the bind.  */
       recursive = f.ridmap || (!f.idmap && rbind);
       ocirt_mount_flags_release (&f);
-      source = m->source && m->source[0] == '/' ? xstrdup (m->source)
-                                                : xasprintf ("%s/%s", bundle, m->source ? m->source : "");
+      source = m->source && m->source[0] == '/'
+                   ? xstrdup (m->source)
+                   : xasprintf ("%s/%s", bundle, m->source ? m->source : "");
       fds[i] = idmapped_tree (source, rbind, recursive, userns, m->destination, err);
       if (fds[i] < 0)
         goto fail;

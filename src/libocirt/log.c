@@ -88,8 +88,8 @@ write_formatted (int fd, enum ocirt_log_level level, const char *msg)
     n = snprintf (line, sizeof (line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
                   level_names[level], escaped, ts);
   else
-    n = snprintf (line, sizeof (line), "time=\"%s\" level=%s msg=\"%s\"\n", ts,
-                  level_names[level], escaped);
+    n = snprintf (line, sizeof (line), "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_names[level],
+                  escaped);
   if (n > 0)
     ocirt_utils_write_all (fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
 }

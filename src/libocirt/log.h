@@ -35,12 +35,12 @@ int ocirt_error_report (ocirt_error_t *err);
    not stop what goes on (a clean-up step, say).  */
 void ocirt_log_warn_release (ocirt_error_t *err);
 
-#define ocirt_debug(...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      if (ocirt_log_debug_enabled ())                                          \
-        ocirt_log (OCIRT_LOG_DEBUG, __VA_ARGS__);                              \
-    }                                                                          \
+#define ocirt_debug(...)                                                                                \
+  do                                                                                                    \
+    {                                                                                                   \
+      if (ocirt_log_debug_enabled ())                                                                   \
+        ocirt_log (OCIRT_LOG_DEBUG, __VA_ARGS__);                                                       \
+    }                                                                                                   \
   while (0)
 #define ocirt_warn(...) ocirt_log (OCIRT_LOG_WARNING, __VA_ARGS__)
 

@@ -39,13 +39,16 @@ int
 ocirt_lsm_validate (const oci_process *p, const oci_linux *lx, ocirt_error_t *err)
 {
   if (p && p->apparmor_profile && p->apparmor_profile[0] && !ocirt_apparmor_enabled ())
-    return ocirt_make_error (err, 0, "apparmor profile `%s` requested, but AppArmor is not enabled on this host",
+    return ocirt_make_error (err, 0,
+                             "apparmor profile `%s` requested, but AppArmor is not enabled on this host",
                              p->apparmor_profile);
   if (p && p->selinux_label && p->selinux_label[0] && !ocirt_selinux_enabled ())
-    return ocirt_make_error (err, 0, "SELinux label `%s` requested, but SELinux is not enabled on this host",
+    return ocirt_make_error (err, 0,
+                             "SELinux label `%s` requested, but SELinux is not enabled on this host",
                              p->selinux_label);
   if (lx && lx->mount_label && lx->mount_label[0] && !ocirt_selinux_enabled ())
-    return ocirt_make_error (err, 0, "linux.mountLabel `%s` requested, but SELinux is not enabled on this host",
+    return ocirt_make_error (err, 0,
+                             "linux.mountLabel `%s` requested, but SELinux is not enabled on this host",
                              lx->mount_label);
   return 0;
 }
@@ -77,8 +80,8 @@ ocirt_lsm_apply_exec (const oci_process *p, ocirt_error_t *err)
   if (p->apparmor_profile && p->apparmor_profile[0])
     {
       cleanup_free char *v = xasprintf ("exec %s", p->apparmor_profile);
-      const char *file = access ("/proc/self/attr/apparmor/exec", F_OK) == 0
-                             ? "self/attr/apparmor/exec" : "self/attr/exec";
+      const char *file = access ("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "self/attr/apparmor/exec"
+                                                                             : "self/attr/exec";
       if (write_attr (file, v, err) < 0)
         return ocirt_error_prefix (err, "apply apparmor profile `%s`", p->apparmor_profile);
     }

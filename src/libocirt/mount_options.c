@@ -96,17 +96,27 @@ static const struct option_def
 };
 
 const char *const ocirt_known_mount_options[] = {
-  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-  "idmap", "iversion", "lazytime", "loud", "mand", "noatime", "nodev",
-  "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
-  "nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind",
-  "rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime",
-  "rnodev", "rnodiratime", "rnoexec", "rnorelatime", "rnostrictatime",
-  "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro", "rrw",
-  "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable",
-  "rw", "shared", "silent", "slave", "strictatime", "suid", "symfollow",
-  "sync", "tmpcopyup", "unbindable",
-  NULL,
+  "async",         "atime",        "bind",
+  "defaults",      "dev",          "diratime",
+  "dirsync",       "exec",         "idmap",
+  "iversion",      "lazytime",     "loud",
+  "mand",          "noatime",      "nodev",
+  "nodiratime",    "noexec",       "noiversion",
+  "nolazytime",    "nomand",       "norelatime",
+  "nostrictatime", "nosuid",       "nosymfollow",
+  "private",       "ratime",       "rbind",
+  "rdev",          "rdiratime",    "relatime",
+  "remount",       "rexec",        "ridmap",
+  "rnoatime",      "rnodev",       "rnodiratime",
+  "rnoexec",       "rnorelatime",  "rnostrictatime",
+  "rnosuid",       "rnosymfollow", "ro",
+  "rprivate",      "rrelatime",    "rro",
+  "rrw",           "rshared",      "rslave",
+  "rstrictatime",  "rsuid",        "rsymfollow",
+  "runbindable",   "rw",           "shared",
+  "silent",        "slave",        "strictatime",
+  "suid",          "symfollow",    "sync",
+  "tmpcopyup",     "unbindable",   NULL,
 };
 
 /* The atime modes are one choice, not independent bits.  */

@@ -12,7 +12,7 @@ struct ocirt_mount_flags
   unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [|MS_REC] */
   uint64_t rec_attr_set;     /* MOUNT_ATTR_* applied with AT_RECURSIVE */
   uint64_t rec_attr_clr;
-  char *data;                /* unknown options, for the filesystem */
+  char *data; /* unknown options, for the filesystem */
   bool idmap, ridmap, tmpcopyup;
 };
 

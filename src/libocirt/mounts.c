@@ -54,8 +54,8 @@ locked_flags (int fd)
   return f;
 }
 
-#define REMOUNT_FLAGS                                                                              \
-  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME       \
+#define REMOUNT_FLAGS                                                                                   \
+  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME              \
    | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | 256 /* MS_NOSYMFOLLOW */)
 
 /* Remount the mount at FD with FLAGS, keeping what the kernel locked.  */
@@ -116,7 +116,7 @@ mount_source (const struct ocirt_rootfs_ctx *ctx, const oci_mount *m)
 {
   if (m->source == NULL)
     return xstrdup (m->type ? m->type : "none");
-  if (m->source[0] == '/' || !is_bind (m, &(struct ocirt_mount_flags) { 0 }))
+  if (m->source[0] == '/' || !is_bind (m, &(struct ocirt_mount_flags){ 0 }))
     return xstrdup (m->source);
   /* A relative bind source is relative to the bundle.  */
   return xasprintf ("%s/%s", ctx->bundle, m->source);
@@ -126,8 +126,7 @@ mount_source (const struct ocirt_rootfs_ctx *ctx, const oci_mount *m)
 static int
 attach_tree (int tree, int target, const char *what, ocirt_error_t *err)
 {
-  if (syscall (SYS_move_mount, tree, "", target, "",
-               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
       < 0)
     return ocirt_make_error (err, errno, "attach the idmapped mount on %s", what);
   return 0;
@@ -158,8 +157,8 @@ check_special_target (int rootfd, const char *dest, const char *type, ocirt_erro
   if (fstat (fd, &sb) < 0)
     return ocirt_make_error (err, errno, "stat %s in the rootfs", dest);
   if (S_ISLNK (sb.st_mode))
-    return ocirt_make_error (err, ELOOP, "mount %s on %s: the target is a symlink in the rootfs",
-                             type, dest);
+    return ocirt_make_error (err, ELOOP, "mount %s on %s: the target is a symlink in the rootfs", type,
+                             dest);
   if (!S_ISDIR (sb.st_mode))
     return ocirt_make_error (err, ENOTDIR, "mount %s on %s", type, dest);
   return 0;
@@ -173,15 +172,15 @@ check_mounted_fs (int mounted, const char *dest, const char *type, long magic, o
   if (fstatfs (mounted, &sf) < 0)
     return ocirt_make_error (err, errno, "statfs %s", dest);
   if (sf.f_type != magic)
-    return ocirt_make_error (err, EXDEV, "mount %s on %s: what is mounted there is not %s", type,
-                             dest, type);
+    return ocirt_make_error (err, EXDEV, "mount %s on %s: what is mounted there is not %s", type, dest,
+                             type);
   return 0;
 }
 
 /* The data of a new filesystem: as runc and crun, a tmpfs on a directory
    that is there takes its mode, last so that it wins over a mode= of the
-   mount's own as with runc (crun lets the option win); linux.mountLabel labels the filesystems the container mounts (it
-   was checked that SELinux is there).  */
+   mount's own as with runc (crun lets the option win); linux.mountLabel labels the filesystems the
+   container mounts (it was checked that SELinux is there).  */
 static char *
 new_fs_data (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const char *data)
 {
@@ -251,8 +250,7 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
           if (attach_tree (idmap_tree, target, dest, err) < 0)
             goto out;
         }
-      else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest,
-                                  err)
+      else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest, err)
                < 0)
         goto out;
     }
@@ -265,8 +263,9 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
       target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
       if (target < 0)
         goto out;
-      if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT),
-                             data, dest, err) < 0)
+      if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data,
+                             dest, err)
+          < 0)
         goto out;
     }
 
@@ -300,9 +299,9 @@ propagation_flag (const char *name, unsigned long def)
     const char *name;
     unsigned long flag;
   } table[] = {
-    { "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
-    { "slave", MS_SLAVE },   { "rslave", MS_SLAVE | MS_REC },
-    { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+    { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+    { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+    { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
     { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
   };
   size_t i;
@@ -540,7 +539,8 @@ open_null_device (ocirt_error_t *err)
   if (fstat (fd, &sb) < 0)
     return ocirt_make_error (err, errno, "stat /dev/null");
   if (!S_ISCHR (sb.st_mode) || sb.st_rdev != makedev (1, 3))
-    return ocirt_make_error (err, EPERM, "/dev/null is not the null device (char 1:3): no path is masked with it");
+    return ocirt_make_error (err, EPERM,
+                             "/dev/null is not the null device (char 1:3): no path is masked with it");
   return steal_fd (&fd);
 }
 
@@ -548,7 +548,8 @@ open_null_device (ocirt_error_t *err)
 static int
 attach_detached (int tree, int target, const char *what, ocirt_error_t *err)
 {
-  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == 0)
+  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      == 0)
     return 0;
   return ocirt_make_error (err, errno, "mount on %s", what);
 }

@@ -15,13 +15,13 @@ struct ocirt_rootfs_ctx
   const char *rootfs; /* absolute host path */
   const char *bundle; /* absolute host path, for relative mount sources */
   const struct ocirt_cgroup *cgroup;
-  bool userns;        /* in a new user namespace: bind devices, keep locked flags */
+  bool userns; /* in a new user namespace: bind devices, keep locked flags */
   bool cgroupns;
   bool no_pivot;
-  bool mountns;       /* the container has a mount namespace of its own */
-  int host_mntns;     /* without one: the runtime's, to come back to */
-  int copy_fd;        /* and the detached copy of the tree, until finalized */
-  int console_fd;     /* the pty slave for /dev/console, or -1 */
+  bool mountns;         /* the container has a mount namespace of its own */
+  int host_mntns;       /* without one: the runtime's, to come back to */
+  int copy_fd;          /* and the detached copy of the tree, until finalized */
+  int console_fd;       /* the pty slave for /dev/console, or -1 */
   const int *idmap_fds; /* per mount: a detached idmapped tree, or -1; may be NULL */
   /* Called once every mount is in place, before pivot_root.  */
   int (*before_pivot) (void *data, ocirt_error_t *err);

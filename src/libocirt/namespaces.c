@@ -23,9 +23,8 @@ static const struct
   const char *name;
   int flag;
 } ns_table[OCIRT_NS_COUNT] = {
-  { "user", CLONE_NEWUSER }, { "pid", CLONE_NEWPID },
-  { "network", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },
-  { "uts", CLONE_NEWUTS }, { "mount", CLONE_NEWNS },
+  { "user", CLONE_NEWUSER },     { "pid", CLONE_NEWPID },   { "network", CLONE_NEWNET },
+  { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },   { "mount", CLONE_NEWNS },
   { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 };
 
@@ -197,7 +196,7 @@ join_type (struct ocirt_ns_plan *plan, int type, ocirt_error_t *err)
 int
 ocirt_ns_join_in_child (struct ocirt_ns_plan *plan, ocirt_error_t *err)
 {
-  static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
+  static const int order[] = { CLONE_NEWUSER,   CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWNET,
                                CLONE_NEWCGROUP, CLONE_NEWTIME, CLONE_NEWNS };
   size_t i;
 
@@ -222,8 +221,8 @@ write_time_offsets (const oci_linux *linux_cfg, ocirt_error_t *err)
 
       if (strcmp (clock, "monotonic") != 0 && strcmp (clock, "boottime") != 0)
         return ocirt_make_error (err, 0, "timeOffsets: unknown clock `%s`", clock);
-      n += snprintf (buf + n, sizeof (buf) - n, "%s %lld %u\n", clock,
-                     (long long) o->secs, (unsigned) o->nanosecs);
+      n += snprintf (buf + n, sizeof (buf) - n, "%s %lld %u\n", clock, (long long) o->secs,
+                     (unsigned) o->nanosecs);
       if (n >= sizeof (buf))
         return ocirt_make_error (err, 0, "timeOffsets: too many entries");
     }
@@ -250,8 +249,7 @@ enter_new_time_ns (const oci_linux *linux_cfg, ocirt_error_t *err)
 }
 
 int
-ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cfg,
-                           ocirt_error_t *err)
+ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cfg, ocirt_error_t *err)
 {
   if (plan->unshare_flags == 0)
     return 0;
@@ -309,8 +307,7 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
     }
   close (errpipe[1]);
   errpipe[1] = -1;
-  while ((got = read (errpipe[0], msg + len, sizeof (msg) - 1 - len)) > 0
-         || (got < 0 && errno == EINTR))
+  while ((got = read (errpipe[0], msg + len, sizeof (msg) - 1 - len)) > 0 || (got < 0 && errno == EINTR))
     if (got > 0)
       len += got;
   msg[len] = '\0';
@@ -321,12 +318,11 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
       goto out;
     }
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
-    ocirt_make_error (err, ENOENT,
-                      "%s (Debian package uidmap) is needed to map these ids for uid %u", helper,
-                      (unsigned) geteuid ());
+    ocirt_make_error (err, ENOENT, "%s (Debian package uidmap) is needed to map these ids for uid %u",
+                      helper, (unsigned) geteuid ());
   else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    ocirt_make_error (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s", helper,
-                      pid, helper[3], msg[0] ? ": " : "", msg);
+    ocirt_make_error (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s", helper, pid,
+                      helper[3], msg[0] ? ": " : "", msg);
   else
     ret = 0;
 out:
@@ -372,8 +368,7 @@ ocirt_ns_id_map_text (const char *field, oci_id_mapping *const *maps, size_t n, 
         {
           if (ranges_overlap (m->container_id, m->size, maps[j]->container_id, maps[j]->size))
             return ocirt_make_error (err, 0, "%s[%zu]: container ids %u..%llu overlap %s[%zu]", field, i,
-                                     m->container_id,
-                                     (unsigned long long) m->container_id + m->size - 1,
+                                     m->container_id, (unsigned long long) m->container_id + m->size - 1,
                                      strrchr (field, '.') ? strrchr (field, '.') + 1 : field, j);
           if (ranges_overlap (m->host_id, m->size, maps[j]->host_id, maps[j]->size))
             return ocirt_make_error (err, 0, "%s[%zu]: host ids %u..%llu overlap %s[%zu]", field, i,
@@ -445,8 +440,7 @@ ocirt_ns_write_id_mappings (pid_t pid, const oci_linux *linux_cfg, ocirt_error_t
 }
 
 int
-ocirt_ns_write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n,
-                        ocirt_error_t *err)
+ocirt_ns_write_mapping (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, ocirt_error_t *err)
 {
   return write_mapping (pid, file, maps, n, err);
 }

@@ -18,11 +18,11 @@ struct ocirt_ns_join
 
 struct ocirt_ns_plan
 {
-  int new_flags;    /* every namespace to create */
-  int clone_flags;  /* those created by clone() itself */
+  int new_flags;     /* every namespace to create */
+  int clone_flags;   /* those created by clone() itself */
   int unshare_flags; /* those the child creates with unshare() */
-  bool fork_pid;    /* a new pid namespace owned by a joined user namespace:
-                       the child makes it and forks the container process */
+  bool fork_pid;     /* a new pid namespace owned by a joined user namespace:
+                        the child makes it and forks the container process */
   struct ocirt_ns_join join[OCIRT_NS_COUNT];
   size_t njoin;
 };

@@ -45,9 +45,8 @@
 #endif
 
 /* Address flags a new address may be given; the rest is the kernel's.  */
-#define ADDR_SETTABLE_FLAGS                                                    \
-  (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE | IFA_F_MCAUTOJOIN     \
-   | IFA_F_MANAGETEMPADDR)
+#define ADDR_SETTABLE_FLAGS                                                                             \
+  (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE | IFA_F_MCAUTOJOIN | IFA_F_MANAGETEMPADDR)
 
 struct saved_addr
 {
@@ -59,7 +58,7 @@ struct saved_addr
 struct netdev
 {
   char *host_name;
-  char *name;          /* in the container; may be a template */
+  char *name; /* in the container; may be a template */
   int host_index;
   unsigned host_flags; /* IFF_UP before the move */
   int index;           /* in the container's namespace, once moved */
@@ -125,7 +124,8 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
   if (m == NULL || m->len == 0)
     return 0;
   if (!ocirt_config_has_ns (spec, "network"))
-    return ocirt_make_error (err, 0, "config.json: linux.netDevices needs a network namespace for the container");
+    return ocirt_make_error (
+        err, 0, "config.json: linux.netDevices needs a network namespace for the container");
   for (i = 0; i < m->len; i++)
     {
       const oci_net_device *v = m->values[i];
@@ -135,8 +135,8 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
         return ocirt_make_error (err, 0, "config.json: linux.netDevices: device name `%s` %s",
                                  m->keys[i], why);
       if (v && v->name && v->name[0] && (why = ocirt_netdev_name_problem (v->name, true)))
-        return ocirt_make_error (err, 0, "config.json: linux.netDevices.%s.name: `%s` %s",
-                                 m->keys[i], v->name, why);
+        return ocirt_make_error (err, 0, "config.json: linux.netDevices.%s.name: `%s` %s", m->keys[i],
+                                 v->name, why);
       for (j = 0; j < i; j++)
         {
           if (strcmp (m->keys[i], m->keys[j]) == 0)
@@ -144,9 +144,10 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
                                      m->keys[i]);
           if (strchr (container_name (m, i), '%') == NULL
               && strcmp (container_name (m, i), container_name (m, j)) == 0)
-            return ocirt_make_error (err, 0,
-                                     "config.json: linux.netDevices: `%s` and `%s` would both be `%s` in the container",
-                                     m->keys[j], m->keys[i], container_name (m, i));
+            return ocirt_make_error (
+                err, 0,
+                "config.json: linux.netDevices: `%s` and `%s` would both be `%s` in the container",
+                m->keys[j], m->keys[i], container_name (m, i));
         }
     }
   return 0;
@@ -309,8 +310,7 @@ keep_reply (const struct nlmsghdr *h, void *data)
 /* Send R and wait for its acknowledgement.  With REPLY (NL_REPLY_SIZE
    bytes), the first answer of type REPLY_TYPE is copied there.  */
 static int
-nl_talk (int fd, union nl_req *r, struct nlmsghdr *reply, uint16_t reply_type, char *msg,
-         size_t msgcap)
+nl_talk (int fd, union nl_req *r, struct nlmsghdr *reply, uint16_t reply_type, char *msg, size_t msgcap)
 {
   struct nl_reply keep = { .h = reply, .type = reply_type };
   int ret;
@@ -364,8 +364,9 @@ link_get (int fd, int index, const char *name, int *out_index, unsigned *flags, 
 static int
 link_set_up (int fd, int index, char *msg, size_t cap)
 {
-  struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = IFF_UP,
-                           .ifi_change = IFF_UP };
+  struct ifinfomsg ifi = {
+    .ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = IFF_UP, .ifi_change = IFF_UP
+  };
   union nl_req r;
 
   nl_init (&r, RTM_NEWLINK, 0, &ifi, sizeof (ifi));
@@ -513,13 +514,13 @@ restore (int fd, struct netdev *dev, int index, bool up, const char *where, ocir
       if (ret < 0)
         {
           addr_text (&dev->addrs[i], text, sizeof (text));
-          return ocirt_make_error (err, -ret, "linux.netDevices: add address %s to `%s` in %s%s%s",
-                                   text, dev->host_name, where, msg[0] ? ": " : "", msg);
+          return ocirt_make_error (err, -ret, "linux.netDevices: add address %s to `%s` in %s%s%s", text,
+                                   dev->host_name, where, msg[0] ? ": " : "", msg);
         }
     }
   if (up && (ret = link_set_up (fd, index, msg, sizeof (msg))) < 0)
-    return ocirt_make_error (err, -ret, "linux.netDevices: set `%s` up in %s%s%s", dev->host_name,
-                             where, msg[0] ? ": " : "", msg);
+    return ocirt_make_error (err, -ret, "linux.netDevices: set `%s` up in %s%s%s", dev->host_name, where,
+                             msg[0] ? ": " : "", msg);
   return 0;
 }
 
@@ -573,8 +574,8 @@ ocirt_netdev_free (struct ocirt_netdevs *d)
 }
 
 int
-ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan,
-                      struct ocirt_netdevs **out, ocirt_error_t *err)
+ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, struct ocirt_netdevs **out,
+                      ocirt_error_t *err)
 {
   const oci_map_net_device *m = lx ? lx->net_devices : NULL;
   struct ocirt_netdevs *d;
@@ -608,7 +609,8 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan,
         {
           ocirt_netdev_free (d);
           return ocirt_make_error (err, 0,
-                                   "linux.netDevices: the network namespace `%s` is the runtime's own: the devices cannot be moved into it",
+                                   "linux.netDevices: the network namespace `%s` is the runtime's own: "
+                                   "the devices cannot be moved into it",
                                    netns_path (lx));
         }
     }
@@ -628,15 +630,18 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan,
       dev->name = xstrdup (container_name (m, i));
       ret = link_get (d->host_nl, 0, dev->host_name, &dev->host_index, &dev->host_flags, NULL);
       if (ret == -ENODEV)
-        ret = ocirt_make_error (err, 0,
-                                "linux.netDevices: network device `%s` does not exist in the runtime's network namespace",
-                                dev->host_name);
+        ret = ocirt_make_error (
+            err, 0,
+            "linux.netDevices: network device `%s` does not exist in the runtime's network namespace",
+            dev->host_name);
       else if (ret < 0)
-        ret = ocirt_make_error (err, -ret, "linux.netDevices: look up network device `%s`", dev->host_name);
-      else if (dev->host_flags & IFF_LOOPBACK)
-        ret = ocirt_make_error (err, 0,
-                                "linux.netDevices: `%s` is a loopback device, which cannot leave its network namespace",
+        ret = ocirt_make_error (err, -ret, "linux.netDevices: look up network device `%s`",
                                 dev->host_name);
+      else if (dev->host_flags & IFF_LOOPBACK)
+        ret = ocirt_make_error (
+            err, 0,
+            "linux.netDevices: `%s` is a loopback device, which cannot leave its network namespace",
+            dev->host_name);
       if (ret < 0)
         {
           ocirt_netdev_free (d);
@@ -665,7 +670,8 @@ nl_socket_in (int nsfd, int host_ns, ocirt_error_t *err)
       return ocirt_make_error (err, saved, "return to the runtime's network namespace");
     }
   if (fd < 0)
-    return ocirt_make_error (err, saved, "open an rtnetlink socket in the container's network namespace");
+    return ocirt_make_error (err, saved,
+                             "open an rtnetlink socket in the container's network namespace");
   return fd;
 }
 
@@ -707,9 +713,9 @@ move_one (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
           dev->index = idx;
           dev->moved = true;
         }
-      return ocirt_make_error (err, -ret, "linux.netDevices: move `%s` into %s%s%s%s%s",
-                               dev->host_name, where, rename ? " as " : "", rename ? dev->name : "",
-                               msg[0] ? ": " : "", msg);
+      return ocirt_make_error (err, -ret, "linux.netDevices: move `%s` into %s%s%s%s%s", dev->host_name,
+                               where, rename ? " as " : "", rename ? dev->name : "", msg[0] ? ": " : "",
+                               msg);
     }
   dev->moved = true;
   dev->index = dev->host_index;
@@ -782,7 +788,8 @@ ocirt_netdev_undo (struct ocirt_netdevs *d)
           continue;
         }
       if (restore (d->host_nl, dev, idx, (dev->host_flags & IFF_UP) != 0,
-                   "the runtime's network namespace", &err) < 0)
+                   "the runtime's network namespace", &err)
+          < 0)
         ocirt_log_warn_release (&err);
     }
 }

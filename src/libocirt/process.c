@@ -26,14 +26,22 @@ static const struct
   const char *name;
   int resource;
 } rlimit_table[] = {
-  { "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE },
-  { "RLIMIT_CPU", RLIMIT_CPU }, { "RLIMIT_DATA", RLIMIT_DATA },
-  { "RLIMIT_FSIZE", RLIMIT_FSIZE }, { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-  { "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
 int
@@ -67,12 +75,13 @@ ocirt_process_validate (const oci_process *p, ocirt_error_t *err)
         return ocirt_make_error (err, 0, "config.json: process.rlimits[%zu]: unknown rlimit `%.128s`", i,
                                  r->type);
       if (r->soft > r->hard)
-        return ocirt_make_error (err, 0,
-                                 "config.json: process.rlimits[%zu]: %s soft limit %llu exceeds hard limit %llu",
-                                 i, r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
+        return ocirt_make_error (
+            err, 0, "config.json: process.rlimits[%zu]: %s soft limit %llu exceeds hard limit %llu", i,
+            r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
       for (j = 0; j < i; j++)
         if (strcmp (p->rlimits[j]->type, r->type) == 0)
-          return ocirt_make_error (err, 0, "config.json: process.rlimits[%zu]: %s is given more than once", i,
+          return ocirt_make_error (err, 0,
+                                   "config.json: process.rlimits[%zu]: %s is given more than once", i,
                                    r->type);
     }
   return ocirt_process_attrs_validate (p, err);

@@ -72,8 +72,8 @@ struct name_value
 };
 
 static const struct name_value sched_policies[] = {
-  { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO },   { "SCHED_RR", SCHED_RR },
-  { "SCHED_BATCH", SCHED_BATCH }, { "SCHED_ISO", SCHED_ISO },     { "SCHED_IDLE", SCHED_IDLE },
+  { "SCHED_OTHER", SCHED_OTHER },       { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
+  { "SCHED_BATCH", SCHED_BATCH },       { "SCHED_ISO", SCHED_ISO },   { "SCHED_IDLE", SCHED_IDLE },
   { "SCHED_DEADLINE", SCHED_DEADLINE },
 };
 
@@ -365,8 +365,9 @@ validate_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
       flags |= flag;
     }
   if ((flags & MPOL_F_STATIC_NODES) && (flags & MPOL_F_RELATIVE_NODES))
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and "
-                                     "MPOL_F_RELATIVE_NODES exclude each other");
+    return ocirt_make_error (err, 0,
+                             "config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and "
+                             "MPOL_F_RELATIVE_NODES exclude each other");
   if ((flags & MPOL_F_NUMA_BALANCING) && mode != MPOL_BIND && mode != MPOL_PREFERRED_MANY)
     return ocirt_make_error (err, 0,
                              "config.json: linux.memoryPolicy.flags: MPOL_F_NUMA_BALANCING is for "
@@ -461,8 +462,8 @@ set_scheduler (const oci_scheduler *s, ocirt_error_t *err)
 
       if (attr.sched_policy == SCHED_DEADLINE)
         what = xasprintf ("set process.scheduler (policy %s, runtime %llu, deadline %llu, period %llu)",
-                          s->policy, (unsigned long long) s->runtime,
-                          (unsigned long long) s->deadline, (unsigned long long) s->period);
+                          s->policy, (unsigned long long) s->runtime, (unsigned long long) s->deadline,
+                          (unsigned long long) s->period);
       else
         what = xasprintf ("set process.scheduler (policy %s, priority %d, nice %d)", s->policy,
                           s->priority, s->nice);
@@ -547,7 +548,8 @@ set_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
   if (syscall (SYS_set_mempolicy, mode, nodes ? bits : NULL, nodes ? OCIRT_MAX_NODES + 1 : 0) < 0)
     {
       int status = errno;
-      const char *unknown = status == EINVAL ? mempolicy_unknown_part (mp, mode & ~MPOL_MODE_FLAGS) : NULL;
+      const char *unknown = status == EINVAL ? mempolicy_unknown_part (mp, mode & ~MPOL_MODE_FLAGS)
+                                             : NULL;
 
       for (i = 0; i < mp->flags_len; i++)
         snprintf (flags + strlen (flags), sizeof (flags) - strlen (flags), "%s%s", i ? "|" : ", flags ",

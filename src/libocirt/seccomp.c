@@ -54,8 +54,8 @@ struct ocirt_seccomp
   size_t len;
   unsigned int flags; /* for seccomp(2) */
   bool loaded;
-  int listener_fd;    /* connected to listenerPath, -1 without SCMP_ACT_NOTIFY */
-  int procfd;         /* the runtime's /proc, for the pid the runtime sees */
+  int listener_fd; /* connected to listenerPath, -1 without SCMP_ACT_NOTIFY */
+  int procfd;      /* the runtime's /proc, for the pid the runtime sees */
   /* Borrowed, for the state sent to the listener.  */
   const char *id;
   const char *bundle;
@@ -97,16 +97,19 @@ static const struct
 /* Every name of the spec.  Those this libseccomp lacks are accepted and
    skipped: a kernel only runs its native ABI and its compat ones, and
    libseccomp knows those of every kernel it runs on.  */
-#define ARCH(n) { "SCMP_ARCH_" #n, SCMP_ARCH_##n }
+#define ARCH(n)                                                                                         \
+  {                                                                                                     \
+    "SCMP_ARCH_" #n, SCMP_ARCH_##n                                                                      \
+  }
 static const struct
 {
   const char *name;
   uint32_t arch;
 } arch_table[] = {
-  ARCH (X86), ARCH (X86_64), ARCH (X32), ARCH (ARM), ARCH (AARCH64),
-  ARCH (MIPS), ARCH (MIPS64), ARCH (MIPS64N32), ARCH (MIPSEL), ARCH (MIPSEL64),
-  ARCH (MIPSEL64N32), ARCH (PPC), ARCH (PPC64), ARCH (PPC64LE), ARCH (S390),
-  ARCH (S390X), ARCH (PARISC), ARCH (PARISC64), ARCH (RISCV64),
+  ARCH (X86),         ARCH (X86_64), ARCH (X32),       ARCH (ARM),     ARCH (AARCH64),
+  ARCH (MIPS),        ARCH (MIPS64), ARCH (MIPS64N32), ARCH (MIPSEL),  ARCH (MIPSEL64),
+  ARCH (MIPSEL64N32), ARCH (PPC),    ARCH (PPC64),     ARCH (PPC64LE), ARCH (S390),
+  ARCH (S390X),       ARCH (PARISC), ARCH (PARISC64),  ARCH (RISCV64),
 #ifdef SCMP_ARCH_LOONGARCH64
   ARCH (LOONGARCH64),
 #else
@@ -300,8 +303,8 @@ add_syscall (scmp_filter_ctx ctx, const oci_syscall *sys, size_t i, uint32_t def
       int op;
 
       if (a->index > 5)
-        return ocirt_make_error (err, 0, CONFIG ".syscalls[%zu].args[%zu]: index %u is not 0 to 5",
-                                 i, j, a->index);
+        return ocirt_make_error (err, 0, CONFIG ".syscalls[%zu].args[%zu]: index %u is not 0 to 5", i, j,
+                                 a->index);
       if (ocirt_seccomp_operator (a->op, &op, err) < 0)
         return ocirt_error_prefix (err, CONFIG ".syscalls[%zu].args[%zu]", i, j);
       /* For SCMP_CMP_MASKED_EQ value is the mask, valueTwo the result.  */
@@ -325,8 +328,10 @@ add_syscall (scmp_filter_ctx ctx, const oci_syscall *sys, size_t i, uint32_t def
       /* A trapped sendmsg or close would wait for the listener before it
          has the fd to answer.  */
       if (action == SCMP_ACT_NOTIFY && (strcmp (name, "sendmsg") == 0 || strcmp (name, "close") == 0))
-        return ocirt_make_error (err, 0, CONFIG ".syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for `%s`: "
-                                 "the runtime needs it to hand over the notification fd", i, name);
+        return ocirt_make_error (err, 0,
+                                 CONFIG ".syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for `%s`: "
+                                        "the runtime needs it to hand over the notification fd",
+                                 i, name);
       nr = seccomp_syscall_resolve_name (name);
       if (nr == __NR_SCMP_ERROR)
         {
@@ -367,7 +372,8 @@ export_program (scmp_filter_ctx ctx, struct ocirt_seccomp *sc, ocirt_error_t *er
   sc->len = size / sizeof (struct sock_filter);
   /* Better said now than by EINVAL in the container.  */
   if (sc->len > BPF_MAXINSNS)
-    return ocirt_make_error (err, 0, "the seccomp filter has %zu instructions, the kernel takes at most %d",
+    return ocirt_make_error (err, 0,
+                             "the seccomp filter has %zu instructions, the kernel takes at most %d",
                              sc->len, BPF_MAXINSNS);
   sc->insns = xmalloc0 (size);
   while (done < size)
@@ -391,13 +397,15 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
   size_t i;
   int ret = -1;
 
-  if (ocirt_seccomp_action (cfg->default_action, cfg->default_errno_ret_present,
-                            cfg->default_errno_ret, &def, err) < 0)
+  if (ocirt_seccomp_action (cfg->default_action, cfg->default_errno_ret_present, cfg->default_errno_ret,
+                            &def, err)
+      < 0)
     return ocirt_error_prefix (err, CONFIG ".defaultAction");
   /* Every syscall of the runtime after the load would wait for a listener
      that has not got the fd yet.  */
   if (def == SCMP_ACT_NOTIFY)
-    return ocirt_make_error (err, 0, CONFIG ".defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    return ocirt_make_error (err, 0,
+                             CONFIG ".defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 
   for (i = 0; i < cfg->flags_len; i++)
     {
@@ -413,8 +421,10 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
 
   ctx = seccomp_init (def);
   if (ctx == NULL)
-    return ocirt_make_error (err, 0, CONFIG ": create a filter with the default action %s: "
-                             "not supported by libseccomp or the kernel", cfg->default_action);
+    return ocirt_make_error (err, 0,
+                             CONFIG ": create a filter with the default action %s: "
+                                    "not supported by libseccomp or the kernel",
+                             cfg->default_action);
 
   /* A binary tree of syscall numbers instead of a list: the kernel runs
      the filter for every syscall number when it is loaded, to build its
@@ -438,7 +448,8 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
         }
       if (arch == 0)
         {
-          ocirt_debug ("seccomp: architecture %s is unknown to libseccomp: skipped", cfg->architectures[i]);
+          ocirt_debug ("seccomp: architecture %s is unknown to libseccomp: skipped",
+                       cfg->architectures[i]);
           continue;
         }
       r = seccomp_arch_add (ctx, arch);
@@ -538,8 +549,7 @@ cache_lookup (const char *key, struct ocirt_seccomp *sc, bool *uses_notify)
   if (len < sizeof (h))
     return false;
   memcpy (&h, data, sizeof (h));
-  if (memcmp (h.magic, "ocirtsc2", 8) != 0 || h.key_len != klen || h.len == 0
-      || h.len > BPF_MAXINSNS
+  if (memcmp (h.magic, "ocirtsc2", 8) != 0 || h.key_len != klen || h.len == 0 || h.len > BPF_MAXINSNS
       || len != sizeof (h) + klen + h.len * sizeof (struct sock_filter)
       || memcmp (data + sizeof (h), key, klen) != 0)
     return false;
@@ -556,8 +566,10 @@ cache_store (const char *key, const struct ocirt_seccomp *sc, bool uses_notify)
 {
   cleanup_free char *path = cache_path (key);
   cleanup_free char *buf = NULL;
-  struct cache_header h = { .key_len = (uint32_t) strlen (key), .flags = sc->flags,
-                            .uses_notify = uses_notify, .len = (uint32_t) sc->len };
+  struct cache_header h = { .key_len = (uint32_t) strlen (key),
+                            .flags = sc->flags,
+                            .uses_notify = uses_notify,
+                            .len = (uint32_t) sc->len };
   size_t size = sizeof (h) + h.key_len + sc->len * sizeof (struct sock_filter);
   ocirt_error_t err = NULL;
 
@@ -577,8 +589,7 @@ cache_store (const char *key, const struct ocirt_seccomp *sc, bool uses_notify)
 }
 
 static int
-compile_cached (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify,
-                ocirt_error_t *err)
+compile_cached (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, ocirt_error_t *err)
 {
   cleanup_free char *key = cache_dir ? cache_key (cfg) : NULL;
 

@@ -61,7 +61,7 @@ enum ocirt_seccomp_names
 {
   OCIRT_SECCOMP_ACTIONS,
   OCIRT_SECCOMP_OPERATORS,
-  OCIRT_SECCOMP_ARCHS,           /* those this libseccomp can filter */
+  OCIRT_SECCOMP_ARCHS, /* those this libseccomp can filter */
   OCIRT_SECCOMP_KNOWN_FLAGS,
   OCIRT_SECCOMP_SUPPORTED_FLAGS, /* those the running kernel accepts */
 };

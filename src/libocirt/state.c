@@ -135,8 +135,8 @@ ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_error_t
 }
 
 int
-ocirt_state_open_read (const char *root, const char *id, bool lock,
-                       struct ocirt_container_state *st, ocirt_error_t *err)
+ocirt_state_open_read (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
+                       ocirt_error_t *err)
 {
   int dirfd = ocirt_state_dir_open (root, id, lock, err);
 
@@ -229,13 +229,13 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
   ocirt_error_release (err);
   if (fstat (dirfd, &sb) == 0 && sb.st_nlink == 0)
     return ocirt_make_error (err, 0, "it has been deleted");
-  return ocirt_make_error (err, 0, "no state file: it is being created or deleted, or its "
-                                   "create was interrupted (delete --force removes it)");
+  return ocirt_make_error (err, 0,
+                           "no state file: it is being created or deleted, or its "
+                           "create was interrupted (delete --force removes it)");
 }
 
 int
-ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state *st,
-                       ocirt_error_t *err)
+ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state *st, ocirt_error_t *err)
 {
   cleanup_free char *data = NULL;
   cleanup_free char *why = NULL;

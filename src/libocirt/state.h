@@ -11,7 +11,6 @@
 #include "state_record.h"
 #include "state_status.h"
 
-
 /* runc's rule: ^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$, at most OCIRT_ID_MAX bytes. */
 bool ocirt_id_valid (const char *id);
 
@@ -24,8 +23,8 @@ int ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_err
 
 /* Open <root>/<id> (locked with LOCK) and read its state into ST.  Returns
    the directory fd.  */
-int ocirt_state_open_read (const char *root, const char *id, bool lock,
-                           struct ocirt_container_state *st, ocirt_error_t *err);
+int ocirt_state_open_read (const char *root, const char *id, bool lock, struct ocirt_container_state *st,
+                           ocirt_error_t *err);
 
 int ocirt_state_write (int dirfd, const struct ocirt_container_state *st, ocirt_error_t *err);
 int ocirt_state_write_file (int dirfd, const char *name, const struct ocirt_container_state *st,

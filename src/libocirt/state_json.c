@@ -96,8 +96,7 @@ take_annotations (oci_store_state *s, struct ocirt_container_state *st)
 }
 
 int
-ocirt_state_from_json (const char *data, size_t len, struct ocirt_container_state *st,
-                       char **why)
+ocirt_state_from_json (const char *data, size_t len, struct ocirt_container_state *st, char **why)
 {
   oci_store_state *s = oci_store_state_parse_data (data, len, why);
 
@@ -139,8 +138,7 @@ state_output_json (const oci_state_output *o, bool pretty)
 }
 
 char *
-ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status,
-                         bool pretty)
+ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status, bool pretty)
 {
   oci_map_string annotations = { st->annotation_keys, st->annotation_values, st->annotations_len };
   oci_state_output o = {

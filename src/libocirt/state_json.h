@@ -13,8 +13,7 @@ char *ocirt_state_to_json (const struct ocirt_container_state *st);
 
 /* Parse DATA into ST (zeroed first).  On failure, returns -1 with *WHY
    a malloc'd message and ST empty.  */
-int ocirt_state_from_json (const char *data, size_t len, struct ocirt_container_state *st,
-                           char **why);
+int ocirt_state_from_json (const char *data, size_t len, struct ocirt_container_state *st, char **why);
 
 /* The OCI state document, as `state` prints it (state_json.c).  */
 char *ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status,

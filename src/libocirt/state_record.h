@@ -33,18 +33,18 @@ struct ocirt_container_state
   char *id;
   pid_t pid;
   unsigned long long start_time; /* field 22 of /proc/PID/stat */
-  pid_t runtime_pid; /* the create or run that made it, with its start time */
+  pid_t runtime_pid;             /* the create or run that made it, with its start time */
   unsigned long long runtime_start_time;
   char *bundle;
-  char *config;  /* the config.json the container was made from */
+  char *config;        /* the config.json the container was made from */
   char *notify_socket; /* the caller's NOTIFY_SOCKET, when it gave one */
   char *rootfs;
   char *created; /* RFC 3339, UTC */
   uid_t owner;
   bool systemd_cgroup;
-  bool hooks_saved;    /* OCIRT_HOOKS_FILE was written if there are hooks */
-  char *cgroup_path;      /* relative to each hierarchy's mount point */
-  char **cgroup_dirs;     /* absolute directories the runtime created */
+  bool hooks_saved;   /* OCIRT_HOOKS_FILE was written if there are hooks */
+  char *cgroup_path;  /* relative to each hierarchy's mount point */
+  char **cgroup_dirs; /* absolute directories the runtime created */
   size_t cgroup_dirs_len;
   struct ocirt_state_cgroup *cgroup_leaves; /* one per hierarchy */
   size_t cgroup_leaves_len;

@@ -11,10 +11,8 @@
 #include "utils.h"
 
 static const char *const status_names[] = {
-  [OCIRT_STATUS_CREATING] = "creating",
-  [OCIRT_STATUS_CREATED] = "created",
-  [OCIRT_STATUS_RUNNING] = "running",
-  [OCIRT_STATUS_PAUSED] = "paused",
+  [OCIRT_STATUS_CREATING] = "creating", [OCIRT_STATUS_CREATED] = "created",
+  [OCIRT_STATUS_RUNNING] = "running",   [OCIRT_STATUS_PAUSED] = "paused",
   [OCIRT_STATUS_STOPPED] = "stopped",
 };
 
@@ -91,8 +89,8 @@ ocirt_state_status (int dirfd, const struct ocirt_container_state *st)
       unsigned long long t;
       char state;
 
-      if (st->runtime_pid > 0 && read_proc_stat (st->runtime_pid, &state, &t) == 0
-          && state != 'Z' && state != 'X' && t == st->runtime_start_time)
+      if (st->runtime_pid > 0 && read_proc_stat (st->runtime_pid, &state, &t) == 0 && state != 'Z'
+          && state != 'X' && t == st->runtime_start_time)
         return OCIRT_STATUS_CREATING;
       return OCIRT_STATUS_STOPPED;
     }

@@ -7,14 +7,14 @@
 
 enum ocirt_sync_type
 {
-  OCIRT_SYNC_GO = 1,   /* parent: ids mapped, carry on */
-  OCIRT_SYNC_CGROUP,   /* parent: the child is in its cgroup, limits set */
-  OCIRT_SYNC_READY,    /* child: set up, about to wait for start */
-  OCIRT_SYNC_EXEC,     /* parent: run without a fifo, exec now */
-  OCIRT_SYNC_ERROR,    /* child: setup failed, with errno and message */
-  OCIRT_SYNC_HOOKS,    /* child: mounts done, run prestart and createRuntime */
+  OCIRT_SYNC_GO = 1,     /* parent: ids mapped, carry on */
+  OCIRT_SYNC_CGROUP,     /* parent: the child is in its cgroup, limits set */
+  OCIRT_SYNC_READY,      /* child: set up, about to wait for start */
+  OCIRT_SYNC_EXEC,       /* parent: run without a fifo, exec now */
+  OCIRT_SYNC_ERROR,      /* child: setup failed, with errno and message */
+  OCIRT_SYNC_HOOKS,      /* child: mounts done, run prestart and createRuntime */
   OCIRT_SYNC_HOOKS_DONE, /* parent: they ran */
-  OCIRT_SYNC_PID,      /* child: the container process it forked, with its pid */
+  OCIRT_SYNC_PID,        /* child: the container process it forked, with its pid */
 };
 
 struct ocirt_sync_msg

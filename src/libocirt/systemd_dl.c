@@ -19,11 +19,11 @@ ocirt_systemd_load (ocirt_error_t *err)
   h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (h == NULL)
     return ocirt_make_error (err, 0, "systemd cgroup driver: load libsystemd.so.0: %s", dlerror ());
-#define OCIRT_SD_RESOLVE(f)                                                                        \
-  if ((ocirt_dl_##f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                                   \
-    {                                                                                              \
-      dlclose (h);                                                                                 \
-      return ocirt_make_error (err, 0, "systemd cgroup driver: libsystemd.so.0 has no %s", #f);    \
+#define OCIRT_SD_RESOLVE(f)                                                                             \
+  if ((ocirt_dl_##f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                                        \
+    {                                                                                                   \
+      dlclose (h);                                                                                      \
+      return ocirt_make_error (err, 0, "systemd cgroup driver: libsystemd.so.0 has no %s", #f);         \
     }
   OCIRT_SD_FUNCS (OCIRT_SD_RESOLVE)
 #undef OCIRT_SD_RESOLVE

@@ -10,26 +10,26 @@
 
 #include "error.h"
 
-#define OCIRT_SD_FUNCS(X)                                                                          \
-  X (sd_bus_call)                                                                                  \
-  X (sd_bus_call_method)                                                                           \
-  X (sd_bus_error_free)                                                                            \
-  X (sd_bus_error_has_name)                                                                        \
-  X (sd_bus_error_is_set)                                                                          \
-  X (sd_bus_flush_close_unref)                                                                     \
-  X (sd_bus_get_property_string)                                                                   \
-  X (sd_bus_match_signal)                                                                          \
-  X (sd_bus_message_append)                                                                        \
-  X (sd_bus_message_append_array)                                                                  \
-  X (sd_bus_message_close_container)                                                               \
-  X (sd_bus_message_new_method_call)                                                               \
-  X (sd_bus_message_open_container)                                                                \
-  X (sd_bus_message_read)                                                                          \
-  X (sd_bus_message_unref)                                                                         \
-  X (sd_bus_open_system)                                                                           \
-  X (sd_bus_path_encode)                                                                           \
-  X (sd_bus_process)                                                                               \
-  X (sd_bus_slot_unref)                                                                            \
+#define OCIRT_SD_FUNCS(X)                                                                               \
+  X (sd_bus_call)                                                                                       \
+  X (sd_bus_call_method)                                                                                \
+  X (sd_bus_error_free)                                                                                 \
+  X (sd_bus_error_has_name)                                                                             \
+  X (sd_bus_error_is_set)                                                                               \
+  X (sd_bus_flush_close_unref)                                                                          \
+  X (sd_bus_get_property_string)                                                                        \
+  X (sd_bus_match_signal)                                                                               \
+  X (sd_bus_message_append)                                                                             \
+  X (sd_bus_message_append_array)                                                                       \
+  X (sd_bus_message_close_container)                                                                    \
+  X (sd_bus_message_new_method_call)                                                                    \
+  X (sd_bus_message_open_container)                                                                     \
+  X (sd_bus_message_read)                                                                               \
+  X (sd_bus_message_unref)                                                                              \
+  X (sd_bus_open_system)                                                                                \
+  X (sd_bus_path_encode)                                                                                \
+  X (sd_bus_process)                                                                                    \
+  X (sd_bus_slot_unref)                                                                                 \
   X (sd_bus_wait)
 
 #define OCIRT_SD_DECLARE(f) extern __typeof__ (f) *ocirt_dl_##f;

@@ -59,7 +59,8 @@ console_target (ocirt_error_t *err)
   if (fstat (fd, &sb) < 0)
     return ocirt_make_error (err, errno, "stat /dev/console");
   if (S_ISLNK (sb.st_mode))
-    return ocirt_make_error (err, ELOOP, "bind the terminal on /dev/console: it is a symlink in the rootfs");
+    return ocirt_make_error (err, ELOOP,
+                             "bind the terminal on /dev/console: it is a symlink in the rootfs");
   return steal_fd (&fd);
 }
 

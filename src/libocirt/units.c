@@ -11,8 +11,8 @@ ocirt_units_parse_duration (const char *s, uint64_t *ns)
     const char *name;
     double factor;
   } units[] = {
-    { "ns", 1 },          { "us", 1e3 },        { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
-    { "ms", 1e6 },        { "s", 1e9 },         { "m", 60e9 },        { "h", 3600e9 },
+    { "ns", 1 },   { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+    { "ms", 1e6 }, { "s", 1e9 },  { "m", 60e9 },        { "h", 3600e9 },
   };
   double total = 0;
   const char *p = s;
@@ -89,12 +89,33 @@ ocirt_units_parse_ram_bytes (const char *s, int64_t *out)
     p++;
   switch (*p)
     {
-    case 'k': case 'K': mult = 1024.0; p++; break;
-    case 'm': case 'M': mult = 1024.0 * 1024; p++; break;
-    case 'g': case 'G': mult = 1024.0 * 1024 * 1024; p++; break;
-    case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; p++; break;
-    case 'p': case 'P': mult = 1024.0 * 1024 * 1024 * 1024 * 1024; p++; break;
-    default: break;
+    case 'k':
+    case 'K':
+      mult = 1024.0;
+      p++;
+      break;
+    case 'm':
+    case 'M':
+      mult = 1024.0 * 1024;
+      p++;
+      break;
+    case 'g':
+    case 'G':
+      mult = 1024.0 * 1024 * 1024;
+      p++;
+      break;
+    case 't':
+    case 'T':
+      mult = 1024.0 * 1024 * 1024 * 1024;
+      p++;
+      break;
+    case 'p':
+    case 'P':
+      mult = 1024.0 * 1024 * 1024 * 1024 * 1024;
+      p++;
+      break;
+    default:
+      break;
     }
   if (*p == 'i' || *p == 'I')
     p++;

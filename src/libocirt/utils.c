@@ -84,8 +84,7 @@ ocirt_utils_write_all (int fd, const void *buf, size_t len)
 }
 
 static int
-read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_read,
-               ocirt_error_t *err)
+read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_read, ocirt_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_free char *buf = NULL;

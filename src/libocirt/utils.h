@@ -92,9 +92,24 @@ cleanup_reapp (pid_t *pid)
 #define cleanup_reap __attribute__ ((cleanup (cleanup_reapp)))
 
 /* Return the value and leave the variable empty, so cleanup skips it.  */
-#define steal_pointer(pp) ({ __typeof__ (*(pp)) _v = *(pp); *(pp) = NULL; _v; })
-#define steal_fd(fdp) ({ int _fd = *(fdp); *(fdp) = -1; _fd; })
-#define steal_pid(pidp) ({ pid_t _pid = *(pidp); *(pidp) = -1; _pid; })
+#define steal_pointer(pp)                                                                               \
+  ({                                                                                                    \
+    __typeof__ (*(pp)) _v = *(pp);                                                                      \
+    *(pp) = NULL;                                                                                       \
+    _v;                                                                                                 \
+  })
+#define steal_fd(fdp)                                                                                   \
+  ({                                                                                                    \
+    int _fd = *(fdp);                                                                                   \
+    *(fdp) = -1;                                                                                        \
+    _fd;                                                                                                \
+  })
+#define steal_pid(pidp)                                                                                 \
+  ({                                                                                                    \
+    pid_t _pid = *(pidp);                                                                               \
+    *(pidp) = -1;                                                                                       \
+    _pid;                                                                                               \
+  })
 
 #define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
 

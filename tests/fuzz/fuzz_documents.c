@@ -18,7 +18,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   char *err = NULL, *json, *err2 = NULL;
-  XPASTE (oci_, FUZZ_DOC) *doc, *again;
+  XPASTE (oci_, FUZZ_DOC) * doc, *again;
 
   doc = PARSE ((const char *) data, size, &err);
   if (doc == NULL)

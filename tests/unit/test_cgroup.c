@@ -264,10 +264,11 @@ resources (const char *json)
 Test (apply, v2_files_and_conversions)
 {
   cleanup_free char *d = tmpdir ();
-  static const char *const files[] = { "memory.max", "memory.swap.max", "memory.low", "cpu.weight",
-                                       "cpu.max", "cpu.max.burst", "cpu.idle", "cpuset.cpus",
-                                       "cpuset.mems", "pids.max", "io.weight", "io.max",
-                                       "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "rdma.max" };
+  static const char *const files[] = {
+    "memory.max",    "memory.swap.max", "memory.low",      "cpu.weight",           "cpu.max",
+    "cpu.max.burst", "cpu.idle",        "cpuset.cpus",     "cpuset.mems",          "pids.max",
+    "io.weight",     "io.max",          "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "rdma.max"
+  };
   struct ocirt_cgroup cg = { .mode = OCIRT_CGROUP_V2 };
   ocirt_error_t err = NULL;
   oci_linux lx = { 0 };
@@ -329,8 +330,7 @@ Test (apply, v2_files_and_conversions)
   put (d, "cpu.max", "20000 100000\n");
   lx.resources = resources ("{\"memory\":{\"limit\":-1},\"cpu\":{\"period\":50000},"
                             "\"pids\":{\"limit\":-1}}");
-  cr_assert_eq (ocirt_cgroup_update_resources (&cg, lx.resources, &err), 0, "%s",
-                err ? err->msg : "");
+  cr_assert_eq (ocirt_cgroup_update_resources (&cg, lx.resources, &err), 0, "%s", err ? err->msg : "");
   cr_assert_str_eq (get (d, "memory.max"), "max");
   cr_assert_str_eq (get (d, "memory.swap.max"), "max");
   cr_assert_str_eq (get (d, "cpu.max"), "20000 50000");
@@ -373,7 +373,8 @@ Test (apply, v1_files_and_order)
       "\"disableOOMKiller\":true,\"kernelTCP\":65536},"
       "\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":100000,"
       "\"realtimeRuntime\":5000,\"realtimePeriod\":10000},\"pids\":{\"limit\":0},"
-      "\"blockIO\":{\"weight\":500,\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":0,\"rate\":10}]}}");
+      "\"blockIO\":{\"weight\":500,\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":0,\"rate\":10}]}"
+      "}");
   cr_assert_eq (ocirt_cgroup_apply_resources (&cg, &lx, &err), 0, "%s", err ? err->msg : "");
   /* v1 keeps memory+swap as the spec does.  */
   cr_assert_str_eq (get (mem, "memory.limit_in_bytes"), "100000000");
@@ -410,8 +411,7 @@ Test (apply, v1_files_and_order)
 
   /* Unlimited memory takes swap along when swap is not given.  */
   lx.resources = resources ("{\"memory\":{\"limit\":-1}}");
-  cr_assert_eq (ocirt_cgroup_update_resources (&cg, lx.resources, &err), 0, "%s",
-                err ? err->msg : "");
+  cr_assert_eq (ocirt_cgroup_update_resources (&cg, lx.resources, &err), 0, "%s", err ? err->msg : "");
   cr_assert_str_eq (get (mem, "memory.limit_in_bytes"), "-1");
   cr_assert_str_eq (get (mem, "memory.memsw.limit_in_bytes"), "-1");
   free_oci_resources (lx.resources);
@@ -430,8 +430,9 @@ Test (stats, v2_shape)
   cleanup_free char *json = NULL;
 
   put (d, "cgroup.controllers", "cpu io memory hugetlb pids\n");
-  put (d, "cpu.stat", "usage_usec 10\nuser_usec 6\nsystem_usec 4\nnr_periods 3\nnr_throttled 1\n"
-                      "throttled_usec 2\n");
+  put (d, "cpu.stat",
+       "usage_usec 10\nuser_usec 6\nsystem_usec 4\nnr_periods 3\nnr_throttled 1\n"
+       "throttled_usec 2\n");
   put (d, "memory.current", "4096\n");
   put (d, "memory.max", "max\n");
   put (d, "memory.swap.current", "0\n");
@@ -448,8 +449,9 @@ Test (stats, v2_shape)
   add (&cg, "", d, true);
   json = ocirt_cgroup_stats_json (&cg, &err);
   cr_assert_not_null (json, "%s", err ? err->msg : "");
-  cr_assert (strstr (json, "\"cpu\":{\"usage\":{\"total\":10000,\"kernel\":4000,\"user\":6000},"
-                           "\"throttling\":{\"periods\":3,\"throttledPeriods\":1,\"throttledTime\":2000}}")
+  cr_assert (strstr (json,
+                     "\"cpu\":{\"usage\":{\"total\":10000,\"kernel\":4000,\"user\":6000},"
+                     "\"throttling\":{\"periods\":3,\"throttledPeriods\":1,\"throttledTime\":2000}}")
                  != NULL,
              "%s", json);
   cr_assert (strstr (json, "\"usage\":{\"limit\":18446744073709551615,\"usage\":4096,\"failcnt\":2}")

@@ -124,7 +124,7 @@ verify (const struct prog *p)
 
 /* runc's default: deny all, then the default allow list.  */
 static const char *const defaults[] = {
-  "-a", "+c *:* m", "+b *:* m", "+c 1:3 rwm", "+c 1:5 rwm", "+c 1:7 rwm", "+c 1:8 rwm",
+  "-a",         "+c *:* m",   "+b *:* m",   "+c 1:3 rwm",   "+c 1:5 rwm",    "+c 1:7 rwm", "+c 1:8 rwm",
   "+c 1:9 rwm", "+c 5:0 rwm", "+c 5:2 rwm", "+c 136:* rwm", "+c 10:200 rwm", NULL,
 };
 
@@ -245,8 +245,9 @@ Test (devices_bpf, structure)
 
 Test (devices_bpf, bad_rules)
 {
-  static const char *const bad[] = { "x 1:3 rwm", "c 1:3", "c 1-3 rwm", "c 1:3 rwx", "c -1:3 rwm",
-                                     "c 1:4294967296 rwm", "c :3 rwm", "c 1:3 ", NULL };
+  static const char *const bad[] = { "x 1:3 rwm", "c 1:3",      "c 1-3 rwm",
+                                     "c 1:3 rwx", "c -1:3 rwm", "c 1:4294967296 rwm",
+                                     "c :3 rwm",  "c 1:3 ",     NULL };
   struct ocirt_dev_rules r = { NULL, 0 };
   size_t i;
 

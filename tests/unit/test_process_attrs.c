@@ -147,16 +147,12 @@ Test (id_list, overlaps_count_once)
   assert_list ("0-3,2-5", 6, "0,1,2,3,4,5");
 }
 
-Test (id_list, empty_is_the_empty_set)
-{
-  assert_list ("", 0, "");
-}
+Test (id_list, empty_is_the_empty_set) { assert_list ("", 0, ""); }
 
 Test (id_list, malformed)
 {
-  const char *bad[] = { ",", "0,", ",0", "0,,1", "-", "-1", "0-", "1-0", "0-1-2", " 0",
-                        "0 ", "0, 1", "+1", "0x1", "a", "1a", "0:1", "0-3:2", "1.5",
-                        "0\n", "\t1" };
+  const char *bad[] = { ",",    "0,", ",0",  "0,,1", "-",  "-1",  "0-",    "1-0", "0-1-2", " 0", "0 ",
+                        "0, 1", "+1", "0x1", "a",    "1a", "0:1", "0-3:2", "1.5", "0\n",   "\t1" };
   size_t i;
 
   for (i = 0; i < ARRAY_SIZE (bad); i++)

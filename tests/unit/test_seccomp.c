@@ -154,9 +154,12 @@ Test (seccomp, operators)
     const char *name;
     int want;
   } t[] = {
-    { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-    { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-    { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+    { "SCMP_CMP_NE", SCMP_CMP_NE },
+    { "SCMP_CMP_LT", SCMP_CMP_LT },
+    { "SCMP_CMP_LE", SCMP_CMP_LE },
+    { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+    { "SCMP_CMP_GE", SCMP_CMP_GE },
+    { "SCMP_CMP_GT", SCMP_CMP_GT },
     { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
   };
   ocirt_error_t err = NULL;
@@ -176,12 +179,12 @@ Test (seccomp, operators)
 Test (seccomp, architectures)
 {
   static const char *const spec_names[] = {
-    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64",
-    "SCMP_ARCH_M68K", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+    "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
   };
   ocirt_error_t err = NULL;
   uint32_t arch;
@@ -327,7 +330,8 @@ libseccomp_export_len (void)
   cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (mkdir), 0), 0);
   cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), SCMP_SYS (mkdirat), 0), 0);
   cr_assert_eq (seccomp_rule_add (ctx, SCMP_ACT_KILL, SCMP_SYS (personality), 1,
-                                  SCMP_A0 (SCMP_CMP_EQ, 8)), 0);
+                                  SCMP_A0 (SCMP_CMP_EQ, 8)),
+                0);
   cr_assert_eq (seccomp_export_bpf (ctx, fileno (f)), 0);
   size = lseek (fileno (f), 0, SEEK_END);
   fclose (f);
@@ -335,10 +339,10 @@ libseccomp_export_len (void)
   return (size_t) size / sizeof (struct sock_filter);
 }
 
-#define SMALL                                                                                      \
-  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"],"              \
-  " \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\","          \
-  " \"errnoRet\": 38}, {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL\","              \
+#define SMALL                                                                                           \
+  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"],"                     \
+  " \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\","               \
+  " \"errnoRet\": 38}, {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL\","                   \
   " \"args\": [{\"index\": 0, \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]}]}"
 
 Test (seccomp, small_program)
@@ -379,10 +383,11 @@ Test (seccomp, rule_like_the_default_is_skipped)
                            "\"errnoRet\": 38}]}",
                            "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38}"));
   /* Another errno is another action.  */
-  cr_assert_not (same_program ("{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
-                               "\"syscalls\": [{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", "
-                               "\"errnoRet\": 38}]}",
-                               "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}"));
+  cr_assert_not (
+      same_program ("{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+                    "\"syscalls\": [{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", "
+                    "\"errnoRet\": 38}]}",
+                    "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}"));
 }
 
 Test (seccomp, native_arch_is_always_there)
@@ -400,11 +405,11 @@ Test (seccomp, same_index_twice_is_allowed)
 {
   /* libseccomp alone refuses two comparisons of one argument in a rule.  */
   size_t len;
-  cleanup_free struct sock_filter *p
-      = program ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"personality\"], "
-                 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 8, \"op\": "
-                 "\"SCMP_CMP_EQ\"}, {\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
-                 &len);
+  cleanup_free struct sock_filter *p =
+      program ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"personality\"], "
+               "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 8, \"op\": "
+               "\"SCMP_CMP_EQ\"}, {\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+               &len);
 
   cr_assert_gt (len, 0);
 }
@@ -465,11 +470,21 @@ run_filter (const struct sock_filter *p, size_t len, uint32_t arch, int nr, size
             }
           switch (BPF_OP (i->code))
             {
-            case BPF_JEQ: jump = a == src; break;
-            case BPF_JGT: jump = a > src; break;
-            case BPF_JGE: jump = a >= src; break;
-            case BPF_JSET: jump = (a & src) != 0; break;
-            default: cr_assert_fail ("unexpected jump %#x", i->code); return 0;
+            case BPF_JEQ:
+              jump = a == src;
+              break;
+            case BPF_JGT:
+              jump = a > src;
+              break;
+            case BPF_JGE:
+              jump = a >= src;
+              break;
+            case BPF_JSET:
+              jump = (a & src) != 0;
+              break;
+            default:
+              cr_assert_fail ("unexpected jump %#x", i->code);
+              return 0;
             }
           pc += jump ? i->jt : i->jf;
           break;
@@ -537,13 +552,14 @@ Test (seccomp, large_profile_is_a_tree)
         if (a == 0)
           cr_assert_eq (got, want, "syscall %d: action %#x, want %#x", other, got, want);
         else
-          cr_assert (got == SECCOMP_RET_ALLOW || got == (SECCOMP_RET_ERRNO | 38), "syscall %d on i386: %#x",
-                     other, got);
+          cr_assert (got == SECCOMP_RET_ALLOW || got == (SECCOMP_RET_ERRNO | 38),
+                     "syscall %d on i386: %#x", other, got);
         if (steps > max_steps)
           max_steps = steps;
       }
   n = run_filter (p, len, AUDIT_ARCH_AARCH64, 0, &steps);
-  cr_assert (n == SECCOMP_RET_KILL_THREAD || n == SECCOMP_RET_KILL_PROCESS, "another architecture: %#zx", n);
+  cr_assert (n == SECCOMP_RET_KILL_THREAD || n == SECCOMP_RET_KILL_PROCESS, "another architecture: %#zx",
+             n);
   cr_assert_lt (max_steps, 64, "%zu instructions for one syscall: not a tree", max_steps);
   free (p);
   free (json);
@@ -553,9 +569,10 @@ Test (seccomp, bad_profiles)
 {
   expect_error ("{\"defaultAction\": \"SCMP_ACT_FOO\"}",
                 "config.json: linux.seccomp.defaultAction: unknown action `SCMP_ACT_FOO`");
-  expect_error ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mkdir\"], "
-                "\"action\": \"SCMP_ACT_ERRNO\"}, {\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_BAR\"}]}",
-                "config.json: linux.seccomp.syscalls[1]: unknown action `SCMP_ACT_BAR`");
+  expect_error (
+      "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mkdir\"], "
+      "\"action\": \"SCMP_ACT_ERRNO\"}, {\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_BAR\"}]}",
+      "config.json: linux.seccomp.syscalls[1]: unknown action `SCMP_ACT_BAR`");
   expect_error ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultErrnoRet\": 1}", "takes no errno");
   expect_error ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mkdir\"], "
                 "\"action\": \"SCMP_ACT_LOG\", \"errnoRet\": 1}]}",

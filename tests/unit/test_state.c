@@ -73,11 +73,24 @@ Test (state, write_read_round_trip)
                                          { "", "/sys/fs/cgroup/unified/a" } };
   char *keys[] = { "k1", "k\"2" }, *values[] = { "v1", "" };
   struct ocirt_container_state in = {
-    .id = "c1", .pid = 42, .start_time = 1234567890123ULL, .bundle = "/b", .config = "/b/config.json",
-    .notify_socket = "/run/n.sock", .rootfs = "/b/rootfs", .created = "2026-01-01T00:00:00Z",
-    .owner = 1000, .systemd_cgroup = true, .cgroup_path = "/a", .cgroup_dirs = dirs,
-    .cgroup_dirs_len = 2, .cgroup_leaves = leaves, .cgroup_leaves_len = 2,
-    .annotation_keys = keys, .annotation_values = values, .annotations_len = 2,
+    .id = "c1",
+    .pid = 42,
+    .start_time = 1234567890123ULL,
+    .bundle = "/b",
+    .config = "/b/config.json",
+    .notify_socket = "/run/n.sock",
+    .rootfs = "/b/rootfs",
+    .created = "2026-01-01T00:00:00Z",
+    .owner = 1000,
+    .systemd_cgroup = true,
+    .cgroup_path = "/a",
+    .cgroup_dirs = dirs,
+    .cgroup_dirs_len = 2,
+    .cgroup_leaves = leaves,
+    .cgroup_leaves_len = 2,
+    .annotation_keys = keys,
+    .annotation_values = values,
+    .annotations_len = 2,
   };
   struct ocirt_container_state out;
   ocirt_error_t err = NULL;
@@ -147,8 +160,9 @@ Test (state, reader_skips_unknown_and_mistyped_values)
 
 Test (state, reader_refuses_corrupt_files)
 {
-  const char *bad[] = { "[{\"id\":\"c\",\"bundle\":\"/b\"}]", "\"c\"", "{\"id\":\"c\",\"bundle\":",
-                        "{\"id\":\"c\"}", "{\"id\":\"c\",\"bundle\":\"/b\"} x", "" };
+  const char *bad[] = { "[{\"id\":\"c\",\"bundle\":\"/b\"}]", "\"c\"",
+                        "{\"id\":\"c\",\"bundle\":",          "{\"id\":\"c\"}",
+                        "{\"id\":\"c\",\"bundle\":\"/b\"} x", "" };
   struct ocirt_container_state st;
   size_t i;
   int fd = state_dirfd ();
