@@ -154,9 +154,6 @@ def test_attach_then_stop_the_pod(lane, pods, handler):
     pod.remove()
 
 
-@pytest.mark.ocirt_bug("the container's stdin closes with the attach and it exits: the "
-                       "kill that follows fails with \"container `ID` is not running\" "
-                       "(runc: \"container not running\"): \"unknown error after kill\"")
 def test_stop_the_pod_right_after_an_attach_with_stdin_once(lane, pods, handler):
     pod = pods("attach-once")
     c = pod.run("c", 'while read l; do echo "got:$l"; done; echo eof', stdin=True,
