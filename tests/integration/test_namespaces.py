@@ -377,9 +377,12 @@ def test_no_mount_namespace_refuses_masks_as_runc(rt, ref, env):
 def test_new_network_namespace_has_loopback_up(rt, ref, env):
     """As runc and crun: 127.0.0.1 works in a network namespace of the
     container's own, with nothing else set up."""
+    # the listener may start late on a loaded machine: the client tries
+    # again, and the reader waits for what came
     script = ("cat /sys/class/net/lo/flags; "
-              "nc -l -p 4711 > /tmp/got & sleep 0.3; "
-              "echo hello | nc -w 2 127.0.0.1 4711; sleep 0.3; cat /tmp/got")
+              "nc -l -p 4711 > /tmp/got & "
+              "for i in $(seq 100); do echo hello | nc -w 2 127.0.0.1 4711 && break; sleep 0.1; done; "
+              "for i in $(seq 100); do [ -s /tmp/got ] && break; sleep 0.1; done; cat /tmp/got")
     for r in [rt] + ([ref] if ref else []):
         b = env.bundle()
         res = run_output(r, b, script)
