@@ -373,6 +373,7 @@ ocirt_container_child_main (struct ocirt_spawn *s)
     }
   close_fd (&s->sync[0]);
   close_fd (&s->console_peer);
+  close_fd (&s->pidfd_sock);
   if (child_setup (s, &exe, &envp, &err) < 0)
     {
       ocirt_sync_send_error (s->sync[1], &err);

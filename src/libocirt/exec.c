@@ -381,6 +381,7 @@ struct exec_child
   struct ocirt_ns_plan ns;
   int sync[2];
   int console_fd;
+  int pidfd_sock; /* --pidfd-socket, connected */
   int preserve_fds;
 };
 
@@ -390,6 +391,7 @@ exec_child_release (struct exec_child *c)
   close_fd (&c->sync[0]);
   close_fd (&c->sync[1]);
   close_fd (&c->console_fd);
+  close_fd (&c->pidfd_sock);
   ocirt_ns_plan_release (&c->ns);
   ocirt_seccomp_free (c->seccomp);
   free_oci_process (c->p);
@@ -465,6 +467,7 @@ static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
 
   ocirt_signals_child_reset ();
   close (c->sync[0]);
+  close_fd (&c->pidfd_sock);
   /* Until execve this is the runtime's binary inside the container's pid
      namespace: keep /proc/PID/exe and its memory out of the container's
      reach.  */
@@ -565,6 +568,8 @@ prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_
   if (o->console_socket
       && (c->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err)) < 0)
     return -1;
+  if (o->pidfd_socket && (c->pidfd_sock = ocirt_utils_pidfd_socket_connect (o->pidfd_socket, err)) < 0)
+    return -1;
   if (prepare_seccomp (o, st, spec, c, err) < 0)
     return -1;
   if (plan_namespaces (st->pid, &c->ns, err) < 0 || ocirt_sync_pair (c->sync, err) < 0)
@@ -600,6 +605,9 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
       || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
       || ocirt_sync_expect_exec (c->sync[0], err) < 0)
     return -1;
+  if (c->pidfd_sock >= 0 && ocirt_utils_send_pidfd (c->pidfd_sock, pid, "setns", err) < 0)
+    return -1;
+  close_fd (&c->pidfd_sock);
   if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, pid, err) < 0)
     return -1;
   return steal_pid (&pid);
@@ -628,6 +636,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocir
   cleanup_exec_child struct exec_child c = {
     .sync = { -1, -1 },
     .console_fd = -1,
+    .pidfd_sock = -1,
     .preserve_fds = o->preserve_fds,
   };
   cleanup_close int dirfd = -1;
