@@ -377,6 +377,7 @@ struct exec_child
 {
   oci_process *p;
   const oci_linux *linux; /* the container's personality and memoryPolicy */
+  bool keep_groups;       /* the container's run.oci.keep_original_groups */
   struct ocirt_seccomp *seccomp;
   struct ocirt_ns_plan ns;
   int sync[2];
@@ -437,6 +438,8 @@ fork_in_namespaces (struct exec_child *c, ocirt_error_t *err)
 static int
 exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t *err)
 {
+  bool seccomp = c->seccomp != NULL;
+
   if (fork_in_namespaces (c, err) < 0)
     return -1;
   if (c->console_fd >= 0)
@@ -452,7 +455,7 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
   /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
   if (c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
-  if (ocirt_process_prepare_exec (c->p, c->seccomp != NULL, c->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (c->p, c->keep_groups, seccomp, c->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* The runtime puts us in the container's cgroup meanwhile.  */
   if (!c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
@@ -562,6 +565,7 @@ prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_
   if (c->p == NULL)
     return -1;
   c->linux = spec->linux;
+  c->keep_groups = ocirt_process_keep_groups (spec->annotations);
   if (ocirt_process_validate (c->p, err) < 0 || ocirt_lsm_validate (c->p, NULL, err) < 0
       || check_terminal (o, c->p, err) < 0)
     return -1;
