@@ -26,7 +26,8 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
     OPT_PRESERVE,
     OPT_CONFIG,
     OPT_KEEP,
-    OPT_NOSUBREAPER
+    OPT_NOSUBREAPER,
+    OPT_PIDFD
   };
   static const struct option options[] = {
     { "bundle", required_argument, NULL, 'b' },
@@ -39,6 +40,7 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
     { "detach", no_argument, NULL, 'd' },
     { "keep", no_argument, NULL, OPT_KEEP },
     { "no-subreaper", no_argument, NULL, OPT_NOSUBREAPER },
+    { "pidfd-socket", required_argument, NULL, OPT_PIDFD },
     { NULL, 0, NULL, 0 },
   };
   const char *shortopts = run ? "b:df:" : "b:f:";
@@ -67,6 +69,9 @@ ocirt_parse_create_options (struct ocirt_global *g, int argc, char **argv, bool 
           break;
         case OPT_PIDFILE:
           o->pid_file = optarg;
+          break;
+        case OPT_PIDFD:
+          o->pidfd_socket = optarg;
           break;
         case OPT_NOPIVOT:
           o->no_pivot = true;

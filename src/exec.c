@@ -30,7 +30,8 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
     OPT_NNP,
     OPT_PRESERVE,
     OPT_CGROUP,
-    OPT_IGNORE_PAUSED
+    OPT_IGNORE_PAUSED,
+    OPT_PIDFD
   };
   static const struct option options[] = {
     { "console-socket", required_argument, NULL, OPT_CONSOLE },
@@ -49,6 +50,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
     { "cgroup", required_argument, NULL, OPT_CGROUP },
     { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+    { "pidfd-socket", required_argument, NULL, OPT_PIDFD },
     { NULL, 0, NULL, 0 },
   };
   /* "+": what follows the id is the program's.  */
@@ -90,6 +92,9 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
           break;
         case OPT_PIDFILE:
           o.pid_file = optarg;
+          break;
+        case OPT_PIDFD:
+          o.pidfd_socket = optarg;
           break;
         case OPT_LABEL:
           o.process_label = optarg;

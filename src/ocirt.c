@@ -26,17 +26,19 @@ static const struct
   bool enters_container; /* runs a process that joins a container */
 } commands[] = {
   { "create", ocirt_cmd_create, "create a container",
-    "[--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--no-pivot] [--no-new-keyring] "
-    "[--preserve-fds N] [--config FILE] CONTAINER_ID",
+    "[--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--pidfd-socket PATH] [--no-pivot] "
+    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID",
     true },
   { "start", ocirt_cmd_start, "run the user-defined process in a created container", "CONTAINER_ID" },
   { "run", ocirt_cmd_run, "create and run a container",
-    "[--bundle DIR] [--console-socket PATH] [--detach] [--keep] [--pid-file FILE] [--no-pivot] "
-    "[--no-new-keyring] [--preserve-fds N] [--config FILE] CONTAINER_ID",
+    "[--bundle DIR] [--console-socket PATH] [--detach] [--keep] [--pid-file FILE] "
+    "[--pidfd-socket PATH] [--no-pivot] [--no-new-keyring] [--preserve-fds N] [--config FILE] "
+    "CONTAINER_ID",
     true },
   { "exec", ocirt_cmd_exec, "run a new process inside a container",
     "[--tty] [--detach] [--cwd DIR] [--env K=V] [--user UID[:GID]] [--additional-gids GID] "
-    "[--cap CAP] [--no-new-privs] [--process FILE] [--pid-file FILE] [--console-socket PATH] "
+    "[--cap CAP] [--no-new-privs] [--process FILE] [--pid-file FILE] [--pidfd-socket PATH] "
+    "[--console-socket PATH] "
     "[--preserve-fds N] [--cgroup [CTRL:]PATH] [--ignore-paused] [--apparmor P] "
     "[--process-label L] CONTAINER_ID [COMMAND [ARG...]]",
     true },

@@ -17,6 +17,8 @@ enum
   OPT_BLKIO_WEIGHT = 256,
   OPT_CPU_PERIOD,
   OPT_CPU_QUOTA,
+  OPT_CPU_BURST,
+  OPT_CPU_IDLE,
   OPT_CPU_SHARE,
   OPT_CPU_RT_PERIOD,
   OPT_CPU_RT_RUNTIME,
@@ -148,6 +150,8 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
     { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
     { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
     { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
+    { "cpu-burst", required_argument, NULL, OPT_CPU_BURST },
+    { "cpu-idle", required_argument, NULL, OPT_CPU_IDLE },
     { "cpu-share", required_argument, NULL, OPT_CPU_SHARE },
     { "cpu-rt-period", required_argument, NULL, OPT_CPU_RT_PERIOD },
     { "cpu-rt-runtime", required_argument, NULL, OPT_CPU_RT_RUNTIME },
@@ -199,6 +203,14 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
         case OPT_CPU_QUOTA:
           if ((ok = parse_i64 (optarg, &i)))
             cpu (res)->quota = i, cpu (res)->quota_present = true;
+          break;
+        case OPT_CPU_BURST:
+          if ((ok = parse_u64 (optarg, &u)))
+            cpu (res)->burst = u, cpu (res)->burst_present = true;
+          break;
+        case OPT_CPU_IDLE:
+          if ((ok = parse_i64 (optarg, &i)))
+            cpu (res)->idle = i, cpu (res)->idle_present = true;
           break;
         case OPT_CPU_SHARE:
           if ((ok = parse_u64 (optarg, &u)))

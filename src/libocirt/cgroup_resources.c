@@ -320,6 +320,16 @@ apply_memory (const struct ocirt_cgroup *cg, const oci_memory *m, bool update, o
 
 /* ---- cpu ------------------------------------------------------------ */
 
+/* The kernel refuses a weight to an idle group: out of idle before the
+   weight is written (BEFORE_WEIGHT), into it after.  */
+static int
+cpu_idle (const struct ocirt_cgroup_dir *d, const oci_cpu *c, bool before_weight, ocirt_error_t *err)
+{
+  if (!c->idle_present || (c->idle == 0) != before_weight)
+    return 0;
+  return set_i64 (d, "cpu.idle", c->idle, "cpu.idle", err);
+}
+
 static int
 cpu_v1 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, ocirt_error_t *err)
 {
@@ -327,6 +337,8 @@ cpu_v1 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, ocirt_error_t *err)
   int64_t quota = c->quota_present ? c->quota : 0;
   bool period_again = false;
 
+  if (cpu_idle (d, c, true, err) < 0)
+    return -1;
   if (c->shares_present && c->shares && set_u64 (d, "cpu.shares", c->shares, "cpu.shares", err) < 0)
     return -1;
   if (period)
@@ -342,7 +354,15 @@ cpu_v1 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, ocirt_error_t *err)
         }
     }
   if (quota && set_i64 (d, "cpu.cfs_quota_us", quota, "cpu.quota", err) < 0)
-    return -1;
+    {
+      /* A lower quota than the burst in force: the burst goes first.  */
+      if ((*err)->status != EINVAL || !c->burst_present)
+        return -1;
+      ocirt_error_release (err);
+      if (set_u64 (d, "cpu.cfs_burst_us", c->burst, "cpu.burst", err) < 0
+          || set_i64 (d, "cpu.cfs_quota_us", quota, "cpu.quota", err) < 0)
+        return -1;
+    }
   if (period_again && set_u64 (d, "cpu.cfs_period_us", period, "cpu.period", err) < 0)
     return -1;
   if (c->burst_present && set_u64 (d, "cpu.cfs_burst_us", c->burst, "cpu.burst", err) < 0)
@@ -353,9 +373,7 @@ cpu_v1 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, ocirt_error_t *err)
   if (c->realtime_runtime_present && c->realtime_runtime
       && set_i64 (d, "cpu.rt_runtime_us", c->realtime_runtime, "cpu.realtimeRuntime", err) < 0)
     return -1;
-  if (c->idle_present && set_i64 (d, "cpu.idle", c->idle, "cpu.idle", err) < 0)
-    return -1;
-  return 0;
+  return cpu_idle (d, c, false, err);
 }
 
 static int
@@ -368,6 +386,8 @@ cpu_v2 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, bool update, ocirt_e
     ignored_on_v2 ("cpu.realtimePeriod");
   if (c->realtime_runtime_present && c->realtime_runtime)
     ignored_on_v2 ("cpu.realtimeRuntime");
+  if (cpu_idle (d, c, true, err) < 0)
+    return -1;
   if (c->shares_present && c->shares
       && set_u64 (d, "cpu.weight", ocirt_cgroup_shares_to_weight (c->shares), "cpu.shares", err) < 0)
     return -1;
@@ -403,9 +423,7 @@ cpu_v2 (const struct ocirt_cgroup_dir *d, const oci_cpu *c, bool update, ocirt_e
     }
   if (c->burst_present && set_u64 (d, "cpu.max.burst", c->burst, "cpu.burst", err) < 0)
     return -1;
-  if (c->idle_present && set_i64 (d, "cpu.idle", c->idle, "cpu.idle", err) < 0)
-    return -1;
-  return 0;
+  return cpu_idle (d, c, false, err);
 }
 
 static bool

@@ -16,6 +16,7 @@ struct ocirt_create_options
   const char *config_path; /* NULL: BUNDLE/config.json */
   const char *pid_file;
   const char *console_socket;
+  const char *pidfd_socket; /* where a pidfd of the container's init goes */
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;

@@ -310,6 +310,7 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
 {
   const oci_spec *spec = s->spec;
   const oci_process *p = spec->process;
+  bool keep_groups = ocirt_process_keep_groups (spec->annotations);
   struct ocirt_rootfs_ctx rctx = {
     .spec = spec,
     .rootfs = s->rootfs,
@@ -342,7 +343,8 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
     return -1;
   ocirt_debug ("container process: limits, user %u:%u, capabilities, cwd `%s`",
                p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
-  if (ocirt_process_prepare_exec (p, s->seccomp != NULL, s->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (p, keep_groups, s->seccomp != NULL, s->preserve_fds, exe, envp, err)
+      < 0)
     return -1;
   return wait_in_cgroup (s, err);
 }
@@ -373,6 +375,7 @@ ocirt_container_child_main (struct ocirt_spawn *s)
     }
   close_fd (&s->sync[0]);
   close_fd (&s->console_peer);
+  close_fd (&s->pidfd_sock);
   if (child_setup (s, &exe, &envp, &err) < 0)
     {
       ocirt_sync_send_error (s->sync[1], &err);

@@ -38,7 +38,7 @@ spawn_init (struct ocirt_spawn *s, const struct ocirt_create_options *o)
   memset (s, 0, sizeof (*s));
   s->opts = o;
   s->unprivileged = geteuid () != 0;
-  s->dirfd = s->fifo_fd = s->procfd = s->console_fd = s->console_peer = -1;
+  s->dirfd = s->fifo_fd = s->procfd = s->console_fd = s->console_peer = s->pidfd_sock = -1;
   s->sync[0] = s->sync[1] = -1;
 }
 
@@ -56,6 +56,7 @@ spawn_release (struct ocirt_spawn *s)
   close_fd (&s->procfd);
   close_fd (&s->console_fd);
   close_fd (&s->console_peer);
+  close_fd (&s->pidfd_sock);
   close_fd (&s->sync[0]);
   close_fd (&s->sync[1]);
   ocirt_ns_plan_release (&s->ns);
@@ -395,6 +396,17 @@ open_console (struct ocirt_spawn *s, ocirt_error_t *err)
   return 0;
 }
 
+/* --pidfd-socket, connected before anything runs, as runc does: a socket
+   that cannot be reached fails the create.  */
+static int
+open_pidfd_socket (struct ocirt_spawn *s, ocirt_error_t *err)
+{
+  if (s->opts->pidfd_socket == NULL)
+    return 0;
+  s->pidfd_sock = ocirt_utils_pidfd_socket_connect (s->opts->pidfd_socket, err);
+  return s->pidfd_sock < 0 ? -1 : 0;
+}
+
 static int
 spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
 {
@@ -402,7 +414,7 @@ spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
     return -1;
   if (use_fifo && make_exec_fifo (s, err) < 0)
     return -1;
-  if (make_cgroups (s, err) < 0 || open_console (s, err) < 0)
+  if (make_cgroups (s, err) < 0 || open_console (s, err) < 0 || open_pidfd_socket (s, err) < 0)
     return -1;
   if (ocirt_idmap_prepare (s->spec, s->bundle, &s->idmap_fds, err) < 0)
     return -1;
@@ -585,6 +597,9 @@ spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
   if (ocirt_netdev_move (s->netdevs, s->pid, &s->ns, err) < 0)
     return -1;
   ocirt_debug ("container process %d is ready", s->pid);
+  if (s->pidfd_sock >= 0 && ocirt_utils_send_pidfd (s->pidfd_sock, s->pid, "standard", err) < 0)
+    return -1;
+  close_fd (&s->pidfd_sock);
   OCIRT_FAILPOINT ("create.ready");
   if (ocirt_state_commit (s->dirfd, err) < 0)
     return -1;

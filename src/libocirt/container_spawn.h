@@ -26,6 +26,7 @@ struct ocirt_spawn
   int procfd;  /* the host's /proc, to reopen the fifo after pivot_root */
   int console_fd;
   int console_peer; /* run with a terminal: where the pty master arrives */
+  int pidfd_sock;   /* --pidfd-socket, connected */
   int sync[2];
   struct ocirt_ns_plan ns;
   struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */

@@ -377,10 +377,12 @@ struct exec_child
 {
   oci_process *p;
   const oci_linux *linux; /* the container's personality and memoryPolicy */
+  bool keep_groups;       /* the container's run.oci.keep_original_groups */
   struct ocirt_seccomp *seccomp;
   struct ocirt_ns_plan ns;
   int sync[2];
   int console_fd;
+  int pidfd_sock; /* --pidfd-socket, connected */
   int preserve_fds;
 };
 
@@ -390,6 +392,7 @@ exec_child_release (struct exec_child *c)
   close_fd (&c->sync[0]);
   close_fd (&c->sync[1]);
   close_fd (&c->console_fd);
+  close_fd (&c->pidfd_sock);
   ocirt_ns_plan_release (&c->ns);
   ocirt_seccomp_free (c->seccomp);
   free_oci_process (c->p);
@@ -435,6 +438,8 @@ fork_in_namespaces (struct exec_child *c, ocirt_error_t *err)
 static int
 exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t *err)
 {
+  bool seccomp = c->seccomp != NULL;
+
   if (fork_in_namespaces (c, err) < 0)
     return -1;
   if (c->console_fd >= 0)
@@ -450,7 +455,7 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
   /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
   if (c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
-  if (ocirt_process_prepare_exec (c->p, c->seccomp != NULL, c->preserve_fds, exe, envp, err) < 0)
+  if (ocirt_process_prepare_exec (c->p, c->keep_groups, seccomp, c->preserve_fds, exe, envp, err) < 0)
     return -1;
   /* The runtime puts us in the container's cgroup meanwhile.  */
   if (!c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
@@ -465,6 +470,7 @@ static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
 
   ocirt_signals_child_reset ();
   close (c->sync[0]);
+  close_fd (&c->pidfd_sock);
   /* Until execve this is the runtime's binary inside the container's pid
      namespace: keep /proc/PID/exe and its memory out of the container's
      reach.  */
@@ -559,11 +565,14 @@ prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_
   if (c->p == NULL)
     return -1;
   c->linux = spec->linux;
+  c->keep_groups = ocirt_process_keep_groups (spec->annotations);
   if (ocirt_process_validate (c->p, err) < 0 || ocirt_lsm_validate (c->p, NULL, err) < 0
       || check_terminal (o, c->p, err) < 0)
     return -1;
   if (o->console_socket
       && (c->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err)) < 0)
+    return -1;
+  if (o->pidfd_socket && (c->pidfd_sock = ocirt_utils_pidfd_socket_connect (o->pidfd_socket, err)) < 0)
     return -1;
   if (prepare_seccomp (o, st, spec, c, err) < 0)
     return -1;
@@ -600,6 +609,9 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
       || join_cgroups (st, o, pid, err) < 0 || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
       || ocirt_sync_expect_exec (c->sync[0], err) < 0)
     return -1;
+  if (c->pidfd_sock >= 0 && ocirt_utils_send_pidfd (c->pidfd_sock, pid, "setns", err) < 0)
+    return -1;
+  close_fd (&c->pidfd_sock);
   if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, pid, err) < 0)
     return -1;
   return steal_pid (&pid);
@@ -628,6 +640,7 @@ ocirt_exec_in_container (const struct ocirt_exec_options *o, int *exit_status, o
   cleanup_exec_child struct exec_child c = {
     .sync = { -1, -1 },
     .console_fd = -1,
+    .pidfd_sock = -1,
     .preserve_fds = o->preserve_fds,
   };
   cleanup_close int dirfd = -1;

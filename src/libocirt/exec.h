@@ -16,6 +16,7 @@ struct ocirt_exec_options
   size_t nargs;
   bool tty;
   const char *console_socket;
+  const char *pidfd_socket; /* where a pidfd of the new process goes */
   const char *cwd;
   char **env; /* KEY=VALUE, added to or replacing the config's */
   size_t nenv;

@@ -9,6 +9,7 @@
 #include "lsm.h"
 #include "oci_types.h"
 #include "mount_options.h"
+#include "process.h"
 #include "process_attrs.h"
 #include "seccomp.h"
 #include "utils.h"
@@ -189,7 +190,8 @@ ocirt_features_json (void)
   static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
                                        "startContainer", "poststart",     "poststop" };
   /* The annotations that change what the runtime does.  */
-  static const char *const unsafe[] = { OCIRT_SYSTEMD_PROPERTY_ANNOTATION };
+  static const char *const unsafe[] = { OCIRT_SYSTEMD_PROPERTY_ANNOTATION,
+                                        OCIRT_KEEP_GROUPS_ANNOTATION };
   oci_features *f = xmalloc0 (sizeof (*f));
   size_t nopts = 0;
   char *json, *out;

@@ -12,6 +12,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include "log.h"
 #include "lsm.h"
 #include "process.h"
 #include "process_attrs.h"
@@ -139,9 +140,20 @@ give_stdio_pipes (uid_t uid, ocirt_error_t *err)
   return 0;
 }
 
+bool
+ocirt_process_keep_groups (const oci_map_string *annotations)
+{
+  size_t i;
+
+  for (i = 0; annotations && i < annotations->len; i++)
+    if (strcmp (annotations->keys[i], OCIRT_KEEP_GROUPS_ANNOTATION) == 0)
+      return strcmp (annotations->values[i], "0") != 0;
+  return false;
+}
+
 int
-ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uint64_t extra,
-                        ocirt_error_t *err)
+ocirt_process_set_user (const oci_process *p, bool keep_groups, const struct ocirt_caps *caps,
+                        uint64_t extra, ocirt_error_t *err)
 {
   const oci_user *u = p->user;
   uid_t uid = u ? u->uid : 0;
@@ -152,7 +164,9 @@ ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uin
   if (give_stdio_pipes (uid, err) < 0)
     return -1;
 
-  if (u && u->additional_gids_len)
+  if (keep_groups)
+    ocirt_debug ("%s: the caller's supplementary groups are kept", OCIRT_KEEP_GROUPS_ANNOTATION);
+  else if (u && u->additional_gids_len)
     {
       if (setgroups (u->additional_gids_len, (const gid_t *) u->additional_gids) < 0)
         return ocirt_error_make (err, errno, "setgroups");
@@ -333,8 +347,8 @@ sys_admin_for_seccomp (const oci_process *p, bool seccomp, struct ocirt_caps *ca
 }
 
 int
-ocirt_process_prepare_exec (const oci_process *p, bool seccomp, int preserve_fds, char **exe,
-                            char ***envp, ocirt_error_t *err)
+ocirt_process_prepare_exec (const oci_process *p, bool keep_groups, bool seccomp, int preserve_fds,
+                            char **exe, char ***envp, ocirt_error_t *err)
 {
   struct ocirt_caps caps;
   uint64_t extra;
@@ -350,7 +364,7 @@ ocirt_process_prepare_exec (const oci_process *p, bool seccomp, int preserve_fds
     return -1;
   ocirt_caps_from_config (p->capabilities, &caps);
   if (sys_admin_for_seccomp (p, seccomp, &caps, &extra, err) < 0
-      || ocirt_process_set_user (p, &caps, extra, err) < 0)
+      || ocirt_process_set_user (p, keep_groups, &caps, extra, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return ocirt_error_make (err, errno, "prctl PR_SET_NO_NEW_PRIVS");

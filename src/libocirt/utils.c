@@ -368,6 +368,24 @@ ocirt_utils_recv_fd (int sockfd, void *buf, size_t size)
 }
 
 int
+ocirt_utils_pidfd_socket_connect (const char *path, ocirt_error_t *err)
+{
+  return ocirt_utils_unix_connect (path, "pidfd socket", err);
+}
+
+int
+ocirt_utils_send_pidfd (int sockfd, pid_t pid, const char *kind, ocirt_error_t *err)
+{
+  cleanup_close int pidfd = syscall (SYS_pidfd_open, pid, 0);
+
+  if (pidfd < 0)
+    return ocirt_error_make (err, errno, "pidfd_open of process %d", (int) pid);
+  if (ocirt_utils_send_fd (sockfd, pidfd, kind, strlen (kind)) < 0)
+    return ocirt_error_make (err, errno, "send the pidfd of process %d to the pidfd socket", (int) pid);
+  return 0;
+}
+
+int
 ocirt_utils_write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
 {
   char buf[32];

@@ -169,6 +169,12 @@ int ocirt_utils_send_fd (int sockfd, int fd, const void *data, size_t len);
    -1 with errno set (ENOMSG: the message carried no fd).  */
 int ocirt_utils_recv_fd (int sockfd, void *buf, size_t size);
 
+/* --pidfd-socket: connect to PATH and send a pidfd of PID, with KIND as
+   the data ("standard" for a container's init, "setns" for an exec'd
+   process, as runc sends).  */
+int ocirt_utils_pidfd_socket_connect (const char *path, ocirt_error_t *err);
+int ocirt_utils_send_pidfd (int sockfd, pid_t pid, const char *kind, ocirt_error_t *err);
+
 /* Write PID to the pid file PATH as runc does: to a temp file in the same
    directory, renamed over PATH.  */
 int ocirt_utils_write_pid_file (const char *path, pid_t pid, ocirt_error_t *err);

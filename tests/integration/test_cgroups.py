@@ -749,6 +749,77 @@ def test_update_resources_from_file_and_stdin(rt, env):
     assert got["memory"] == str(96 * MiB)
 
 
+# --cpu-burst and --cpu-idle are runc 1.2's: Debian's runc 1.1.5 lacks both
+# flags, so these tests run on ocirt only (runc_diff).
+
+def cpu_file(pid, v1, v2):
+    """The host path of the cpu file of PID's cgroup (V1 or V2 by the
+    layout), or the test is skipped when this kernel lacks it."""
+    path = os.path.join(cg_dir(pid, "" if V2 else "cpu"), v2 if V2 else v1)
+    if not os.path.exists(path):
+        pytest.skip(f"this kernel has no {os.path.basename(path)}")
+    return path
+
+
+def read_file(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def update_by_document(rt, env, cid, resources):
+    doc = env.base / "res.json"
+    doc.write_text(json.dumps(resources))
+    rt("update", "-r", doc, cid, check=True)
+
+
+def assert_updates_refused(rt, cid, path, *cases):
+    """Each (args, mention) of CASES fails with one error line naming
+    mention, and the file PATH keeps its value."""
+    before = read_file(path)
+    for args, mention in cases:
+        assert_single_line_error(rt("update", *args, cid), mention)
+    assert read_file(path) == before
+
+
+@runc_diff("runc 1.1 has no update --cpu-burst (runc 1.2 has)")
+def test_update_cpu_burst(rt, env):
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, {"cpu": {"quota": 50000, "period": 100000}})
+    burst = cpu_file(pid, "cpu.cfs_burst_us", "cpu.max.burst")
+    rt("update", "--cpu-burst", "20000", cid, check=True)
+    assert read_file(burst) == "20000"
+    # a quota below the burst in force: the burst is lowered first
+    rt("update", "--cpu-quota", "10000", "--cpu-burst", "5000", cid, check=True)
+    assert read_file(burst) == "5000"
+    assert limits(pid)["cpu.max"] == "10000 100000"
+    # other flags leave it alone; -r takes "burst" too
+    rt("update", "--pids-limit", "40", cid, check=True)
+    assert read_file(burst) == "5000"
+    update_by_document(rt, env, cid, {"cpu": {"burst": 7000}})
+    assert read_file(burst) == "7000"
+    # more than the quota is the kernel's refusal
+    assert_updates_refused(rt, cid, burst, (["--cpu-burst", "90000"], "cpu.burst"),
+                           (["--cpu-burst", "x"], "--cpu-burst"),
+                           (["--cpu-burst", "-1"], "--cpu-burst"))
+
+
+@runc_diff("runc 1.1 has no update --cpu-idle (runc 1.2 has)")
+def test_update_cpu_idle(rt, env):
+    cid = unique_id()
+    pid = running(rt, env.bundle(), cid, {"cpu": {"shares": 256}})
+    idle = cpu_file(pid, "cpu.idle", "cpu.idle")
+    rt("update", "--cpu-idle", "1", cid, check=True)
+    assert read_file(idle) == "1"
+    # an idle group takes no weight: out of idle first, then the weight
+    rt("update", "--cpu-idle", "0", "--cpu-share", "512", cid, check=True)
+    assert read_file(idle) == "0"
+    assert limits(pid)["cpu"] == ("20" if V2 else "512")
+    update_by_document(rt, env, cid, {"cpu": {"idle": 1}})
+    assert read_file(idle) == "1"
+    assert_updates_refused(rt, cid, idle, (["--cpu-idle", "2"], "cpu.idle"),
+                           (["--cpu-idle", "x"], "--cpu-idle"))
+
+
 @pytest.mark.parametrize("args,mention", [
     (["--memory", "abc"], "--memory"),
     (["--pids-limit", "x"], "--pids-limit"),

@@ -581,10 +581,12 @@ def test_features(rt):
 
 def test_features_names_the_annotations_the_runtime_acts_on(rt):
     """Engines filter these from untrusted users: the systemd driver turns
-    org.systemd.property.* into unit properties (test_systemd.py)."""
+    org.systemd.property.* into unit properties (test_systemd.py);
+    run.oci.keep_original_groups keeps the caller's groups
+    (test_process.py)."""
     f = json.loads(rt("features", root=False, check=True).out)
     unsafe = f["potentiallyUnsafeConfigAnnotations"]
-    assert unsafe == ["org.systemd.property."], unsafe
+    assert unsafe == ["org.systemd.property.", "run.oci.keep_original_groups"], unsafe
 
 
 def test_features_lists_mount_options_and_caps(rt):

@@ -2,12 +2,15 @@
 
 import json
 import os
+import select
 import signal
 
 import pytest
 
+from lib.console import FdReceiver, pidfd_pid
 from lib.hostproc import proc_status
-from lib.runtime import assert_single_line_error, create_running, created, unique_id, with_fds
+from lib.runtime import (assert_single_line_error, create_running, created, runc_diff, unique_id,
+                         with_fds)
 from lib.waiting import wait_file, wait_for, wait_pid_gone
 
 NS = ("pid", "net", "ipc", "uts", "mnt")
@@ -203,6 +206,31 @@ def test_exec_detach_leaves_process_running(rt, bundle, env):
     assert proc_status(pid)["State"][0] in "SR"
     rt.delete(cid, force=True)
     wait_pid_gone(pid)
+
+
+# --pidfd-socket is runc 1.2's: Debian's runc 1.1.5 lacks the flag, so this
+# runs on ocirt only (runc_diff).
+@runc_diff("runc 1.1 has no --pidfd-socket (runc 1.2 has)")
+def test_exec_pidfd_socket_receives_the_process_pidfd(rt, bundle, env):
+    cid, init = create_running(rt, bundle)
+    recv = FdReceiver(env.base / "exec-pidfd.sock")
+    try:
+        pid = detached(rt, cid, env, "sleep", "30", opts=("--pidfd-socket", recv.path))
+        fd = recv.wait()
+        assert recv.data == b"setns"
+        assert pidfd_pid(fd) == pid and pid != init
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+        assert select.select([fd], [], [], 10)[0] == [fd]
+        wait_pid_gone(pid)
+        assert rt.status(cid) == "running"
+    finally:
+        recv.close()
+    bad = env.base / "nobody-listens.sock"
+    res = run_exec(rt, cid, "sleep", "31", opts=("--detach", "--pidfd-socket", bad))
+    assert_single_line_error(res, "pidfd socket", str(bad))
+    assert res.rc == 255
+    res = run_exec(rt, cid, "ps", "-o", "args")
+    assert res.rc == 0 and "sleep 31" not in res.out, res
 
 
 def test_exec_in_created_container_matches_reference(rt, ref, env):

@@ -1,15 +1,17 @@
 """Container lifecycle: create / start / state / kill / delete / run."""
 
 import os
+import select
 import signal
 import time
 
 import pytest
 
 from lib.cgroups import cgroup_dirs_for, cgroup_path_for
+from lib.console import FdReceiver, pidfd_pid
 from lib.host import HostSnapshot
 from lib.procs import exit_status, pid_alive, proc_cmdline, proc_stat
-from lib.runtime import assert_single_line_error, create_running, created, unique_id
+from lib.runtime import assert_single_line_error, create_running, created, runc_diff, unique_id
 from lib.waiting import wait_file, wait_for, wait_pid_gone
 
 
@@ -331,6 +333,50 @@ def test_run_detach_pid_file(rt, bundle, env):
     res = rt.run(cid, bundle.sh("sleep 30"), "-d", "--pid-file", pidfile)
     assert res.rc == 0, res
     assert int(pidfile.read_text().strip()) == rt.pid(cid)
+
+
+# --pidfd-socket is runc 1.2's: Debian's runc 1.1.5 lacks the flag, so these
+# tests run on ocirt only (runc_diff).
+
+def create_or_run_detached(rt, how, cid, bundle, *extra):
+    if how == "create":
+        return rt.create(cid, bundle, *extra, check=False)
+    return rt.run(cid, bundle, "--detach", *extra)
+
+
+@runc_diff("runc 1.1 has no --pidfd-socket (runc 1.2 has)")
+@pytest.mark.parametrize("how", ["create", "run"])
+def test_pidfd_socket_receives_the_inits_pidfd(rt, bundle, env, how):
+    recv = FdReceiver(env.base / "pidfd.sock")
+    cid = unique_id()
+    try:
+        res = create_or_run_detached(rt, how, cid, bundle.sh("sleep 30"),
+                                     "--pidfd-socket", recv.path)
+        assert res.rc == 0, res
+        fd = recv.wait()
+        # what runc sends with it: the kind of its init
+        assert recv.data == b"standard"
+        assert pidfd_pid(fd) == rt.pid(cid)
+        # a handle of the init: a signal through it stops the container,
+        # and the pidfd says when it is gone
+        assert select.select([fd], [], [], 0)[0] == []
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+        rt.wait_status(cid, "stopped")
+        assert select.select([fd], [], [], 10)[0] == [fd]
+    finally:
+        recv.close()
+
+
+@runc_diff("runc 1.1 has no --pidfd-socket (runc 1.2 has)")
+@pytest.mark.parametrize("how", ["create", "run"])
+def test_pidfd_socket_unreachable_fails_leaving_nothing(rt, bundle, env, how):
+    path = env.base / "nobody-listens.sock"
+    snap = HostSnapshot(rt)
+    cid = unique_id()
+    res = create_or_run_detached(rt, how, cid, bundle.sh("sleep 30"),
+                                 "--pidfd-socket", path)
+    assert_single_line_error(res, "pidfd socket", str(path))
+    snap.assert_clean(ids=[cid])
 
 
 def test_delete_stopped_container_twice_fails(rt, bundle):

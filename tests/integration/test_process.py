@@ -155,6 +155,48 @@ def test_user_no_additional_groups(rt, bundle):
     assert [int(g) for g in st["Groups"].split()] in ([], [1000])
 
 
+def caller_with_groups(*gids):
+    """A prefix that runs the runtime with the supplementary groups GIDS."""
+    return ["setpriv", "--groups", ",".join(str(g) for g in gids), "--"]
+
+
+def groups_of(pid):
+    return sorted(int(g) for g in proc_status(pid)["Groups"].split())
+
+
+# runc ignores the annotation: this runs on ocirt only (runc_diff).
+@runc_diff("runc ignores run.oci.keep_original_groups (crun honours it)")
+@pytest.mark.parametrize("value", ["1", "true"])
+def test_keep_original_groups_annotation(rt, bundle, env, value):
+    """podman --group-add keep-groups: the process keeps the groups of the
+    runtime's caller instead of additionalGids, as with crun; exec too."""
+    bundle.config["annotations"] = {"run.oci.keep_original_groups": value}
+    bundle.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [20]}
+    res = run_output(rt, bundle, "grep ^Groups: /proc/self/status")
+    assert res.rc == 0, res
+    assert sorted(int(g) for g in res.out.split()[1:]) == sorted(os.getgroups()), res
+    cid = unique_id()
+    rt.create(cid, bundle.sh("sleep 30"), prefix=caller_with_groups(1234, 5678))
+    rt.start(cid)
+    assert groups_of(rt.pid(cid)) == [1234, 5678]
+    pidfile = env.base / "exec.pid"
+    rt("exec", "--detach", "--pid-file", pidfile, cid, "sleep", "31",
+       prefix=caller_with_groups(4321), check=True)
+    assert groups_of(int(pidfile.read_text())) == [4321]
+
+
+def test_keep_original_groups_zero_is_off(rt, ref, bundle):
+    """"0" keeps the config's groups (crun reads it so); runc ignores the
+    annotation whatever its value."""
+    bundle.config["annotations"] = {"run.oci.keep_original_groups": "0"}
+    bundle.process["user"] = {"uid": 1000, "gid": 1000, "additionalGids": [20]}
+    bundle.sh("sleep 30")
+    for r in (rt, ref) if ref else (rt,):
+        cid = unique_id()
+        r.create(cid, bundle, prefix=caller_with_groups(1234))
+        assert groups_of(r.pid(cid)) == [20], r.name
+
+
 def test_user_inside(rt, bundle):
     bundle.process["user"] = {"uid": 1000, "gid": 1000,
                               "additionalGids": [5]}

@@ -249,7 +249,7 @@ class Runtime:
 
     #: options of create and run that take the next argument as their value
     _VALUE_OPTIONS = {"--console-socket", "--pid-file", "--preserve-fds", "--config",
-                      "--criu", "--preserve-fd"}
+                      "--criu", "--preserve-fd", "--pidfd-socket"}
 
     def _place_in_suite_cgroup(self, args, global_args, cwd):
         """Before a create or run: a config without cgroupsPath gets one

@@ -1,4 +1,4 @@
-/* Unit tests of process.c: the process environment.  */
+/* Unit tests of process.c: the process environment, the annotation on groups.  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
@@ -26,4 +26,23 @@ Test (process, setenv_replaces_or_appends)
   for (i = 0; i < p.env_len; i++)
     free (p.env[i]);
   free (p.env);
+}
+
+Test (process, keep_groups_annotation_as_crun_reads_it)
+{
+  char *keys[] = { "org.example", OCIRT_KEEP_GROUPS_ANNOTATION };
+  char *values[] = { "1", "1" };
+  oci_map_string m = { .keys = keys, .values = values, .len = 2 };
+
+  cr_assert (!ocirt_process_keep_groups (NULL));
+  cr_assert (ocirt_process_keep_groups (&m));
+  values[1] = "true";
+  cr_assert (ocirt_process_keep_groups (&m));
+  values[1] = "";
+  cr_assert (ocirt_process_keep_groups (&m));
+  values[1] = "0";
+  cr_assert (!ocirt_process_keep_groups (&m));
+  m.len = 1;
+  values[1] = "1";
+  cr_assert (!ocirt_process_keep_groups (&m));
 }
