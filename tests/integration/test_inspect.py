@@ -136,16 +136,20 @@ def cgroup_procs(doc):
 def limited(bundle):
     bundle.linux["resources"]["memory"] = {"limit": MEMORY}
     bundle.linux["resources"]["pids"] = {"limit": PIDS}
-    caps = bundle.process["capabilities"]
-    for name in caps:
-        caps[name] = list(KEPT_CAPS)
+    # sets that differ, so that each is told from the others
+    bundle.process["capabilities"] = {
+        "bounding": KEPT_CAPS + ["CAP_CHOWN", "CAP_SETUID"], "effective": KEPT_CAPS,
+        "permitted": KEPT_CAPS + ["CAP_CHOWN"], "inheritable": ["CAP_KILL"],
+        "ambient": ["CAP_KILL"]}
     bundle.process["noNewPrivileges"] = True
     bundle.linux["seccomp"] = {
         "defaultAction": "SCMP_ACT_ALLOW",
         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
         "syscalls": [{"names": ["mknod", "mknodat"], "action": "SCMP_ACT_ERRNO"}]}
     bundle.add_mount("/scratch", "tmpfs", "tmpfs", ["size=1m", "ro"])
+    bundle.add_mount("/scratch2", "tmpfs", "tmpfs", ["size=1m"])
     (bundle.rootfs / "scratch").mkdir()
+    (bundle.rootfs / "scratch2").mkdir()
     (bundle.rootfs / "extra").mkdir()
     return bundle
 
@@ -155,6 +159,9 @@ def test_inspect_json_matches_the_host(rt, bundle):
     # a mount config.json does not have, made from the host
     subprocess.run(["nsenter", "-t", str(pid), "-m", "mount", "-t", "tmpfs", "extra", "/extra"],
                    check=True)
+    # and one made read-only where the config has it writable
+    subprocess.run(["nsenter", "-t", str(pid), "-m", "-p", "mount", "-o", "remount,bind,ro", "/scratch2"],
+                   check=True)
     wait_for(lambda: len(cgroup_procs(inspect_json(rt, cid))) == 3, timeout=10)
     doc = inspect_json(rt, cid)
     assert (doc["id"], doc["pid"], doc["status"]) == (cid, pid, "running")
@@ -162,13 +169,19 @@ def test_inspect_json_matches_the_host(rt, bundle):
     check_namespaces(doc, pid)
     check_cgroups(doc, pid)
     check_credentials(doc, pid)
-    assert sorted(doc["capabilities"]["effective"]) == sorted(KEPT_CAPS)
+    caps = {k: sorted(v) for k, v in doc["capabilities"].items()}
+    assert caps["bounding"] == sorted(KEPT_CAPS + ["CAP_CHOWN", "CAP_SETUID"])
+    # root's execve makes the effective set the permitted one
+    assert caps["permitted"] == caps["effective"] == sorted(KEPT_CAPS + ["CAP_CHOWN"])
+    assert caps["inheritable"] == caps["ambient"] == ["CAP_KILL"]
     assert doc["noNewPrivileges"] is True
     assert doc["seccomp"]["mode"] == "filter" and doc["seccomp"]["filters"] >= 1
     check_root_and_mounts(rt, doc, cid, pid, bundle.config)
     extra = [m for m in doc["mounts"] if m["destination"] == "/extra"]
     assert [(m["type"], m["difference"]) for m in extra] == [("tmpfs", "added")]
     assert "/scratch" not in {m["destination"] for m in doc["mounts"]}
+    scratch2 = [m for m in doc["mounts"] if m["destination"] == "/scratch2"]
+    assert [(m["type"], m["difference"]) for m in scratch2] == [("tmpfs", "readonly")]
     assert sorted(doc["processes"]) == cgroup_procs(doc)
     assert pid in doc["processes"] and len(doc["processes"]) == 3
 
