@@ -89,18 +89,22 @@ print_security (const oci_inspect *doc, FILE *out)
 static void
 print_mounts (const oci_inspect *doc, FILE *out)
 {
-  size_t i;
+  size_t i, width = 14;
 
   if (doc->root)
     fprintf (out, "%-16s %s (%s %s, %s)\n", "ROOT", doc->root->path ? doc->root->path : "-",
              doc->root->type, doc->root->source, doc->root->readonly ? "ro" : "rw");
-  fprintf (out, "%-16s %-9s %s\n", "MOUNT", "DIFFERS", "TYPE SOURCE OPTIONS");
+  /* The destinations in one column, however long.  */
+  for (i = 0; i < doc->mounts_len; i++)
+    if (strlen (doc->mounts[i]->destination) > width)
+      width = strlen (doc->mounts[i]->destination);
+  fprintf (out, "%-*s %-9s %s\n", (int) width + 2, "MOUNT", "DIFFERS", "TYPE SOURCE OPTIONS");
   for (i = 0; i < doc->mounts_len; i++)
     {
       const oci_inspect_mount *m = doc->mounts[i];
 
-      fprintf (out, "  %-14s %-9s %s %s %s\n", m->destination, m->difference, m->type ? m->type : "-",
-               m->source ? m->source : "-", m->options ? m->options : "-");
+      fprintf (out, "  %-*s %-9s %s %s %s\n", (int) width, m->destination, m->difference,
+               m->type ? m->type : "-", m->source ? m->source : "-", m->options ? m->options : "-");
     }
 }
 

@@ -196,6 +196,14 @@ def test_inspect_a_created_container(rt, bundle):
     assert doc["seccomp"] == {"mode": "disabled", "filters": 0}
 
 
+def test_inspect_a_paused_container(rt, bundle):
+    cid, pid = create_running(rt, bundle)
+    rt("pause", cid, check=True)
+    doc = inspect_json(rt, cid)
+    assert (doc["pid"], doc["status"], doc["processes"]) == (pid, "paused", [pid])
+    rt("resume", cid, check=True)
+
+
 def test_inspect_defaults_no_new_privs_off(rt, bundle):
     bundle.process["noNewPrivileges"] = False
     cid, pid = create_running(rt, bundle)
