@@ -35,7 +35,7 @@ ocirt_cmd_inspect (struct ocirt_global *g, int argc, char **argv)
     return 1;
   doc = ocirt_inspect_container (g->root, argv[optind], &err);
   if (doc == NULL)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   if (strcmp (format, "table") == 0)
     {
       ocirt_inspect_table_print (doc, stdout);

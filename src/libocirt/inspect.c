@@ -26,12 +26,12 @@ open_init (const struct ocirt_container_state *st, enum ocirt_status status, oci
   char path[32];
 
   if (status == OCIRT_STATUS_STOPPED || status == OCIRT_STATUS_CREATING || st->pid <= 0)
-    return ocirt_make_error (err, 0, "cannot inspect container `%s`: container not running (it is %s)",
-                             st->id, ocirt_status_name (status));
+    return ocirt_error_make (err, 0, "cannot inspect container `%s`: container not running (it is %s)",
+                             st->id, ocirt_state_status_name (status));
   snprintf (path, sizeof (path), "/proc/%d", st->pid);
   fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || !ocirt_state_process_alive (st))
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "cannot inspect container `%s`: container not running (it has stopped)",
                              st->id);
   return steal_fd (&fd);
@@ -100,7 +100,7 @@ fill_mounts (const struct ocirt_container_state *st, int procfd, oci_inspect *do
 
   if (ocirt_utils_read_file_at (procfd, "mountinfo", &mountinfo, NULL, err) < 0)
     return ocirt_error_prefix (err, "inspect the mounts of container `%s`", st->id);
-  spec = ocirt_config_load (st->bundle, st->config, &tmp);
+  spec = ocirt_bundle_load_config (st->bundle, st->config, &tmp);
   if (spec == NULL)
     ocirt_log_warn_release (&tmp);
   return ocirt_inspect_mounts_fill (mountinfo, spec, st->rootfs, doc, err);
@@ -140,7 +140,7 @@ ocirt_inspect_container (const char *root, const char *id, ocirt_error_t *err)
   doc->id = xstrdup (st.id);
   doc->pid = st.pid;
   doc->pid_present = true;
-  doc->status = xstrdup (ocirt_status_name (status));
+  doc->status = xstrdup (ocirt_state_status_name (status));
   doc->bundle = st.bundle ? xstrdup (st.bundle) : NULL;
   if (fill_namespaces (root, procfd, doc, err) < 0 || ocirt_inspect_cgroup_fill (&st, doc, err) < 0
       || ocirt_inspect_proc_fill (procfd, doc, err) < 0 || fill_mounts (&st, procfd, doc, err) < 0

@@ -189,7 +189,7 @@ ocirt_inspect_mounts_fill (const char *mountinfo, const oci_spec *spec, const ch
       const char *diff;
 
       if (!ocirt_inspect_mounts_parse_line (line, &m))
-        return ocirt_make_error (err, 0, "invalid mountinfo line `%.64s`", line);
+        return ocirt_error_make (err, 0, "invalid mountinfo line `%.64s`", line);
       if (strcmp (m.mount_point, "/") == 0)
         set_root (doc, &m, rootfs);
       else if ((diff = difference (spec, &m)))

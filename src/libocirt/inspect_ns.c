@@ -67,7 +67,7 @@ ocirt_inspect_ns_fill (const struct ocirt_inspect_ns_id ids[OCIRT_INSPECT_NS_COU
   read_pid ("/proc/1", host);
   read_pid ("/proc/self", self);
   if (!ids[0].present && !ids[2].present)
-    return ocirt_make_error (err, 0, "inspect the namespaces of pid %d: /proc/%d/ns cannot be read",
+    return ocirt_error_make (err, 0, "inspect the namespaces of pid %d: /proc/%d/ns cannot be read",
                              doc->pid, doc->pid);
   doc->namespaces = xmalloc0 (sizeof (*doc->namespaces) * (OCIRT_INSPECT_NS_COUNT + 1));
   for (i = 0; i < OCIRT_INSPECT_NS_COUNT; i++)

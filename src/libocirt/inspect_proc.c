@@ -78,13 +78,13 @@ ocirt_inspect_proc_parse_status (const char *text, struct ocirt_inspect_status *
 
   for (i = 0; i < ARRAY_SIZE (caps); i++)
     if (!status_hex (text, caps[i].key, (uint64_t *) ((char *) out + caps[i].offset)))
-      return ocirt_make_error (err, 0, "status: no valid `%s` line", caps[i].key);
+      return ocirt_error_make (err, 0, "status: no valid `%s` line", caps[i].key);
   if (!status_int (text, "NoNewPrivs", &out->no_new_privs))
-    return ocirt_make_error (err, 0, "status: invalid `NoNewPrivs` line");
+    return ocirt_error_make (err, 0, "status: invalid `NoNewPrivs` line");
   if (!status_int (text, "Seccomp", &out->seccomp))
-    return ocirt_make_error (err, 0, "status: invalid `Seccomp` line");
+    return ocirt_error_make (err, 0, "status: invalid `Seccomp` line");
   if (!status_int (text, "Seccomp_filters", &out->seccomp_filters))
-    return ocirt_make_error (err, 0, "status: invalid `Seccomp_filters` line");
+    return ocirt_error_make (err, 0, "status: invalid `Seccomp_filters` line");
   return 0;
 }
 
@@ -108,7 +108,7 @@ ocirt_inspect_proc_parse_id_map (const char *text, oci_id_mapping ***maps, size_
 
       if (sscanf (line, " %llu %llu %llu %n", &c, &h, &s, &used) != 3 || line[used] != '\0'
           || c > UINT32_MAX || h > UINT32_MAX || s > UINT32_MAX)
-        return ocirt_make_error (err, 0, "invalid id map line `%.64s`", line);
+        return ocirt_error_make (err, 0, "invalid id map line `%.64s`", line);
       v[*n] = xmalloc0 (sizeof (oci_id_mapping));
       v[*n]->container_id = (uint32_t) c;
       v[*n]->host_id = (uint32_t) h;
