@@ -22,15 +22,17 @@ LAYERS = [
      "error failpoint utils log path procfs units"),
     ("kernel", "one kernel interface or config section each",
      "signals sync systemd_dl criu_dl mount_fd mount_options lsm capabilities process_attrs seccomp "
-     "terminal exe_guard spec_default namespaces idmap netdev devices cgroup_devices_bpf"),
+     "terminal exe_guard spec_default namespaces idmap netdev devices cgroup_devices_bpf "
+     "inspect_proc inspect_ns inspect_mounts"),
     ("cgroup", "the container's cgroup, both drivers, and the state record it is kept in",
      "state state_record state_json state_status cgroup cgroup_files cgroup_layout cgroup_enter cgroup_state cgroup_pids "
-     "cgroup_freezer cgroup_oom cgroup_resources cgroup_stats cgroup_systemd cgroup_mount"),
+     "cgroup_freezer cgroup_oom cgroup_resources cgroup_stats cgroup_systemd cgroup_mount inspect_cgroup"),
     ("parts", "the parts a container is made of",
      "mounts process notify hooks bundle"),
     ("container", "the operations on a container",
      "container_spawn container_hooks container_child container_create container_ops "
-     "container container_cgroup exec criu criu_internal criu_common criu_checkpoint criu_restore features_json"),
+     "container container_cgroup exec criu criu_internal criu_common criu_checkpoint criu_restore features_json "
+     "inspect inspect_table"),
     ("cli", "the command line (src/*.c)", "cli"),
 ]
 

@@ -51,6 +51,8 @@ static const struct
   { "resume", ocirt_cmd_resume, "resume the processes of a paused container", "CONTAINER_ID" },
   { "ps", ocirt_cmd_ps, "list the processes of a container",
     "[--format table|json] CONTAINER_ID [-- PS_ARGS...]" },
+  { "inspect", ocirt_cmd_inspect, "show what isolates a container, read from the kernel",
+    "[--format table|json] CONTAINER_ID" },
   { "update", ocirt_cmd_update, "change the resource limits of a container",
     "[--resources FILE|-] [--memory N] [--cpu-share N] [--pids-limit N] [...] CONTAINER_ID" },
   { "events", ocirt_cmd_events, "show a container's stats and OOM events",

@@ -28,6 +28,7 @@ int ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_delete (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_pause (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_resume (struct ocirt_global *g, int argc, char **argv);
+int ocirt_cmd_inspect (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_ps (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv);
 int ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv);
