@@ -27,7 +27,8 @@ import pytest
 
 from lib.fixtures import checked_runtime
 from lib.host import HostSnapshot
-from lib.runtime import assert_single_line_error, OCIRT, REFERENCE_RUNTIME, runc_diff, unique_id
+from lib.runtime import (assert_single_line_error, not_sanitized, OCIRT, REFERENCE_RUNTIME, runc_diff,
+                         unique_id)
 from lib.waiting import wait_file, wait_for
 from test_rootless import ubundle, urt, user  # noqa: F401 (fixtures)
 
@@ -328,6 +329,7 @@ def runtime_executions(binary, log):
 
 
 @pytest.mark.skipif(not shutil.which("strace"), reason="strace needed")
+@not_sanitized("LeakSanitizer cannot run under ptrace")
 def test_the_runtime_runs_on_its_view_without_executing_itself_again(victim, env, host_dir, mode):
     """Root moves the runtime onto its view in place (exe_remap.c): run
     and exec execute the binary once, and what enters the container still
