@@ -121,14 +121,14 @@ remap_segment (const struct exe_layout *l, const struct exe_segment *seg, int vi
   void *fresh = mmap (NULL, seg->len, prot, MAP_PRIVATE, view, seg->offset);
 
   if (fresh == MAP_FAILED)
-    return ocirt_make_error (err, errno, "map the runtime binary's segment at offset %jd from its copy",
+    return ocirt_error_make (err, errno, "map the runtime binary's segment at offset %jd from its copy",
                              (intmax_t) seg->offset);
   if (seg->writable && copy_pages (fresh, (void *) seg->start, seg->len) < 0)
     {
       int saved = errno;
 
       munmap (fresh, seg->len);
-      return ocirt_make_error (err, saved, "copy the runtime's data segment");
+      return ocirt_error_make (err, saved, "copy the runtime's data segment");
     }
   if (mremap (fresh, seg->len, seg->len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *) seg->start)
       == MAP_FAILED)
@@ -136,12 +136,12 @@ remap_segment (const struct exe_layout *l, const struct exe_segment *seg, int vi
       int saved = errno;
 
       munmap (fresh, seg->len);
-      return ocirt_make_error (err, saved, "move the runtime binary's segment into place");
+      return ocirt_error_make (err, saved, "move the runtime binary's segment into place");
     }
   if (seg->writable && l->relro_end > l->relro_start && l->relro_start >= seg->start
       && l->relro_end <= seg->start + seg->len
       && mprotect ((void *) l->relro_start, l->relro_end - l->relro_start, PROT_READ) < 0)
-    return ocirt_make_error (err, errno, "make the runtime's relocated data read-only again");
+    return ocirt_error_make (err, errno, "make the runtime's relocated data read-only again");
   return 0;
 }
 
@@ -158,16 +158,16 @@ read_mm_fields (struct prctl_mm_map *map, ocirt_error_t *err)
   int i;
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open /proc/self/stat");
+    return ocirt_error_make (err, errno, "open /proc/self/stat");
   n = read (fd, buf, sizeof (buf) - 1);
   if (n < 0)
-    return ocirt_make_error (err, errno, "read /proc/self/stat");
+    return ocirt_error_make (err, errno, "read /proc/self/stat");
   buf[n] = '\0';
   /* The command name may hold spaces and parentheses: field 3 starts
      after the last ')'.  */
   p = strrchr (buf, ')');
   if (p == NULL)
-    return ocirt_make_error (err, EINVAL, "read /proc/self/stat: no command name");
+    return ocirt_error_make (err, EINVAL, "read /proc/self/stat: no command name");
   p++;
   for (i = 3; i < 52; i++)
     {
@@ -178,7 +178,7 @@ read_mm_fields (struct prctl_mm_map *map, ocirt_error_t *err)
       p += strcspn (p, " \n");
     }
   if (i < 52)
-    return ocirt_make_error (err, EINVAL, "read /proc/self/stat: only %d fields", i - 1);
+    return ocirt_error_make (err, EINVAL, "read /proc/self/stat: only %d fields", i - 1);
   map->start_code = field[26];
   map->end_code = field[27];
   map->start_stack = field[28];
@@ -204,7 +204,7 @@ point_exe_at (int view, ocirt_error_t *err)
   if (read_mm_fields (&map, err) < 0)
     return -1;
   if (prctl (PR_SET_MM, PR_SET_MM_MAP, (unsigned long) &map, sizeof (map), 0UL) < 0)
-    return ocirt_make_error (err, errno, "point /proc/self/exe at the copy of the runtime binary");
+    return ocirt_error_make (err, errno, "point /proc/self/exe at the copy of the runtime binary");
   return 0;
 }
 
@@ -216,7 +216,7 @@ remap_all (int view, ocirt_error_t *err)
 
   dl_iterate_phdr (collect_segments, &layout);
   if (layout.n == 0 || layout.too_many)
-    return ocirt_make_error (err, ENOEXEC, "find the runtime binary's segments (%zu)", layout.n);
+    return ocirt_error_make (err, ENOEXEC, "find the runtime binary's segments (%zu)", layout.n);
   for (i = 0; i < layout.n; i++)
     if (remap_segment (&layout, &layout.seg[i], view, err) < 0)
       return -1;
@@ -233,9 +233,9 @@ ocirt_exe_remap (int view, ocirt_error_t *err)
      its move would lose the write.  */
   sigfillset (&all);
   if (sigprocmask (SIG_SETMASK, &all, &old) < 0)
-    return ocirt_make_error (err, errno, "block signals");
+    return ocirt_error_make (err, errno, "block signals");
   ret = remap_all (view, err);
   if (sigprocmask (SIG_SETMASK, &old, NULL) < 0 && ret == 0)
-    return ocirt_make_error (err, errno, "unblock signals");
+    return ocirt_error_make (err, errno, "unblock signals");
   return ret;
 }
