@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential autoconf automake libtool pkg-config python3
   libyajl-dev libseccomp-dev libcap-dev libsystemd-dev
   libcriterion-dev python3-pytest busybox-static runc time
-  clang libclang-rt-14-dev uidmap iproute2 dbus-daemon apparmor go-md2man valgrind
+  clang libclang-rt-14-dev uidmap iproute2 dbus-daemon apparmor go-md2man valgrind strace
   # checkpoint and restore: libcriu.so.2 and the criu binary (opened at run time)
   criu
   # the VM lanes: what ../shared/tools/run-in-vm.sh would otherwise install

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "exe_guard.h"
+#include "exe_remap.h"
+#include "log.h"
 #include "utils.h"
 
 #ifndef MFD_EXEC
@@ -62,25 +65,51 @@ restore_comm (const char *argv0)
     prctl (PR_SET_NAME, base);
 }
 
-/* Re-execute from a detached read-only bind mount of the binary: no copy,
-   and every open for writing through it fails with EROFS.  Needs
-   CAP_SYS_ADMIN and mount_setattr (5.12).  Returns only on failure, with
+/* A detached read-only bind mount of the binary: no copy, and every
+   open for writing through it fails with EROFS.  Needs CAP_SYS_ADMIN and
+   mount_setattr (5.12).  Returns the mount's descriptor, or -1 with
    errno set and *STEP naming the call that failed.  */
-static void
-exec_readonly_mount (int exe, char **argv, const char **step)
+static int
+readonly_mount (int exe, const char **step)
 {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-  cleanup_close int tree = -1;
+  int tree;
 
   *step = "open_tree";
   tree = syscall (SYS_open_tree, exe, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (tree < 0)
-    return;
+    return -1;
   *step = "mount_setattr";
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
-    return;
-  *step = "execveat";
-  syscall (SYS_execveat, tree, "", argv, environ, AT_EMPTY_PATH);
+    {
+      int saved = errno;
+
+      close (tree);
+      errno = saved;
+      return -1;
+    }
+  return tree;
+}
+
+/* Run on from VIEW without a second exec where the kernel lets us (see
+   exe_remap.h): the process keeps its memory and saves the start-up of
+   a new image.  VIEW may be an O_PATH descriptor (a mount's); the
+   mappings need one open for reading.  */
+static bool
+remapped_onto (int view)
+{
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_close int readable = -1;
+  char path[64];
+
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", view);
+  readable = open (path, O_RDONLY | O_CLOEXEC);
+  if (readable < 0)
+    return false;
+  if (ocirt_exe_remap (readable, &err) == 0)
+    return true;
+  ocirt_debug ("%s; executing the read-only view of the runtime binary instead", err->msg);
+  return false;
 }
 
 static int
@@ -102,9 +131,10 @@ copy_into (int dst, int src, off_t size, ocirt_error_t *err)
   return 0;
 }
 
-/* Re-execute from a sealed memfd copy: costs the binary's size in memory
-   while the process runs, but needs neither privilege nor a recent
-   kernel.  Returns only on failure.  */
+/* Run from a sealed memfd copy: costs the binary's size in memory while
+   the process runs, but needs no recent kernel, and re-executing from it
+   no privilege either.  Returns 0 when remapped, -1 on failure; does not
+   return when it re-executes.  */
 static int
 exec_sealed_copy (int exe, char **argv, ocirt_error_t *err)
 {
@@ -123,6 +153,8 @@ exec_sealed_copy (int exe, char **argv, ocirt_error_t *err)
     return -1;
   if (fcntl (mfd, F_ADD_SEALS, EXE_SEALS) < 0)
     return ocirt_error_make (err, errno, "seal the copy of the runtime binary");
+  if (remapped_onto (mfd))
+    return 0;
   syscall (SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
   return ocirt_error_make (err, errno, "execute the sealed copy of the runtime binary");
 }
@@ -131,6 +163,7 @@ int
 ocirt_exe_guard (char **argv, ocirt_error_t *err)
 {
   cleanup_close int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  cleanup_close int tree = -1;
   const char *step = NULL;
   int mount_errno;
 
@@ -147,10 +180,17 @@ ocirt_exe_guard (char **argv, ocirt_error_t *err)
     }
   if (caller_cannot_write ())
     return 0;
-  exec_readonly_mount (exe, argv, &step);
+  tree = readonly_mount (exe, &step);
+  if (tree >= 0)
+    {
+      if (remapped_onto (tree))
+        return 0;
+      step = "execveat";
+      syscall (SYS_execveat, tree, "", argv, environ, AT_EMPTY_PATH);
+    }
   mount_errno = errno;
   if (exec_sealed_copy (exe, argv, err) < 0)
     return ocirt_error_prefix (err, "protect the runtime binary (%s of a read-only mount: %s)", step,
                                strerror (mount_errno));
-  return -1;
+  return 0;
 }

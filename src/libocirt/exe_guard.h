@@ -9,11 +9,14 @@
 #include "error.h"
 
 /* Unless /proc/self/exe already is such a view (a read-only mount or a
-   sealed memfd) or the caller could not write the binary anyway,
-   re-execute ARGV, with the same environment, from a detached read-only
-   mount of the binary or, where the kernel or the caller's privileges do
-   not allow one, from a sealed memfd copy.  Returns 0 when nothing is to
-   be done; does not return when it re-executes; -1 on error.  */
+   sealed memfd) or the caller could not write the binary anyway, make
+   the process run from a detached read-only mount of the binary or,
+   where the kernel or the caller's privileges do not allow one, from a
+   sealed memfd copy: remapped onto it in place where the kernel allows
+   (exe_remap.h), else by executing ARGV again, with the same
+   environment, from it.  Returns 0 when the process runs from such a
+   view (or nothing is to be done); does not return when it re-executes;
+   -1 on error.  */
 int ocirt_exe_guard (char **argv, ocirt_error_t *err);
 
 #endif
