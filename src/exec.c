@@ -18,6 +18,16 @@ push (char ***v, size_t *n, char *s)
   (*v)[*n] = NULL;
 }
 
+/* The lists push () grew (their strings are argv's), on every way out.  */
+static void
+release_lists (struct ocirt_exec_options *o)
+{
+  free (o->env);
+  free (o->additional_gids);
+  free (o->caps);
+  free (o->cgroups);
+}
+
 int
 ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
 {
@@ -56,7 +66,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   /* "+": what follows the id is the program's.  */
   const char *shortopts = "+e:tu:g:p:dc:";
   cleanup_error ocirt_error_t err = NULL;
-  struct ocirt_exec_options o = { .root = g->root };
+  struct ocirt_exec_options o __attribute__ ((cleanup (release_lists))) = { .root = g->root };
   unsigned long long n;
   int c, ret, status = 0;
 
@@ -136,9 +146,6 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   o.args = argv + optind + 1;
   o.nargs = (size_t) (argc - optind - 1);
   ret = ocirt_exec_in_container (&o, &status, &err);
-  free (o.env);
-  free (o.additional_gids);
-  free (o.caps);
   /* As runc: 255 when the process could not be started; usage errors
      above are 1.  */
   if (ret < 0)
