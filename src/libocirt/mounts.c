@@ -58,13 +58,11 @@ locked_flags (int fd)
   (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME              \
    | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | 256 /* MS_NOSYMFOLLOW */)
 
-/* Remount the mount at FD with FLAGS, keeping what the kernel locked.  */
+/* Remount the mount at PATH, which FD is open on, with FLAGS, keeping
+   what the kernel locked.  */
 static int
-bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
+bind_remount_at (const char *path, int fd, unsigned long flags, const char *what, ocirt_error_t *err)
 {
-  char path[64];
-
-  ocirt_path_of_fd (path, sizeof (path), fd);
   if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS), NULL) == 0)
     return 0;
   if (errno == EPERM)
@@ -74,6 +72,15 @@ bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
         return 0;
     }
   return ocirt_make_error (err, errno, "remount %s", what);
+}
+
+/* The same, reaching the mount through /proc/self/fd.  */
+static int
+bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
+{
+  char path[64];
+
+  return bind_remount_at (ocirt_path_of_fd (path, sizeof (path), fd), fd, flags, what, err);
 }
 
 static int
@@ -631,7 +638,10 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
 
 /* mount_setattr on the fd needs no /proc, which the container may not
    have or may have hidden under a mount on "/"; it also serves a detached
-   copy, which cannot be remounted.  Only kernels before 5.12 remount.  */
+   copy, which cannot be remounted.  Only kernels before 5.12 remount, by
+   the path "/" as runc does: it names the root mount itself, the one FD
+   is open on (a mount stacked on the root is not followed), so that
+   needs no /proc either.  */
 static int
 make_root_readonly (int fd, ocirt_error_t *err)
 {
@@ -641,7 +651,7 @@ make_root_readonly (int fd, ocirt_error_t *err)
     return 0;
   if (errno != ENOSYS)
     return ocirt_make_error (err, errno, "make / read-only");
-  return bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
+  return bind_remount_at ("/", fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
 }
 
 int

@@ -176,12 +176,9 @@ def test_root_readonly_inside(rt, bundle):
 @runc_diff("runc 1.1 needs the container's /proc to close its fds")
 @pytest.mark.parametrize("case", ["no-proc", "root-hidden"])
 def test_root_readonly_without_the_containers_proc(rt, bundle, case):
-    if mount_setattr_missing():
-        # ocirt's fallback before 5.12 remounts / through the container's
-        # /proc; without it, as runc 1.1 everywhere, this still fails
-        pytest.skip(mount_setattr_missing() + ": / is made read-only through /proc")
     """The read-only remount of / does not go through the container's
-    /proc: none is mounted, or a plain bind on "/" hides it (and /dev)."""
+    /proc: none is mounted, or a plain bind on "/" hides it (and /dev).
+    Before Linux 5.12 (no mount_setattr) / is remounted by its path."""
     bundle.config["root"]["readonly"] = True
     if case == "no-proc":
         bundle.config["mounts"] = [m for m in bundle.config["mounts"]
