@@ -186,29 +186,16 @@ check_mounted_fs (int mounted, const char *dest, const char *type, long magic, o
   return 0;
 }
 
-static bool
-has_mount_on (const oci_spec *spec, const char *dest)
-{
-  size_t i;
-
-  for (i = 0; i < spec->mounts_len; i++)
-    if (spec->mounts[i]->destination && strcmp (spec->mounts[i]->destination, dest) == 0)
-      return true;
-  return false;
-}
-
 /* The host's cgroupfs has no place in the container: hidden under an
-   empty read-only tmpfs unless the config mounts something there.  */
+   empty read-only tmpfs, on which the config's cgroup mount, if any,
+   goes (cgroup2 cannot be stacked on its own mount: EBUSY).  */
 static int
-hide_host_cgroupfs (struct ocirt_rootfs_ctx *ctx, int rootfd, const char *sys, ocirt_error_t *err)
+hide_host_cgroupfs (int rootfd, const char *sys, ocirt_error_t *err)
 {
   cleanup_free char *path = xasprintf ("%s/fs/cgroup", sys);
-  cleanup_close int target = -1;
+  cleanup_close int target = ocirt_path_open_in_root (rootfd, path, O_PATH | O_DIRECTORY);
   cleanup_close int tree = -1;
 
-  if (has_mount_on (ctx->spec, path))
-    return 0;
-  target = ocirt_path_open_in_root (rootfd, path, O_PATH | O_DIRECTORY);
   if (target < 0)
     return errno == ENOENT ? 0 : ocirt_make_error (err, errno, "open %s", path);
   tree = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
@@ -224,8 +211,7 @@ hide_host_cgroupfs (struct ocirt_rootfs_ctx *ctx, int rootfd, const char *sys, o
    nosuid, nodev, noexec, and read-only if asked: the whole tree where
    mount_setattr is there (Linux 5.12), its top alone before.  */
 static int
-bind_host_sysfs (struct ocirt_rootfs_ctx *ctx, int rootfd, int target, unsigned long flags,
-                 const char *dest, ocirt_error_t *err)
+bind_host_sysfs (int rootfd, int target, unsigned long flags, const char *dest, ocirt_error_t *err)
 {
   unsigned long want = MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY);
   struct mount_attr attr = {
@@ -248,7 +234,7 @@ bind_host_sysfs (struct ocirt_rootfs_ctx *ctx, int rootfd, int target, unsigned 
   else if (attach_detached (tree, target, dest, err) < 0
            || bind_remount (tree, locked_flags (tree) | want, dest, err) < 0)
     return -1;
-  return hide_host_cgroupfs (ctx, rootfd, dest, err);
+  return hide_host_cgroupfs (rootfd, dest, err);
 }
 
 /* The data of a new filesystem: as runc and crun, a tmpfs on a directory
@@ -344,7 +330,7 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
           if (!(ctx->userns && (*err)->status == EPERM && special_fs_magic (m->type) == SYSFS_MAGIC))
             goto out;
           ocirt_error_release (err);
-          if (bind_host_sysfs (ctx, rootfd, target, f.flags, dest, err) < 0)
+          if (bind_host_sysfs (rootfd, target, f.flags, dest, err) < 0)
             goto out;
         }
     }
