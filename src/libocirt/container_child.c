@@ -326,7 +326,7 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
     .data = s,
   };
 
-  if (enter_namespaces (s, err) < 0)
+  if (enter_namespaces (s, err) < 0 || ocirt_process_open_fd_dir (err) < 0)
     return -1;
   /* Modes of created files and devices are exact; the process gets its own
      umask before exec.  */

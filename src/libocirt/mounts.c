@@ -27,6 +27,8 @@ is_bind (const oci_mount *m, const struct ocirt_mount_flags *f)
   return (f->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
 }
 
+static int attach_detached (int tree, int target, const char *what, ocirt_error_t *err);
+
 /* The flags that matter for a bind remount, plus those the kernel locks on
    the mount already (a user namespace may not clear them).  */
 static unsigned long
@@ -58,13 +60,11 @@ locked_flags (int fd)
   (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME              \
    | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | 256 /* MS_NOSYMFOLLOW */)
 
-/* Remount the mount at FD with FLAGS, keeping what the kernel locked.  */
+/* Remount the mount at PATH, which FD is open on, with FLAGS, keeping
+   what the kernel locked.  */
 static int
-bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
+bind_remount_at (const char *path, int fd, unsigned long flags, const char *what, ocirt_error_t *err)
 {
-  char path[64];
-
-  ocirt_path_of_fd (path, sizeof (path), fd);
   if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS), NULL) == 0)
     return 0;
   if (errno == EPERM)
@@ -74,6 +74,15 @@ bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
         return 0;
     }
   return ocirt_error_make (err, errno, "remount %s", what);
+}
+
+/* The same, reaching the mount through /proc/self/fd.  */
+static int
+bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
+{
+  char path[64];
+
+  return bind_remount_at (ocirt_path_of_fd (path, sizeof (path), fd), fd, flags, what, err);
 }
 
 static int
@@ -177,6 +186,57 @@ check_mounted_fs (int mounted, const char *dest, const char *type, long magic, o
   return 0;
 }
 
+/* The host's cgroupfs has no place in the container: hidden under an
+   empty read-only tmpfs, on which the config's cgroup mount, if any,
+   goes (cgroup2 cannot be stacked on its own mount: EBUSY).  */
+static int
+hide_host_cgroupfs (int rootfd, const char *sys, ocirt_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/fs/cgroup", sys);
+  cleanup_close int target = ocirt_path_open_in_root (rootfd, path, O_PATH | O_DIRECTORY);
+  cleanup_close int tree = -1;
+
+  if (target < 0)
+    return errno == ENOENT ? 0 : ocirt_error_make (err, errno, "open %s", path);
+  tree = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                               | MOUNT_ATTR_NOEXEC);
+  if (tree < 0)
+    return ocirt_error_make (err, errno, "make a tmpfs to hide %s", path);
+  return attach_detached (tree, target, path, err);
+}
+
+/* sysfs is mounted only by the owner of the network namespace: in a user
+   namespace without a network namespace of its own, the kernel refuses
+   it, and /sys is then the host's, bound recursively as crun does, with
+   nosuid, nodev, noexec, and read-only if asked: the whole tree where
+   mount_setattr is there (Linux 5.12), its top alone before.  */
+static int
+bind_host_sysfs (int rootfd, int target, unsigned long flags, const char *dest, ocirt_error_t *err)
+{
+  unsigned long want = MS_NOSUID | MS_NODEV | MS_NOEXEC | (flags & MS_RDONLY);
+  struct mount_attr attr = {
+    .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+                | (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0),
+  };
+  cleanup_close int tree = syscall (SYS_open_tree, AT_FDCWD, "/sys",
+                                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+
+  ocirt_debug ("sysfs refused on %s: binding the host's /sys", dest);
+  if (tree < 0)
+    return ocirt_error_make (err, errno, "bind the host's /sys on %s", dest);
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) == 0)
+    {
+      if (attach_detached (tree, target, dest, err) < 0)
+        return -1;
+    }
+  else if (errno != ENOSYS)
+    return ocirt_error_make (err, errno, "set the flags of the host's /sys on %s", dest);
+  else if (attach_detached (tree, target, dest, err) < 0
+           || bind_remount (tree, locked_flags (tree) | want, dest, err) < 0)
+    return -1;
+  return hide_host_cgroupfs (rootfd, dest, err);
+}
+
 /* The data of a new filesystem: as runc and crun, a tmpfs on a directory
    that is there takes its mode, last so that it wins over a mode= of the
    mount's own as with runc (crun lets the option win); linux.mountLabel labels the filesystems the
@@ -266,7 +326,13 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
       if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data,
                              dest, err)
           < 0)
-        goto out;
+        {
+          if (!(ctx->userns && (*err)->status == EPERM && special_fs_magic (m->type) == SYSFS_MAGIC))
+            goto out;
+          ocirt_error_release (err);
+          if (bind_host_sysfs (rootfd, target, f.flags, dest, err) < 0)
+            goto out;
+        }
     }
 
   /* The fd still names the covered directory: reopen the new mount.  */
@@ -631,7 +697,10 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
 
 /* mount_setattr on the fd needs no /proc, which the container may not
    have or may have hidden under a mount on "/"; it also serves a detached
-   copy, which cannot be remounted.  Only kernels before 5.12 remount.  */
+   copy, which cannot be remounted.  Only kernels before 5.12 remount, by
+   the path "/" as runc does: it names the root mount itself, the one FD
+   is open on (a mount stacked on the root is not followed), so that
+   needs no /proc either.  */
 static int
 make_root_readonly (int fd, ocirt_error_t *err)
 {
@@ -641,7 +710,7 @@ make_root_readonly (int fd, ocirt_error_t *err)
     return 0;
   if (errno != ENOSYS)
     return ocirt_error_make (err, errno, "make / read-only");
-  return bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
+  return bind_remount_at ("/", fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
 }
 
 int

@@ -238,6 +238,23 @@ ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err)
   return NULL;
 }
 
+/* /proc/self/fd, opened while the runtime's /proc is there, for kernels
+   without CLOSE_RANGE_CLOEXEC (Linux 5.11): the container may have no
+   /proc of its own, or one hidden.  */
+static int fd_dir = -1;
+
+int
+ocirt_process_open_fd_dir (ocirt_error_t *err)
+{
+  /* An empty range: 0 where the flag is known.  */
+  if (fd_dir >= 0 || syscall (SYS_close_range, ~0U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  fd_dir = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_dir < 0)
+    return ocirt_error_make (err, errno, "open /proc/self/fd");
+  return 0;
+}
+
 int
 ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err)
 {
@@ -248,9 +265,10 @@ ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err)
   if (syscall (SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
     return 0;
   /* Older kernels: walk /proc/self/fd.  */
-  d = opendir ("/proc/self/fd");
+  d = fd_dir >= 0 ? fdopendir (fd_dir) : opendir ("/proc/self/fd");
   if (d == NULL)
     return ocirt_error_make (err, errno, "open /proc/self/fd");
+  fd_dir = -1;
   while ((de = readdir (d)))
     {
       int fd = atoi (de->d_name);

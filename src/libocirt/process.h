@@ -43,6 +43,11 @@ char *ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err);
 /* Mark every fd from 3 + PRESERVE_FDS up close-on-exec.  */
 int ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err);
 
+/* Where the kernel cannot do that alone (before 5.11), open this
+   process's /proc/self/fd now, before its root changes, for the call
+   above.  */
+int ocirt_process_open_fd_dir (ocirt_error_t *err);
+
 /* chdir to cwd and make sure it is inside the container's root.  */
 int ocirt_process_chdir (const oci_process *p, ocirt_error_t *err);
 

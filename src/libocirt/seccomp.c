@@ -54,7 +54,7 @@ struct ocirt_seccomp
   size_t len;
   unsigned int flags; /* for seccomp(2) */
   bool loaded;
-  int listener_fd; /* connected to listenerPath, -1 without SCMP_ACT_NOTIFY */
+  int listener_fd; /* connected to listenerPath, -1 without one */
   int procfd;      /* the runtime's /proc, for the pid the runtime sees */
   /* Borrowed, for the state sent to the listener.  */
   const char *id;
@@ -624,13 +624,16 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
   if (compile_cached (cfg, sc, &uses_notify, err) < 0)
     goto fail;
 
-  if (uses_notify)
+  if (uses_notify && cfg->listener_path == NULL)
     {
-      if (cfg->listener_path == NULL)
-        {
-          ocirt_error_make (err, 0, CONFIG ": SCMP_ACT_NOTIFY is used but listenerPath is not set");
-          goto fail;
-        }
+      ocirt_error_make (err, 0, CONFIG ": SCMP_ACT_NOTIFY is used but listenerPath is not set");
+      goto fail;
+    }
+  /* A listenerPath without an SCMP_ACT_NOTIFY rule still gets the state
+     and a notification fd, that never notifies, as crun sends them: a
+     caller waiting on the socket is not left hanging.  */
+  if (cfg->listener_path)
+    {
       sc->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
       /* With TSYNC the kernel would not say whether it returned a listener
          fd or a thread id, unless told to fail instead (Linux 5.7); before

@@ -176,12 +176,9 @@ def test_root_readonly_inside(rt, bundle):
 @runc_diff("runc 1.1 needs the container's /proc to close its fds")
 @pytest.mark.parametrize("case", ["no-proc", "root-hidden"])
 def test_root_readonly_without_the_containers_proc(rt, bundle, case):
-    if mount_setattr_missing():
-        # ocirt's fallback before 5.12 remounts / through the container's
-        # /proc; without it, as runc 1.1 everywhere, this still fails
-        pytest.skip(mount_setattr_missing() + ": / is made read-only through /proc")
     """The read-only remount of / does not go through the container's
-    /proc: none is mounted, or a plain bind on "/" hides it (and /dev)."""
+    /proc: none is mounted, or a plain bind on "/" hides it (and /dev).
+    Before Linux 5.12 (no mount_setattr) / is remounted by its path."""
     bundle.config["root"]["readonly"] = True
     if case == "no-proc":
         bundle.config["mounts"] = [m for m in bundle.config["mounts"]
@@ -447,3 +444,53 @@ def test_tmpfs_root_takes_the_mode_of_the_mountpoint(rt, ref, env, case):
         res = run_output(r, b, "stat -c %a /mnt/t")
         assert res.rc == 0, (r.name, res)
         assert res.out.strip() == want, (r.name, res.out)
+
+
+
+def _userns_without_netns(b):
+    b.set_namespace("user").remove_namespace("network")
+    for key in ("uidMappings", "gidMappings"):
+        b.linux[key] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    return b
+
+
+RUNC_NO_SYSFS_BIND = pytest.mark.xfail(
+    strict=True, reason="runc 1.1.5 fails: mount sysfs: operation not permitted")
+
+
+@pytest.mark.parametrize("which", ["ocirt", pytest.param("runc", marks=RUNC_NO_SYSFS_BIND)])
+@pytest.mark.parametrize("case", ["ro", "rw", "no-cgroup-mount"])
+def test_sysfs_in_a_user_namespace_without_a_network_namespace(rt, ref, env, which, case):
+    """sysfs may not be mounted in a user namespace that does not own the
+    network namespace: as crun, /sys is then the host's, bound
+    recursively, nosuid, nodev, noexec, read-only if asked (the whole
+    tree from Linux 5.12), and the host's cgroupfs is hidden unless the
+    config mounts something on /sys/fs/cgroup."""
+    r = rt if which == "ocirt" else ref
+    if r is None:
+        pytest.skip("no reference runtime")
+    b = _userns_without_netns(env.bundle())
+    sysfs = [m for m in b.config["mounts"] if m["destination"] == "/sys"][0]
+    if case == "rw":
+        sysfs["options"].remove("ro")
+    if case == "no-cgroup-mount":
+        b.config["mounts"] = [m for m in b.config["mounts"]
+                              if m["destination"] != "/sys/fs/cgroup"]
+    res = run_output(r, b, "ls /sys/kernel >/dev/null && echo sys-there; "
+                     "ls /sys/fs/cgroup | wc -l; "
+                     "grep -E ' /sys(/| )' /proc/self/mountinfo")
+    assert res.rc == 0, res
+    lines = res.out.splitlines()
+    assert lines[0] == "sys-there", res.out
+    if case == "no-cgroup-mount":
+        assert lines[1] == "0", res.out
+    else:
+        assert int(lines[1]) > 0, res.out
+    top = lines[2].split()
+    assert top[4] == "/sys", res.out
+    opts = set(top[5].split(","))
+    assert {"nosuid", "nodev", "noexec"} <= opts, lines[2]
+    assert ("ro" in opts) == (case != "rw"), lines[2]
+    if case == "ro" and not mount_setattr_missing():
+        # the host's submounts too
+        assert all("ro" in ln.split()[5].split(",") for ln in lines[3:]), res.out

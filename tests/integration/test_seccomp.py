@@ -783,6 +783,42 @@ def test_notify_run(rt, env, bundle):
         agent.close()
 
 
+RUNC_NO_LISTENER = pytest.mark.xfail(
+    strict=True, reason="runc 1.1.5 does not connect to listenerPath "
+    "without an SCMP_ACT_NOTIFY rule: the listener waits on")
+
+
+@pytest.mark.parametrize("which", ["ocirt", pytest.param("runc", marks=RUNC_NO_LISTENER)])
+def test_listener_without_notify_rule_is_not_left_waiting(rt, ref, env, which):
+    """A listenerPath with no SCMP_ACT_NOTIFY rule: as crun, the listener
+    still gets its connection, the state and a seccomp notification fd
+    (that never notifies), so that a caller waiting on it goes on."""
+    r = rt if which == "ocirt" else ref
+    if r is None:
+        pytest.skip("no reference runtime")
+    path = env.base / "agent.sock"
+    agent = Agent(path)
+    agent.start()
+    try:
+        b = env.bundle()
+        set_seccomp(b, syscalls=[rule(MKDIR, "SCMP_ACT_ERRNO")],
+                    listenerPath=str(path))
+        res = run_sh(r, b, "mkdir /tmp/x 2>&1; echo rc=$?")
+        assert res.rc == 0, res
+        assert "Operation not permitted" in res.out, res
+        # a listener still waiting ten seconds after the container ran
+        # is one left hanging
+        wait_for(lambda: agent.state is not None or agent.problem,
+                 what="the listener's connection")
+        assert agent.problem is None, agent.problem
+        assert agent.nfds == 1
+        assert agent.fd_kind == "anon_inode:seccomp notify", agent.fd_kind
+        assert agent.state["fds"] == ["seccompFd"]
+        assert agent.state["state"]["status"] == "running"
+    finally:
+        agent.close()
+
+
 @pytest.mark.parametrize("command", ["create", "run"])
 def test_build_without_seccomp(rt, bundle, command):
     set_seccomp(bundle, syscalls=[rule(MKDIR, "SCMP_ACT_ERRNO")])

@@ -30,6 +30,7 @@ class Agent(threading.Thread):
         self.state = None
         self.raw = b""
         self.nfds = 0
+        self.fd_kind = None  # what the first fd received is
         self.notified = []
         self.problem = None
         self.stop = threading.Event()
@@ -49,6 +50,8 @@ class Agent(threading.Thread):
                     data += more
             self.raw = data
             self.nfds = len(fds)
+            if fds:
+                self.fd_kind = os.readlink(f"/proc/self/fd/{fds[0]}")
             self.state = json.loads(data)
             self.serve(fds[0])
             for fd in fds:
