@@ -125,3 +125,18 @@ def test_device_mounts_nosuid_noexec(runtime, bundle, device):
     opts = m["options"]
     assert "nosuid" in opts and "noexec" in opts, m
     assert stat.S_ISCHR(os.stat(f"/proc/{pid}/root{device}").st_mode)
+
+
+@pytest.mark.parametrize("runtime", ["ocirt", "runc"], indirect=True)
+def test_bind_source_with_a_joined_user_namespace(runtime, env, host_dir):
+    """A pod's containers join the user namespace of its sandbox."""
+    sandbox = env.bundle()
+    _userns(sandbox)
+    _, spid = create_running(runtime, sandbox)
+    b = env.bundle()
+    _userns(b)
+    b.set_namespace("user", f"/proc/{spid}/ns/user")
+    _bind_shm(b, _locked_source(host_dir), "rbind")
+    res = run_output(runtime, b, "cat /dev/shm/hello")
+    assert res.rc == 0, res
+    assert res.out == "from the host\n"
