@@ -16,7 +16,7 @@ ocirt_mount_on_fd (const char *source, int target_fd, const char *fstype, unsign
   char target[64];
 
   if (mount (source, ocirt_path_of_fd (target, sizeof (target), target_fd), fstype, flags, data) < 0)
-    return ocirt_make_error (err, errno, "mount %s on %s", source && *source ? source : fstype, what);
+    return ocirt_error_make (err, errno, "mount %s on %s", source && *source ? source : fstype, what);
   return 0;
 }
 
@@ -26,7 +26,7 @@ ocirt_mount_attach (int tree, int target, const char *what, ocirt_error_t *err)
   if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
       == 0)
     return 0;
-  return ocirt_make_error (err, errno, "mount on %s", what);
+  return ocirt_error_make (err, errno, "mount on %s", what);
 }
 
 void
@@ -80,5 +80,5 @@ ocirt_mount_bind_remount (int fd, unsigned long flags, const char *what, ocirt_e
           == 0)
         return 0;
     }
-  return ocirt_make_error (err, errno, "remount %s", what);
+  return ocirt_error_make (err, errno, "remount %s", what);
 }
