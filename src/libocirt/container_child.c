@@ -15,6 +15,7 @@
 #include "failpoint.h"
 #include "hooks.h"
 #include "log.h"
+#include "mount_fd.h"
 #include "mounts.h"
 #include "path.h"
 #include "process.h"
@@ -322,17 +323,28 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
     .mountns = ocirt_ns_in_config (spec, "mount"),
     .console_fd = -1,
     .idmap_fds = s->idmap_fds,
+    .device_fds = s->device_fds,
     .before_pivot = before_pivot,
     .data = s,
   };
 
   if (enter_namespaces (s, err) < 0 || ocirt_process_open_fd_dir (err) < 0)
     return -1;
+  /* The runtime answers once it has put us in our cgroup.  */
+  if (ocirt_mounts_sources_wanted (spec, s->idmap_fds, s->unprivileged))
+    {
+      if (wait_in_cgroup (s, err) < 0 || ocirt_sync_send (s->sync[1], OCIRT_SYNC_MOUNTS, err) < 0
+          || ocirt_mounts_recv_sources (spec, s->idmap_fds, s->sync[1], &s->source_fds, err) < 0)
+        return -1;
+      rctx.source_fds = s->source_fds;
+    }
   /* Modes of created files and devices are exact; the process gets its own
      umask before exec.  */
   umask (0);
   if (setup_rootfs (s, &rctx, err) < 0)
     return -1;
+  ocirt_mount_fds_release (s->source_fds, spec->mounts_len);
+  s->source_fds = NULL;
 
   if (!s->opts->no_new_keyring && join_session_keyring (s->opts->id, err) < 0)
     return -1;

@@ -18,11 +18,14 @@
 #include "cgroup_systemd.h"
 #include "container_hooks.h"
 #include "container_spawn.h"
+#include "devices.h"
 #include "failpoint.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
 #include "lsm.h"
+#include "mount_fd.h"
+#include "mounts.h"
 #include "notify.h"
 #include "process.h"
 #include "process_attrs.h"
@@ -47,6 +50,8 @@ spawn_release (struct ocirt_spawn *s)
 {
   if (s->spec)
     ocirt_idmap_release (s->idmap_fds, s->spec->mounts_len);
+  if (s->spec && s->spec->linux)
+    ocirt_mount_fds_release (s->device_fds, s->spec->linux->devices_len);
   free_oci_spec (s->spec);
   free (s->bundle);
   free (s->config_path);
@@ -418,6 +423,8 @@ spawn_prepare (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
     return -1;
   if (ocirt_idmap_prepare (s->spec, s->bundle, &s->idmap_fds, err) < 0)
     return -1;
+  if (ocirt_ns_in_config (s->spec, "user") && !s->unprivileged)
+    ocirt_devices_precreate (s->spec->linux, &s->device_fds);
   return ocirt_sync_pair (s->sync, err);
 }
 
@@ -585,6 +592,10 @@ static int
 spawn_container (struct ocirt_spawn *s, ocirt_error_t *err)
 {
   if (clone_child (s, err) < 0 || release_child (s, err) < 0 || enter_cgroups (s, err) < 0)
+    return -1;
+  if (ocirt_mounts_sources_wanted (s->spec, s->idmap_fds, s->unprivileged)
+      && (ocirt_sync_expect (s->sync[0], OCIRT_SYNC_MOUNTS, err) < 0
+          || ocirt_mounts_send_sources (s->spec, s->bundle, s->idmap_fds, s->pid, s->sync[0], err) < 0))
     return -1;
   if (ocirt_container_hooks_at_create (s->spec) && run_create_hooks (s, err) < 0)
     return -1;

@@ -32,6 +32,8 @@ struct ocirt_spawn
   struct ocirt_seccomp *seccomp; /* compiled before clone, loaded by the child */
   struct ocirt_netdevs *netdevs; /* linux.netDevices, or NULL */
   int *idmap_fds;                /* detached idmapped trees per mount, or NULL */
+  int *source_fds;               /* child: bind sources the runtime opened, or NULL */
+  int *device_fds;               /* detached device nodes per linux.devices, or NULL */
   struct ocirt_cgroup cg;
   bool have_cgroup;
   bool in_cgroup;            /* child: the runtime said it is in its cgroup */

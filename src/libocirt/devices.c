@@ -1,12 +1,16 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "devices.h"
+#include "log.h"
 #include "mount_fd.h"
 #include "path.h"
 #include "utils.h"
@@ -53,9 +57,34 @@ split_parent (int rootfd, const char *path, char **base, ocirt_error_t *err)
   return ocirt_path_mkpath_in_root (rootfd, dir, false, err);
 }
 
+/* In a user namespace: a bind of the host's node at PATH on TARGET (open
+   on the file DIRFD/BASE), nosuid and noexec.  */
+static int
+bind_host_device (int dirfd, const char *base, int target, const char *path, ocirt_error_t *err)
+{
+  cleanup_close int mounted = -1;
+
+  if (ocirt_mount_on_fd (path, target, NULL, MS_BIND, NULL, path, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      ocirt_error_release (err);
+      return ocirt_error_make (err, ENOENT,
+                               "device `%s`: there is no such node on the host to bind, and a user "
+                               "namespace cannot make one",
+                               path);
+    }
+  /* The fd still names the covered file: reopen the new mount.  */
+  mounted = openat (dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (mounted < 0)
+    return ocirt_error_make (err, errno, "open device `%s`", path);
+  return ocirt_mount_bind_remount (mounted, ocirt_mount_locked_flags (mounted) | MS_NOSUID | MS_NOEXEC,
+                                   path, err);
+}
+
 static int
 make_device (int rootfd, const char *path, mode_t type, int major, int minor, mode_t perm, uid_t uid,
-             gid_t gid, bool userns, ocirt_error_t *err)
+             gid_t gid, bool userns, int srcfd, ocirt_error_t *err)
 {
   cleanup_free char *base = NULL;
   cleanup_close int parent = -1;
@@ -71,7 +100,8 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
 
   if (userns)
     {
-      /* mknod is not allowed in a user namespace: bind the host's node.  */
+      /* mknod is not allowed in a user namespace: mount the node the
+         runtime made, or bind the host's.  */
       cleanup_close int target = -1;
       cleanup_close int fd = -1;
 
@@ -81,7 +111,9 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
       target = openat (dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
       if (target < 0)
         return ocirt_error_make (err, errno, "open mount point for device `%s`", path);
-      return ocirt_mount_on_fd (path, target, NULL, MS_BIND, NULL, path, err);
+      if (srcfd >= 0)
+        return ocirt_mount_attach (srcfd, target, path, err);
+      return bind_host_device (dirfd, base, target, path, err);
     }
 
   if (mknodat (dirfd, base, type | perm, makedev (major, minor)) < 0)
@@ -121,8 +153,77 @@ device_type (const char *t, mode_t *out)
   return 0;
 }
 
+/* The host id that container id ID maps to, or the kernel's overflow id
+   (nobody) when it is not mapped.  */
+static unsigned int
+host_id (oci_id_mapping **maps, size_t n, unsigned int id)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (id >= maps[i]->container_id && id - maps[i]->container_id < maps[i]->size)
+      return maps[i]->host_id + (id - maps[i]->container_id);
+  return 65534;
+}
+
+/* linux.devices[I] made on the tmpfs open at TMP, as a detached mount of
+   its own; -1 with errno set.  */
+static int
+precreate_one (int tmp, size_t i, const oci_linux *lx)
+{
+  const oci_device *d = lx->devices[i];
+  mode_t type, perm = d->file_mode_present ? (d->file_mode & 07777) : 0666;
+  char name[32];
+
+  if (device_type (d->type, &type) < 0)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  snprintf (name, sizeof (name), "%zu", i);
+  if (mknodat (tmp, name, type | perm, makedev (d->major, d->minor)) < 0
+      || fchownat (tmp, name,
+                   host_id (lx->uid_mappings, lx->uid_mappings_len, d->uid_present ? d->uid : 0),
+                   host_id (lx->gid_mappings, lx->gid_mappings_len, d->gid_present ? d->gid : 0),
+                   AT_SYMLINK_NOFOLLOW)
+             < 0
+      /* mknod is subject to the umask; the config's mode is exact.  */
+      || fchmodat (tmp, name, perm, 0) < 0)
+    return -1;
+  return syscall (SYS_open_tree, tmp, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+}
+
+void
+ocirt_devices_precreate (const oci_linux *lx, int **fds_out)
+{
+  cleanup_close int tmp = -1;
+  int *fds;
+  size_t i;
+
+  *fds_out = NULL;
+  if (lx == NULL || lx->devices_len == 0)
+    return;
+  /* Seen by nobody: only the nodes' own mounts keep it.  */
+  tmp = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+  if (tmp < 0)
+    {
+      ocirt_debug ("no tmpfs for the devices of the user namespace: %s", strerror (errno));
+      return;
+    }
+  fds = xmalloc (lx->devices_len * sizeof (*fds));
+  for (i = 0; i < lx->devices_len; i++)
+    {
+      fds[i] = precreate_one (tmp, i, lx);
+      if (fds[i] < 0)
+        ocirt_debug ("make device `%s` for the user namespace: %s", lx->devices[i]->path,
+                     strerror (errno));
+    }
+  *fds_out = fds;
+}
+
 int
-ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt_error_t *err)
+ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, const int *device_fds,
+                      ocirt_error_t *err)
 {
   size_t i, j;
 
@@ -136,7 +237,7 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
       if (overridden)
         continue;
       if (make_device (rootfd, default_devices[i].path, S_IFCHR, default_devices[i].major,
-                       default_devices[i].minor, 0666, 0, 0, userns, err)
+                       default_devices[i].minor, 0666, 0, 0, userns, -1, err)
           < 0)
         return -1;
     }
@@ -155,7 +256,7 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
       path = device_path (d->path);
       if (make_device (rootfd, path, type, (int) d->major, (int) d->minor,
                        d->file_mode_present ? (d->file_mode & 07777) : 0666, d->uid_present ? d->uid : 0,
-                       d->gid_present ? d->gid : 0, userns, err)
+                       d->gid_present ? d->gid : 0, userns, device_fds ? device_fds[i] : -1, err)
           < 0)
         return -1;
     }

@@ -7,9 +7,22 @@
 #include "error.h"
 #include "oci_types.h"
 
-/* Create the default devices and those of the config below ROOTFD, by mknod,
-   or by bind mounts from the host when in a user namespace.  */
-int ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt_error_t *err);
+/* Create the default devices and those of the config below ROOTFD, by
+   mknod, or in a user namespace, which may not mknod, by mounts: the nodes
+   the runtime made for linux.devices (DEVICE_FDS, from
+   ocirt_devices_precreate; may be NULL), else bind mounts of the host's
+   nodes, nosuid and noexec as crun makes them.  */
+int ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, const int *device_fds,
+                          ocirt_error_t *err);
+
+/* In the runtime, before the container process is cloned into a user
+   namespace: each node of linux.devices made on a tmpfs of its own
+   (nosuid, noexec), owned by the host ids its uid and gid map to, as a
+   detached mount.  *FDS gets devices_len entries, -1 where a node could
+   not be made (the container binds the host's node then), or stays NULL
+   when there are none, or the runtime may not make nodes (rootless).
+   ocirt_mount_fds_release frees it.  */
+void ocirt_devices_precreate (const oci_linux *linux_cfg, int **fds);
 
 /* /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr, /dev/ptmx.  */
 int ocirt_devices_symlinks (int rootfd, bool have_ptmx_device, ocirt_error_t *err);

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 
 #include "idmap.h"
+#include "mount_fd.h"
 #include "mount_options.h"
 #include "namespaces.h"
 #include "utils.h"
@@ -204,14 +205,7 @@ idmapped_tree (const char *source, bool rbind, bool recursive, int userns, const
 void
 ocirt_idmap_release (int *fds, size_t n)
 {
-  size_t i;
-
-  if (fds == NULL)
-    return;
-  for (i = 0; i < n; i++)
-    if (fds[i] >= 0)
-      close (fds[i]);
-  free (fds);
+  ocirt_mount_fds_release (fds, n);
 }
 
 int

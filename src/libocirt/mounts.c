@@ -3,12 +3,15 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
@@ -18,6 +21,7 @@
 #include "mount_fd.h"
 #include "mount_options.h"
 #include "mounts.h"
+#include "namespaces.h"
 #include "path.h"
 #include "utils.h"
 
@@ -25,64 +29,6 @@ static bool
 is_bind (const oci_mount *m, const struct ocirt_mount_flags *f)
 {
   return (f->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
-}
-
-static int attach_detached (int tree, int target, const char *what, ocirt_error_t *err);
-
-/* The flags that matter for a bind remount, plus those the kernel locks on
-   the mount already (a user namespace may not clear them).  */
-static unsigned long
-locked_flags (int fd)
-{
-  struct statvfs sv;
-  unsigned long f = 0;
-
-  if (fstatvfs (fd, &sv) < 0)
-    return 0;
-  if (sv.f_flag & ST_NOSUID)
-    f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    f |= MS_NOEXEC;
-  if (sv.f_flag & ST_RDONLY)
-    f |= MS_RDONLY;
-  if (sv.f_flag & ST_NOATIME)
-    f |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME)
-    f |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME)
-    f |= MS_RELATIME;
-  return f;
-}
-
-#define REMOUNT_FLAGS                                                                                   \
-  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME              \
-   | MS_STRICTATIME | MS_SYNCHRONOUS | MS_DIRSYNC | MS_MANDLOCK | 256 /* MS_NOSYMFOLLOW */)
-
-/* Remount the mount at PATH, which FD is open on, with FLAGS, keeping
-   what the kernel locked.  */
-static int
-bind_remount_at (const char *path, int fd, unsigned long flags, const char *what, ocirt_error_t *err)
-{
-  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | (flags & REMOUNT_FLAGS), NULL) == 0)
-    return 0;
-  if (errno == EPERM)
-    {
-      unsigned long keep = locked_flags (fd) & ~MS_RDONLY;
-      if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | ((flags | keep) & REMOUNT_FLAGS), NULL) == 0)
-        return 0;
-    }
-  return ocirt_error_make (err, errno, "remount %s", what);
-}
-
-/* The same, reaching the mount through /proc/self/fd.  */
-static int
-bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
-{
-  char path[64];
-
-  return bind_remount_at (ocirt_path_of_fd (path, sizeof (path), fd), fd, flags, what, err);
 }
 
 static int
@@ -121,23 +67,123 @@ set_recursive_attrs (int fd, const struct ocirt_mount_flags *f, const char *what
 }
 
 static char *
-mount_source (const struct ocirt_rootfs_ctx *ctx, const oci_mount *m)
+mount_source (const char *bundle, const oci_mount *m)
 {
   if (m->source == NULL)
     return xstrdup (m->type ? m->type : "none");
   if (m->source[0] == '/' || !is_bind (m, &(struct ocirt_mount_flags){ 0 }))
     return xstrdup (m->source);
   /* A relative bind source is relative to the bundle.  */
-  return xasprintf ("%s/%s", ctx->bundle, m->source);
+  return xasprintf ("%s/%s", bundle, m->source);
 }
 
-/* Attach the detached tree TREE (an idmapped mount) on TARGET.  */
-static int
-attach_tree (int tree, int target, const char *what, ocirt_error_t *err)
+/* Whether the runtime opens the source of mounts[I]: a bind mount with a
+   source and no idmapped tree.  */
+static bool
+source_wanted (const oci_spec *spec, const int *idmap_fds, size_t i)
 {
-  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-      < 0)
-    return ocirt_error_make (err, errno, "attach the idmapped mount on %s", what);
+  const oci_mount *m = spec->mounts[i];
+  struct ocirt_mount_flags f;
+  bool bind;
+
+  if ((idmap_fds && idmap_fds[i] >= 0) || m->source == NULL || m->source[0] == '\0')
+    return false;
+  ocirt_mount_options_parse (m->options, m->options_len, &f);
+  bind = is_bind (m, &f);
+  ocirt_mount_flags_release (&f);
+  return bind;
+}
+
+bool
+ocirt_mounts_sources_wanted (const oci_spec *spec, const int *idmap_fds, bool unprivileged)
+{
+  size_t i;
+
+  if (unprivileged || !ocirt_ns_in_config (spec, "user") || !ocirt_ns_in_config (spec, "mount"))
+    return false;
+  for (i = 0; i < spec->mounts_len; i++)
+    if (source_wanted (spec, idmap_fds, i))
+      return true;
+  return false;
+}
+
+/* The helper process of ocirt_mounts_send_sources: in the container's
+   mount namespace, so that the fds name its mounts (a bind from a mount of
+   another namespace is refused, and a clone of the namespace's own keeps
+   the flags and submounts the kernel locked there), but with the
+   runtime's credentials.  Exits with an errno.  */
+static void __attribute__ ((noreturn))
+send_sources_from (int nsfd, const oci_spec *spec, const char *bundle, const int *idmap_fds, int sock)
+{
+  size_t i;
+
+  if (setns (nsfd, CLONE_NEWNS) < 0)
+    _exit (errno);
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      cleanup_free char *path = NULL;
+      cleanup_close int fd = -1;
+
+      if (!source_wanted (spec, idmap_fds, i))
+        continue;
+      path = mount_source (bundle, spec->mounts[i]);
+      fd = open (path, O_PATH | O_CLOEXEC);
+      if (fd >= 0 ? ocirt_utils_send_fd (sock, fd, "f", 1) < 0 : send (sock, "n", 1, MSG_NOSIGNAL) < 0)
+        _exit (errno);
+    }
+  _exit (0);
+}
+
+int
+ocirt_mounts_send_sources (const oci_spec *spec, const char *bundle, const int *idmap_fds, pid_t pid,
+                           int sock, ocirt_error_t *err)
+{
+  cleanup_close int nsfd = -1;
+  char path[64];
+  pid_t helper;
+  int status;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/mnt", (int) pid);
+  nsfd = open (path, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0)
+    return ocirt_error_make (err, errno, "open %s", path);
+  helper = fork ();
+  if (helper < 0)
+    return ocirt_error_make (err, errno, "fork to open the bind mount sources");
+  if (helper == 0)
+    send_sources_from (nsfd, spec, bundle, idmap_fds, sock);
+  if (ocirt_utils_waitpid (helper, &status, 0) < 0)
+    return ocirt_error_make (err, errno, "wait for the bind mount sources");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return ocirt_error_make (err, WIFEXITED (status) ? WEXITSTATUS (status) : 0,
+                             "open the bind mount sources in the container's mount namespace");
+  return 0;
+}
+
+int
+ocirt_mounts_recv_sources (const oci_spec *spec, const int *idmap_fds, int sock, int **fds_out,
+                           ocirt_error_t *err)
+{
+  int *fds = xmalloc (spec->mounts_len * sizeof (*fds));
+  size_t i;
+
+  for (i = 0; i < spec->mounts_len; i++)
+    fds[i] = -1;
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      char c = 0;
+
+      if (!source_wanted (spec, idmap_fds, i))
+        continue;
+      /* "n": the runtime could not open it either.  */
+      fds[i] = ocirt_utils_recv_fd (sock, &c, 1);
+      if (fds[i] < 0 && c != 'n')
+        {
+          ocirt_mount_fds_release (fds, spec->mounts_len);
+          return ocirt_error_make (err, errno, "receive the source of mounts[%zu] from the runtime", i);
+        }
+    }
+  *fds_out = fds;
   return 0;
 }
 
@@ -202,7 +248,7 @@ hide_host_cgroupfs (int rootfd, const char *sys, ocirt_error_t *err)
                                                | MOUNT_ATTR_NOEXEC);
   if (tree < 0)
     return ocirt_error_make (err, errno, "make a tmpfs to hide %s", path);
-  return attach_detached (tree, target, path, err);
+  return ocirt_mount_attach (tree, target, path, err);
 }
 
 /* sysfs is mounted only by the owner of the network namespace: in a user
@@ -226,13 +272,13 @@ bind_host_sysfs (int rootfd, int target, unsigned long flags, const char *dest, 
     return ocirt_error_make (err, errno, "bind the host's /sys on %s", dest);
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) == 0)
     {
-      if (attach_detached (tree, target, dest, err) < 0)
+      if (ocirt_mount_attach (tree, target, dest, err) < 0)
         return -1;
     }
   else if (errno != ENOSYS)
     return ocirt_error_make (err, errno, "set the flags of the host's /sys on %s", dest);
-  else if (attach_detached (tree, target, dest, err) < 0
-           || bind_remount (tree, locked_flags (tree) | want, dest, err) < 0)
+  else if (ocirt_mount_attach (tree, target, dest, err) < 0
+           || ocirt_mount_bind_remount (tree, ocirt_mount_locked_flags (tree) | want, dest, err) < 0)
     return -1;
   return hide_host_cgroupfs (rootfd, dest, err);
 }
@@ -266,7 +312,7 @@ new_fs_data (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const
 }
 
 static int
-do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree,
+do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree, int source_fd,
           ocirt_error_t *err)
 {
   struct ocirt_mount_flags f;
@@ -279,7 +325,7 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
 
   ocirt_mount_options_parse (m->options, m->options_len, &f);
   bind = is_bind (m, &f);
-  source = mount_source (ctx, m);
+  source = mount_source (ctx->bundle, m);
 
   if (dest == NULL || dest[0] == '\0')
     {
@@ -296,18 +342,25 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
   if (bind)
     {
       struct stat sb;
+      char fd_path[64];
 
-      if (stat (source, &sb) < 0)
+      /* The source the runtime opened for us, which we may not reach.  */
+      if (source_fd >= 0 ? fstat (source_fd, &sb) < 0 : stat (source, &sb) < 0)
         {
           ocirt_error_make (err, errno, "bind mount source `%s`", source);
           goto out;
+        }
+      if (source_fd >= 0)
+        {
+          free (source);
+          source = xstrdup (ocirt_path_of_fd (fd_path, sizeof (fd_path), source_fd));
         }
       target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
       if (target < 0)
         goto out;
       if (idmap_tree >= 0)
         {
-          if (attach_tree (idmap_tree, target, dest, err) < 0)
+          if (ocirt_mount_attach (idmap_tree, target, dest, err) < 0)
             goto out;
         }
       else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest, err)
@@ -345,7 +398,8 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
   if (!bind && special_fs_magic (m->type)
       && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
     goto out;
-  if (bind && (f.flags & REMOUNT_FLAGS) && bind_remount (mounted, f.flags, dest, err) < 0)
+  if (bind && (f.flags & OCIRT_REMOUNT_FLAGS)
+      && ocirt_mount_bind_remount (mounted, f.flags, dest, err) < 0)
     goto out;
   if (set_propagation (mounted, f.propagation, dest, err) < 0)
     goto out;
@@ -564,13 +618,15 @@ ocirt_mounts_prepare_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
     {
       ocirt_debug ("mount %s on %s", spec->mounts[i]->source ? spec->mounts[i]->source : "",
                    spec->mounts[i]->destination ? spec->mounts[i]->destination : "");
-      if (do_mount (ctx, rootfd, spec->mounts[i], ctx->idmap_fds ? ctx->idmap_fds[i] : -1, err) < 0)
+      if (do_mount (ctx, rootfd, spec->mounts[i], ctx->idmap_fds ? ctx->idmap_fds[i] : -1,
+                    ctx->source_fds ? ctx->source_fds[i] : -1, err)
+          < 0)
         return -1;
     }
 
   if (!mounts_dev (spec))
     {
-      if (ocirt_devices_create (rootfd, lx, ctx->userns, err) < 0)
+      if (ocirt_devices_create (rootfd, lx, ctx->userns, ctx->device_fds, err) < 0)
         return -1;
       for (i = 0; lx && i < lx->devices_len; i++)
         if (lx->devices[i]->path && strcmp (lx->devices[i]->path, "/dev/ptmx") == 0)
@@ -608,16 +664,6 @@ open_null_device (ocirt_error_t *err)
     return ocirt_error_make (err, EPERM,
                              "/dev/null is not the null device (char 1:3): no path is masked with it");
   return steal_fd (&fd);
-}
-
-/* Attach the detached mount TREE on the file or directory open at TARGET.  */
-static int
-attach_detached (int tree, int target, const char *what, ocirt_error_t *err)
-{
-  if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-      == 0)
-    return 0;
-  return ocirt_error_make (err, errno, "mount on %s", what);
 }
 
 /* Every path is opened once, resolved inside the root without magic
@@ -660,7 +706,7 @@ mask_path (int rootfd, int *nullfd, const char *path, ocirt_error_t *err)
     }
   if (tree < 0)
     return ocirt_error_make (err, errno, "mask `%s`", path);
-  return attach_detached (tree, target, path, err);
+  return ocirt_mount_attach (tree, target, path, err);
 }
 
 /* A read-only copy of the mount tree at PATH, stacked on it: read-only
@@ -683,16 +729,16 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
   if (tree < 0)
     return ocirt_error_make (err, errno, "bind mount read-only path `%s`", path);
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) == 0)
-    return attach_detached (tree, target, path, err);
+    return ocirt_mount_attach (tree, target, path, err);
   if (errno != ENOSYS)
     return ocirt_error_make (err, errno, "make `%s` read-only", path);
   /* Before Linux 5.12 (no mount_setattr; only such kernels get here): a
      detached tree cannot be remounted, so attach it first, then remount
      its top read-only as runc does, keeping nosuid, nodev, noexec and the
      atime mode it has.  Nothing runs in the container yet.  */
-  if (attach_detached (tree, target, path, err) < 0)
+  if (ocirt_mount_attach (tree, target, path, err) < 0)
     return -1;
-  return bind_remount (tree, locked_flags (tree) | MS_RDONLY, path, err);
+  return ocirt_mount_bind_remount (tree, ocirt_mount_locked_flags (tree) | MS_RDONLY, path, err);
 }
 
 /* mount_setattr on the fd needs no /proc, which the container may not
@@ -710,7 +756,8 @@ make_root_readonly (int fd, ocirt_error_t *err)
     return 0;
   if (errno != ENOSYS)
     return ocirt_error_make (err, errno, "make / read-only");
-  return bind_remount_at ("/", fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
+  return ocirt_mount_bind_remount_at ("/", fd, ocirt_mount_locked_flags (fd) | MS_RDONLY, "/ read-only",
+                                      err);
 }
 
 int

@@ -4,6 +4,7 @@
 #define OCIRT_MOUNTS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "error.h"
@@ -18,11 +19,13 @@ struct ocirt_rootfs_ctx
   bool userns; /* in a new user namespace: bind devices, keep locked flags */
   bool cgroupns;
   bool no_pivot;
-  bool mountns;         /* the container has a mount namespace of its own */
-  int host_mntns;       /* without one: the runtime's, to come back to */
-  int copy_fd;          /* and the detached copy of the tree, until finalized */
-  int console_fd;       /* the pty slave for /dev/console, or -1 */
-  const int *idmap_fds; /* per mount: a detached idmapped tree, or -1; may be NULL */
+  bool mountns;          /* the container has a mount namespace of its own */
+  int host_mntns;        /* without one: the runtime's, to come back to */
+  int copy_fd;           /* and the detached copy of the tree, until finalized */
+  int console_fd;        /* the pty slave for /dev/console, or -1 */
+  const int *idmap_fds;  /* per mount: a detached idmapped tree, or -1; may be NULL */
+  const int *source_fds; /* per mount: its bind source opened by the runtime, or -1; may be NULL */
+  const int *device_fds; /* per linux.devices: a node made by the runtime, or -1; may be NULL */
   /* Called once every mount is in place, before pivot_root.  */
   int (*before_pivot) (void *data, ocirt_error_t *err);
   void *data;
@@ -34,6 +37,28 @@ struct ocirt_rootfs_ctx
    the container is chrooted into a detached copy of it, which the host
    never sees and which goes with the container's last process.  */
 int ocirt_mounts_prepare_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
+
+/* Bind mount sources a user namespace cannot reach (under a directory
+   only root may enter: containerd's state directory holds a pod's
+   /dev/shm) are opened by the runtime, with its credentials, in the
+   container's mount namespace, and passed to the container process, which
+   mounts them from the fds.  Whether this container needs it: a user
+   namespace, a mount namespace of its own or joined (it must exist before
+   the rootfs is made), a runtime that is root, and a bind mount that is
+   not idmapped (IDMAP_FDS, from ocirt_idmap_prepare).  */
+bool ocirt_mounts_sources_wanted (const oci_spec *spec, const int *idmap_fds, bool unprivileged);
+
+/* In the runtime: open those sources in the mount namespace of PID, and
+   send them over SOCK, one message per such mount in order: an O_PATH fd,
+   or none where it cannot be opened (the container process then tries the
+   path itself, and its error says why).  */
+int ocirt_mounts_send_sources (const oci_spec *spec, const char *bundle, const int *idmap_fds, pid_t pid,
+                               int sock, ocirt_error_t *err);
+
+/* In the container process: receive them into *FDS (spec->mounts_len
+   entries, -1 where none came); ocirt_mount_fds_release frees it.  */
+int ocirt_mounts_recv_sources (const oci_spec *spec, const int *idmap_fds, int sock, int **fds,
+                               ocirt_error_t *err);
 
 /* After pivot_root: masked and read-only paths, read-only root.  */
 int ocirt_mounts_finalize_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);

@@ -15,6 +15,7 @@ enum ocirt_sync_type
   OCIRT_SYNC_HOOKS,      /* child: mounts done, run prestart and createRuntime */
   OCIRT_SYNC_HOOKS_DONE, /* parent: they ran */
   OCIRT_SYNC_PID,        /* child: the container process it forked, with its pid */
+  OCIRT_SYNC_MOUNTS,     /* child: in its mount namespace, open the bind sources */
 };
 
 struct ocirt_sync_msg

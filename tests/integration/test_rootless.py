@@ -213,6 +213,15 @@ def test_rootless_mapping_not_granted_fails(urt, ubundle, user):
     create_refused(urt, ubundle, "newuidmap", "/etc/subuid")
 
 
+def test_rootless_device_missing_on_the_host_fails(urt, ubundle, user):
+    """An ordinary user cannot make the node outside the user namespace
+    either: one error names it."""
+    path = "/dev/ocirt-rootless-null"
+    assert not os.path.exists(path)
+    ubundle.linux["devices"] = [{"path": path, "type": "c", "major": 1, "minor": 3}]
+    create_refused(urt, ubundle, path, "no such node on the host")
+
+
 def test_rootless_limits_without_delegation_fail(urt, ubundle, user):
     ubundle.linux.setdefault("resources", {})["memory"] = {"limit": 64 << 20}
     create_refused(urt, ubundle, "linux.resources", "delegated", str(user.pw_uid))
