@@ -341,6 +341,28 @@ def test_tcp_connection(runtime, bundle, env, stdio):
     assert numbers == list(range(1, len(numbers) + 1)), "lines lost or repeated"
 
 
+def _lo(pid):
+    """The addresses of lo in PID's network namespace (none while down)."""
+    return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", "ip", "-o", "addr", "show",
+                           "dev", "lo"], capture_output=True, text=True, check=True).stdout
+
+
+def test_empty_ns_network(runtime, bundle, env, stdio):
+    """--empty-ns network: the restored container has a new network
+    namespace without what its old one held (lo down, no addresses), and
+    its processes go on.  (Without the option ocirt restores the
+    namespace's links and addresses; runc 1.1.5 always empties it.)"""
+    with_loopback(bundle)
+    cid = start_counter(runtime, bundle, stdio,
+                        script="ip link set lo up; ip addr add 10.11.12.13/32 dev lo; " + COUNTER)
+    assert "10.11.12.13" in _lo(runtime.pid(cid))
+    checkpoint(runtime, cid, env.base / "images", "--empty-ns", "network")
+    at = count(bundle)
+    pid = restore(runtime, stdio, cid, bundle, env.base / "images", "--empty-ns", "network")
+    keeps_counting(bundle, at)
+    assert _lo(pid).strip() == ""
+
+
 def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
     script = (LISTEN + "i=0; while :; do i=$((i+1)); echo x; echo $i > /tmp/count; "
               "sleep 0.1; done | nc 127.0.0.1 5555")
@@ -558,6 +580,15 @@ def test_bad_manage_cgroups_mode(rt, bundle, env):
     res = rt("checkpoint", "--manage-cgroups-mode", "sometimes", cid)
     assert_single_line_error(res, "sometimes")
     assert rt.status(cid) == "running"
+
+
+def test_bad_empty_ns(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    images = env.base / "images"
+    res = rt("checkpoint", "--image-path", images, "--empty-ns", "mount", cid)
+    assert_single_line_error(res, "mount", "only network")
+    assert rt.status(cid) == "running"
+    assert not images.exists()
 
 
 def test_features_and_version_report_checkpoint(rt):
