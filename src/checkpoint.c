@@ -150,8 +150,8 @@ ocirt_cmd_checkpoint (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("checkpoint", "[options] CONTAINER_ID", argc, argv, optind, 1, 1))
     return 1;
   o.c.id = argv[optind];
-  if (ocirt_container_checkpoint (&o, &err) < 0)
-    return ocirt_error_report (&err);
+  if (ocirt_criu_checkpoint (&o, &err) < 0)
+    return ocirt_log_report (&err);
   return 0;
 }
 
@@ -219,8 +219,8 @@ ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("restore", "[options] CONTAINER_ID", argc, argv, optind, 1, 1))
     return 1;
   o.c.id = argv[optind];
-  r = ocirt_container_restore (&o, &err);
+  r = ocirt_criu_restore (&o, &err);
   if (r < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return r;
 }

@@ -127,17 +127,17 @@ resources_from_file (const char *path, ocirt_error_t *err)
 
       if (f == NULL)
         {
-          ocirt_make_error (err, errno, "update: open `%s`", path);
+          ocirt_error_make (err, errno, "update: open `%s`", path);
           return NULL;
         }
       data = read_all (f, &len);
     }
   if (data == NULL)
     {
-      ocirt_make_error (err, errno, "update: read `%s`", path);
+      ocirt_error_make (err, errno, "update: read `%s`", path);
       return NULL;
     }
-  return ocirt_resources_parse (data, len, err);
+  return ocirt_container_parse_resources (data, len, err);
 }
 
 int
@@ -274,7 +274,7 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
       res = resources_from_file (file, &err);
       if (res == NULL)
         {
-          ret = ocirt_error_report (&err);
+          ret = ocirt_log_report (&err);
           goto out;
         }
     }
@@ -284,7 +284,7 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
       goto out;
     }
   if (ocirt_container_update (g->root, argv[optind], res, &err) < 0)
-    ret = ocirt_error_report (&err);
+    ret = ocirt_log_report (&err);
   else
     ret = 0;
 out:

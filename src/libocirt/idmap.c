@@ -50,19 +50,19 @@ ocirt_idmap_validate (const oci_spec *spec, ocirt_error_t *err)
       if (!ocirt_idmap_wanted (m))
         continue;
       if (!m->uid_mappings_len != !m->gid_mappings_len)
-        return ocirt_make_error (
+        return ocirt_error_make (
             err, 0, "config.json: mounts[%zu] (%s): uidMappings and gidMappings must be given together",
             i, m->destination);
-      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      ocirt_mount_options_parse (m->options, m->options_len, &f);
       bind = mount_is_bind (m, &f);
       ocirt_mount_flags_release (&f);
       if (!bind)
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: mounts[%zu] (%s): idmapped mounts need a bind mount", i,
                                  m->destination);
       if (m->uid_mappings_len == 0
           && (lx == NULL || lx->uid_mappings_len == 0 || lx->gid_mappings_len == 0))
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: mounts[%zu] (%s): idmap without uidMappings/gidMappings "
                                  "needs the container's user namespace mappings",
                                  i, m->destination);
@@ -96,17 +96,17 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
   pid_t pid;
 
   if (pipe2 (pipes[0], O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the idmap user namespace");
+    return ocirt_error_make (err, errno, "pipe for the idmap user namespace");
   ready_r = pipes[0][0];
   ready_w = pipes[0][1];
   if (pipe2 (pipes[1], O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the idmap user namespace");
+    return ocirt_error_make (err, errno, "pipe for the idmap user namespace");
   hold_r = pipes[1][0];
   hold_w = pipes[1][1];
 
   pid = fork ();
   if (pid < 0)
-    return ocirt_make_error (err, errno, "fork for the idmap user namespace");
+    return ocirt_error_make (err, errno, "fork for the idmap user namespace");
   if (pid == 0)
     {
       /* Report whether unshare worked, then wait until the runtime holds
@@ -123,7 +123,7 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
   close_fd (&hold_r);
   if (read (ready_r, &c, 1) != 1 || c != 'y')
     {
-      ocirt_make_error (err, EPERM, "unshare a user namespace for an idmapped mount");
+      ocirt_error_make (err, EPERM, "unshare a user namespace for an idmapped mount");
       goto reap;
     }
   if (ocirt_ns_write_mapping (pid, "uid_map", uids, nuid, err) < 0
@@ -132,7 +132,7 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
   snprintf (path, sizeof (path), "/proc/%d/ns/user", pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    ocirt_make_error (err, errno, "open %s", path);
+    ocirt_error_make (err, errno, "open %s", path);
 reap:
   close_fd (&hold_w);
   ocirt_utils_waitpid (pid, &status, 0);
@@ -167,15 +167,15 @@ idmap_error (ocirt_error_t *err, int status, int tree, bool recursive, const cha
   char buf[64];
 
   if (status == ENOSYS)
-    return ocirt_make_error (err, status,
+    return ocirt_error_make (err, status,
                              "idmapped mount of `%s` on %s: this kernel has no idmapped mounts "
                              "(mount_setattr, Linux 5.12)",
                              source, dest);
   if (status == EINVAL && fstatfs (tree, &sf) == 0)
-    return ocirt_make_error (err, status, "idmap the mount `%s` on %s: this kernel cannot idmap %s%s",
+    return ocirt_error_make (err, status, "idmap the mount `%s` on %s: this kernel cannot idmap %s%s",
                              source, dest, fs_name (sf.f_type, buf, sizeof (buf)),
                              recursive ? " or a filesystem mounted below it" : "");
-  return ocirt_make_error (err, status, "idmap the mount `%s` on %s", source, dest);
+  return ocirt_error_make (err, status, "idmap the mount `%s` on %s", source, dest);
 }
 
 /* A detached copy of SOURCE with the mapping of the user namespace USERNS
@@ -193,7 +193,7 @@ idmapped_tree (const char *source, bool rbind, bool recursive, int userns, const
   tree = syscall (SYS_open_tree, AT_FDCWD, source,
                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
   if (tree < 0)
-    return ocirt_make_error (err, errno, "open_tree `%s` for the idmapped mount on %s", source, dest);
+    return ocirt_error_make (err, errno, "open_tree `%s` for the idmapped mount on %s", source, dest);
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
                sizeof (attr))
       < 0)
@@ -262,7 +262,7 @@ ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds_out, oc
           last_uids = uids, last_nuid = nuid, last_gids = gids, last_ngid = ngid;
         }
 
-      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      ocirt_mount_options_parse (m->options, m->options_len, &f);
       rbind = (f.flags & MS_REC) != 0;
       /* ridmap maps every mount of the tree; idmap the top one only.  A
          mapping without either option follows the bind.  */

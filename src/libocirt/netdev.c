@@ -123,8 +123,8 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
 
   if (m == NULL || m->len == 0)
     return 0;
-  if (!ocirt_config_has_ns (spec, "network"))
-    return ocirt_make_error (
+  if (!ocirt_ns_in_config (spec, "network"))
+    return ocirt_error_make (
         err, 0, "config.json: linux.netDevices needs a network namespace for the container");
   for (i = 0; i < m->len; i++)
     {
@@ -132,19 +132,19 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
       const char *why = ocirt_netdev_name_problem (m->keys[i], false);
 
       if (why)
-        return ocirt_make_error (err, 0, "config.json: linux.netDevices: device name `%s` %s",
+        return ocirt_error_make (err, 0, "config.json: linux.netDevices: device name `%s` %s",
                                  m->keys[i], why);
       if (v && v->name && v->name[0] && (why = ocirt_netdev_name_problem (v->name, true)))
-        return ocirt_make_error (err, 0, "config.json: linux.netDevices.%s.name: `%s` %s", m->keys[i],
+        return ocirt_error_make (err, 0, "config.json: linux.netDevices.%s.name: `%s` %s", m->keys[i],
                                  v->name, why);
       for (j = 0; j < i; j++)
         {
           if (strcmp (m->keys[i], m->keys[j]) == 0)
-            return ocirt_make_error (err, 0, "config.json: linux.netDevices: `%s` is listed twice",
+            return ocirt_error_make (err, 0, "config.json: linux.netDevices: `%s` is listed twice",
                                      m->keys[i]);
           if (strchr (container_name (m, i), '%') == NULL
               && strcmp (container_name (m, i), container_name (m, j)) == 0)
-            return ocirt_make_error (
+            return ocirt_error_make (
                 err, 0,
                 "config.json: linux.netDevices: `%s` and `%s` would both be `%s` in the container",
                 m->keys[j], m->keys[i], container_name (m, i));
@@ -514,12 +514,12 @@ restore (int fd, struct netdev *dev, int index, bool up, const char *where, ocir
       if (ret < 0)
         {
           addr_text (&dev->addrs[i], text, sizeof (text));
-          return ocirt_make_error (err, -ret, "linux.netDevices: add address %s to `%s` in %s%s%s", text,
+          return ocirt_error_make (err, -ret, "linux.netDevices: add address %s to `%s` in %s%s%s", text,
                                    dev->host_name, where, msg[0] ? ": " : "", msg);
         }
     }
   if (up && (ret = link_set_up (fd, index, msg, sizeof (msg))) < 0)
-    return ocirt_make_error (err, -ret, "linux.netDevices: set `%s` up in %s%s%s", dev->host_name, where,
+    return ocirt_error_make (err, -ret, "linux.netDevices: set `%s` up in %s%s%s", dev->host_name, where,
                              msg[0] ? ": " : "", msg);
   return 0;
 }
@@ -591,7 +591,7 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
   d->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (d->host_ns < 0)
     {
-      ocirt_make_error (err, errno, "open /proc/self/ns/net");
+      ocirt_error_make (err, errno, "open /proc/self/ns/net");
       ocirt_netdev_free (d);
       return -1;
     }
@@ -601,14 +601,14 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
 
       if (fstat (joined, &a) < 0 || fstat (d->host_ns, &b) < 0)
         {
-          ocirt_make_error (err, errno, "stat the network namespace `%s`", netns_path (lx));
+          ocirt_error_make (err, errno, "stat the network namespace `%s`", netns_path (lx));
           ocirt_netdev_free (d);
           return -1;
         }
       if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
         {
           ocirt_netdev_free (d);
-          return ocirt_make_error (err, 0,
+          return ocirt_error_make (err, 0,
                                    "linux.netDevices: the network namespace `%s` is the runtime's own: "
                                    "the devices cannot be moved into it",
                                    netns_path (lx));
@@ -617,7 +617,7 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
   d->host_nl = nl_socket ();
   if (d->host_nl < 0)
     {
-      ocirt_make_error (err, errno, "open an rtnetlink socket");
+      ocirt_error_make (err, errno, "open an rtnetlink socket");
       ocirt_netdev_free (d);
       return -1;
     }
@@ -630,15 +630,15 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
       dev->name = xstrdup (container_name (m, i));
       ret = link_get (d->host_nl, 0, dev->host_name, &dev->host_index, &dev->host_flags, NULL);
       if (ret == -ENODEV)
-        ret = ocirt_make_error (
+        ret = ocirt_error_make (
             err, 0,
             "linux.netDevices: network device `%s` does not exist in the runtime's network namespace",
             dev->host_name);
       else if (ret < 0)
-        ret = ocirt_make_error (err, -ret, "linux.netDevices: look up network device `%s`",
+        ret = ocirt_error_make (err, -ret, "linux.netDevices: look up network device `%s`",
                                 dev->host_name);
       else if (dev->host_flags & IFF_LOOPBACK)
-        ret = ocirt_make_error (
+        ret = ocirt_error_make (
             err, 0,
             "linux.netDevices: `%s` is a loopback device, which cannot leave its network namespace",
             dev->host_name);
@@ -659,7 +659,7 @@ nl_socket_in (int nsfd, int host_ns, ocirt_error_t *err)
   int fd, saved;
 
   if (setns (nsfd, CLONE_NEWNET) < 0)
-    return ocirt_make_error (err, errno, "join the container's network namespace");
+    return ocirt_error_make (err, errno, "join the container's network namespace");
   fd = nl_socket ();
   saved = errno;
   if (setns (host_ns, CLONE_NEWNET) < 0)
@@ -667,10 +667,10 @@ nl_socket_in (int nsfd, int host_ns, ocirt_error_t *err)
       saved = errno;
       if (fd >= 0)
         close (fd);
-      return ocirt_make_error (err, saved, "return to the runtime's network namespace");
+      return ocirt_error_make (err, saved, "return to the runtime's network namespace");
     }
   if (fd < 0)
-    return ocirt_make_error (err, saved,
+    return ocirt_error_make (err, saved,
                              "open an rtnetlink socket in the container's network namespace");
   return fd;
 }
@@ -690,14 +690,14 @@ move_one (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
     {
       ret = link_get (d->nl, 0, dev->name, NULL, NULL, NULL);
       if (ret == 0)
-        return ocirt_make_error (err, 0, "linux.netDevices: move `%s`: a device named `%s` exists in %s",
+        return ocirt_error_make (err, 0, "linux.netDevices: move `%s`: a device named `%s` exists in %s",
                                  dev->host_name, dev->name, where);
       if (ret != -ENODEV)
-        return ocirt_make_error (err, -ret, "linux.netDevices: look up `%s` in %s", dev->name, where);
+        return ocirt_error_make (err, -ret, "linux.netDevices: look up `%s` in %s", dev->name, where);
     }
   ret = addrs_save (d->host_nl, dev, msg, sizeof (msg));
   if (ret < 0)
-    return ocirt_make_error (err, -ret, "linux.netDevices: read the addresses of `%s`%s%s",
+    return ocirt_error_make (err, -ret, "linux.netDevices: read the addresses of `%s`%s%s",
                              dev->host_name, msg[0] ? ": " : "", msg);
 
   /* A template gets its number in the container only: the index is kept
@@ -713,7 +713,7 @@ move_one (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
           dev->index = idx;
           dev->moved = true;
         }
-      return ocirt_make_error (err, -ret, "linux.netDevices: move `%s` into %s%s%s%s%s", dev->host_name,
+      return ocirt_error_make (err, -ret, "linux.netDevices: move `%s` into %s%s%s%s%s", dev->host_name,
                                where, rename ? " as " : "", rename ? dev->name : "", msg[0] ? ": " : "",
                                msg);
     }
@@ -721,7 +721,7 @@ move_one (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
   dev->index = dev->host_index;
   ret = link_get (d->nl, template ? dev->host_index : 0, dev->name, &dev->index, NULL, got);
   if (ret < 0)
-    return ocirt_make_error (err, -ret, "linux.netDevices: find `%s` in %s", dev->name, where);
+    return ocirt_error_make (err, -ret, "linux.netDevices: find `%s` in %s", dev->name, where);
   ocirt_debug ("network device `%s` moved into the container as `%s` (index %d, %zu addresses)",
                dev->host_name, got, dev->index, dev->naddrs);
   return restore (d->nl, dev, dev->index, true, where, err);
@@ -746,7 +746,7 @@ ocirt_netdev_move (struct ocirt_netdevs *d, pid_t pid, const struct ocirt_ns_pla
       d->ns = open (path, O_RDONLY | O_CLOEXEC);
     }
   if (d->ns < 0)
-    return ocirt_make_error (err, errno, "open the container's network namespace");
+    return ocirt_error_make (err, errno, "open the container's network namespace");
   d->nl = nl_socket_in (d->ns, d->host_ns, err);
   if (d->nl < 0)
     return -1;
@@ -801,14 +801,14 @@ ocirt_netdev_loopback_up (ocirt_error_t *err)
   cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "socket to set `lo` up");
+    return ocirt_error_make (err, errno, "socket to set `lo` up");
   snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "lo");
   if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
-    return ocirt_make_error (err, errno, "read the flags of `lo`");
+    return ocirt_error_make (err, errno, "read the flags of `lo`");
   if (ifr.ifr_flags & IFF_UP)
     return 0;
   ifr.ifr_flags |= IFF_UP;
   if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
-    return ocirt_make_error (err, errno, "set `lo` up");
+    return ocirt_error_make (err, errno, "set `lo` up");
   return 0;
 }

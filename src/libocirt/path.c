@@ -188,7 +188,7 @@ restart:
     int parent = dup (rootfd);
 
     if (parent < 0)
-      return ocirt_make_error (err, errno, "dup");
+      return ocirt_error_make (err, errno, "dup");
     push_comps (&c, copy, false);
     if (c.n == 0)
       return parent;
@@ -209,7 +209,7 @@ restart:
               {
                 close (fd);
                 close (parent);
-                return ocirt_make_error (err, ENOTDIR, "resolve `%s` in the rootfs", sub);
+                return ocirt_error_make (err, ENOTDIR, "resolve `%s` in the rootfs", sub);
               }
             close (parent);
             parent = fd;
@@ -220,7 +220,7 @@ restart:
           {
             int saved = errno;
             close (parent);
-            return ocirt_make_error (err, saved, "resolve `%s` in the rootfs", sub);
+            return ocirt_error_make (err, saved, "resolve `%s` in the rootfs", sub);
           }
 
         /* Missing: a dangling symlink is followed, anything else created.  */
@@ -232,9 +232,9 @@ restart:
             len = readlinkat (parent, c.v[i], target, sizeof (target) - 1);
             close (parent);
             if (len < 0)
-              return ocirt_make_error (err, errno, "readlink `%s` in the rootfs", sub);
+              return ocirt_error_make (err, errno, "readlink `%s` in the rootfs", sub);
             if (++links > MAX_SYMLINKS)
-              return ocirt_make_error (err, ELOOP, "resolve `%s` in the rootfs", path);
+              return ocirt_error_make (err, ELOOP, "resolve `%s` in the rootfs", path);
             target[len] = '\0';
             next = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", prefix, target);
             for (j = i + 1; j < c.n; j++)
@@ -255,7 +255,7 @@ restart:
               {
                 int saved = errno;
                 close (parent);
-                return ocirt_make_error (err, saved, "create `%s` in the rootfs", sub);
+                return ocirt_error_make (err, saved, "create `%s` in the rootfs", sub);
               }
             if (fd >= 0)
               close (fd);
@@ -264,12 +264,12 @@ restart:
           {
             int saved = errno;
             close (parent);
-            return ocirt_make_error (err, saved, "mkdir `%s` in the rootfs", sub);
+            return ocirt_error_make (err, saved, "mkdir `%s` in the rootfs", sub);
           }
         fd = openat (parent, c.v[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
         close (parent);
         if (fd < 0)
-          return ocirt_make_error (err, errno, "open `%s` in the rootfs", sub);
+          return ocirt_error_make (err, errno, "open `%s` in the rootfs", sub);
         parent = fd;
         snprintf (prefix, sizeof (prefix), "%s", sub);
       }
