@@ -238,7 +238,7 @@ reopen_dev_null (ocirt_error_t *err)
           || (sb.st_dev == null_sb.st_dev && sb.st_ino == null_sb.st_ino))
         continue;
       if (dup3 (fd, i, 0) < 0)
-        return ocirt_make_error (err, errno, "reopen fd %d on the container's /dev/null", i);
+        return ocirt_error_make (err, errno, "reopen fd %d on the container's /dev/null", i);
     }
   return 0;
 }

@@ -391,10 +391,10 @@ config_with_empty_net (struct ocirt_criu_session *s, const char *path, ocirt_err
     return ocirt_error_prefix (err, "CRIU's configuration file");
   s->config_fd = memfd_create ("criu-config", MFD_CLOEXEC);
   if (s->config_fd < 0)
-    return ocirt_make_error (err, errno, "memfd_create for CRIU's configuration");
+    return ocirt_error_make (err, errno, "memfd_create for CRIU's configuration");
   if ((len && write (s->config_fd, text, len) != (ssize_t) len)
       || write (s->config_fd, line, sizeof (line) - 1) != sizeof (line) - 1)
-    return ocirt_make_error (err, errno, "write CRIU's configuration");
+    return ocirt_error_make (err, errno, "write CRIU's configuration");
   return 0;
 }
 
