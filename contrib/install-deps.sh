@@ -24,3 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q "${missing[@]}"
 fi
+# checkpoint and restore through podman in the CRIU lane
+# (tests/integration/test_checkpoint_podman.py): podman and conmon, without
+# their recommends, as the client suite installs them
+# shellcheck source=tests/lib/install-packages.sh
+. "$(dirname "$0")/../tests/lib/install-packages.sh"
+install_packages install-deps podman

@@ -83,9 +83,17 @@ ocirt_criu_common_option (const char *cmd, int c, struct ocirt_criu_options *o)
       o->auto_dedup = true;
       return 1;
     case OPT_EMPTY_NS:
+      /* runc's one value: CRIU can leave only the network namespace empty. */
+      if (strcmp (optarg, "network") != 0)
+        {
+          ocirt_cli_fail ("%s: --empty-ns `%s`: only network is supported", cmd, optarg);
+          return -1;
+        }
+      o->empty_net = true;
+      return 1;
     case OPT_LAZY_PAGES:
-      /* libcriu 3.17 has no call for either.  */
-      ocirt_cli_fail ("%s: `%s` is not supported", cmd, optarg ? "--empty-ns" : "--lazy-pages");
+      /* libcriu 3.17 has no call for it.  */
+      ocirt_cli_fail ("%s: `--lazy-pages` is not supported", cmd);
       return -1;
     default:
       return 0;

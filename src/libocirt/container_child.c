@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "bundle.h"
@@ -218,6 +219,31 @@ fork_into_pid_ns (struct ocirt_spawn *s, ocirt_error_t *err)
   return 0;
 }
 
+/* Stdio left on the host's /dev/null (a caller such as conmon gives it
+   as stdin) is reopened on the container's, as runc does: CRIU cannot
+   checkpoint a file whose mount is outside the container.  A container
+   without a null device of its own at /dev/null keeps the host's.  */
+static int
+reopen_dev_null (ocirt_error_t *err)
+{
+  cleanup_close int fd = open ("/dev/null", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  struct stat null_sb, sb;
+  int i;
+
+  if (fd < 0 || fstat (fd, &null_sb) < 0 || !S_ISCHR (null_sb.st_mode)
+      || null_sb.st_rdev != makedev (1, 3))
+    return 0;
+  for (i = 0; i < 3; i++)
+    {
+      if (fstat (i, &sb) < 0 || !S_ISCHR (sb.st_mode) || sb.st_rdev != null_sb.st_rdev
+          || (sb.st_dev == null_sb.st_dev && sb.st_ino == null_sb.st_ino))
+        continue;
+      if (dup3 (fd, i, 0) < 0)
+        return ocirt_error_make (err, errno, "reopen fd %d on the container's /dev/null", i);
+    }
+  return 0;
+}
+
 /* From the rootfs on the host to "/" of the container: mounts, cwd,
    console, sysctls, masks.  */
 static int
@@ -241,6 +267,8 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
     if (cwdfd < 0)
       return ocirt_error_prefix (err, "create cwd");
   }
+  if (reopen_dev_null (err) < 0)
+    return -1;
   if (p->terminal && s->console_fd >= 0 && ocirt_terminal_setup (s->console_fd, p, true, err) < 0)
     return -1;
   close_fd (&s->console_fd);

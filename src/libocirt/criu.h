@@ -21,6 +21,7 @@ struct ocirt_criu_options
   bool shell_job;
   bool file_locks;
   bool auto_dedup;
+  bool empty_net; /* --empty-ns network: the network namespace without its contents */
 };
 
 struct ocirt_checkpoint_options

@@ -197,7 +197,7 @@ static int
 dump (const struct ocirt_checkpoint_options *o, int dirfd, const struct ocirt_container_state *st,
       int cg_mode, ocirt_error_t *err)
 {
-  struct ocirt_criu_session s = { .images_fd = -1, .work_fd = -1 };
+  struct ocirt_criu_session s = { .images_fd = -1, .work_fd = -1, .config_fd = -1 };
   oci_spec *spec = NULL;
   int ret = -1, r;
 
@@ -208,9 +208,8 @@ dump (const struct ocirt_checkpoint_options *o, int dirfd, const struct ocirt_co
     return ocirt_error_prefix (err, "container `%s`", st->id);
   if (ocirt_criu_dirs_open (&s, &o->c, true, o->pre_dump ? "pre-dump.log" : "dump.log", err) < 0)
     goto out;
-  ocirt_criu_config_file (spec);
-  if (ocirt_criu_start (&s, &o->c, err) < 0 || set_dump_options (&s, o, st, spec, cg_mode, err) < 0
-      || save_descriptors (&s, st->pid, err) < 0)
+  if (ocirt_criu_config_file (&s, spec, o->c.empty_net, err) < 0 || ocirt_criu_start (&s, &o->c, err) < 0
+      || set_dump_options (&s, o, st, spec, cg_mode, err) < 0 || save_descriptors (&s, st->pid, err) < 0)
     goto undo;
   ocirt_debug ("criu %s of %d into %s", o->pre_dump ? "pre-dump" : "dump", st->pid, s.image_path);
   r = o->pre_dump ? ocirt_criu_dl_criu_local_pre_dump (s.opts) : ocirt_criu_dl_criu_local_dump (s.opts);

@@ -140,7 +140,7 @@ ocirt_criu_dirs_open (struct ocirt_criu_session *s, const struct ocirt_criu_opti
 {
   bool work_made = false;
 
-  s->images_fd = s->work_fd = -1;
+  s->images_fd = s->work_fd = s->config_fd = -1;
   s->log_name = log_name;
   s->image_path = absolute (o->image_path ? o->image_path : "checkpoint");
   s->work_path = o->work_path ? absolute (o->work_path) : NULL;
@@ -351,6 +351,8 @@ ocirt_criu_session_close (struct ocirt_criu_session *s)
     close (s->images_fd);
   if (s->work_fd >= 0)
     close (s->work_fd);
+  if (s->config_fd >= 0)
+    close (s->config_fd);
   for (i = 0; i < s->image_before_len; i++)
     free (s->image_before[i]);
   free (s->image_before);
@@ -358,23 +360,65 @@ ocirt_criu_session_close (struct ocirt_criu_session *s)
   free (s->work_path);
 }
 
-void
-ocirt_criu_config_file (const oci_spec *spec)
+/* The configuration file SPEC names: the annotation's (NULL when it is
+   empty), else OCIRT_CRIU_DEFAULT_CONFIG when it exists, else the one the
+   caller's CRIU_CONFIG_FILE names.  */
+static const char *
+config_path (const oci_spec *spec)
 {
   const oci_map_string *ann = spec->annotations;
   size_t i;
 
   for (i = 0; ann && i < ann->len; i++)
     if (strcmp (ann->keys[i], OCIRT_CRIU_CONFIG_ANNOTATION) == 0)
-      {
-        if (ann->values[i][0])
-          setenv ("CRIU_CONFIG_FILE", ann->values[i], 1);
-        else
-          unsetenv ("CRIU_CONFIG_FILE");
-        return;
-      }
+      return ann->values[i][0] ? ann->values[i] : NULL;
   if (access (OCIRT_CRIU_DEFAULT_CONFIG, F_OK) == 0)
-    setenv ("CRIU_CONFIG_FILE", OCIRT_CRIU_DEFAULT_CONFIG, 1);
+    return OCIRT_CRIU_DEFAULT_CONFIG;
+  return getenv ("CRIU_CONFIG_FILE");
+}
+
+/* A memfd with the lines of PATH (CRIU skips a missing file: so does
+   this) and then `empty-ns net`, the last word.  */
+static int
+config_with_empty_net (struct ocirt_criu_session *s, const char *path, ocirt_error_t *err)
+{
+  static const char line[] = "\nempty-ns net\n";
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+
+  if (path && (access (path, F_OK) == 0 || errno != ENOENT)
+      && ocirt_utils_read_file_at (AT_FDCWD, path, &text, &len, err) < 0)
+    return ocirt_error_prefix (err, "CRIU's configuration file");
+  s->config_fd = memfd_create ("criu-config", MFD_CLOEXEC);
+  if (s->config_fd < 0)
+    return ocirt_error_make (err, errno, "memfd_create for CRIU's configuration");
+  if ((len && write (s->config_fd, text, len) != (ssize_t) len)
+      || write (s->config_fd, line, sizeof (line) - 1) != sizeof (line) - 1)
+    return ocirt_error_make (err, errno, "write CRIU's configuration");
+  return 0;
+}
+
+int
+ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec, bool empty_net,
+                        ocirt_error_t *err)
+{
+  const char *path = config_path (spec);
+  cleanup_free char *fd_path = NULL;
+
+  if (!empty_net)
+    {
+      if (path)
+        setenv ("CRIU_CONFIG_FILE", path, 1);
+      else
+        unsetenv ("CRIU_CONFIG_FILE");
+      return 0;
+    }
+  if (config_with_empty_net (s, path, err) < 0)
+    return -1;
+  /* The criu binary is a child: it opens the memfd through this process. */
+  fd_path = xasprintf ("/proc/%d/fd/%d", (int) getpid (), s->config_fd);
+  setenv ("CRIU_CONFIG_FILE", fd_path, 1);
+  return 0;
 }
 
 static bool

@@ -25,6 +25,7 @@ struct ocirt_criu_session
   char *work_path;
   int images_fd;
   int work_fd;
+  int config_fd;        /* the configuration written for CRIU, or -1 */
   const char *log_name; /* in the work directory */
   bool image_dir_made;  /* the image directory did not exist */
   char **image_before;  /* else what it held before */
@@ -62,9 +63,11 @@ int ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *sp
 #define OCIRT_CRIU_DEFAULT_CONFIG "/etc/criu/ocirt.conf"
 
 /* Point the criu binary at the configuration file SPEC asks for, through
-   CRIU_CONFIG_FILE (libcriu 3.17 has no call for it).  Before
-   ocirt_criu_start.  */
-void ocirt_criu_config_file (const oci_spec *spec);
+   CRIU_CONFIG_FILE (libcriu 3.17 has no call for it).  With EMPTY_NET
+   (--empty-ns network, for which libcriu has no call either) that is a
+   copy of the file with `empty-ns net` added.  Before ocirt_criu_start.  */
+int ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec, bool empty_net,
+                            ocirt_error_t *err);
 
 /* --manage-cgroups-mode NAME (NULL: soft) as CRIU's mode.  */
 int ocirt_criu_cg_mode (const char *name, int *mode, ocirt_error_t *err);

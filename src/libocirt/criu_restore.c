@@ -349,8 +349,8 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   r->dirfd = ocirt_state_dir_create (o->c.root, o->c.id, err);
   if (r->dirfd < 0)
     return -1;
-  ocirt_criu_config_file (r->spec);
-  if (write_state (r, true, err) < 0 || ocirt_criu_start (&r->s, &o->c, err) < 0)
+  if (ocirt_criu_config_file (&r->s, r->spec, o->c.empty_net, err) < 0 || write_state (r, true, err) < 0
+      || ocirt_criu_start (&r->s, &o->c, err) < 0)
     return -1;
   if (o->console_socket)
     {
@@ -436,9 +436,11 @@ wait_container (struct restore *r, ocirt_error_t *err)
 int
 ocirt_criu_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
 {
-  struct restore r = {
-    .o = o, .dirfd = -1, .console_fd = -1, .netns_fd = -1, .s = { .images_fd = -1, .work_fd = -1 }
-  };
+  struct restore r = { .o = o,
+                       .dirfd = -1,
+                       .console_fd = -1,
+                       .netns_fd = -1,
+                       .s = { .images_fd = -1, .work_fd = -1, .config_fd = -1 } };
   int cg_mode, ret;
 
   if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0)

@@ -1,5 +1,6 @@
 #!/bin/bash
-# checkpoint and restore (tests/integration/test_checkpoint.py) in a VM
+# checkpoint and restore (tests/integration/test_checkpoint.py, and through
+# podman: test_checkpoint_podman.py) in a VM
 # whose kernel CRIU works on: Debian 12's 6.1, pure cgroup v2, made by the
 # shared run-in-vm.sh.  On the CI host's kernel the scenarios are skipped
 # (CRIU cannot initialise there); here each runs on ocirt and on runc.
@@ -21,4 +22,4 @@ while [ $# -gt 0 ]; do
 	esac
 done
 run_lane --kernel "$kernel" --cgroup "$layout" --timeout "${VM_TIMEOUT:-1500}" -- \
-	tests/integration/test_checkpoint.py "$@"
+	tests/integration/test_checkpoint.py tests/integration/test_checkpoint_podman.py "$@"

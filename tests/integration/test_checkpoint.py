@@ -6,7 +6,6 @@ vdso symtable"); tests/criu/run.sh runs them in a VM with Debian 12's 6.1.
 The failure paths run everywhere: one error line, and nothing left behind.
 """
 import fcntl
-import functools
 import json
 import os
 import shutil
@@ -18,32 +17,10 @@ import pytest
 
 from lib.cgroups import cgroup_dirs, cgroup_dirs_for
 from lib.console import ConsoleReceiver, read_until
+from lib.criu import criu_binary, criu_problem
 from lib.host import HostSnapshot
 from lib.runtime import assert_single_line_error, create_running, created, unique_id
 from lib.waiting import wait_for
-
-
-def _criu_binary():
-    return shutil.which("criu") or next(
-        (p for p in ("/usr/sbin/criu", "/sbin/criu") if os.access(p, os.X_OK)), None)
-
-
-@functools.lru_cache(maxsize=None)
-def criu_problem():
-    """Why CRIU cannot work here, or None when `criu check` passes."""
-    criu = _criu_binary()
-    if criu is None:
-        return "criu is not installed"
-    try:
-        p = subprocess.run([criu, "check"], stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=300)
-    except (OSError, subprocess.SubprocessError) as e:
-        return f"criu check: {e}"
-    if p.returncode == 0:
-        return None
-    errors = [ln.split("): ", 1)[-1] for ln in p.stderr.splitlines() if "Error (" in ln]
-    return "criu check fails on kernel %s: %s" % (os.uname().release,
-                                                 "; ".join(errors[:2]) or p.stderr.strip())
 
 
 @pytest.fixture
@@ -364,6 +341,28 @@ def test_tcp_connection(runtime, bundle, env, stdio):
     assert numbers == list(range(1, len(numbers) + 1)), "lines lost or repeated"
 
 
+def _lo(pid):
+    """The addresses of lo in PID's network namespace (none while down)."""
+    return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", "ip", "-o", "addr", "show",
+                           "dev", "lo"], capture_output=True, text=True, check=True).stdout
+
+
+def test_empty_ns_network(runtime, bundle, env, stdio):
+    """--empty-ns network: the restored container has a new network
+    namespace without what its old one held (lo down, no addresses), and
+    its processes go on.  (Without the option ocirt restores the
+    namespace's links and addresses; runc 1.1.5 always empties it.)"""
+    with_loopback(bundle)
+    cid = start_counter(runtime, bundle, stdio,
+                        script="ip link set lo up; ip addr add 10.11.12.13/32 dev lo; " + COUNTER)
+    assert "10.11.12.13" in _lo(runtime.pid(cid))
+    checkpoint(runtime, cid, env.base / "images", "--empty-ns", "network")
+    at = count(bundle)
+    pid = restore(runtime, stdio, cid, bundle, env.base / "images", "--empty-ns", "network")
+    keeps_counting(bundle, at)
+    assert _lo(pid).strip() == ""
+
+
 def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
     script = (LISTEN + "i=0; while :; do i=$((i+1)); echo x; echo $i > /tmp/count; "
               "sleep 0.1; done | nc 127.0.0.1 5555")
@@ -375,6 +374,92 @@ def test_tcp_connection_refused_without_option(rt, bundle, env, stdio, criu):
     assert_single_line_error(res, "checkpoint", "CRIU failed")
     assert rt.status(cid) == "running" and rt.pid(cid) == pid
     assert not images.exists()
+
+
+#: `usock -l PATH` accepts one connection on the unix stream socket PATH
+#: and copies it to stdout; `usock PATH` connects (retrying until the
+#: server listens) and copies stdin to it: busybox's nc has no unix sockets
+USOCK_C = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+static int copy (int in, int out)
+{
+  char buf[4096];
+  for (;;)
+    {
+      ssize_t n = read (in, buf, sizeof buf), o = 0;
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return n < 0;
+      while (o < n)
+        {
+          ssize_t w = write (out, buf + o, n - o);
+          if (w < 0 && errno != EINTR)
+            return 1;
+          o += w > 0 ? w : 0;
+        }
+    }
+}
+int main (int argc, char **argv)
+{
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM, 0), c, i;
+  strncpy (a.sun_path, argv[argc - 1], sizeof a.sun_path - 1);
+  if (argc == 3 && strcmp (argv[1], "-l") == 0)
+    {
+      if (bind (fd, (struct sockaddr *) &a, sizeof a) < 0 || listen (fd, 1) < 0
+          || (c = accept (fd, NULL, NULL)) < 0)
+        return perror ("usock: listen"), 1;
+      return copy (c, 1);
+    }
+  for (i = 0; connect (fd, (struct sockaddr *) &a, sizeof a) < 0; i++)
+    if (i == 600)
+      return perror ("usock: connect"), 1;
+    else
+      usleep (100000);
+  return copy (0, fd);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def usock(session_base):
+    """The static usock program (built once for the file)."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is needed to build the unix socket test's program")
+    base, _ = session_base
+    src, out = base / "usock.c", base / "usock"
+    if not out.exists():
+        src.write_text(USOCK_C)
+        subprocess.run(["gcc", "-static", "-O1", "-o", out, src], check=True)
+    return out
+
+
+def test_unix_socket(runtime, bundle, env, stdio, usock):
+    """A connected unix stream socket between two processes of the
+    container (a server still listening on its path) goes on carrying the
+    counter's lines after restore."""
+    shutil.copy2(usock, Path(bundle.rootfs) / "bin/usock")
+    script = ("usock -l /tmp/sock > /tmp/received & "
+              "i=0; while :; do i=$((i+1)); echo $i; echo $i > /tmp/count; "
+              "sleep 0.1; done | usock /tmp/sock")
+    cid = start_counter(runtime, bundle, stdio, script=script)
+    received = Path(bundle.rootfs) / "tmp/received"
+    wait_for(lambda: received.exists() and received.stat().st_size > 0, 60,
+             what="the server to receive")
+    checkpoint(runtime, cid, env.base / "images")
+    assert gone(runtime, cid)
+    lines = len(received.read_text().split())
+    restore(runtime, stdio, cid, bundle, env.base / "images")
+    wait_for(lambda: len(received.read_text().split()) > lines + 2, 60,
+             what="the socket to carry on")
+    numbers = [int(x) for x in received.read_text().split()]
+    assert numbers == list(range(1, len(numbers) + 1)), "lines lost or repeated"
 
 
 def test_terminal(runtime, bundle, env, stdio):
@@ -465,7 +550,7 @@ def test_checkpoint_not_running(rt, bundle, env):
 
 def test_checkpoint_where_criu_cannot_work(rt, bundle, env):
     why = criu_problem()
-    if why is None or _criu_binary() is None:
+    if why is None or criu_binary() is None:
         pytest.skip("CRIU works on this kernel" if why is None else why)
     cid, pid = create_running(rt, bundle)
     images = env.base / "images"
@@ -475,6 +560,21 @@ def test_checkpoint_where_criu_cannot_work(rt, bundle, env):
     assert not images.exists()
 
 
+@pytest.mark.parametrize("which", ["ocirt", "runc"])
+def test_stdin_on_the_hosts_dev_null(which, rt, ref, bundle):
+    """A container created with the host's /dev/null as stdin (conmon does
+    that) has the container's own /dev/null there: CRIU dumps only files
+    on mounts of the container ("Can't lookup mount ... path=/dev/null")."""
+    r = rt if which == "ocirt" else ref
+    if r is None:
+        pytest.skip("no reference runtime")
+    _, pid = create_running(r, bundle)
+    mnt_id = next(ln.split()[1] for ln in open(f"/proc/{pid}/fdinfo/0") if ln.startswith("mnt_id:"))
+    mounts = [ln.split()[0] for ln in open(f"/proc/{pid}/mountinfo")]
+    assert os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
+    assert mnt_id in mounts, f"fd 0 is on mount {mnt_id}, not one of the container's"
+
+
 def test_bad_manage_cgroups_mode(rt, bundle, env):
     cid, _ = create_running(rt, bundle)
     res = rt("checkpoint", "--manage-cgroups-mode", "sometimes", cid)
@@ -482,8 +582,17 @@ def test_bad_manage_cgroups_mode(rt, bundle, env):
     assert rt.status(cid) == "running"
 
 
+def test_bad_empty_ns(rt, bundle, env):
+    cid, _ = create_running(rt, bundle)
+    images = env.base / "images"
+    res = rt("checkpoint", "--image-path", images, "--empty-ns", "mount", cid)
+    assert_single_line_error(res, "mount", "only network")
+    assert rt.status(cid) == "running"
+    assert not images.exists()
+
+
 def test_features_and_version_report_checkpoint(rt):
-    has_criu = _criu_binary() is not None
+    has_criu = criu_binary() is not None
     ann = json.loads(rt("features", check=True).out)["annotations"]
     assert ann["org.opencontainers.runc.checkpoint.enabled"] == ("true" if has_criu else "false")
     assert ann["org.ocirt.checkpoint.enabled"] == ann["org.opencontainers.runc.checkpoint.enabled"]

@@ -17,5 +17,6 @@ with tests/ on sys.path; each suite's conftest.py puts it there):
 - ``conformance``, ``clients``: what only those suites use;
 - ``hostproc``, ``kernel``: /proc/<pid>/status, xfail markers by
   parameter, and what the running kernel can do.
+- ``criu``: CRIU's binary and whether it works here (``criu check``).
 
 The conftest.py files hold only fixtures and hooks."""
