@@ -205,90 +205,98 @@ new_fs_data (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const
   return steal_pointer (&base);
 }
 
+/* A bind mount of SOURCE on DEST, or of IDMAP_TREE when it is an fd (the
+   tree idmapped already).  Returns the fd of the covered target.  */
+static int
+mount_bind (int rootfd, const char *source, const char *dest, const struct ocirt_mount_flags *f,
+            int idmap_tree, ocirt_error_t *err)
+{
+  cleanup_close int target = -1;
+  struct stat sb;
+
+  if (stat (source, &sb) < 0)
+    return ocirt_make_error (err, errno, "bind mount source `%s`", source);
+  target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
+  if (target < 0)
+    return -1;
+  if (idmap_tree >= 0)
+    {
+      if (attach_tree (idmap_tree, target, dest, err) < 0)
+        return -1;
+    }
+  else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f->flags & MS_REC), NULL, dest, err) < 0)
+    return -1;
+  return steal_fd (&target);
+}
+
+/* A new filesystem of M's type on its destination.  Returns the fd of the
+   covered target.  */
+static int
+mount_new_fs (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const char *source,
+              const struct ocirt_mount_flags *f, ocirt_error_t *err)
+{
+  cleanup_free char *data = new_fs_data (ctx, rootfd, m, f->data);
+  cleanup_close int target = -1;
+  const char *dest = m->destination;
+
+  if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
+    return -1;
+  target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
+  if (target < 0)
+    return -1;
+  if (ocirt_mount_on_fd (source, target, m->type, f->flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data,
+                         dest, err)
+      < 0)
+    return -1;
+  return steal_fd (&target);
+}
+
+/* What M's options ask of the mount once it is there.  */
+static int
+finish_mount (int rootfd, const oci_mount *m, bool bind, const struct ocirt_mount_flags *f,
+              ocirt_error_t *err)
+{
+  const char *dest = m->destination;
+  cleanup_close int mounted = -1;
+
+  /* The target's fd still names the covered directory: reopen the new
+     mount.  */
+  mounted = ocirt_path_open_in_root (rootfd, dest, O_PATH);
+  if (mounted < 0)
+    return ocirt_make_error (err, errno, "open mount %s", dest);
+  if (!bind && special_fs_magic (m->type)
+      && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
+    return -1;
+  if (bind && (f->flags & REMOUNT_FLAGS) && bind_remount (mounted, f->flags, dest, err) < 0)
+    return -1;
+  if (set_propagation (mounted, f->propagation, dest, err) < 0)
+    return -1;
+  return set_recursive_attrs (mounted, f, dest, err);
+}
+
 static int
 do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree,
           ocirt_error_t *err)
 {
-  struct ocirt_mount_flags f;
+  cleanup_mount_flags struct ocirt_mount_flags f = { 0 };
   cleanup_free char *source = NULL;
   cleanup_close int target = -1;
-  cleanup_close int mounted = -1;
   const char *dest = m->destination;
   bool bind;
-  int ret = -1;
 
   ocirt_parse_mount_options (m->options, m->options_len, &f);
   bind = is_bind (m, &f);
   source = mount_source (ctx, m);
 
   if (dest == NULL || dest[0] == '\0')
-    {
-      ocirt_make_error (err, 0, "mount without a destination");
-      goto out;
-    }
-
+    return ocirt_make_error (err, 0, "mount without a destination");
   if (m->type && strcmp (m->type, "cgroup") == 0 && !bind)
-    {
-      ret = ocirt_cgroup_mount (ctx->cgroup, rootfd, dest, f.flags, ctx->cgroupns, err);
-      goto out;
-    }
-
-  if (bind)
-    {
-      struct stat sb;
-
-      if (stat (source, &sb) < 0)
-        {
-          ocirt_make_error (err, errno, "bind mount source `%s`", source);
-          goto out;
-        }
-      target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
-      if (target < 0)
-        goto out;
-      if (idmap_tree >= 0)
-        {
-          if (attach_tree (idmap_tree, target, dest, err) < 0)
-            goto out;
-        }
-      else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest, err)
-               < 0)
-        goto out;
-    }
-  else
-    {
-      cleanup_free char *data = new_fs_data (ctx, rootfd, m, f.data);
-
-      if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
-        goto out;
-      target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
-      if (target < 0)
-        goto out;
-      if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data,
-                             dest, err)
-          < 0)
-        goto out;
-    }
-
-  /* The fd still names the covered directory: reopen the new mount.  */
-  mounted = ocirt_path_open_in_root (rootfd, dest, O_PATH);
-  if (mounted < 0)
-    {
-      ocirt_make_error (err, errno, "open mount %s", dest);
-      goto out;
-    }
-  if (!bind && special_fs_magic (m->type)
-      && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
-    goto out;
-  if (bind && (f.flags & REMOUNT_FLAGS) && bind_remount (mounted, f.flags, dest, err) < 0)
-    goto out;
-  if (set_propagation (mounted, f.propagation, dest, err) < 0)
-    goto out;
-  if (set_recursive_attrs (mounted, &f, dest, err) < 0)
-    goto out;
-  ret = 0;
-out:
-  ocirt_mount_flags_release (&f);
-  return ret;
+    return ocirt_cgroup_mount (ctx->cgroup, rootfd, dest, f.flags, ctx->cgroupns, err);
+  target = bind ? mount_bind (rootfd, source, dest, &f, idmap_tree, err)
+                : mount_new_fs (ctx, rootfd, m, source, &f, err);
+  if (target < 0)
+    return -1;
+  return finish_mount (rootfd, m, bind, &f, err);
 }
 
 static unsigned long
