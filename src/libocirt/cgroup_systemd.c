@@ -488,13 +488,11 @@ device_allow (sd_bus_message *m, const struct ocirt_dev_rule *x)
   return sd_bus_message_append (m, "(ss)", path, perms);
 }
 
-/* DevicePolicy and DeviceAllow from the rules the cgroupfs code writes (or
-   compiles on v2).  systemd has allow lists only: rules that end up
-   denying by default are "strict" with their exceptions; rules that allow
-   by default are "auto" with none, their denials left to ocirt's own.  */
-/* DevicePolicy and DeviceAllow for ST; a negative errno from sd-bus.  */
+#define DEVICE_PROPS_FAILED WHAT ": build the unit's device properties"
+
+/* DevicePolicy and DeviceAllow for ST.  */
 static int
-append_device_props (sd_bus_message *m, const struct dev_state *st)
+append_device_props (sd_bus_message *m, const struct dev_state *st, ocirt_error_t *err)
 {
   size_t i;
   int r;
@@ -504,23 +502,26 @@ append_device_props (sd_bus_message *m, const struct dev_state *st)
       || (r = sd_bus_message_append (m, "s", "DeviceAllow")) < 0
       || (r = sd_bus_message_open_container (m, 'v', "a(ss)")) < 0
       || (r = sd_bus_message_open_container (m, 'a', "(ss)")) < 0)
-    return r;
+    return ocirt_make_error (err, -r, DEVICE_PROPS_FAILED);
   for (i = 0; i < st->n; i++)
     if ((r = device_allow (m, &st->ex[i])) < 0)
-      return r;
+      return ocirt_make_error (err, -r, DEVICE_PROPS_FAILED);
   if ((r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0
       || (r = sd_bus_message_close_container (m)) < 0)
-    return r;
+    return ocirt_make_error (err, -r, DEVICE_PROPS_FAILED);
   return 0;
 }
 
+/* DevicePolicy and DeviceAllow from the rules the cgroupfs code writes (or
+   compiles on v2).  systemd has allow lists only: rules that end up
+   denying by default are "strict" with their exceptions; rules that allow
+   by default are "auto" with none, their denials left to ocirt's own.  */
 static int
 device_props (sd_bus_message *m, const oci_linux *lx, ocirt_error_t *err)
 {
   cleanup_dev_rules struct ocirt_dev_rules rules = { NULL, 0 };
   __attribute__ ((cleanup (dev_state_release))) struct dev_state st = { true, NULL, 0 };
   size_t i;
-  int r;
 
   if (lx == NULL || lx->resources == NULL || lx->resources->devices_len == 0)
     return 0;
@@ -530,10 +531,7 @@ device_props (sd_bus_message *m, const oci_linux *lx, ocirt_error_t *err)
     dev_state_apply (&st, &rules.rules[i]);
   if (st.default_allow)
     st.n = 0;
-  r = append_device_props (m, &st);
-  if (r < 0)
-    return ocirt_make_error (err, -r, WHAT ": build the unit's device properties");
-  return 0;
+  return append_device_props (m, &st, err);
 }
 
 static bool
