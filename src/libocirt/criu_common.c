@@ -483,9 +483,10 @@ ocirt_container_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_erro
 }
 
 int
-ocirt_container_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
+ocirt_container_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
 {
   (void) o;
+  *exit_status = 0;
   return ocirt_make_error (err, 0, "restore: ocirt is built without CRIU support (--disable-criu)");
 }
 

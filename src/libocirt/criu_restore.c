@@ -382,15 +382,13 @@ abort_restore (struct restore *r)
   if (r->pid > 0)
     {
       kill (r->pid, SIGKILL);
-      while (waitpid (r->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+      ocirt_utils_waitpid (r->pid, NULL, 0);
     }
   umount_criu_root (r);
   if (r->have_cgroup && ocirt_cgroup_remove_dirs (r->cg.created, r->cg.ncreated, &err) < 0)
-    ocirt_warn ("%s", err->msg);
-  ocirt_error_release (&err);
+    ocirt_log_warn_release (&err);
   if (r->dirfd >= 0 && ocirt_state_dir_remove (r->o->c.root, r->o->c.id, &err) < 0)
-    ocirt_warn ("%s", err->msg);
+    ocirt_log_warn_release (&err);
 }
 
 static void
@@ -414,49 +412,42 @@ release (struct restore *r)
 }
 
 /* Attached: wait for the restored process, then the container goes, as
-   after `run`.  */
+   after `run`.  *EXIT_STATUS: the process's exit status for the shell.  */
 static int
-wait_container (struct restore *r, ocirt_error_t *err)
+wait_container (struct restore *r, int *exit_status, ocirt_error_t *err)
 {
   int status;
 
-  close (r->dirfd);
-  r->dirfd = -1;
+  close_fd (&r->dirfd);
   ocirt_signals_forward_to (r->pid);
-  while (waitpid (r->pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_make_error (err, errno, "wait for the container process");
+  if (ocirt_utils_waitpid (r->pid, &status, 0) < 0)
+    return ocirt_make_error (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
-  if (ocirt_container_delete (r->o->c.root, r->o->c.id, true, err) < 0)
-    return -1;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  return ocirt_container_delete (r->o->c.root, r->o->c.id, true, err);
 }
 
 int
-ocirt_container_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
+ocirt_container_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
 {
-  struct restore r = {
+  __attribute__ ((cleanup (release))) struct restore r = {
     .o = o, .dirfd = -1, .console_fd = -1, .netns_fd = -1, .s = { .images_fd = -1, .work_fd = -1 }
   };
-  int cg_mode, ret;
+  int cg_mode;
 
+  *exit_status = 0;
   if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0)
     return -1;
-  ret = ocirt_signals_hold (err);
-  if (ret == 0)
-    ret = prepare (&r, cg_mode, err);
-  if (ret < 0)
+  if (ocirt_signals_hold (err) < 0 || prepare (&r, cg_mode, err) < 0)
     {
       /* Only what this restore claimed: an id in use stays as it is.  */
       if (r.dirfd >= 0)
         abort_restore (&r);
       ocirt_criu_images_undo (&r.s);
-      release (&r);
       return -1;
     }
-  if (!o->detach)
-    ret = wait_container (&r, err);
-  release (&r);
-  return ret;
+  if (o->detach)
+    return 0;
+  return wait_container (&r, exit_status, err);
 }
 #endif
