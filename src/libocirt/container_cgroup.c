@@ -15,6 +15,7 @@
 #include "container_cgroup.h"
 #include "log.h"
 #include "state.h"
+#include "state_status.h"
 #include "utils.h"
 
 /* The container's state and cgroup, with its status.  */

@@ -28,6 +28,7 @@
 #include "process_attrs.h"
 #include "signals.h"
 #include "state.h"
+#include "state_status.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"

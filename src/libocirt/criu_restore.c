@@ -26,6 +26,7 @@
 #include "log.h"
 #include "signals.h"
 #include "state.h"
+#include "state_status.h"
 #include "terminal.h"
 #include "utils.h"
 
