@@ -27,6 +27,18 @@ ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_sta
 }
 
 void
+ocirt_cgroup_to_state_missing (const struct ocirt_cgroup *cg, struct ocirt_container_state *st)
+{
+  size_t i;
+
+  ocirt_cgroup_to_state (cg, st);
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    free (st->cgroup_dirs[i]);
+  free (st->cgroup_dirs);
+  st->cgroup_dirs_len = ocirt_cgroup_missing (cg, &st->cgroup_dirs);
+}
+
+void
 ocirt_cgroup_state_release (struct ocirt_container_state *st)
 {
   size_t i;

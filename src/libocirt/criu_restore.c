@@ -54,35 +54,6 @@ struct restore
 /* libcriu's notify callback has no argument of ours.  */
 static struct restore *current;
 
-/* RFC 3339 with nanoseconds, UTC, as create records the time.  */
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char day[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  strftime (day, sizeof (day), "%FT%T", gmtime_r (&ts.tv_sec, &tm));
-  return xasprintf ("%s.%09ldZ", day, ts.tv_nsec);
-}
-
-/* The cgroups in ST: with RECORD only those still to be made, which a
-   delete --force of a restore that died half way removes.  */
-static void
-state_cgroups (const struct restore *r, bool record, struct ocirt_container_state *st)
-{
-  size_t i;
-
-  ocirt_cgroup_to_state (&r->cg, st);
-  if (!record)
-    return;
-  for (i = 0; i < st->cgroup_dirs_len; i++)
-    free (st->cgroup_dirs[i]);
-  free (st->cgroup_dirs);
-  st->cgroup_dirs_len = ocirt_cgroup_missing (&r->cg, &st->cgroup_dirs);
-}
-
 /* create.json before anything is made (RECORD), or state.json once the
    container runs; as create writes them.  */
 static int
@@ -106,10 +77,12 @@ write_state (struct restore *r, bool record, ocirt_error_t *err)
   st.bundle = r->bundle;
   st.config = r->config_path;
   st.rootfs = r->rootfs;
-  st.created = now_rfc3339 ();
+  st.created = ocirt_utils_rfc3339_now ();
   st.owner = geteuid ();
-  if (r->have_cgroup)
-    state_cgroups (r, record, &st);
+  if (r->have_cgroup && record)
+    ocirt_cgroup_to_state_missing (&r->cg, &st);
+  else if (r->have_cgroup)
+    ocirt_cgroup_to_state (&r->cg, &st);
   if (ann && ann->len)
     {
       st.annotation_keys = ann->keys;
