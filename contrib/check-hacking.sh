@@ -3,7 +3,7 @@
 # tree.  Fails when
 # - a path in backquotes (with a slash, or a file name such as bundle.c)
 #   names no file or directory of the tree (a glob: nothing matches);
-# - a name in backquotes with an underscore (ocirt_make_error,
+# - a name in backquotes with an underscore (ocirt_error_make,
 #   OCIRT_FAILPOINT) occurs nowhere in the code;
 # - a file of src/libocirt, src, libocispec or tests/lib is not in it;
 # - a fenced block whose info string names a file (```c src/kill.c, or

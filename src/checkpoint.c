@@ -142,8 +142,8 @@ ocirt_cmd_checkpoint (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("checkpoint", "[options] CONTAINER_ID", argc, argv, optind, 1, 1))
     return 1;
   o.c.id = argv[optind];
-  if (ocirt_container_checkpoint (&o, &err) < 0)
-    return ocirt_error_report (&err);
+  if (ocirt_criu_checkpoint (&o, &err) < 0)
+    return ocirt_log_report (&err);
   return 0;
 }
 
@@ -211,7 +211,7 @@ ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("restore", "[options] CONTAINER_ID", argc, argv, optind, 1, 1))
     return 1;
   o.c.id = argv[optind];
-  if (ocirt_container_restore (&o, &status, &err) < 0)
-    return ocirt_error_report (&err);
+  if (ocirt_criu_restore (&o, &status, &err) < 0)
+    return ocirt_log_report (&err);
   return status;
 }

@@ -120,6 +120,6 @@ ocirt_cmd_create (struct ocirt_global *g, int argc, char **argv)
   if (ret)
     return ret;
   if (ocirt_container_create (&o, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return 0;
 }

@@ -29,6 +29,6 @@ ocirt_cmd_delete (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("delete", "[--force] CONTAINER_ID", argc, argv, optind, 1, 1))
     return 1;
   if (ocirt_container_delete (g->root, argv[optind], force, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return 0;
 }

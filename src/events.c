@@ -42,6 +42,6 @@ ocirt_cmd_events (struct ocirt_global *g, int argc, char **argv)
                              optind, 1, 1))
     return 1;
   if (ocirt_container_events (g->root, argv[optind], once, interval, stdout, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return 0;
 }

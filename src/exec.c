@@ -130,7 +130,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
   o.id = argv[optind];
   o.args = argv + optind + 1;
   o.nargs = (size_t) (argc - optind - 1);
-  ret = ocirt_container_exec (&o, &status, &err);
+  ret = ocirt_exec_in_container (&o, &status, &err);
   free (o.env);
   free (o.additional_gids);
   free (o.caps);
@@ -138,7 +138,7 @@ ocirt_cmd_exec (struct ocirt_global *g, int argc, char **argv)
      above are 1.  */
   if (ret < 0)
     {
-      ocirt_error_report (&err);
+      ocirt_log_report (&err);
       return 255;
     }
   return status;

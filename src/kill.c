@@ -37,6 +37,6 @@ ocirt_cmd_kill (struct ocirt_global *g, int argc, char **argv)
         return ocirt_cli_fail ("kill: unknown signal `%s`", argv[optind + 1]);
     }
   if (ocirt_container_kill (g->root, argv[optind], signo, all, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return 0;
 }

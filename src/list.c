@@ -86,7 +86,7 @@ ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("list", "[--quiet] [--format table|json]", argc, argv, optind, 0, 0))
     return 1;
   if (ocirt_container_list (g->root, &entries, &n, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
 
   if (quiet)
     for (i = 0; i < n; i++)
@@ -103,8 +103,8 @@ ocirt_cmd_list (struct ocirt_global *g, int argc, char **argv)
 
           printf ("%-12s %-10d %-10s %-40s %-30s %s\n", st->id,
                   entries[i].status == OCIRT_STATUS_STOPPED ? 0 : st->pid,
-                  ocirt_status_name (entries[i].status), st->bundle, st->created ? st->created : "",
-                  owner_name (st->owner, owner, sizeof (owner)));
+                  ocirt_state_status_name (entries[i].status), st->bundle,
+                  st->created ? st->created : "", owner_name (st->owner, owner, sizeof (owner)));
         }
     }
   ocirt_container_list_free (entries, n);

@@ -90,7 +90,7 @@ ocirt_cli_fail (const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (msg, sizeof (msg), fmt, ap);
   va_end (ap);
-  ocirt_log (OCIRT_LOG_ERROR, "%s", msg);
+  ocirt_log_write (OCIRT_LOG_ERROR, "%s", msg);
   return 1;
 }
 
@@ -419,7 +419,7 @@ main (int argc, char **argv)
             /* Before anything of the container is set up; the runtime
                starts over with the command line as given.  */
             if (ocirt_exe_guard (given, &err) < 0)
-              return ocirt_error_report (&err);
+              return ocirt_log_report (&err);
           }
         optind = 0; /* restart getopt for the command's own options */
         return commands[i].fn (&g, argc, argv);

@@ -156,7 +156,7 @@ ocirt_cmd_ps (struct ocirt_global *g, int argc, char **argv)
                            "CONTAINER_ID [PS_ARGS...]");
   n = ocirt_container_pids (g->root, argv[optind], &pids, &err);
   if (n < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   if (strcmp (format, "json") == 0)
     {
       if (optind + 1 < argc)

@@ -13,6 +13,6 @@ ocirt_cmd_resume (struct ocirt_global *g, int argc, char **argv)
   if (i < 0)
     return 1;
   if (ocirt_container_resume (g->root, argv[i], &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return 0;
 }

@@ -20,6 +20,6 @@ ocirt_cmd_run (struct ocirt_global *g, int argc, char **argv)
   if (ret)
     return ret;
   if (ocirt_container_run (&o, &status, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return status;
 }

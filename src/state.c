@@ -17,7 +17,7 @@ ocirt_cmd_state (struct ocirt_global *g, int argc, char **argv)
     return 1;
   json = ocirt_container_state_json (g->root, argv[i], &err);
   if (json == NULL)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   puts (json);
   return 0;
 }

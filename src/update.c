@@ -128,17 +128,17 @@ resources_from_file (const char *path, ocirt_error_t *err)
 
       if (f == NULL)
         {
-          ocirt_make_error (err, errno, "update: open `%s`", path);
+          ocirt_error_make (err, errno, "update: open `%s`", path);
           return NULL;
         }
       data = read_all (f, &len);
     }
   if (data == NULL)
     {
-      ocirt_make_error (err, errno, "update: read `%s`", path);
+      ocirt_error_make (err, errno, "update: read `%s`", path);
       return NULL;
     }
-  return ocirt_resources_parse (data, len, err);
+  return ocirt_container_parse_resources (data, len, err);
 }
 
 /* Set the resource of the option C (not -r, not the RDT ones) from
@@ -276,11 +276,11 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
       free_oci_resources (res);
       res = resources_from_file (file, &err);
       if (res == NULL)
-        return ocirt_error_report (&err);
+        return ocirt_log_report (&err);
     }
   else if (rdt)
     return ocirt_cli_fail ("update: --%s: Intel RDT is not supported by this runtime", rdt);
   if (ocirt_container_update (g->root, argv[optind], res, &err) < 0)
-    return ocirt_error_report (&err);
+    return ocirt_log_report (&err);
   return 0;
 }

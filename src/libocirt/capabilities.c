@@ -88,11 +88,11 @@ ocirt_caps_prepare (const struct ocirt_caps *caps, ocirt_error_t *err)
       if (cap < 64 && (caps->bounding & (1ULL << cap)))
         continue;
       if (cap_drop_bound (cap) < 0 && errno != EINVAL)
-        return ocirt_make_error (err, errno, "drop capability %d from the bounding set", cap);
+        return ocirt_error_make (err, errno, "drop capability %d from the bounding set", cap);
     }
   /* The permitted set must survive the switch to the container's uid.  */
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+    return ocirt_error_make (err, errno, "prctl PR_SET_KEEPCAPS");
   return 0;
 }
 
@@ -114,7 +114,7 @@ ocirt_caps_of_plain_user (struct ocirt_caps *caps, ocirt_error_t *err)
   cap_t c = cap_get_proc ();
 
   if (c == NULL)
-    return ocirt_make_error (err, errno, "read the capabilities");
+    return ocirt_error_make (err, errno, "read the capabilities");
   memset (caps, 0, sizeof (*caps));
   caps->present = true;
   caps->bounding = ~0ULL;
@@ -140,7 +140,7 @@ ocirt_caps_apply (const struct ocirt_caps *caps, uint64_t extra, ocirt_error_t *
     return 0;
   c = cap_init ();
   if (c == NULL)
-    return ocirt_make_error (err, errno, "cap_init");
+    return ocirt_error_make (err, errno, "cap_init");
   set_flags (c, CAP_EFFECTIVE, caps->effective | extra, last);
   set_flags (c, CAP_PERMITTED, caps->permitted | extra, last);
   set_flags (c, CAP_INHERITABLE, caps->inheritable, last);
@@ -149,12 +149,12 @@ ocirt_caps_apply (const struct ocirt_caps *caps, uint64_t extra, ocirt_error_t *
       int saved = errno;
 
       cap_free (c);
-      return ocirt_make_error (err, saved, "set capabilities");
+      return ocirt_error_make (err, saved, "set capabilities");
     }
   cap_free (c);
 
   if (cap_reset_ambient () < 0 && errno != EINVAL)
-    return ocirt_make_error (err, errno, "clear the ambient capabilities");
+    return ocirt_error_make (err, errno, "clear the ambient capabilities");
   for (v = 0; v <= last && v < 64; v++)
     {
       if (!(caps->ambient & (1ULL << v)))

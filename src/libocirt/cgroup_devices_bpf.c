@@ -62,25 +62,26 @@ parse_number (const char *s, size_t len, int64_t *out)
 }
 
 int
-ocirt_dev_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text, ocirt_error_t *err)
+ocirt_cgroup_devices_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text,
+                                ocirt_error_t *err)
 {
   struct ocirt_dev_rule rule = { .allow = allow, .major = -1, .minor = -1, .access = ACC_ALL };
   const char *p = text, *colon, *sp;
 
   if (text[0] != 'a' && text[0] != 'b' && text[0] != 'c')
-    return ocirt_make_error (err, 0, "device rule `%s`: the type must be a, b or c", text);
+    return ocirt_error_make (err, 0, "device rule `%s`: the type must be a, b or c", text);
   rule.type = text[0];
   p++;
   /* "a" alone is every device, with every access.  */
   if (*p == '\0' && rule.type == 'a')
     goto add;
   if (*p++ != ' ')
-    return ocirt_make_error (err, 0, "device rule `%s`: expected `TYPE MAJOR:MINOR ACCESS`", text);
+    return ocirt_error_make (err, 0, "device rule `%s`: expected `TYPE MAJOR:MINOR ACCESS`", text);
   colon = strchr (p, ':');
   sp = colon ? strchr (colon, ' ') : NULL;
   if (colon == NULL || sp == NULL || parse_number (p, colon - p, &rule.major) < 0
       || parse_number (colon + 1, sp - colon - 1, &rule.minor) < 0)
-    return ocirt_make_error (err, 0, "device rule `%s`: invalid MAJOR:MINOR", text);
+    return ocirt_error_make (err, 0, "device rule `%s`: invalid MAJOR:MINOR", text);
   rule.access = 0;
   for (p = sp + 1; *p; p++)
     switch (*p)
@@ -95,10 +96,10 @@ ocirt_dev_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text, oc
         rule.access |= BPF_DEVCG_ACC_MKNOD;
         break;
       default:
-        return ocirt_make_error (err, 0, "device rule `%s`: access must be made of r, w and m", text);
+        return ocirt_error_make (err, 0, "device rule `%s`: access must be made of r, w and m", text);
       }
   if (rule.access == 0)
-    return ocirt_make_error (err, 0, "device rule `%s`: no access given", text);
+    return ocirt_error_make (err, 0, "device rule `%s`: no access given", text);
   /* v1 takes an "a" rule as all devices whatever else it says.  */
   if (rule.type == 'a')
     {
@@ -114,7 +115,7 @@ add:
 }
 
 void
-ocirt_dev_rules_release (struct ocirt_dev_rules *r)
+ocirt_cgroup_devices_rules_release (struct ocirt_dev_rules *r)
 {
   free (r->rules);
   r->rules = NULL;
@@ -131,8 +132,8 @@ block_len (const struct ocirt_dev_rule *rule)
 }
 
 int
-ocirt_dev_rules_to_bpf (const struct ocirt_dev_rules *r, struct bpf_insn **out, size_t *len,
-                        ocirt_error_t *err)
+ocirt_cgroup_devices_rules_to_bpf (const struct ocirt_dev_rules *r, struct bpf_insn **out, size_t *len,
+                                   ocirt_error_t *err)
 {
   struct bpf_insn *p;
   size_t i, first = 0, n = 8;
@@ -150,7 +151,7 @@ ocirt_dev_rules_to_bpf (const struct ocirt_dev_rules *r, struct bpf_insn **out, 
   for (i = first; i < r->n; i++)
     n += block_len (&r->rules[i]);
   if (n > BPF_MAXINSNS)
-    return ocirt_make_error (err, 0, "too many device rules (%zu instructions)", n);
+    return ocirt_error_make (err, 0, "too many device rules (%zu instructions)", n);
   p = *out = xmalloc0 (n * sizeof (*p));
   /* r2 type, r3 access, r4 major, r5 minor.  */
   *p++ = LDX_W (BPF_REG_2, BPF_REG_1, offsetof (struct bpf_cgroup_dev_ctx, access_type));
@@ -215,7 +216,7 @@ sys_bpf (int cmd, union bpf_attr *attr)
 }
 
 int
-ocirt_dev_bpf_load (const struct bpf_insn *insns, size_t len, ocirt_error_t *err)
+ocirt_cgroup_devices_bpf_load (const struct bpf_insn *insns, size_t len, ocirt_error_t *err)
 {
   static const char license[] = "GPL";
   cleanup_free char *log = NULL;
@@ -238,7 +239,7 @@ ocirt_dev_bpf_load (const struct bpf_insn *insns, size_t len, ocirt_error_t *err
     }
   saved = errno;
   if (saved == EPERM || saved == ENOSYS)
-    return ocirt_make_error (err, saved, "load the device cgroup program");
+    return ocirt_error_make (err, saved, "load the device cgroup program");
   /* Again with the verifier's log, for a message that says why.  */
   log = xmalloc0 (65536);
   attr.log_buf = (uint64_t) (uintptr_t) log;
@@ -249,12 +250,12 @@ ocirt_dev_bpf_load (const struct bpf_insn *insns, size_t len, ocirt_error_t *err
     return fd;
   log[strcspn (log, "\n")] = '\0';
   if (log[0])
-    return ocirt_make_error (err, saved, "load the device cgroup program: verifier: %s", log);
-  return ocirt_make_error (err, saved, "load the device cgroup program");
+    return ocirt_error_make (err, saved, "load the device cgroup program: verifier: %s", log);
+  return ocirt_error_make (err, saved, "load the device cgroup program");
 }
 
 int
-ocirt_dev_bpf_apply (const struct ocirt_dev_rules *r, const char *path, ocirt_error_t *err)
+ocirt_cgroup_devices_bpf_apply (const struct ocirt_dev_rules *r, const char *path, ocirt_error_t *err)
 {
   cleanup_free struct bpf_insn *insns = NULL;
   cleanup_close int prog = -1;
@@ -262,14 +263,14 @@ ocirt_dev_bpf_apply (const struct ocirt_dev_rules *r, const char *path, ocirt_er
   union bpf_attr attr;
   size_t len;
 
-  if (ocirt_dev_rules_to_bpf (r, &insns, &len, err) < 0)
+  if (ocirt_cgroup_devices_rules_to_bpf (r, &insns, &len, err) < 0)
     return -1;
-  prog = ocirt_dev_bpf_load (insns, len, err);
+  prog = ocirt_cgroup_devices_bpf_load (insns, len, err);
   if (prog < 0)
     return -1;
   dir = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0)
-    return ocirt_make_error (err, errno, "open cgroup `%s`", path);
+    return ocirt_error_make (err, errno, "open cgroup `%s`", path);
   memset (&attr, 0, sizeof (attr));
   attr.target_fd = dir;
   attr.attach_bpf_fd = prog;
@@ -277,7 +278,7 @@ ocirt_dev_bpf_apply (const struct ocirt_dev_rules *r, const char *path, ocirt_er
   /* The parents' programs keep applying as well.  */
   attr.attach_flags = BPF_F_ALLOW_MULTI;
   if (sys_bpf (BPF_PROG_ATTACH, &attr) < 0)
-    return ocirt_make_error (err, errno, "attach the device cgroup program to `%s`", path);
+    return ocirt_error_make (err, errno, "attach the device cgroup program to `%s`", path);
   ocirt_debug ("cgroup: device program of %zu instructions (%zu rules) attached to %s", len, r->n, path);
   return 0;
 }

@@ -27,22 +27,24 @@ struct ocirt_dev_rules
 
 /* Append a rule in the text of v1's devices.allow / devices.deny ("a",
    "c 1:3 rwm", "b *:* m").  */
-int ocirt_dev_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text, ocirt_error_t *err);
+int ocirt_cgroup_devices_rules_add (struct ocirt_dev_rules *r, bool allow, const char *text,
+                                    ocirt_error_t *err);
 
-void ocirt_dev_rules_release (struct ocirt_dev_rules *r);
-#define cleanup_dev_rules __attribute__ ((cleanup (ocirt_dev_rules_release)))
+void ocirt_cgroup_devices_rules_release (struct ocirt_dev_rules *r);
+#define cleanup_dev_rules __attribute__ ((cleanup (ocirt_cgroup_devices_rules_release)))
 
 /* The program for R: the last rule that matches decides, as with v1's
    whitelist; what no rule matches is allowed unless an "a" rule said
    otherwise.  *OUT is malloc'd.  */
-int ocirt_dev_rules_to_bpf (const struct ocirt_dev_rules *r, struct bpf_insn **out, size_t *len,
-                            ocirt_error_t *err);
+int ocirt_cgroup_devices_rules_to_bpf (const struct ocirt_dev_rules *r, struct bpf_insn **out,
+                                       size_t *len, ocirt_error_t *err);
 
 /* Load INSNS as a cgroup device program; returns its fd.  */
-int ocirt_dev_bpf_load (const struct bpf_insn *insns, size_t len, ocirt_error_t *err);
+int ocirt_cgroup_devices_bpf_load (const struct bpf_insn *insns, size_t len, ocirt_error_t *err);
 
 /* Build, load and attach R's program to the cgroup v2 directory PATH.  The
    attachment keeps the program alive until the cgroup goes away.  */
-int ocirt_dev_bpf_apply (const struct ocirt_dev_rules *r, const char *path, ocirt_error_t *err);
+int ocirt_cgroup_devices_bpf_apply (const struct ocirt_dev_rules *r, const char *path,
+                                    ocirt_error_t *err);
 
 #endif

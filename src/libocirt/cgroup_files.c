@@ -113,12 +113,12 @@ ocirt_cgroup_write_fd (const struct ocirt_cgroup_dir *d, const char *file, const
       /* On v2 a controller that is not enabled shows as missing files.  */
       if (saved == ENOENT && d->unified && strcmp (ctrl, "cgroup") != 0
           && !ocirt_cgroup_v2_has (d, ctrl))
-        return ocirt_make_error (err, 0, "cannot set %s: the %s controller is not enabled in `%s`", file,
+        return ocirt_error_make (err, 0, "cannot set %s: the %s controller is not enabled in `%s`", file,
                                  ctrl, d->path);
-      return ocirt_make_error (err, saved, "open `%s`", path);
+      return ocirt_error_make (err, saved, "open `%s`", path);
     }
   if (ocirt_utils_write_all (*fd, value, strlen (value)) < 0)
-    return ocirt_make_error (err, errno, "write `%s` to `%s`", value, path);
+    return ocirt_error_make (err, errno, "write `%s` to `%s`", value, path);
   return 0;
 }
 

@@ -89,7 +89,7 @@ freeze_v1 (const struct ocirt_cgroup_dir *d, ocirt_error_t *err)
       sleep_ms (i < 100 ? 1 : 5);
     }
   ocirt_cgroup_write (d, "freezer.state", "THAWED", NULL);
-  return ocirt_make_error (err, 0, "freeze `%s`: the tasks did not freeze in time", d->path);
+  return ocirt_error_make (err, 0, "freeze `%s`: the tasks did not freeze in time", d->path);
 }
 
 /* Wait for "frozen 1" in cgroup.events: the kernel signals changes of the
@@ -102,7 +102,7 @@ freeze_v2_wait (const struct ocirt_cgroup_dir *d, bool want, ocirt_error_t *err)
   int i;
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open `%s`", path);
+    return ocirt_error_make (err, errno, "open `%s`", path);
   for (i = 0; i < 100; i++)
     {
       char buf[256];
@@ -111,16 +111,16 @@ freeze_v2_wait (const struct ocirt_cgroup_dir *d, bool want, ocirt_error_t *err)
       uint64_t frozen;
 
       if (r < 0)
-        return ocirt_make_error (err, errno, "read `%s`", path);
+        return ocirt_error_make (err, errno, "read `%s`", path);
       buf[r] = '\0';
       if (ocirt_cgroup_parse_keyed (buf, "frozen", &frozen) && (frozen == 1) == want)
         return 0;
       if (poll (&pfd, 1, 100) < 0 && errno != EINTR)
-        return ocirt_make_error (err, errno, "poll `%s`", path);
+        return ocirt_error_make (err, errno, "poll `%s`", path);
     }
   if (want)
     ocirt_cgroup_write (d, "cgroup.freeze", "0", NULL);
-  return ocirt_make_error (err, 0, "%s `%s`: the tasks did not %s in time", want ? "freeze" : "thaw",
+  return ocirt_error_make (err, 0, "%s `%s`: the tasks did not %s in time", want ? "freeze" : "thaw",
                            d->path, want ? "freeze" : "thaw");
 }
 
@@ -131,7 +131,7 @@ ocirt_cgroup_freeze (const struct ocirt_cgroup *cg, bool freeze, ocirt_error_t *
   const struct ocirt_cgroup_dir *d = freezer_dir (cg, &v2);
 
   if (d == NULL)
-    return ocirt_make_error (err, 0, "the container has no freezer cgroup");
+    return ocirt_error_make (err, 0, "the container has no freezer cgroup");
   if (!v2)
     return freeze ? freeze_v1 (d, err) : ocirt_cgroup_write (d, "freezer.state", "THAWED", err);
   if (ocirt_cgroup_write (d, "cgroup.freeze", freeze ? "1" : "0", err) < 0)
@@ -229,7 +229,7 @@ ocirt_cgroup_kill_all (const struct ocirt_cgroup *cg, int signo, ocirt_error_t *
   for (i = 0; i < n; i++)
     if (kill (pids[i], signo) < 0 && errno != ESRCH)
       {
-        ret = ocirt_make_error (err, errno, "kill process %d", pids[i]);
+        ret = ocirt_error_make (err, errno, "kill process %d", pids[i]);
         break;
       }
   if (froze && ocirt_cgroup_freeze (cg, false, &tmp) < 0)

@@ -160,11 +160,11 @@ check_given (const char *given, const char *cgroups_path, ocirt_error_t *err)
   char *tok, *save = NULL;
 
   if (given[0] == '\0')
-    return ocirt_make_error (err, 0, "linux.cgroupsPath `%s` names no cgroup", cgroups_path);
+    return ocirt_error_make (err, 0, "linux.cgroupsPath `%s` names no cgroup", cgroups_path);
   /* The path must not climb out of where it is rooted.  */
   for (tok = strtok_r (copy, "/", &save); tok; tok = strtok_r (NULL, "/", &save))
     if (strcmp (tok, "..") == 0 || strcmp (tok, ".") == 0)
-      return ocirt_make_error (err, 0, "linux.cgroupsPath `%s`: `%s` is not allowed", cgroups_path, tok);
+      return ocirt_error_make (err, 0, "linux.cgroupsPath `%s`: `%s` is not allowed", cgroups_path, tok);
   return 0;
 }
 
@@ -181,7 +181,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
     return -1;
   f = fopen ("/proc/self/mountinfo", "re");
   if (f == NULL)
-    return ocirt_make_error (err, errno, "open /proc/self/mountinfo");
+    return ocirt_error_make (err, errno, "open /proc/self/mountinfo");
   while (getline (&line, &n, f) > 0)
     {
       char root[4096], mnt[4096], fstype[64], superopts[1024];
@@ -209,7 +209,7 @@ find_hierarchies (struct ocirt_cgroup *cg, const char *cgroups_path, const char 
       add_dir (cg, ctrls, mnt, root, cpath, false);
     }
   if (cg->ndirs == 0)
-    return ocirt_make_error (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
+    return ocirt_error_make (err, 0, "no cgroup hierarchy is mounted under " CGROUP_ROOT);
   return 0;
 }
 
@@ -316,7 +316,7 @@ make_dir (struct ocirt_cgroup *cg, const struct ocirt_cgroup_dir *d, ocirt_error
             return -1;
         }
       else if (errno != EEXIST)
-        return ocirt_make_error (err, errno, "create cgroup `%s`", copy);
+        return ocirt_error_make (err, errno, "create cgroup `%s`", copy);
       if (end)
         break;
       if (d->unified && (made || v2) && enable_controllers (copy, err) < 0)
@@ -418,7 +418,7 @@ ocirt_cgroup_adopt (const char *path, struct ocirt_cgroup *cg, ocirt_error_t *er
     }
   cg->ndirs = kept;
   if (kept == 0)
-    return ocirt_make_error (err, 0, "cgroup `%s` exists in no hierarchy", path);
+    return ocirt_error_make (err, 0, "cgroup `%s` exists in no hierarchy", path);
   return 0;
 }
 
@@ -435,10 +435,10 @@ rmdir_wait (const char *dir, ocirt_error_t *err)
       if (rmdir (dir) == 0 || errno == ENOENT)
         return 0;
       if (errno != EBUSY)
-        return ocirt_make_error (err, errno, "remove cgroup `%s`", dir);
+        return ocirt_error_make (err, errno, "remove cgroup `%s`", dir);
       nanosleep (&ts, NULL);
     }
-  return ocirt_make_error (err, EBUSY, "remove cgroup `%s`", dir);
+  return ocirt_error_make (err, EBUSY, "remove cgroup `%s`", dir);
 }
 
 /* Sub-cgroups the container made below a directory we created.  */
@@ -449,13 +449,13 @@ remove_children (const char *dir, int depth, ocirt_error_t *err)
   struct dirent *de;
 
   if (depth > 64)
-    return ocirt_make_error (err, ELOOP, "remove cgroup `%s`", dir);
+    return ocirt_error_make (err, ELOOP, "remove cgroup `%s`", dir);
   d = opendir (dir);
   if (d == NULL)
     {
       if (errno == ENOENT)
         return 0;
-      return ocirt_make_error (err, errno, "open cgroup `%s`", dir);
+      return ocirt_error_make (err, errno, "open cgroup `%s`", dir);
     }
   while ((de = readdir (d)))
     {
@@ -494,7 +494,7 @@ ocirt_cgroup_remove_dirs (char **dirs, size_t n, ocirt_error_t *err)
       if (has_child_in (dirs, n, dir))
         {
           if (rmdir (dir) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
-            return ocirt_make_error (err, errno, "remove cgroup `%s`", dir);
+            return ocirt_error_make (err, errno, "remove cgroup `%s`", dir);
           continue;
         }
       if (remove_children (dir, 0, err) < 0 || rmdir_wait (dir, err) < 0)

@@ -19,7 +19,7 @@ static int
 mkdir_at_fd (int dirfd, const char *name, ocirt_error_t *err)
 {
   if (mkdirat (dirfd, name, 0755) < 0 && errno != EEXIST)
-    return ocirt_make_error (err, errno, "mkdir cgroup mount point `%s`", name);
+    return ocirt_error_make (err, errno, "mkdir cgroup mount point `%s`", name);
   return 0;
 }
 
@@ -33,7 +33,7 @@ remount_read_only (int fd, unsigned long flags, const char *what, ocirt_error_t 
   if (mount (NULL, ocirt_path_of_fd (p, sizeof (p), fd), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags,
              NULL)
       < 0)
-    return ocirt_make_error (err, errno, "remount %s read-only", what);
+    return ocirt_error_make (err, errno, "remount %s read-only", what);
   return 0;
 }
 
@@ -53,7 +53,7 @@ v1_read_only_each (const struct ocirt_cgroup *cg, int dirfd, int target, const c
       cleanup_close int sub = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
       if (sub < 0)
-        return ocirt_make_error (err, errno, "open %s", what);
+        return ocirt_error_make (err, errno, "open %s", what);
       if (remount_read_only (sub, flags, what, err) < 0)
         return -1;
     }
@@ -88,7 +88,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
           cleanup_close int m = ocirt_path_open_in_root (rootfd, dest, O_PATH);
 
           if (m < 0)
-            return ocirt_make_error (err, errno, "open %s", dest);
+            return ocirt_error_make (err, errno, "open %s", dest);
           return remount_read_only (m, base, dest, err);
         }
       return 0;
@@ -100,10 +100,10 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
   close (target);
   target = ocirt_path_open_in_root (rootfd, dest, O_PATH);
   if (target < 0)
-    return ocirt_make_error (err, errno, "open %s", dest);
+    return ocirt_error_make (err, errno, "open %s", dest);
   dirfd = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
-    return ocirt_make_error (err, errno, "open %s", dest);
+    return ocirt_error_make (err, errno, "open %s", dest);
 
   for (i = 0; i < cg->ndirs; i++)
     {
@@ -116,7 +116,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
         return -1;
       sub = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
       if (sub < 0)
-        return ocirt_make_error (err, errno, "open %s", what);
+        return ocirt_error_make (err, errno, "open %s", what);
       if (cgroupns)
         {
           if (ocirt_mount_on_fd ("cgroup", sub, d->unified ? "cgroup2" : "cgroup",
@@ -134,7 +134,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
           char *tok, *save = NULL;
           for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
             if (symlinkat (d->controllers, dirfd, tok) < 0 && errno != EEXIST)
-              return ocirt_make_error (err, errno, "symlink %s/%s", dest, tok);
+              return ocirt_error_make (err, errno, "symlink %s/%s", dest, tok);
         }
     }
 
@@ -149,7 +149,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
           == 0)
         return 0;
       if (errno != ENOSYS)
-        return ocirt_make_error (err, errno, "make %s read-only", dest);
+        return ocirt_error_make (err, errno, "make %s read-only", dest);
       return v1_read_only_each (cg, dirfd, target, dest, base, cgroupns, err);
     }
   return 0;

@@ -18,7 +18,7 @@ ocirt_cgroup_oom_kills (const struct ocirt_cgroup *cg, uint64_t *count, ocirt_er
 
   *count = 0;
   if (d == NULL)
-    return ocirt_make_error (err, 0, "the container has no memory cgroup");
+    return ocirt_error_make (err, 0, "the container has no memory cgroup");
   if (ocirt_cgroup_read (d, d->unified ? "memory.events" : "memory.oom_control", &data, err) < 0)
     return -1;
   if (!ocirt_cgroup_parse_keyed (data, "oom_kill", count))

@@ -54,14 +54,14 @@ ocirt_cgroup_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, ocirt_error_
       return 0;
     }
   if (swap < -1)
-    return ocirt_make_error (err, 0, RES "memory.swap: invalid value %" PRId64, swap);
+    return ocirt_error_make (err, 0, RES "memory.swap: invalid value %" PRId64, swap);
   if (limit == 0 || limit == -1)
-    return ocirt_make_error (err, 0, RES "memory.swap: a swap limit needs a memory limit");
+    return ocirt_error_make (err, 0, RES "memory.swap: a swap limit needs a memory limit");
   if (limit < 0)
-    return ocirt_make_error (err, 0, RES "memory.limit: invalid value %" PRId64, limit);
+    return ocirt_error_make (err, 0, RES "memory.limit: invalid value %" PRId64, limit);
   /* The spec's swap is memory+swap; memory.swap.max is swap alone.  */
   if (swap < limit)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              RES "memory.swap: %" PRId64 " is below memory.limit %" PRId64
                                  " (swap counts memory+swap)",
                              swap, limit);
@@ -72,7 +72,7 @@ ocirt_cgroup_swap_to_v2 (int64_t swap, int64_t limit, int64_t *out, ocirt_error_
 static int
 unsupported (const char *what, const char *why, ocirt_error_t *err)
 {
-  return ocirt_make_error (err, 0, RES "%s: %s", what, why);
+  return ocirt_error_make (err, 0, RES "%s: %s", what, why);
 }
 
 /* v1-only settings that configs written for v1 hosts still carry: runc
@@ -122,7 +122,7 @@ need (const struct ocirt_cgroup *cg, const char *controller, const char *what, o
   const struct ocirt_cgroup_dir *d = ocirt_cgroup_dir_for (cg, controller);
 
   if (d == NULL)
-    ocirt_make_error (err, 0, RES "%s: the %s controller is not available on this host", what,
+    ocirt_error_make (err, 0, RES "%s: the %s controller is not available on this host", what,
                       controller);
   return d;
 }
@@ -135,7 +135,7 @@ read_u64 (const struct ocirt_cgroup_dir *d, const char *file, uint64_t *v, ocirt
   if (ocirt_cgroup_read (d, file, &data, err) < 0)
     return -1;
   if (!ocirt_cgroup_parse_u64 (data, v))
-    return ocirt_make_error (err, 0, "unexpected content in `%s/%s`", d->path, file);
+    return ocirt_error_make (err, 0, "unexpected content in `%s/%s`", d->path, file);
   return 0;
 }
 
@@ -149,7 +149,7 @@ check_usage (const struct ocirt_cgroup_dir *d, const char *file, int64_t limit, 
   if (read_u64 (d, file, &usage, err) < 0)
     return -1;
   if (usage >= (uint64_t) limit)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              RES "memory.limit: %" PRId64 " is not above the current usage %" PRIu64
                                  " (checkBeforeUpdate)",
                              limit, usage);
@@ -164,7 +164,7 @@ set_memory_limit (const struct ocirt_cgroup_dir *d, const char *file, int64_t li
   if ((*err)->status == EBUSY)
     {
       ocirt_error_release (err);
-      return ocirt_make_error (err, 0,
+      return ocirt_error_make (err, 0,
                                RES "memory.limit: %" PRId64 " is below what the container uses now",
                                limit);
     }
@@ -179,7 +179,7 @@ memory_v1 (const struct ocirt_cgroup_dir *d, const oci_memory *m, bool update, o
   bool memsw = false, swap_first = false;
 
   if (m->swappiness_present && m->swappiness > 100)
-    return ocirt_make_error (err, 0, RES "memory.swappiness: %" PRIu64 " is out of range (0-100)",
+    return ocirt_error_make (err, 0, RES "memory.swappiness: %" PRIu64 " is out of range (0-100)",
                              m->swappiness);
   if (m->check_before_update_present && m->check_before_update && limit > 0
       && check_usage (d, "memory.usage_in_bytes", limit, err) < 0)
@@ -256,7 +256,7 @@ memory_v2 (const struct ocirt_cgroup_dir *d, const oci_memory *m, bool update, o
   int64_t for_swap = limit, v2swap;
 
   if (m->swappiness_present && m->swappiness > 100)
-    return ocirt_make_error (err, 0, RES "memory.swappiness: %" PRIu64 " is out of range (0-100)",
+    return ocirt_error_make (err, 0, RES "memory.swappiness: %" PRIu64 " is out of range (0-100)",
                              m->swappiness);
   if (m->swappiness_present)
     ignored_on_v2 ("memory.swappiness");
@@ -426,7 +426,7 @@ apply_cpu (const struct ocirt_cgroup *cg, const oci_cpu *c, bool update, ocirt_e
     return 0;
   /* cpu.shares is clamped silently by the kernel: say so instead.  */
   if (c->shares_present && c->shares && (c->shares < 2 || c->shares > 262144))
-    return ocirt_make_error (err, 0, RES "cpu.shares: %" PRIu64 " is out of range (2-262144)",
+    return ocirt_error_make (err, 0, RES "cpu.shares: %" PRIu64 " is out of range (2-262144)",
                              c->shares);
   if (cpu_needs_cpu (c))
     {
@@ -656,10 +656,10 @@ apply_hugetlb (const struct ocirt_cgroup *cg, oci_hugepage_limit **h, size_t n, 
       cleanup_free char *rsvd = NULL;
 
       if (!valid_page_size (size))
-        return ocirt_make_error (err, 0, RES "hugepageLimits: invalid page size `%s`", size ? size : "");
+        return ocirt_error_make (err, 0, RES "hugepageLimits: invalid page size `%s`", size ? size : "");
       file = xasprintf (d->unified ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", size);
       if (!ocirt_cgroup_has_file (d, file))
-        return ocirt_make_error (err, 0, RES "hugepageLimits: page size `%s` is not supported here",
+        return ocirt_error_make (err, 0, RES "hugepageLimits: page size `%s` is not supported here",
                                  size);
       if (set_u64 (d, file, h[i]->limit, "hugepageLimits", err) < 0)
         return -1;
@@ -768,7 +768,7 @@ apply_unified (const struct ocirt_cgroup *cg, const oci_map_string *u, ocirt_err
       size_t cl = strcspn (key, ".");
 
       if (strchr (key, '/') || cl == 0 || key[cl] != '.' || key[cl + 1] == '\0')
-        return ocirt_make_error (err, 0, RES "unified: `%s` is not a cgroup file name (CONTROLLER.NAME)",
+        return ocirt_error_make (err, 0, RES "unified: `%s` is not a cgroup file name (CONTROLLER.NAME)",
                                  key);
       ctrl = strndup (key, cl);
       if (ctrl == NULL)
@@ -787,16 +787,16 @@ apply_unified (const struct ocirt_cgroup *cg, const oci_map_string *u, ocirt_err
               const struct ocirt_cgroup_dir *v1 = ocirt_cgroup_dir_for (cg, ctrl);
 
               if (v1 && !v1->unified)
-                return ocirt_make_error (err, 0,
+                return ocirt_error_make (err, 0,
                                          RES "unified: `%s`: %s is a cgroup v1 controller on this host",
                                          key, ctrl);
-              return ocirt_make_error (err, 0,
+              return ocirt_error_make (err, 0,
                                        RES "unified: `%s`: the %s controller is not enabled in `%s`",
                                        key, ctrl, d->path);
             }
         }
       if (!ocirt_cgroup_has_file (d, key))
-        return ocirt_make_error (err, 0, RES "unified: `%s`: no such file in `%s`", key, d->path);
+        return ocirt_error_make (err, 0, RES "unified: `%s`: no such file in `%s`", key, d->path);
       /* Files such as io.max take one entry per write.  */
       value = xstrdup (u->values[i] ? u->values[i] : "");
       if (strchr (value, '\n') == NULL)
@@ -898,8 +898,9 @@ device_rule (void *data, bool allow, const char *rule, ocirt_error_t *err)
   struct device_target *t = data;
 
   if (t->bpf)
-    return ocirt_dev_rules_add (t->bpf, allow, rule, err) < 0 ? ocirt_error_prefix (err, RES "devices")
-                                                              : 0;
+    return ocirt_cgroup_devices_rules_add (t->bpf, allow, rule, err) < 0
+               ? ocirt_error_prefix (err, RES "devices")
+               : 0;
   /* v1 takes one rule per write.  */
   if (ocirt_cgroup_write_fd (t->d, allow ? "devices.allow" : "devices.deny", rule, &t->fd[allow], err)
       < 0)
@@ -935,7 +936,7 @@ apply_devices (const struct ocirt_cgroup *cg, const oci_linux *lx, ocirt_error_t
     }
   if (ocirt_cgroup_device_rules (lx, device_rule, &t, err) < 0)
     goto out;
-  if (t.bpf && ocirt_dev_bpf_apply (t.bpf, d->path, err) < 0)
+  if (t.bpf && ocirt_cgroup_devices_bpf_apply (t.bpf, d->path, err) < 0)
     {
       ocirt_error_prefix (err, RES "devices");
       goto out;
@@ -946,7 +947,7 @@ out:
     close (t.fd[0]);
   if (t.fd[1] >= 0)
     close (t.fd[1]);
-  ocirt_dev_rules_release (&rules);
+  ocirt_cgroup_devices_rules_release (&rules);
   return ret;
 }
 

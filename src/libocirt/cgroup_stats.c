@@ -598,7 +598,7 @@ ocirt_cgroup_stats_json (const struct ocirt_cgroup *cg, ocirt_error_t *err)
     any = access (cg->dirs[i].path, F_OK) == 0;
   if (!any)
     {
-      ocirt_make_error (err, 0, "the container's cgroup is gone");
+      ocirt_error_make (err, 0, "the container's cgroup is gone");
       return NULL;
     }
   g = yajl_gen_alloc (NULL);

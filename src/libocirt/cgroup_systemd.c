@@ -20,8 +20,8 @@
 #define ANNOTATION_PREFIX OCIRT_SYSTEMD_PROPERTY_ANNOTATION
 
 int
-ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,
-                          ocirt_error_t *err)
+ocirt_cgroup_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,
+                                 ocirt_error_t *err)
 {
   cleanup_free char *copy = NULL;
   char *s, *prefix, *name;
@@ -38,23 +38,23 @@ ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice
   prefix = strchr (s, ':');
   name = prefix ? strchr (prefix + 1, ':') : NULL;
   if (name == NULL || strchr (name + 1, ':') != NULL)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              WHAT ": linux.cgroupsPath `%s` is not of the form slice:prefix:name",
                              cgroups_path);
   *prefix++ = '\0';
   *name++ = '\0';
   if (name[0] == '\0')
-    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s` names no unit", cgroups_path);
+    return ocirt_error_make (err, 0, WHAT ": linux.cgroupsPath `%s` names no unit", cgroups_path);
   /* A slice is a unit name, never a path; the name becomes part of one. */
   if (strchr (s, '/') || strchr (prefix, '/') || strchr (name, '/'))
-    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s`: `/` is not allowed", cgroups_path);
+    return ocirt_error_make (err, 0, WHAT ": linux.cgroupsPath `%s`: `/` is not allowed", cgroups_path);
   if (s[0] != '\0'
       && (strlen (s) <= strlen (".slice") || strcmp (s + strlen (s) - strlen (".slice"), ".slice") != 0))
-    return ocirt_make_error (err, 0, WHAT ": linux.cgroupsPath `%s`: `%s` is not a slice", cgroups_path,
+    return ocirt_error_make (err, 0, WHAT ": linux.cgroupsPath `%s`: `%s` is not a slice", cgroups_path,
                              s);
   if (strlen (name) > strlen (".slice")
       && strcmp (name + strlen (name) - strlen (".slice"), ".slice") == 0)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              WHAT ": linux.cgroupsPath `%s`: a slice as the container's unit is "
                                   "not supported",
                              cgroups_path);
@@ -66,25 +66,25 @@ ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice
 #ifndef HAVE_SYSTEMD
 
 int
-ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
+ocirt_cgroup_systemd_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
                              ocirt_error_t *err)
 {
   (void) spec;
   (void) id;
   (void) cg;
-  return ocirt_make_error (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
+  return ocirt_error_make (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
 }
 
 int
-ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
+ocirt_cgroup_systemd_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
 {
   (void) cg;
   (void) pid;
-  return ocirt_make_error (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
+  return ocirt_error_make (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
 }
 
 int
-ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err)
+ocirt_cgroup_systemd_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err)
 {
   (void) cg;
   (void) err;
@@ -92,26 +92,26 @@ ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err)
 }
 
 int
-ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err)
+ocirt_cgroup_systemd_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err)
 {
   if (!st->systemd_cgroup)
     return 0;
-  return ocirt_make_error (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
+  return ocirt_error_make (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
 }
 
 int
-ocirt_systemd_cgroup_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
+ocirt_cgroup_systemd_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
                              const oci_resources *res, ocirt_error_t *err)
 {
   (void) cg;
   (void) res;
   if (!st->systemd_cgroup)
     return 0;
-  return ocirt_make_error (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
+  return ocirt_error_make (err, 0, WHAT ": ocirt was built without systemd (--disable-systemd)");
 }
 
 void
-ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc)
+ocirt_cgroup_systemd_scope_free (struct ocirt_systemd_scope *sc)
 {
   (void) sc;
 }
@@ -131,7 +131,7 @@ struct ocirt_systemd_scope
 };
 
 void
-ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc)
+ocirt_cgroup_systemd_scope_free (struct ocirt_systemd_scope *sc)
 {
   if (sc == NULL)
     return;
@@ -148,8 +148,8 @@ bus_error (ocirt_error_t *err, int r, const sd_bus_error *e, const char *fmt, co
   cleanup_free char *what = xasprintf (fmt, arg);
 
   if (e && sd_bus_error_is_set (e) && e->message)
-    return ocirt_make_error (err, 0, WHAT ": %s: %s", what, e->message);
-  return ocirt_make_error (err, r < 0 ? -r : EIO, WHAT ": %s", what);
+    return ocirt_error_make (err, 0, WHAT ": %s: %s", what, e->message);
+  return ocirt_error_make (err, r < 0 ? -r : EIO, WHAT ": %s", what);
 }
 
 static int
@@ -165,7 +165,7 @@ connect_bus (sd_bus **bus, ocirt_error_t *err)
   if (r < 0)
     {
       *bus = NULL;
-      return ocirt_make_error (err, -r, WHAT ": connect to the system bus");
+      return ocirt_error_make (err, -r, WHAT ": connect to the system bus");
     }
   return 0;
 }
@@ -184,23 +184,24 @@ check_systemd (sd_bus *bus, ocirt_error_t *err)
   if (r < 0)
     {
       if (sd_bus_error_is_set (&e) && e.message)
-        return ocirt_make_error (err, 0, WHAT ": systemd is not reachable on the system bus: %s",
+        return ocirt_error_make (err, 0, WHAT ": systemd is not reachable on the system bus: %s",
                                  e.message);
-      return ocirt_make_error (err, -r, WHAT ": systemd is not reachable on the system bus");
+      return ocirt_error_make (err, -r, WHAT ": systemd is not reachable on the system bus");
     }
   ocirt_debug ("systemd: version %s", version);
   return 0;
 }
 
 int
-ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
+ocirt_cgroup_systemd_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
                              ocirt_error_t *err)
 {
   struct ocirt_systemd_scope *sc;
   char *slice, *unit;
 
   memset (cg, 0, sizeof (*cg));
-  if (ocirt_systemd_parse_path (spec->linux ? spec->linux->cgroups_path : NULL, id, &slice, &unit, err)
+  if (ocirt_cgroup_systemd_parse_path (spec->linux ? spec->linux->cgroups_path : NULL, id, &slice, &unit,
+                                       err)
       < 0)
     return -1;
   sc = xmalloc0 (sizeof (*sc));
@@ -208,7 +209,7 @@ ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_
   sc->unit = unit;
   sc->spec = spec;
   cg->systemd = sc;
-  cg->systemd_free = ocirt_systemd_scope_free;
+  cg->systemd_free = ocirt_cgroup_systemd_scope_free;
   cg->mode = ocirt_cgroup_detect_mode ();
   /* Connect now: without systemd the create fails before the clone.  */
   if (connect_bus (&sc->bus, err) < 0)
@@ -248,7 +249,7 @@ prop_mask (sd_bus_message *m, const char *name, const char *list, const char *fi
   int r;
 
   if (ocirt_cgroup_parse_list (list, &ids, &n) < 0)
-    return ocirt_make_error (err, 0, "invalid %s `%s`", field, list);
+    return ocirt_error_make (err, 0, "invalid %s `%s`", field, list);
   for (i = 0; i < n; i++)
     if ((size_t) ids[i] / 8 + 1 > len)
       len = ids[i] / 8 + 1;
@@ -261,7 +262,7 @@ prop_mask (sd_bus_message *m, const char *name, const char *list, const char *fi
       || (r = sd_bus_message_open_container (m, 'v', "ay")) < 0
       || (r = sd_bus_message_append_array (m, 'y', mask, len)) < 0
       || (r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0)
-    return ocirt_make_error (err, -r, WHAT ": build property %s", name);
+    return ocirt_error_make (err, -r, WHAT ": build property %s", name);
   return 0;
 }
 
@@ -275,7 +276,7 @@ cpu_in_force (const struct ocirt_cgroup *cg, int64_t *quota, uint64_t *period, o
   const char *per;
 
   if (d == NULL)
-    return ocirt_make_error (err, 0, WHAT ": the container has no cpu cgroup");
+    return ocirt_error_make (err, 0, WHAT ": the container has no cpu cgroup");
   if (d->unified)
     {
       /* "QUOTA PERIOD", QUOTA "max" for none */
@@ -293,7 +294,7 @@ cpu_in_force (const struct ocirt_cgroup *cg, int64_t *quota, uint64_t *period, o
       per = p;
     }
   if (per == NULL || (*period = strtoull (per, NULL, 10)) == 0)
-    return ocirt_make_error (err, 0, WHAT ": no CPU period in `%s`", d->path);
+    return ocirt_error_make (err, 0, WHAT ": no CPU period in `%s`", d->path);
   return 0;
 }
 
@@ -331,9 +332,9 @@ resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_m
               uint64_t v;
 
               if (d == NULL || ocirt_cgroup_read (d, "memory.max", &max, err) < 0)
-                return ocirt_make_error (err, 0, WHAT ": read the memory limit in force");
+                return ocirt_error_make (err, 0, WHAT ": read the memory limit in force");
               if (!ocirt_cgroup_parse_u64 (max, &v))
-                return ocirt_make_error (err, 0, WHAT ": memory.max `%s` is not a limit", max);
+                return ocirt_error_make (err, 0, WHAT ": memory.max `%s` is not a limit", max);
               for_swap = v == UINT64_MAX ? -1 : (int64_t) v;
             }
           if (ocirt_cgroup_swap_to_v2 (mem->swap, for_swap, &swap, err) < 0)
@@ -382,7 +383,7 @@ resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_m
           r = prop_u64 (m, "CPUQuotaPerSecUSec", per_sec);
         }
       if (r < 0)
-        return ocirt_make_error (err, -r, WHAT ": build the unit's properties");
+        return ocirt_error_make (err, -r, WHAT ": build the unit's properties");
       if (v2 && c->cpus && c->cpus[0] && prop_mask (m, "AllowedCPUs", c->cpus, "cpu.cpus", err) < 0)
         return -1;
       if (v2 && c->mems && c->mems[0]
@@ -393,7 +394,7 @@ resource_props (sd_bus_message *m, const oci_resources *res, enum ocirt_cgroup_m
     r = v2 ? prop_u64 (m, "IOWeight", ocirt_cgroup_blkio_to_io_weight (res->block_io->weight))
            : prop_u64 (m, "BlockIOWeight", res->block_io->weight);
   if (r < 0)
-    return ocirt_make_error (err, -r, WHAT ": build the unit's properties");
+    return ocirt_error_make (err, -r, WHAT ": build the unit's properties");
   return 0;
 }
 
@@ -452,7 +453,7 @@ dev_state_apply (struct dev_state *s, const struct ocirt_dev_rule *r)
 static int
 collect_rule (void *data, bool allow, const char *rule, ocirt_error_t *err)
 {
-  return ocirt_dev_rules_add (data, allow, rule, err);
+  return ocirt_cgroup_devices_rules_add (data, allow, rule, err);
 }
 
 /* One DeviceAllow entry: "char-*", "block-8" (systemd 240 and later) or
@@ -502,13 +503,13 @@ append_device_props (sd_bus_message *m, const struct dev_state *st, ocirt_error_
       || (r = sd_bus_message_append (m, "s", "DeviceAllow")) < 0
       || (r = sd_bus_message_open_container (m, 'v', "a(ss)")) < 0
       || (r = sd_bus_message_open_container (m, 'a', "(ss)")) < 0)
-    return ocirt_make_error (err, -r, DEVICE_PROPS_FAILED);
+    return ocirt_error_make (err, -r, DEVICE_PROPS_FAILED);
   for (i = 0; i < st->n; i++)
     if ((r = device_allow (m, &st->ex[i])) < 0)
-      return ocirt_make_error (err, -r, DEVICE_PROPS_FAILED);
+      return ocirt_error_make (err, -r, DEVICE_PROPS_FAILED);
   if ((r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0
       || (r = sd_bus_message_close_container (m)) < 0)
-    return ocirt_make_error (err, -r, DEVICE_PROPS_FAILED);
+    return ocirt_error_make (err, -r, DEVICE_PROPS_FAILED);
   return 0;
 }
 
@@ -559,10 +560,10 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
   int r;
 
   if (nl == 0)
-    return ocirt_make_error (err, 0, WHAT ": annotation `%s` names no property", key);
+    return ocirt_error_make (err, 0, WHAT ": annotation `%s` names no property", key);
   for (p = name; *p; p++)
     if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
-      return ocirt_make_error (err, 0, WHAT ": annotation `%s`: invalid property name", key);
+      return ocirt_error_make (err, 0, WHAT ": annotation `%s`: invalid property name", key);
   ocirt_debug ("systemd: %s=%s (annotation)", name, value);
   if (nl > 3 && strcmp (name + nl - 3, "Sec") == 0 && (nl < 4 || strcmp (name + nl - 4, "USec") != 0))
     {
@@ -572,7 +573,7 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
       errno = 0;
       sec = strtod (value, &end);
       if (errno || end == value || *end || sec < 0)
-        return ocirt_make_error (err, 0, WHAT ": annotation `%s`: `%s` is not a number of seconds", key,
+        return ocirt_error_make (err, 0, WHAT ": annotation `%s`: `%s` is not a number of seconds", key,
                                  value);
       r = sd_bus_message_append (m, "(sv)", usec, "t", (uint64_t) (sec * 1000000));
     }
@@ -588,7 +589,7 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
       errno = 0;
       v = strtoull (num, &end, 10);
       if (!all_digits (num) || errno || (value[4] == '3' && v > UINT32_MAX))
-        return ocirt_make_error (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
+        return ocirt_error_make (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
       r = value[4] == '6' ? sd_bus_message_append (m, "(sv)", name, "t", (uint64_t) v)
                           : sd_bus_message_append (m, "(sv)", name, "u", (uint32_t) v);
     }
@@ -599,7 +600,7 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
       errno = 0;
       v = strtoll (value + 6, &end, 10);
       if (end == value + 6 || *end || errno || (value[3] == '3' && (v > INT32_MAX || v < INT32_MIN)))
-        return ocirt_make_error (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
+        return ocirt_error_make (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
       r = value[3] == '6' ? sd_bus_message_append (m, "(sv)", name, "x", (int64_t) v)
                           : sd_bus_message_append (m, "(sv)", name, "i", (int32_t) v);
     }
@@ -610,7 +611,7 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
       errno = 0;
       v = strtod (value + 7, &end);
       if (end == value + 7 || *end || errno)
-        return ocirt_make_error (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
+        return ocirt_error_make (err, 0, WHAT ": annotation `%s`: invalid value `%s`", key, value);
       r = sd_bus_message_append (m, "(sv)", name, "d", v);
     }
   else if (vl >= 2 && (value[0] == '"' || value[0] == '\'') && value[vl - 1] == value[0])
@@ -621,7 +622,7 @@ annotation_prop (sd_bus_message *m, const char *key, const char *value, ocirt_er
   else
     r = sd_bus_message_append (m, "(sv)", name, "s", value);
   if (r < 0)
-    return ocirt_make_error (err, -r, WHAT ": annotation `%s`", key);
+    return ocirt_error_make (err, -r, WHAT ": annotation `%s`", key);
   return 0;
 }
 
@@ -643,7 +644,7 @@ scope_props (sd_bus_message *m, const struct ocirt_systemd_scope *sc, pid_t pid,
       /* No ordering against shutdown.target and the like: it is not a
          service of the host.  */
       || (r = prop_bool (m, "DefaultDependencies", false)) < 0)
-    return ocirt_make_error (err, -r, WHAT ": build the unit's properties");
+    return ocirt_error_make (err, -r, WHAT ": build the unit's properties");
   if (resource_props (m, spec->linux ? spec->linux->resources : NULL, mode, NULL, err) < 0
       || device_props (m, spec->linux, err) < 0)
     return -1;
@@ -653,7 +654,7 @@ scope_props (sd_bus_message *m, const struct ocirt_systemd_scope *sc, pid_t pid,
         && annotation_prop (m, ann->keys[i], ann->values[i], err) < 0)
       return -1;
   if ((r = sd_bus_message_close_container (m)) < 0)
-    return ocirt_make_error (err, -r, WHAT ": build the unit's properties");
+    return ocirt_error_make (err, -r, WHAT ": build the unit's properties");
   return 0;
 }
 
@@ -715,7 +716,7 @@ wait_job (sd_bus *bus, struct job_wait *w, const char *unit, ocirt_error_t *err)
         continue;
       now = now_usec ();
       if (now >= deadline)
-        return ocirt_make_error (err, ETIMEDOUT, WHAT ": wait for the job of `%s`", unit);
+        return ocirt_error_make (err, ETIMEDOUT, WHAT ": wait for the job of `%s`", unit);
       r = sd_bus_wait (bus, deadline - now);
       if (r < 0)
         return bus_error (err, r, NULL, "wait for the job of `%s`", unit);
@@ -760,7 +761,7 @@ call_job (sd_bus *bus, sd_bus_message *m, const char *what, const char *unit, co
   if (wait_job (bus, &w, unit, err) < 0)
     return -1;
   if (strcmp (w.result, "done") != 0)
-    return ocirt_make_error (err, 0, WHAT ": %s `%s`: job %s", what, unit, w.result);
+    return ocirt_error_make (err, 0, WHAT ": %s `%s`: job %s", what, unit, w.result);
   return 0;
 }
 
@@ -797,13 +798,13 @@ scope_cgroup (sd_bus *bus, const char *unit, char **out, ocirt_error_t *err)
     {
       free (*out);
       *out = NULL;
-      return ocirt_make_error (err, 0, WHAT ": `%s` has no cgroup", unit);
+      return ocirt_error_make (err, 0, WHAT ": `%s` has no cgroup", unit);
     }
   return 0;
 }
 
 int
-ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
+ocirt_cgroup_systemd_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err)
 {
   struct ocirt_systemd_scope *sc = cg->systemd;
   cleanup_bus_message sd_bus_message *m = NULL;
@@ -830,7 +831,7 @@ ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *e
     {
       /* Not ours: it must not be stopped by our clean-up.  */
       sc->started = false;
-      return ocirt_make_error (err, 0, WHAT ": start unit `%s`: a unit of that name exists already",
+      return ocirt_error_make (err, 0, WHAT ": start unit `%s`: a unit of that name exists already",
                                sc->unit);
     }
   if (scope_cgroup (sc->bus, sc->unit, &cgpath, err) < 0)
@@ -867,7 +868,7 @@ stop_unit (sd_bus *bus, const char *unit, ocirt_error_t *err)
 }
 
 int
-ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err)
+ocirt_cgroup_systemd_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err)
 {
   struct ocirt_systemd_scope *sc = cg->systemd;
 
@@ -888,13 +889,13 @@ state_unit (const struct ocirt_container_state *st, const char **unit, ocirt_err
 
   u = u ? u + 1 : st->cgroup_path;
   if (strlen (u) <= strlen (".scope") || strcmp (u + strlen (u) - 6, ".scope") != 0)
-    return ocirt_make_error (err, 0, WHAT ": `%s` is not the cgroup of a scope", st->cgroup_path);
+    return ocirt_error_make (err, 0, WHAT ": `%s` is not the cgroup of a scope", st->cgroup_path);
   *unit = u;
   return 0;
 }
 
 int
-ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err)
+ocirt_cgroup_systemd_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err)
 {
   cleanup_bus sd_bus *bus = NULL;
   const char *unit;
@@ -909,7 +910,7 @@ ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocir
 }
 
 int
-ocirt_systemd_cgroup_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
+ocirt_cgroup_systemd_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
                              const oci_resources *res, ocirt_error_t *err)
 {
   cleanup_bus sd_bus *bus = NULL;

@@ -23,34 +23,34 @@
 /* Split CGROUPS_PATH, "slice:prefix:name" (NULL or empty: the default
    slice and prefix with the container ID), into the slice and the scope's
    unit name ("prefix-name.scope").  */
-int ocirt_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,
-                              ocirt_error_t *err);
+int ocirt_cgroup_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,
+                                     ocirt_error_t *err);
 
 /* Check the config and connect to systemd: nothing is made yet.  SPEC is
-   borrowed and must live until ocirt_systemd_cgroup_enter.  */
-int ocirt_systemd_cgroup_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
+   borrowed and must live until ocirt_cgroup_systemd_enter.  */
+int ocirt_cgroup_systemd_create (const oci_spec *spec, const char *id, struct ocirt_cgroup *cg,
                                  ocirt_error_t *err);
 
 /* Start the scope with PID in it, wait until systemd is done, and point CG
    at the scope's directories.  */
-int ocirt_systemd_cgroup_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);
+int ocirt_cgroup_systemd_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *err);
 
 /* Stop the scope CG started, if it did.  */
-int ocirt_systemd_cgroup_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err);
+int ocirt_cgroup_systemd_destroy (struct ocirt_cgroup *cg, ocirt_error_t *err);
 
 /* Stop the scope of a container from its state (the unit is the last
    component of its cgroup); a scope systemd has collected already is
    fine.  */
-int ocirt_systemd_cgroup_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err);
+int ocirt_cgroup_systemd_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err);
 
 /* For `update` of a container of the systemd driver: set the unit
    properties systemd knows of RES (SetUnitProperties, runtime), before
    the cgroupfs code writes the files, so that systemd does not put the old
    values back at a daemon-reload.  CG is the container's cgroup, where
    what RES leaves out is read.  Nothing for a container of cgroupfs.  */
-int ocirt_systemd_cgroup_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
+int ocirt_cgroup_systemd_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
                                  const oci_resources *res, ocirt_error_t *err);
 
-void ocirt_systemd_scope_free (struct ocirt_systemd_scope *sc);
+void ocirt_cgroup_systemd_scope_free (struct ocirt_systemd_scope *sc);
 
 #endif

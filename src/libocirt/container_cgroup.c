@@ -63,9 +63,9 @@ set_frozen (const char *root, const char *id, bool freeze, ocirt_error_t *err)
   allowed = freeze ? status == OCIRT_STATUS_RUNNING || status == OCIRT_STATUS_CREATED
                    : status == OCIRT_STATUS_PAUSED;
   if (!allowed)
-    ret = ocirt_make_error (err, 0, "cannot %s container `%s`: container not %s (it is %s)",
+    ret = ocirt_error_make (err, 0, "cannot %s container `%s`: container not %s (it is %s)",
                             freeze ? "pause" : "resume", id, freeze ? "running" : "paused",
-                            ocirt_status_name (status));
+                            ocirt_state_status_name (status));
   else
     ret = ocirt_cgroup_freeze (&cg, freeze, err);
   close_cgroup (dirfd, &st, &cg);
@@ -155,9 +155,9 @@ ocirt_container_update (const char *root, const char *id, const oci_resources *r
   if (dirfd < 0)
     return -1;
   if (status == OCIRT_STATUS_STOPPED)
-    ret = ocirt_make_error (err, 0,
+    ret = ocirt_error_make (err, 0,
                             "cannot update container `%s`: container not running (it has stopped)", id);
-  else if (ocirt_systemd_cgroup_update (&st, &cg, res, err) < 0)
+  else if (ocirt_cgroup_systemd_update (&st, &cg, res, err) < 0)
     ret = -1;
   else
     ret = ocirt_cgroup_update_resources (&cg, res, err);
@@ -166,7 +166,7 @@ ocirt_container_update (const char *root, const char *id, const oci_resources *r
 }
 
 oci_resources *
-ocirt_resources_parse (const char *data, size_t len, ocirt_error_t *err)
+ocirt_container_parse_resources (const char *data, size_t len, ocirt_error_t *err)
 {
   static const char prefix[] = ".linux.resources";
   cleanup_free char *doc = NULL;
@@ -179,7 +179,7 @@ ocirt_resources_parse (const char *data, size_t len, ocirt_error_t *err)
     i++;
   if (i == len || data[i] != '{')
     {
-      ocirt_make_error (err, 0, "resources: expected a JSON object");
+      ocirt_error_make (err, 0, "resources: expected a JSON object");
       return NULL;
     }
   /* The generated parser reads whole documents: put it where a config
@@ -191,9 +191,9 @@ ocirt_resources_parse (const char *data, size_t len, ocirt_error_t *err)
       const char *m = perr ? perr : "invalid document";
 
       if (strncmp (m, prefix, strlen (prefix)) == 0)
-        ocirt_make_error (err, 0, "resources%s", m + strlen (prefix));
+        ocirt_error_make (err, 0, "resources%s", m + strlen (prefix));
       else
-        ocirt_make_error (err, 0, "resources: %s", m);
+        ocirt_error_make (err, 0, "resources: %s", m);
       free (perr);
       return NULL;
     }
@@ -226,7 +226,7 @@ print_event (FILE *out, const char *type, const char *id, const char *data, ocir
   else
     fprintf (out, "{\"type\":\"%s\",\"id\":\"%s\"}\n", type, id);
   if (fflush (out) != 0 || ferror (out))
-    return ocirt_make_error (err, errno, "write events");
+    return ocirt_error_make (err, errno, "write events");
   return 0;
 }
 
@@ -280,7 +280,7 @@ wait_events (const struct ocirt_container_state *st, const char *id, int pidfd, 
     timeout = 100;
   r = poll (pfds, 2, timeout);
   if (r < 0 && errno != EINTR)
-    return ocirt_make_error (err, errno, "wait for events of `%s`", id);
+    return ocirt_error_make (err, errno, "wait for events of `%s`", id);
   if (r > 0 && (pfds[1].revents & POLLIN))
     {
       char buf[4096];
@@ -349,7 +349,7 @@ ocirt_container_events (const char *root, const char *id, bool once, uint64_t in
   /* Not held while streaming: other commands need the state dir.  */
   close (dirfd);
   if (status == OCIRT_STATUS_STOPPED)
-    return ocirt_make_error (err, 0, "cannot watch container `%s`: container not running", id);
+    return ocirt_error_make (err, 0, "cannot watch container `%s`: container not running", id);
   if (once)
     return stats_event (&cg, id, out, err);
   return stream_events (&st, &cg, id, interval_ns, out, err);

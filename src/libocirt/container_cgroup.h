@@ -23,7 +23,7 @@ int ocirt_container_update (const char *root, const char *id, const oci_resource
                             ocirt_error_t *err);
 
 /* Parse a linux.resources JSON document, as `update -r` takes it.  */
-oci_resources *ocirt_resources_parse (const char *data, size_t len, ocirt_error_t *err);
+oci_resources *ocirt_container_parse_resources (const char *data, size_t len, ocirt_error_t *err);
 DEFINE_TRIVIAL_CLEANUP_FUNC (oci_resources *, free_oci_resources)
 #define cleanup_resources __attribute__ ((cleanup (free_oci_resourcesp)))
 

@@ -33,9 +33,9 @@ static int
 set_hostname (const oci_spec *spec, ocirt_error_t *err)
 {
   if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
-    return ocirt_make_error (err, errno, "sethostname `%s`", spec->hostname);
+    return ocirt_error_make (err, errno, "sethostname `%s`", spec->hostname);
   if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
-    return ocirt_make_error (err, errno, "setdomainname `%s`", spec->domainname);
+    return ocirt_error_make (err, errno, "setdomainname `%s`", spec->domainname);
   return 0;
 }
 
@@ -54,7 +54,7 @@ write_sysctls (const oci_linux *lx, ocirt_error_t *err)
       char *p;
 
       if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
-        return ocirt_make_error (err, 0, "invalid sysctl `%s`", key);
+        return ocirt_error_make (err, 0, "invalid sysctl `%s`", key);
       path = xasprintf ("sys/%s", key);
       for (p = path + 4; *p; p++)
         if (*p == '.')
@@ -118,7 +118,7 @@ wait_for_start (struct ocirt_spawn *s, ocirt_error_t *err)
   snprintf (path, sizeof (path), "self/fd/%d", s->fifo_fd);
   fd = openat (s->procfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open exec fifo");
+    return ocirt_error_make (err, errno, "open exec fifo");
   /* `start` reads "0", or the reason the container cannot start.  */
   if (start_container_hooks (s, err) < 0)
     {
@@ -126,7 +126,7 @@ wait_for_start (struct ocirt_spawn *s, ocirt_error_t *err)
       return -1;
     }
   if (ocirt_utils_write_all (fd, "0", 1) < 0)
-    return ocirt_make_error (err, errno, "write exec fifo");
+    return ocirt_error_make (err, errno, "write exec fifo");
   return 0;
 }
 
@@ -192,12 +192,12 @@ fork_into_pid_ns (struct ocirt_spawn *s, ocirt_error_t *err)
   pid_t pid;
 
   if (unshare (CLONE_NEWPID) < 0)
-    return ocirt_make_error (err, errno, "unshare the pid namespace");
+    return ocirt_error_make (err, errno, "unshare the pid namespace");
   if (pipe2 (pp, O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the container process");
+    return ocirt_error_make (err, errno, "pipe for the container process");
   pid = fork ();
   if (pid < 0)
-    return ocirt_make_error (err, errno, "fork the container process");
+    return ocirt_error_make (err, errno, "fork the container process");
   if (pid > 0)
     {
       close (pp[0]);
@@ -210,7 +210,7 @@ fork_into_pid_ns (struct ocirt_spawn *s, ocirt_error_t *err)
   if (read (pp[0], &pid, sizeof (pid)) != sizeof (pid))
     {
       close (pp[0]);
-      return ocirt_make_error (err, EPIPE, "read the container process pid");
+      return ocirt_error_make (err, EPIPE, "read the container process pid");
     }
   close (pp[0]);
   s->pid = pid;
@@ -225,7 +225,7 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
   const oci_process *p = s->spec->process;
 
   ocirt_debug ("container process: mount the rootfs `%s`", s->rootfs);
-  if (ocirt_rootfs_prepare (rctx, err) < 0)
+  if (ocirt_mounts_prepare_rootfs (rctx, err) < 0)
     return -1;
   OCIRT_FAILPOINT ("child.rootfs");
 
@@ -235,7 +235,7 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
     cleanup_close int cwdfd = -1;
 
     if (rootfd < 0)
-      return ocirt_make_error (err, errno, "open /");
+      return ocirt_error_make (err, errno, "open /");
     cwdfd = ocirt_path_mkpath_in_root (rootfd, p->cwd, false, err);
     if (cwdfd < 0)
       return ocirt_error_prefix (err, "create cwd");
@@ -249,7 +249,7 @@ setup_rootfs (struct ocirt_spawn *s, struct ocirt_rootfs_ctx *rctx, ocirt_error_
   ocirt_debug ("container process: sysctls, masked and read-only paths");
   if (write_sysctls (s->spec->linux, err) < 0)
     return -1;
-  return ocirt_rootfs_finalize (rctx, err);
+  return ocirt_mounts_finalize_rootfs (rctx, err);
 }
 
 /* A new session keyring named after the container, so that it does not
@@ -260,7 +260,7 @@ join_session_keyring (const char *id, ocirt_error_t *err)
   cleanup_free char *name = xasprintf ("_ses.%s", id);
 
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EPERM)
-    return ocirt_make_error (err, errno, "join session keyring");
+    return ocirt_error_make (err, errno, "join session keyring");
   return 0;
 }
 
@@ -278,7 +278,7 @@ enter_namespaces (struct ocirt_spawn *s, ocirt_error_t *err)
     return -1;
   s->pid = pid;
   if (s->unprivileged && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_DUMPABLE");
+    return ocirt_error_make (err, errno, "prctl PR_SET_DUMPABLE");
 
   if (s->ns.clone_flags & CLONE_NEWUSER)
     become_root ();
@@ -301,7 +301,7 @@ enter_namespaces (struct ocirt_spawn *s, ocirt_error_t *err)
     return -1;
   OCIRT_FAILPOINT ("child.namespaces");
   if (setsid () < 0)
-    return ocirt_make_error (err, errno, "setsid");
+    return ocirt_error_make (err, errno, "setsid");
   return set_hostname (s->spec, err);
 }
 
@@ -315,10 +315,10 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
     .rootfs = s->rootfs,
     .bundle = s->bundle,
     .cgroup = s->have_cgroup ? &s->cg : NULL,
-    .userns = ocirt_config_has_ns (spec, "user"),
+    .userns = ocirt_ns_in_config (spec, "user"),
     .cgroupns = (s->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .no_pivot = s->opts->no_pivot,
-    .mountns = ocirt_config_has_ns (spec, "mount"),
+    .mountns = ocirt_ns_in_config (spec, "mount"),
     .console_fd = -1,
     .idmap_fds = s->idmap_fds,
     .before_pivot = before_pivot,
@@ -338,7 +338,7 @@ child_setup (struct ocirt_spawn *s, char **exe, char ***envp, ocirt_error_t *err
   /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
   if (p->scheduler && wait_in_cgroup (s, err) < 0)
     return -1;
-  if (ocirt_linux_attrs_apply (spec->linux, err) < 0)
+  if (ocirt_process_attrs_apply_linux (spec->linux, err) < 0)
     return -1;
   ocirt_debug ("container process: limits, user %u:%u, capabilities, cwd `%s`",
                p->user ? p->user->uid : 0, p->user ? p->user->gid : 0, p->cwd);
@@ -367,7 +367,7 @@ ocirt_container_child_main (struct ocirt_spawn *s)
      the user's to overwrite anyway.  */
   if (!s->unprivileged && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
-      ocirt_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      ocirt_error_make (&err, errno, "prctl PR_SET_DUMPABLE");
       ocirt_sync_send_error (s->sync[1], &err);
       _exit (1);
     }
@@ -394,14 +394,14 @@ ocirt_container_child_main (struct ocirt_spawn *s)
      follows the filter (docs/security.md).  */
   if (ocirt_seccomp_load (s->seccomp, &err) < 0)
     {
-      ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
+      ocirt_log_write (OCIRT_LOG_ERROR, "%s", err->msg);
       _exit (1);
     }
   execve (exe, argv, envp);
-  ocirt_make_error (&err, errno, "exec `%s`", p->args[0]);
+  ocirt_error_make (&err, errno, "exec `%s`", p->args[0]);
   if (s->fifo_fd < 0)
     ocirt_sync_send_error (s->sync[1], &err);
   else
-    ocirt_log (OCIRT_LOG_ERROR, "%s", err->msg);
+    ocirt_log_write (OCIRT_LOG_ERROR, "%s", err->msg);
   _exit (127);
 }

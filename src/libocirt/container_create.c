@@ -73,7 +73,7 @@ absolute_bundle (const char *bundle, ocirt_error_t *err)
 
   if (realpath (bundle ? bundle : ".", resolved) == NULL)
     {
-      ocirt_make_error (err, errno, "bundle `%s`", bundle ? bundle : ".");
+      ocirt_error_make (err, errno, "bundle `%s`", bundle ? bundle : ".");
       return NULL;
     }
   return xstrdup (resolved);
@@ -93,12 +93,12 @@ write_state (struct ocirt_spawn *s, bool record, ocirt_error_t *err)
   if (record)
     {
       st.runtime_pid = getpid ();
-      st.runtime_start_time = ocirt_process_start_time (st.runtime_pid);
+      st.runtime_start_time = ocirt_state_pid_start_time (st.runtime_pid);
     }
   else
     {
       st.pid = s->pid;
-      st.start_time = ocirt_process_start_time (s->pid);
+      st.start_time = ocirt_state_pid_start_time (s->pid);
       /* Before state.json: whoever reads hooks_saved finds the file.  */
       if (ocirt_container_hooks_save (s->dirfd, s->spec, err) < 0)
         return -1;
@@ -148,7 +148,7 @@ spawn_abort (struct ocirt_spawn *s)
     }
   if (s->have_cgroup && ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, &err) < 0)
     ocirt_log_warn_release (&err);
-  if (s->have_cgroup && ocirt_systemd_cgroup_destroy (&s->cg, &err) < 0)
+  if (s->have_cgroup && ocirt_cgroup_systemd_destroy (&s->cg, &err) < 0)
     ocirt_log_warn_release (&err);
   if (s->dirfd >= 0 && ocirt_state_dir_remove (s->opts->root, s->opts->id, &err) < 0)
     ocirt_log_warn_release (&err);
@@ -173,7 +173,7 @@ pass_listen_fds (struct ocirt_spawn *s, ocirt_error_t *err)
   if (v == NULL || v[0] == '\0')
     return 0;
   if (!ocirt_utils_parse_ulong (v, &n) || n > 65536)
-    return ocirt_make_error (err, 0, "invalid LISTEN_FDS `%s`", v);
+    return ocirt_error_make (err, 0, "invalid LISTEN_FDS `%s`", v);
   if (n == 0)
     return 0;
   s->preserve_fds += (int) n;
@@ -229,12 +229,12 @@ load_config (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
   const struct ocirt_create_options *o = s->opts;
   const oci_process *p;
 
-  if (!ocirt_id_valid (o->id))
-    return ocirt_make_error (err, 0, "invalid container id `%s`", o->id ? o->id : "");
+  if (!ocirt_state_id_valid (o->id))
+    return ocirt_error_make (err, 0, "invalid container id `%s`", o->id ? o->id : "");
   s->bundle = absolute_bundle (o->bundle, err);
   if (s->bundle == NULL)
     return -1;
-  s->spec = ocirt_config_load (s->bundle, o->config_path, err);
+  s->spec = ocirt_bundle_load_config (s->bundle, o->config_path, err);
   if (s->spec == NULL)
     return -1;
   {
@@ -245,18 +245,19 @@ load_config (struct ocirt_spawn *s, bool use_fifo, ocirt_error_t *err)
   }
   if (ocirt_lsm_validate (s->spec->process, s->spec->linux, err) < 0)
     return -1;
-  if (ocirt_config_validate (s->spec, err) < 0 || ocirt_linux_attrs_validate (s->spec->linux, err) < 0)
+  if (ocirt_bundle_validate_config (s->spec, err) < 0
+      || ocirt_process_attrs_validate_linux (s->spec->linux, err) < 0)
     return -1;
   p = s->spec->process;
-  s->rootfs = ocirt_config_rootfs (s->spec, s->bundle, err);
+  s->rootfs = ocirt_bundle_rootfs (s->spec, s->bundle, err);
   if (s->rootfs == NULL)
     return -1;
   if (p->terminal && o->console_socket == NULL && use_fifo)
-    return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required");
+    return ocirt_error_make (err, 0, "process.terminal is set: --console-socket is required");
   if (!p->terminal && o->console_socket)
-    return ocirt_make_error (err, 0, "--console-socket given but process.terminal is false");
+    return ocirt_error_make (err, 0, "--console-socket given but process.terminal is false");
   if (p->terminal && o->console_socket == NULL && o->detach)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "process.terminal is set: --console-socket is required with --detach");
   return 0;
 }
@@ -320,16 +321,16 @@ static int
 make_exec_fifo (struct ocirt_spawn *s, ocirt_error_t *err)
 {
   if (mkfifoat (s->dirfd, OCIRT_EXEC_FIFO, 0622) < 0)
-    return ocirt_make_error (err, errno, "create exec fifo");
+    return ocirt_error_make (err, errno, "create exec fifo");
   /* mkfifo obeys the umask; the container user must be able to open it. */
   if (fchmodat (s->dirfd, OCIRT_EXEC_FIFO, 0622, 0) < 0)
-    return ocirt_make_error (err, errno, "chmod exec fifo");
+    return ocirt_error_make (err, errno, "chmod exec fifo");
   s->fifo_fd = openat (s->dirfd, OCIRT_EXEC_FIFO, O_PATH | O_CLOEXEC);
   if (s->fifo_fd < 0)
-    return ocirt_make_error (err, errno, "open exec fifo");
+    return ocirt_error_make (err, errno, "open exec fifo");
   s->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (s->procfd < 0)
-    return ocirt_make_error (err, errno, "open /proc");
+    return ocirt_error_make (err, errno, "open /proc");
   return 0;
 }
 
@@ -342,7 +343,7 @@ make_cgroups (struct ocirt_spawn *s, ocirt_error_t *err)
     {
       /* Made (and released) even when connecting fails.  */
       s->have_cgroup = true;
-      if (ocirt_systemd_cgroup_create (s->spec, s->opts->id, &s->cg, err) < 0)
+      if (ocirt_cgroup_systemd_create (s->spec, s->opts->id, &s->cg, err) < 0)
         return -1;
     }
   else if (ocirt_cgroup_make (&s->cg, err) < 0 && rootless_without_cgroup (s, err) < 0)
@@ -363,7 +364,7 @@ open_console (struct ocirt_spawn *s, ocirt_error_t *err)
       int pair[2];
 
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-        return ocirt_make_error (err, errno, "socketpair for the terminal");
+        return ocirt_error_make (err, errno, "socketpair for the terminal");
       s->console_fd = pair[1];
       s->console_peer = pair[0];
     }
@@ -445,7 +446,7 @@ clone_child (struct ocirt_spawn *s, ocirt_error_t *err)
   /* Without a user namespace the child may move itself into its v1
      cgroups, and clone3 can put it into the unified one: no pid written to
      a cgroup.procs, whose lock costs an RCU grace period (~10 ms).  */
-  s->self_join = !s->cg.systemd && s->cg.ndirs > 0 && !ocirt_config_has_ns (s->spec, "user");
+  s->self_join = !s->cg.systemd && s->cg.ndirs > 0 && !ocirt_ns_in_config (s->spec, "user");
   /* Such a child is in its v1 cgroups from the start and makes its /dev
      while the limits would be written: a device list is rewritten from
      "deny all", and a mknod in that window fails.  The cgroups are still
@@ -454,7 +455,7 @@ clone_child (struct ocirt_spawn *s, ocirt_error_t *err)
     return -1;
   /* The container process is a grandchild then: it comes back to us.  */
   if (s->ns.fork_pid && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
+    return ocirt_error_make (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   ocirt_debug ("clone the container process (new namespaces %#x)", s->ns.clone_flags);
   fflush (NULL);
   s->pid = clone_container (s);
@@ -463,7 +464,7 @@ clone_child (struct ocirt_spawn *s, ocirt_error_t *err)
   if (s->pid < 0)
     {
       s->pid = 0;
-      return ocirt_make_error (err, errno, "clone the container process");
+      return ocirt_error_make (err, errno, "clone the container process");
     }
   if (s->pid == 0)
     ocirt_container_child_main (s);
@@ -509,7 +510,7 @@ enter_cgroups (struct ocirt_spawn *s, ocirt_error_t *err)
   ocirt_debug ("move %d into its cgroups", s->pid);
   if (s->cg.systemd)
     {
-      if (ocirt_systemd_cgroup_enter (&s->cg, s->pid, err) < 0)
+      if (ocirt_cgroup_systemd_enter (&s->cg, s->pid, err) < 0)
         return -1;
     }
   else if (!s->self_join)
@@ -597,7 +598,7 @@ cleanup_after_run (struct ocirt_spawn *s, ocirt_error_t *err)
     {
       if (ocirt_cgroup_remove_dirs (s->cg.created, s->cg.ncreated, err) < 0)
         return -1;
-      if (ocirt_systemd_cgroup_destroy (&s->cg, err) < 0)
+      if (ocirt_cgroup_systemd_destroy (&s->cg, err) < 0)
         return -1;
     }
   return ocirt_state_dir_remove (s->opts->root, s->opts->id, err);
@@ -684,7 +685,7 @@ run_wait (struct ocirt_spawn *s, int *exit_status, ocirt_error_t *err)
   if (s->console_peer >= 0)
     proxy_terminal (s);
   if (ocirt_utils_waitpid (s->pid, &status, 0) < 0)
-    return ocirt_make_error (err, errno, "wait for the container process");
+    return ocirt_error_make (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
   s->pid = 0;
   *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);

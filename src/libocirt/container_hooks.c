@@ -33,7 +33,7 @@ ocirt_container_hooks_save (int dirfd, const oci_spec *spec, ocirt_error_t *err)
   doc.annotations = spec->annotations;
   json = oci_spec_to_json (&doc, false, NULL);
   if (json == NULL)
-    return ocirt_make_error (err, ENOMEM, "write `%s`", OCIRT_HOOKS_FILE);
+    return ocirt_error_make (err, ENOMEM, "write `%s`", OCIRT_HOOKS_FILE);
   return ocirt_utils_write_file_atomic_at (dirfd, OCIRT_HOOKS_FILE, json, strlen (json), 0600, err);
 }
 
@@ -48,7 +48,7 @@ ocirt_container_hooks_load (int dirfd, const struct ocirt_container_state *st, o
   *spec = NULL;
   if (!st->hooks_saved)
     {
-      *spec = ocirt_config_load (st->bundle, st->config, err);
+      *spec = ocirt_bundle_load_config (st->bundle, st->config, err);
       return *spec ? 0 : -1;
     }
   if (ocirt_utils_read_file_at (dirfd, OCIRT_HOOKS_FILE, &data, &len, err) < 0)
@@ -60,7 +60,7 @@ ocirt_container_hooks_load (int dirfd, const struct ocirt_container_state *st, o
     }
   *spec = oci_spec_parse_data (data, len, &perr);
   if (*spec == NULL)
-    return ocirt_make_error (err, 0, "%s of `%s`: %s", OCIRT_HOOKS_FILE, st->id,
+    return ocirt_error_make (err, 0, "%s of `%s`: %s", OCIRT_HOOKS_FILE, st->id,
                              perr ? perr : "cannot parse");
   return 0;
 }

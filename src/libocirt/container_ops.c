@@ -46,9 +46,9 @@ check_created (int dirfd, const struct ocirt_container_state *st, const char *id
   if (status == OCIRT_STATUS_CREATED)
     return 0;
   if (status == OCIRT_STATUS_STOPPED)
-    return ocirt_make_error (err, 0, "cannot start container `%s`: it has stopped", id);
-  return ocirt_make_error (err, 0, "cannot start container `%s`: it is %s, not created", id,
-                           ocirt_status_name (status));
+    return ocirt_error_make (err, 0, "cannot start container `%s`: it has stopped", id);
+  return ocirt_error_make (err, 0, "cannot start container `%s`: it is %s, not created", id,
+                           ocirt_state_status_name (status));
 }
 
 /* Until the container process opens FIFO for writing; a pidfd (or, without
@@ -63,12 +63,12 @@ wait_exec_fifo (int fifo, int pidfd, const struct ocirt_container_state *st, con
       int r = poll (fds, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 100);
 
       if (r < 0 && errno != EINTR)
-        return ocirt_make_error (err, errno, "wait for container `%s`", id);
+        return ocirt_error_make (err, errno, "wait for container `%s`", id);
       if (r > 0 && (fds[0].revents & POLLIN))
         return 0;
       if ((r > 0 && pidfd >= 0 && (fds[1].revents & POLLIN)) || (fds[0].revents & POLLHUP)
           || !ocirt_state_process_alive (st))
-        return ocirt_make_error (err, 0, "cannot start container `%s`: its process has exited", id);
+        return ocirt_error_make (err, 0, "cannot start container `%s`: its process has exited", id);
     }
 }
 
@@ -85,12 +85,12 @@ release_exec_fifo (int dirfd, int fifo, int pidfd, const struct ocirt_container_
     return -1;
   n = read (fifo, msg, sizeof (msg) - 1);
   if (n <= 0)
-    return ocirt_make_error (err, 0, "cannot start container `%s`: its process has exited", id);
+    return ocirt_error_make (err, 0, "cannot start container `%s`: its process has exited", id);
   msg[n] = '\0';
   if (unlinkat (dirfd, OCIRT_EXEC_FIFO, 0) < 0)
-    return ocirt_make_error (err, errno, "remove exec fifo of `%s`", id);
+    return ocirt_error_make (err, errno, "remove exec fifo of `%s`", id);
   if (strcmp (msg, "0") != 0)
-    return ocirt_make_error (err, 0, "cannot start container `%s`: %s", id, msg);
+    return ocirt_error_make (err, 0, "cannot start container `%s`: %s", id, msg);
   return 0;
 }
 
@@ -133,7 +133,7 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
     }
   fifo = openat (dirfd, OCIRT_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
-    return ocirt_make_error (err, errno, "open exec fifo of `%s`", id);
+    return ocirt_error_make (err, errno, "open exec fifo of `%s`", id);
   pidfd = pidfd_open_checked (&st);
   if (release_exec_fifo (dirfd, fifo, pidfd, &st, id, err) < 0)
     return -1;
@@ -167,15 +167,15 @@ signal_process (const struct ocirt_container_state *st, int signo, ocirt_error_t
       if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) == 0)
         return 0;
       if (errno != ESRCH)
-        return ocirt_make_error (err, errno, "kill container `%s`", st->id);
+        return ocirt_error_make (err, errno, "kill container `%s`", st->id);
     }
   /* Clients tell an exited container from a failure by runc's words
      (docs/clients.md).  */
   if (errno == ESRCH)
-    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", st->id);
+    return ocirt_error_make (err, 0, "cannot kill container `%s`: container not running", st->id);
   /* No pidfd support: the start time check above is the guard.  */
   if (!ocirt_state_process_alive (st) || kill (st->pid, signo) < 0)
-    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", st->id);
+    return ocirt_error_make (err, 0, "cannot kill container `%s`: container not running", st->id);
   return 0;
 }
 
@@ -203,9 +203,9 @@ ocirt_container_kill (const char *root, const char *id, int signo, bool all, oci
     return -1;
   status = ocirt_state_status (dirfd, &st);
   if (status == OCIRT_STATUS_STOPPED && !all)
-    return ocirt_make_error (err, 0, "cannot kill container `%s`: container not running", id);
+    return ocirt_error_make (err, 0, "cannot kill container `%s`: container not running", id);
   if (status == OCIRT_STATUS_CREATING && !all)
-    return ocirt_make_error (err, 0, "container `%s` is being created", id);
+    return ocirt_error_make (err, 0, "container `%s` is being created", id);
   if (all)
     return signal_all (&st, signo, err);
   return signal_process (&st, signo, err);
@@ -281,7 +281,7 @@ open_for_delete (const char *root, const char *id, bool force, int *dirfd, ocirt
         return 0;
       /* A directory removed while we waited for its lock may have been
          claimed again by a new create: then look again.  */
-      if (!force || !ocirt_id_valid (id) || faccessat (AT_FDCWD, root, F_OK, 0) < 0 || tries == 20)
+      if (!force || !ocirt_state_id_valid (id) || faccessat (AT_FDCWD, root, F_OK, 0) < 0 || tries == 20)
         return -1;
       path = xasprintf ("%s/%s", root, id);
       if (access (path, F_OK) < 0 && errno == ENOENT)
@@ -349,7 +349,7 @@ read_for_delete (const char *root, const char *id, bool force, int dirfd,
       if (ocirt_state_dir_abandoned (root, dirfd))
         return ocirt_state_dir_remove (root, id, err);
       if (++waits == 100)
-        return ocirt_make_error (err, 0, "container `%s`: %s", id, why->msg);
+        return ocirt_error_make (err, 0, "container `%s`: %s", id, why->msg);
     }
 }
 
@@ -365,7 +365,7 @@ remove_container (const char *root, const char *id, int dirfd, const struct ocir
   if (ocirt_cgroup_remove_dirs (st->cgroup_dirs, st->cgroup_dirs_len, err) < 0)
     return -1;
   /* systemd owns the scope's directories: it removes them.  */
-  if (ocirt_systemd_cgroup_destroy_state (st, err) < 0)
+  if (ocirt_cgroup_systemd_destroy_state (st, err) < 0)
     return -1;
   /* Not for a create that died before the container existed.  Read
      before the state directory goes.  */
@@ -395,8 +395,8 @@ ocirt_container_delete (const char *root, const char *id, bool force, ocirt_erro
     return ret;
   status = ocirt_state_status (dirfd, &st);
   if (status != OCIRT_STATUS_STOPPED && status != OCIRT_STATUS_CREATED && !force)
-    return ocirt_make_error (err, 0, "cannot delete container %s that is not stopped: %s", id,
-                             ocirt_status_name (status));
+    return ocirt_error_make (err, 0, "cannot delete container %s that is not stopped: %s", id,
+                             ocirt_state_status_name (status));
   stop_all (&st, status);
   return remove_container (root, id, dirfd, &st, err);
 }
@@ -416,7 +416,7 @@ read_entry (DIR *d, const char *name, struct ocirt_list_entry *e)
   cleanup_error ocirt_error_t tmp = NULL;
   cleanup_close int fd = -1;
 
-  if (name[0] == '.' || !ocirt_id_valid (name))
+  if (name[0] == '.' || !ocirt_state_id_valid (name))
     return false;
   fd = openat (dirfd (d), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || ocirt_state_read (fd, &e->st, &tmp) < 0)
@@ -438,7 +438,7 @@ ocirt_container_list (const char *root, struct ocirt_list_entry **entries, size_
     {
       if (errno == ENOENT)
         return 0;
-      return ocirt_make_error (err, errno, "open state root `%s`", root);
+      return ocirt_error_make (err, errno, "open state root `%s`", root);
     }
   *entries = xmalloc0 (sizeof (**entries) * alloc);
   while ((de = readdir (d)))

@@ -41,7 +41,7 @@ ocirt_criu_cg_mode (const char *name, int *mode, ocirt_error_t *err)
         *mode = modes[i].mode;
         return 0;
       }
-  return ocirt_make_error (err, 0, "invalid --manage-cgroups-mode `%s` (soft, full, strict or ignore)",
+  return ocirt_error_make (err, 0, "invalid --manage-cgroups-mode `%s` (soft, full, strict or ignore)",
                            name);
 }
 
@@ -74,7 +74,7 @@ save_descriptors (struct ocirt_criu_session *s, pid_t pid, ocirt_error_t *err)
   int fd;
 
   if (out == NULL)
-    return ocirt_make_error (err, errno, "write %s", OCIRT_CRIU_DESCRIPTORS);
+    return ocirt_error_make (err, errno, "write %s", OCIRT_CRIU_DESCRIPTORS);
   fputc ('[', out);
   for (fd = 0; fd < 3; fd++)
     {
@@ -90,7 +90,7 @@ save_descriptors (struct ocirt_criu_session *s, pid_t pid, ocirt_error_t *err)
     }
   fputc (']', out);
   if (fclose (out) != 0)
-    return ocirt_make_error (err, errno, "write %s", OCIRT_CRIU_DESCRIPTORS);
+    return ocirt_error_make (err, errno, "write %s", OCIRT_CRIU_DESCRIPTORS);
   return ocirt_utils_write_file_atomic_at (s->images_fd, OCIRT_CRIU_DESCRIPTORS, json, size, 0600, err);
 }
 
@@ -117,10 +117,10 @@ external_ns (struct ocirt_criu_session *s, const oci_spec *spec, ocirt_error_t *
       if (path == NULL)
         continue;
       if (stat (path, &sb) < 0)
-        return ocirt_make_error (err, errno, "%s namespace `%s`", kinds[i].type, path);
+        return ocirt_error_make (err, errno, "%s namespace `%s`", kinds[i].type, path);
       ext = xasprintf ("%s[%lu]:%s", kinds[i].criu, (unsigned long) sb.st_ino, kinds[i].key);
-      if (ocirt_dl_criu_local_add_external (s->opts, ext) < 0)
-        return ocirt_make_error (err, ENOMEM, "CRIU external `%s`", ext);
+      if (ocirt_criu_dl_criu_local_add_external (s->opts, ext) < 0)
+        return ocirt_error_make (err, ENOMEM, "CRIU external `%s`", ext);
     }
   return 0;
 }
@@ -153,13 +153,13 @@ set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_op
   cleanup_free char *proc_root = xasprintf ("/proc/%d/root", st->pid);
   const char *fz = freezer (st);
 
-  ocirt_dl_criu_local_set_pid (s->opts, st->pid);
-  ocirt_dl_criu_local_set_leave_running (s->opts, o->leave_running || o->pre_dump);
-  ocirt_dl_criu_local_set_track_mem (s->opts, o->pre_dump || o->parent_path);
+  ocirt_criu_dl_criu_local_set_pid (s->opts, st->pid);
+  ocirt_criu_dl_criu_local_set_leave_running (s->opts, o->leave_running || o->pre_dump);
+  ocirt_criu_dl_criu_local_set_track_mem (s->opts, o->pre_dump || o->parent_path);
   /* A terminal's master is outside the container, with the caller.  */
-  ocirt_dl_criu_local_set_orphan_pts_master (s->opts, true);
-  if (o->parent_path && ocirt_dl_criu_local_set_parent_images (s->opts, o->parent_path) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
+  ocirt_criu_dl_criu_local_set_orphan_pts_master (s->opts, true);
+  if (o->parent_path && ocirt_criu_dl_criu_local_set_parent_images (s->opts, o->parent_path) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
   if (o->page_server)
     {
       cleanup_free char *addr = xstrdup (o->page_server);
@@ -167,17 +167,17 @@ set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_op
       unsigned long long port;
 
       if (colon == NULL || !ocirt_utils_parse_ulong (colon + 1, &port) || port == 0 || port > 65535)
-        return ocirt_make_error (err, 0, "invalid --page-server `%s` (ADDRESS:PORT)", o->page_server);
+        return ocirt_error_make (err, 0, "invalid --page-server `%s` (ADDRESS:PORT)", o->page_server);
       *colon = '\0';
-      if (ocirt_dl_criu_local_set_page_server_address_port (s->opts, addr, (int) port) < 0)
-        return ocirt_make_error (err, ENOMEM, "CRIU options");
+      if (ocirt_criu_dl_criu_local_set_page_server_address_port (s->opts, addr, (int) port) < 0)
+        return ocirt_error_make (err, ENOMEM, "CRIU options");
     }
-  if (st->rootfs && ocirt_dl_criu_local_set_root (s->opts, st->rootfs) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
-  ocirt_dl_criu_local_set_manage_cgroups (s->opts, true);
-  ocirt_dl_criu_local_set_manage_cgroups_mode (s->opts, cg_mode);
-  if (fz && ocirt_dl_criu_local_set_freeze_cgroup (s->opts, fz) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
+  if (st->rootfs && ocirt_criu_dl_criu_local_set_root (s->opts, st->rootfs) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
+  ocirt_criu_dl_criu_local_set_manage_cgroups (s->opts, true);
+  ocirt_criu_dl_criu_local_set_manage_cgroups_mode (s->opts, cg_mode);
+  if (fz && ocirt_criu_dl_criu_local_set_freeze_cgroup (s->opts, fz) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
   if (ocirt_criu_external_mounts (s, spec, proc_root, false, err) < 0)
     return -1;
   return external_ns (s, spec, err);
@@ -190,8 +190,8 @@ check_running (int dirfd, const struct ocirt_container_state *st, ocirt_error_t 
 
   if (status == OCIRT_STATUS_RUNNING || status == OCIRT_STATUS_PAUSED)
     return 0;
-  return ocirt_make_error (err, 0, "cannot checkpoint container `%s`: it is %s, not running", st->id,
-                           ocirt_status_name (status));
+  return ocirt_error_make (err, 0, "cannot checkpoint container `%s`: it is %s, not running", st->id,
+                           ocirt_state_status_name (status));
 }
 
 static int
@@ -204,7 +204,7 @@ dump (const struct ocirt_checkpoint_options *o, int dirfd, const struct ocirt_co
 
   if (check_running (dirfd, st, err) < 0)
     return -1;
-  spec = ocirt_config_load (st->bundle, st->config, err);
+  spec = ocirt_bundle_load_config (st->bundle, st->config, err);
   if (spec == NULL)
     return ocirt_error_prefix (err, "container `%s`", st->id);
   if (ocirt_criu_dirs_open (&s, &o->c, true, o->pre_dump ? "pre-dump.log" : "dump.log", err) < 0)
@@ -214,7 +214,7 @@ dump (const struct ocirt_checkpoint_options *o, int dirfd, const struct ocirt_co
       || save_descriptors (&s, st->pid, err) < 0)
     goto undo;
   ocirt_debug ("criu %s of %d into %s", o->pre_dump ? "pre-dump" : "dump", st->pid, s.image_path);
-  r = o->pre_dump ? ocirt_dl_criu_local_pre_dump (s.opts) : ocirt_dl_criu_local_dump (s.opts);
+  r = o->pre_dump ? ocirt_criu_dl_criu_local_pre_dump (s.opts) : ocirt_criu_dl_criu_local_dump (s.opts);
   if (r >= 0)
     {
       ret = 0;
@@ -230,7 +230,7 @@ out:
 }
 
 int
-ocirt_container_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *err)
+ocirt_criu_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *err)
 {
   struct ocirt_container_state st;
   int dirfd, cg_mode, ret;

@@ -92,11 +92,11 @@ open_dir (const char *path, bool create, const char *what, bool *made, ocirt_err
           *made = true;
         }
       else if (errno != EEXIST)
-        return ocirt_make_error (err, errno, "create %s `%s`", what, path);
+        return ocirt_error_make (err, errno, "create %s `%s`", what, path);
     }
   fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "%s `%s`", what, path);
+    return ocirt_error_make (err, errno, "%s `%s`", what, path);
   return fd;
 }
 
@@ -153,7 +153,7 @@ ocirt_criu_dirs_open (struct ocirt_criu_session *s, const struct ocirt_criu_opti
     {
       s->work_fd = dup (s->images_fd);
       if (s->work_fd < 0)
-        return ocirt_make_error (err, errno, "dup the image path's fd");
+        return ocirt_error_make (err, errno, "dup the image path's fd");
       return 0;
     }
   s->work_fd = open_dir (s->work_path, true, "work path", &work_made, err);
@@ -215,26 +215,26 @@ check_binary (struct ocirt_criu_session *s, const char *binary, ocirt_error_t *e
   int version;
 
   if (capture < 0)
-    return ocirt_make_error (err, errno, "memfd_create for CRIU's messages");
+    return ocirt_error_make (err, errno, "memfd_create for CRIU's messages");
   fflush (stderr);
   saved = fcntl (STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
   if (saved < 0 || dup2 (capture, STDERR_FILENO) < 0)
-    return ocirt_make_error (err, errno, "redirect stderr for CRIU's messages");
-  version = ocirt_dl_criu_local_get_version (s->opts);
+    return ocirt_error_make (err, errno, "redirect stderr for CRIU's messages");
+  version = ocirt_criu_dl_criu_local_get_version (s->opts);
   fflush (stderr);
   if (dup2 (saved, STDERR_FILENO) < 0)
-    return ocirt_make_error (err, errno, "restore stderr");
+    return ocirt_error_make (err, errno, "restore stderr");
   if (version >= CRIU_MIN_VERSION)
     {
       ocirt_debug ("criu %s: version %d", binary, version);
       return 0;
     }
   if (version > 0)
-    return ocirt_make_error (err, 0, "criu `%s` is version %d.%d.%d: 3.0 or newer is needed", binary,
+    return ocirt_error_make (err, 0, "criu `%s` is version %d.%d.%d: 3.0 or newer is needed", binary,
                              version / 10000, version / 100 % 100, version % 100);
   why = criu_errors (read_captured (capture));
   uname (&u);
-  return ocirt_make_error (err, 0, "CRIU cannot work on this kernel (%s): %s", u.release,
+  return ocirt_error_make (err, 0, "CRIU cannot work on this kernel (%s): %s", u.release,
                            why ? why : "`criu swrk` failed to start");
 }
 
@@ -245,28 +245,28 @@ ocirt_criu_start (struct ocirt_criu_session *s, const struct ocirt_criu_options 
   cleanup_free char *binary = find_binary (name);
 
   if (binary == NULL)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "criu `%s` not found: install the Debian package criu, or "
                              "name the binary with --criu PATH",
                              name);
   if (ocirt_criu_load (err) < 0)
     return -1;
-  if (ocirt_dl_criu_local_init_opts (&s->opts) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
-  if (ocirt_dl_criu_local_set_service_binary (s->opts, binary) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
+  if (ocirt_criu_dl_criu_local_init_opts (&s->opts) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
+  if (ocirt_criu_dl_criu_local_set_service_binary (s->opts, binary) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
   if (check_binary (s, binary, err) < 0)
     return -1;
-  ocirt_dl_criu_local_set_images_dir_fd (s->opts, s->images_fd);
-  ocirt_dl_criu_local_set_work_dir_fd (s->opts, s->work_fd);
-  ocirt_dl_criu_local_set_log_level (s->opts, 4);
-  if (ocirt_dl_criu_local_set_log_file (s->opts, s->log_name) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
-  ocirt_dl_criu_local_set_tcp_established (s->opts, o->tcp_established);
-  ocirt_dl_criu_local_set_ext_unix_sk (s->opts, o->ext_unix_sk);
-  ocirt_dl_criu_local_set_shell_job (s->opts, o->shell_job);
-  ocirt_dl_criu_local_set_file_locks (s->opts, o->file_locks);
-  ocirt_dl_criu_local_set_auto_dedup (s->opts, o->auto_dedup);
+  ocirt_criu_dl_criu_local_set_images_dir_fd (s->opts, s->images_fd);
+  ocirt_criu_dl_criu_local_set_work_dir_fd (s->opts, s->work_fd);
+  ocirt_criu_dl_criu_local_set_log_level (s->opts, 4);
+  if (ocirt_criu_dl_criu_local_set_log_file (s->opts, s->log_name) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
+  ocirt_criu_dl_criu_local_set_tcp_established (s->opts, o->tcp_established);
+  ocirt_criu_dl_criu_local_set_ext_unix_sk (s->opts, o->ext_unix_sk);
+  ocirt_criu_dl_criu_local_set_shell_job (s->opts, o->shell_job);
+  ocirt_criu_dl_criu_local_set_file_locks (s->opts, o->file_locks);
+  ocirt_criu_dl_criu_local_set_auto_dedup (s->opts, o->auto_dedup);
   return 0;
 }
 
@@ -286,13 +286,13 @@ ocirt_criu_failed (struct ocirt_criu_session *s, int ret, const char *what, ocir
       struct utsname u;
 
       uname (&u);
-      return ocirt_make_error (err, 0, "%s: CRIU cannot work on this kernel (%s): %s", what, u.release,
+      return ocirt_error_make (err, 0, "%s: CRIU cannot work on this kernel (%s): %s", what, u.release,
                                why);
     }
   if (s->work_path)
-    return ocirt_make_error (err, 0, "%s: CRIU failed: %s (log: %s/%s)", what, why, s->work_path,
+    return ocirt_error_make (err, 0, "%s: CRIU failed: %s (log: %s/%s)", what, why, s->work_path,
                              s->log_name);
-  return ocirt_make_error (err, 0, "%s: CRIU failed: %s", what, why);
+  return ocirt_error_make (err, 0, "%s: CRIU failed: %s", what, why);
 }
 
 static void
@@ -346,7 +346,7 @@ ocirt_criu_session_close (struct ocirt_criu_session *s)
   size_t i;
 
   if (s->opts)
-    ocirt_dl_criu_local_free_opts (s->opts);
+    ocirt_criu_dl_criu_local_free_opts (s->opts);
   if (s->images_fd >= 0)
     close (s->images_fd);
   if (s->work_fd >= 0)
@@ -417,7 +417,7 @@ ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, 
   size_t i;
 
   if (rootfd < 0)
-    return ocirt_make_error (err, errno, "open the container's root `%s`", rootfs);
+    return ocirt_error_make (err, errno, "open the container's root `%s`", rootfs);
   for (i = 0; i < spec->mounts_len; i++)
     {
       const oci_mount *m = spec->mounts[i];
@@ -426,10 +426,10 @@ ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, 
         continue;
       if (restore && make_mountpoint (rootfd, m, err) < 0)
         return -1;
-      if (ocirt_dl_criu_local_add_ext_mount (s->opts, m->destination,
-                                             restore ? m->source : m->destination)
+      if (ocirt_criu_dl_criu_local_add_ext_mount (s->opts, m->destination,
+                                                  restore ? m->source : m->destination)
           < 0)
-        return ocirt_make_error (err, ENOMEM, "CRIU external mount `%s`", m->destination);
+        return ocirt_error_make (err, ENOMEM, "CRIU external mount `%s`", m->destination);
     }
   /* A masked file is /dev/null mounted over it.  */
   for (i = 0; lx && i < lx->masked_paths_len; i++)
@@ -444,11 +444,11 @@ ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, 
         }
       if (fd < 0 || fstat (fd, &sb) < 0 || S_ISDIR (sb.st_mode))
         continue;
-      if (ocirt_dl_criu_local_add_ext_mount (s->opts, lx->masked_paths[i], "/dev/null") < 0)
-        return ocirt_make_error (err, ENOMEM, "CRIU external mount `%s`", lx->masked_paths[i]);
+      if (ocirt_criu_dl_criu_local_add_ext_mount (s->opts, lx->masked_paths[i], "/dev/null") < 0)
+        return ocirt_error_make (err, ENOMEM, "CRIU external mount `%s`", lx->masked_paths[i]);
     }
-  if (masked_file && ocirt_dl_criu_local_add_ext_mount (s->opts, "/dev/null", "/dev/null") < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU external mount /dev/null");
+  if (masked_file && ocirt_criu_dl_criu_local_add_ext_mount (s->opts, "/dev/null", "/dev/null") < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU external mount /dev/null");
   return 0;
 }
 
@@ -476,18 +476,18 @@ ocirt_criu_available (void)
 }
 
 int
-ocirt_container_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *err)
+ocirt_criu_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *err)
 {
   (void) o;
-  return ocirt_make_error (err, 0, "checkpoint: ocirt is built without CRIU support (--disable-criu)");
+  return ocirt_error_make (err, 0, "checkpoint: ocirt is built without CRIU support (--disable-criu)");
 }
 
 int
-ocirt_container_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
+ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
 {
   (void) o;
   *exit_status = 0;
-  return ocirt_make_error (err, 0, "restore: ocirt is built without CRIU support (--disable-criu)");
+  return ocirt_error_make (err, 0, "restore: ocirt is built without CRIU support (--disable-criu)");
 }
 
 #endif

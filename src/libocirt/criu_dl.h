@@ -59,7 +59,7 @@ enum ocirt_criu_cg_mode
   X (int, criu_local_restore_child, (criu_opts * opts))                                                 \
   X (int, criu_local_get_version, (criu_opts * opts))
 
-#define OCIRT_CRIU_DECLARE(ret, f, args) extern ret (*ocirt_dl_##f) args;
+#define OCIRT_CRIU_DECLARE(ret, f, args) extern ret (*ocirt_criu_dl_##f) args;
 OCIRT_CRIU_FUNCS (OCIRT_CRIU_DECLARE)
 #undef OCIRT_CRIU_DECLARE
 

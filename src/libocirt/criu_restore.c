@@ -67,12 +67,12 @@ write_state (struct restore *r, bool record, ocirt_error_t *err)
   if (record)
     {
       st.runtime_pid = getpid ();
-      st.runtime_start_time = ocirt_process_start_time (st.runtime_pid);
+      st.runtime_start_time = ocirt_state_pid_start_time (st.runtime_pid);
     }
   else
     {
       st.pid = r->pid;
-      st.start_time = ocirt_process_start_time (r->pid);
+      st.start_time = ocirt_state_pid_start_time (r->pid);
     }
   st.bundle = r->bundle;
   st.config = r->config_path;
@@ -102,20 +102,20 @@ load_bundle (struct restore *r, ocirt_error_t *err)
   char resolved[PATH_MAX];
   const char *bundle = r->o->bundle ? r->o->bundle : ".";
 
-  if (!ocirt_id_valid (r->o->c.id))
-    return ocirt_make_error (err, 0, "invalid container id `%s`", r->o->c.id ? r->o->c.id : "");
+  if (!ocirt_state_id_valid (r->o->c.id))
+    return ocirt_error_make (err, 0, "invalid container id `%s`", r->o->c.id ? r->o->c.id : "");
   if (realpath (bundle, resolved) == NULL)
-    return ocirt_make_error (err, errno, "bundle `%s`", bundle);
+    return ocirt_error_make (err, errno, "bundle `%s`", bundle);
   r->bundle = xstrdup (resolved);
   r->config_path = xasprintf ("%s/config.json", r->bundle);
-  r->spec = ocirt_config_load (r->bundle, NULL, err);
-  if (r->spec == NULL || ocirt_config_validate (r->spec, err) < 0)
+  r->spec = ocirt_bundle_load_config (r->bundle, NULL, err);
+  if (r->spec == NULL || ocirt_bundle_validate_config (r->spec, err) < 0)
     return -1;
-  r->rootfs = ocirt_config_rootfs (r->spec, r->bundle, err);
+  r->rootfs = ocirt_bundle_rootfs (r->spec, r->bundle, err);
   if (r->rootfs == NULL)
     return -1;
   if (r->spec->process && r->spec->process->terminal && r->o->console_socket == NULL)
-    return ocirt_make_error (err, 0, "process.terminal is set: --console-socket is required");
+    return ocirt_error_make (err, 0, "process.terminal is set: --console-socket is required");
   return 0;
 }
 
@@ -126,7 +126,7 @@ check_images (struct restore *r, ocirt_error_t *err)
 {
   if (faccessat (r->s.images_fd, "inventory.img", R_OK, 0) == 0)
     return 0;
-  return ocirt_make_error (err, errno, "image path `%s` holds no checkpoint (inventory.img)",
+  return ocirt_error_make (err, errno, "image path `%s` holds no checkpoint (inventory.img)",
                            r->s.image_path);
 }
 
@@ -135,9 +135,9 @@ mount_criu_root (struct restore *r, ocirt_error_t *err)
 {
   r->criu_root = xasprintf ("%s/%s/%s", r->o->c.root, r->o->c.id, CRIU_ROOT);
   if (mkdir (r->criu_root, 0755) < 0)
-    return ocirt_make_error (err, errno, "mkdir `%s`", r->criu_root);
+    return ocirt_error_make (err, errno, "mkdir `%s`", r->criu_root);
   if (mount (r->rootfs, r->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return ocirt_make_error (err, errno, "bind mount `%s` on `%s`", r->rootfs, r->criu_root);
+    return ocirt_error_make (err, errno, "bind mount `%s` on `%s`", r->rootfs, r->criu_root);
   r->criu_root_mounted = true;
   return 0;
 }
@@ -168,7 +168,7 @@ inherit_stdio (struct restore *r, ocirt_error_t *err)
   if (doc == NULL || !YAJL_IS_ARRAY (doc))
     {
       yajl_tree_free (doc);
-      return ocirt_make_error (err, 0, "%s/%s: not a JSON array", r->s.image_path,
+      return ocirt_error_make (err, 0, "%s/%s: not a JSON array", r->s.image_path,
                                OCIRT_CRIU_DESCRIPTORS);
     }
   for (i = 0; i < doc->u.array.len && i < 3; i++)
@@ -176,10 +176,10 @@ inherit_stdio (struct restore *r, ocirt_error_t *err)
       const char *s = YAJL_GET_STRING (doc->u.array.values[i]);
 
       if (s && strncmp (s, "pipe:", 5) == 0
-          && ocirt_dl_criu_local_add_inherit_fd (r->s.opts, (int) i, s) < 0)
+          && ocirt_criu_dl_criu_local_add_inherit_fd (r->s.opts, (int) i, s) < 0)
         {
           yajl_tree_free (doc);
-          return ocirt_make_error (err, ENOMEM, "CRIU inherited fd `%s`", s);
+          return ocirt_error_make (err, ENOMEM, "CRIU inherited fd `%s`", s);
         }
     }
   yajl_tree_free (doc);
@@ -197,9 +197,9 @@ inherit_netns (struct restore *r, ocirt_error_t *err)
     return 0;
   r->netns_fd = open (path, O_RDONLY | O_CLOEXEC);
   if (r->netns_fd < 0)
-    return ocirt_make_error (err, errno, "open network namespace `%s`", path);
-  if (ocirt_dl_criu_local_add_inherit_fd (r->s.opts, r->netns_fd, OCIRT_CRIU_NET_KEY) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU inherited fd `%s`", OCIRT_CRIU_NET_KEY);
+    return ocirt_error_make (err, errno, "open network namespace `%s`", path);
+  if (ocirt_criu_dl_criu_local_add_inherit_fd (r->s.opts, r->netns_fd, OCIRT_CRIU_NET_KEY) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU inherited fd `%s`", OCIRT_CRIU_NET_KEY);
   return 0;
 }
 
@@ -214,10 +214,10 @@ cgroup_roots (struct restore *r, ocirt_error_t *err)
       const struct ocirt_cgroup_dir *d = &r->cg.dirs[i];
       const char *rel = d->path + strlen (d->mount);
 
-      if (ocirt_dl_criu_local_add_cg_root (r->s.opts, d->controllers[0] ? d->controllers : NULL,
-                                           rel[0] ? rel : "/")
+      if (ocirt_criu_dl_criu_local_add_cg_root (r->s.opts, d->controllers[0] ? d->controllers : NULL,
+                                                rel[0] ? rel : "/")
           < 0)
-        return ocirt_make_error (err, ENOMEM, "CRIU cgroup root `%s`", d->path);
+        return ocirt_error_make (err, ENOMEM, "CRIU cgroup root `%s`", d->path);
     }
   return 0;
 }
@@ -231,8 +231,9 @@ notify (char *action, ocirt_criu_notify_arg na)
   ocirt_debug ("criu: %s", action);
   if (strcmp (action, "setup-namespaces") == 0 && h && (h->prestart_len || h->create_runtime_len))
     {
-      cleanup_free char *state = ocirt_hooks_state (r->spec, r->o->c.id, ocirt_dl_criu_notify_pid (na),
-                                                    r->bundle, "creating");
+      cleanup_free char *state = ocirt_hooks_state (r->spec, r->o->c.id,
+                                                    ocirt_criu_dl_criu_notify_pid (na), r->bundle,
+                                                    "creating");
 
       if (ocirt_hooks_run (h->prestart, h->prestart_len, "prestart", state, &r->hook_err) < 0
           || ocirt_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", state,
@@ -242,12 +243,12 @@ notify (char *action, ocirt_criu_notify_arg na)
     }
   else if (strcmp (action, "orphan-pts-master") == 0 && r->console_fd >= 0)
     {
-      int master = ocirt_dl_criu_get_orphan_pts_master_fd ();
+      int master = ocirt_criu_dl_criu_get_orphan_pts_master_fd ();
 
       if (master < 0 || ocirt_terminal_send_fd (r->console_fd, master, "/dev/ptmx", &r->hook_err) < 0)
         {
           if (master < 0)
-            ocirt_make_error (&r->hook_err, 0, "CRIU sent no terminal");
+            ocirt_error_make (&r->hook_err, 0, "CRIU sent no terminal");
           return -1;
         }
       close (master);
@@ -260,12 +261,12 @@ set_restore_options (struct restore *r, int cg_mode, ocirt_error_t *err)
 {
   criu_opts *opts = r->s.opts;
 
-  if (ocirt_dl_criu_local_set_root (opts, r->criu_root) < 0)
-    return ocirt_make_error (err, ENOMEM, "CRIU options");
-  ocirt_dl_criu_local_set_manage_cgroups (opts, true);
-  ocirt_dl_criu_local_set_manage_cgroups_mode (opts, cg_mode);
-  ocirt_dl_criu_local_set_orphan_pts_master (opts, r->console_fd >= 0);
-  ocirt_dl_criu_local_set_notify_cb (opts, notify);
+  if (ocirt_criu_dl_criu_local_set_root (opts, r->criu_root) < 0)
+    return ocirt_error_make (err, ENOMEM, "CRIU options");
+  ocirt_criu_dl_criu_local_set_manage_cgroups (opts, true);
+  ocirt_criu_dl_criu_local_set_manage_cgroups_mode (opts, cg_mode);
+  ocirt_criu_dl_criu_local_set_orphan_pts_master (opts, r->console_fd >= 0);
+  ocirt_criu_dl_criu_local_set_notify_cb (opts, notify);
   if (cgroup_roots (r, err) < 0 || inherit_stdio (r, err) < 0 || inherit_netns (r, err) < 0)
     return -1;
   return ocirt_criu_external_mounts (&r->s, r->spec, r->rootfs, true, err);
@@ -289,7 +290,7 @@ run_criu (struct restore *r, ocirt_error_t *err)
   current = r;
   ocirt_debug ("criu restore of `%s` from %s", r->o->c.id, r->s.image_path);
   fflush (NULL);
-  pid = ocirt_dl_criu_local_restore_child (r->s.opts);
+  pid = ocirt_criu_dl_criu_local_restore_child (r->s.opts);
   current = NULL;
   if (pid > 0)
     {
@@ -314,7 +315,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   if (ocirt_criu_dirs_open (&r->s, &o->c, false, "restore.log", err) < 0 || check_images (r, err) < 0)
     return -1;
   if (o->systemd_cgroup)
-    return ocirt_make_error (err, 0, "restore with the systemd cgroup driver is not supported");
+    return ocirt_error_make (err, 0, "restore with the systemd cgroup driver is not supported");
   r->have_cgroup = true;
   if (ocirt_cgroup_resolve (r->spec->linux ? r->spec->linux->cgroups_path : NULL, o->c.id, &r->cg, err)
       < 0)
@@ -336,7 +337,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   if (set_restore_options (r, cg_mode, err) < 0)
     return -1;
   if (!o->no_subreaper && prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
+    return ocirt_error_make (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   if (run_criu (r, err) < 0)
     return -1;
   umount_criu_root (r);
@@ -395,14 +396,14 @@ wait_container (struct restore *r, int *exit_status, ocirt_error_t *err)
   close_fd (&r->dirfd);
   ocirt_signals_forward_to (r->pid);
   if (ocirt_utils_waitpid (r->pid, &status, 0) < 0)
-    return ocirt_make_error (err, errno, "wait for the container process");
+    return ocirt_error_make (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
   *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   return ocirt_container_delete (r->o->c.root, r->o->c.id, true, err);
 }
 
 int
-ocirt_container_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
+ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
 {
   __attribute__ ((cleanup (release))) struct restore r = {
     .o = o, .dirfd = -1, .console_fd = -1, .netns_fd = -1, .s = { .images_fd = -1, .work_fd = -1 }

@@ -47,7 +47,7 @@ split_parent (int rootfd, const char *path, char **base, ocirt_error_t *err)
   char *slash = strrchr (dir, '/');
 
   if (slash == NULL || slash[1] == '\0')
-    return ocirt_make_error (err, 0, "invalid device path `%s`", path);
+    return ocirt_error_make (err, 0, "invalid device path `%s`", path);
   *slash = '\0';
   *base = xstrdup (slash + 1);
   return ocirt_path_mkpath_in_root (rootfd, dir, false, err);
@@ -67,7 +67,7 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
   /* Reopen as a real directory fd: *at() calls refuse O_PATH for mknod.  */
   dirfd = openat (parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
-    return ocirt_make_error (err, errno, "open parent of device `%s`", path);
+    return ocirt_error_make (err, errno, "open parent of device `%s`", path);
 
   if (userns)
     {
@@ -77,10 +77,10 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
 
       fd = openat (dirfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd < 0 && errno != EEXIST)
-        return ocirt_make_error (err, errno, "create mount point for device `%s`", path);
+        return ocirt_error_make (err, errno, "create mount point for device `%s`", path);
       target = openat (dirfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
       if (target < 0)
-        return ocirt_make_error (err, errno, "open mount point for device `%s`", path);
+        return ocirt_error_make (err, errno, "open mount point for device `%s`", path);
       return ocirt_mount_on_fd (path, target, NULL, MS_BIND, NULL, path, err);
     }
 
@@ -89,19 +89,19 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
       struct stat st;
 
       if (errno != EEXIST)
-        return ocirt_make_error (err, errno, "mknod `%s`", path);
+        return ocirt_error_make (err, errno, "mknod `%s`", path);
       /* What is there already must be this very device (runtime-spec:
          anything else is an error).  */
       if (fstatat (dirfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return ocirt_make_error (err, errno, "stat `%s`", path);
+        return ocirt_error_make (err, errno, "stat `%s`", path);
       if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != makedev (major, minor)))
-        return ocirt_make_error (err, EEXIST, "device `%s`: a different file exists there", path);
+        return ocirt_error_make (err, EEXIST, "device `%s`: a different file exists there", path);
     }
   if (fchownat (dirfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-    return ocirt_make_error (err, errno, "chown `%s`", path);
+    return ocirt_error_make (err, errno, "chown `%s`", path);
   /* mknod is subject to the umask; the config's mode is exact.  */
   if (fchmodat (dirfd, base, perm, 0) < 0)
-    return ocirt_make_error (err, errno, "chmod `%s`", path);
+    return ocirt_error_make (err, errno, "chmod `%s`", path);
   return 0;
 }
 
@@ -148,10 +148,10 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, ocirt
       mode_t type;
 
       if (device_type (d->type, &type) < 0)
-        return ocirt_make_error (err, 0, "device `%s`: invalid type `%s`", d->path,
+        return ocirt_error_make (err, 0, "device `%s`: invalid type `%s`", d->path,
                                  d->type ? d->type : "");
       if (d->path == NULL || d->path[0] != '/')
-        return ocirt_make_error (err, 0, "device path `%s` is not absolute", d->path ? d->path : "");
+        return ocirt_error_make (err, 0, "device path `%s` is not absolute", d->path ? d->path : "");
       path = device_path (d->path);
       if (make_device (rootfd, path, type, (int) d->major, (int) d->minor,
                        d->file_mode_present ? (d->file_mode & 07777) : 0666, d->uid_present ? d->uid : 0,
@@ -183,17 +183,17 @@ ocirt_devices_symlinks (int rootfd, bool have_ptmx_device, ocirt_error_t *err)
     return -1;
   devdir = openat (dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (devdir < 0)
-    return ocirt_make_error (err, errno, "open /dev");
+    return ocirt_error_make (err, errno, "open /dev");
   for (i = 0; i < ARRAY_SIZE (links); i++)
     if (symlinkat (links[i].target, devdir, links[i].name) < 0 && errno != EEXIST)
-      return ocirt_make_error (err, errno, "symlink /dev/%s", links[i].name);
+      return ocirt_error_make (err, errno, "symlink /dev/%s", links[i].name);
 
   if (!have_ptmx_device)
     {
       if (unlinkat (devdir, "ptmx", 0) < 0 && errno != ENOENT)
-        return ocirt_make_error (err, errno, "remove /dev/ptmx");
+        return ocirt_error_make (err, errno, "remove /dev/ptmx");
       if (symlinkat ("pts/ptmx", devdir, "ptmx") < 0)
-        return ocirt_make_error (err, errno, "symlink /dev/ptmx");
+        return ocirt_error_make (err, errno, "symlink /dev/ptmx");
     }
   return 0;
 }
@@ -210,7 +210,7 @@ ocirt_devices_console (int rootfd, int console_fd, ocirt_error_t *err)
      put there (CVE-2025-52565).  */
   existing = ocirt_path_open_in_root (rootfd, "/dev/console", O_PATH | O_NOFOLLOW);
   if (existing >= 0 && fstat (existing, &sb) == 0 && S_ISLNK (sb.st_mode))
-    return ocirt_make_error (err, ELOOP,
+    return ocirt_error_make (err, ELOOP,
                              "bind the terminal on /dev/console: it is a symlink in the rootfs");
   target = ocirt_path_mkpath_in_root (rootfd, "/dev/console", true, err);
   if (target < 0)

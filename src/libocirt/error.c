@@ -16,7 +16,7 @@ vformat (const char *fmt, va_list ap)
 }
 
 int
-ocirt_make_error (ocirt_error_t *err, int status, const char *fmt, ...)
+ocirt_error_make (ocirt_error_t *err, int status, const char *fmt, ...)
 {
   va_list ap;
   char *msg, *full = NULL;

@@ -13,7 +13,7 @@ typedef struct ocirt_error_s *ocirt_error_t;
 
 /* Record an error in *ERR (which must be NULL) and return -1.
    When STATUS is not 0, ": strerror(STATUS)" is appended.  */
-int ocirt_make_error (ocirt_error_t *err, int status, const char *fmt, ...)
+int ocirt_error_make (ocirt_error_t *err, int status, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 /* Prepend "PREFIX: " to the message of *ERR; returns -1.  */

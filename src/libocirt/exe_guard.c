@@ -95,9 +95,9 @@ copy_into (int dst, int src, off_t size, ocirt_error_t *err)
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return ocirt_make_error (err, errno, "copy the runtime binary into a memfd");
+        return ocirt_error_make (err, errno, "copy the runtime binary into a memfd");
       if (n == 0)
-        return ocirt_make_error (err, 0, "copy the runtime binary into a memfd: it shrank");
+        return ocirt_error_make (err, 0, "copy the runtime binary into a memfd: it shrank");
     }
   return 0;
 }
@@ -112,19 +112,19 @@ exec_sealed_copy (int exe, char **argv, ocirt_error_t *err)
   struct stat st;
 
   if (fstat (exe, &st) < 0)
-    return ocirt_make_error (err, errno, "stat the runtime binary");
+    return ocirt_error_make (err, errno, "stat the runtime binary");
   /* MFD_EXEC, or vm.memfd_noexec may make it not executable (6.3).  */
   mfd = memfd_create ("ocirt", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
   if (mfd < 0 && errno == EINVAL)
     mfd = memfd_create ("ocirt", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
-    return ocirt_make_error (err, errno, "memfd_create for a copy of the runtime binary");
+    return ocirt_error_make (err, errno, "memfd_create for a copy of the runtime binary");
   if (copy_into (mfd, exe, st.st_size, err) < 0)
     return -1;
   if (fcntl (mfd, F_ADD_SEALS, EXE_SEALS) < 0)
-    return ocirt_make_error (err, errno, "seal the copy of the runtime binary");
+    return ocirt_error_make (err, errno, "seal the copy of the runtime binary");
   syscall (SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH);
-  return ocirt_make_error (err, errno, "execute the sealed copy of the runtime binary");
+  return ocirt_error_make (err, errno, "execute the sealed copy of the runtime binary");
 }
 
 int
@@ -139,7 +139,7 @@ ocirt_exe_guard (char **argv, ocirt_error_t *err)
   if (exe < 0 && errno == EACCES)
     exe = open ("/proc/self/exe", O_PATH | O_CLOEXEC);
   if (exe < 0)
-    return ocirt_make_error (err, errno, "open /proc/self/exe");
+    return ocirt_error_make (err, errno, "open /proc/self/exe");
   if (exe_is_sealed (exe))
     {
       restore_comm (argv[0]);

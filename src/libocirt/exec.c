@@ -72,12 +72,12 @@ copy_container_process (const struct ocirt_exec_options *o, const oci_spec *spec
 
   if (json == NULL || (p = oci_process_parse_data (json, strlen (json), &perr)) == NULL)
     {
-      ocirt_make_error (err, 0, "copy the container's process: %s", perr ? perr : "");
+      ocirt_error_make (err, 0, "copy the container's process: %s", perr ? perr : "");
       return NULL;
     }
   if (o->nargs == 0)
     {
-      ocirt_make_error (err, 0, "exec: no command given");
+      ocirt_error_make (err, 0, "exec: no command given");
       return NULL;
     }
   strv_replace (&p->args, &p->args_len, o->args, o->nargs);
@@ -97,7 +97,7 @@ load_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_er
     return copy_container_process (o, spec, err);
   p = oci_process_parse_file (o->process_path, &perr);
   if (p == NULL)
-    ocirt_make_error (err, 0, "%s: %s", o->process_path, perr ? perr : "cannot parse");
+    ocirt_error_make (err, 0, "%s: %s", o->process_path, perr ? perr : "cannot parse");
   return p;
 }
 
@@ -118,7 +118,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
       bool has_gid;
 
       if (ocirt_utils_parse_user (o->user, &uid, &gid, &has_gid) < 0)
-        return ocirt_make_error (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
+        return ocirt_error_make (err, 0, "exec: invalid --user `%s`: expected UID[:GID]", o->user);
       p->user->uid = uid;
       p->user->gid = has_gid ? gid : 0;
     }
@@ -132,7 +132,7 @@ apply_user (const struct ocirt_exec_options *o, oci_process *p, ocirt_error_t *e
       unsigned long long g;
 
       if (!ocirt_utils_parse_ulong (o->additional_gids[i], &g) || g >= 0xffffffffULL)
-        return ocirt_make_error (err, 0, "exec: invalid --additional-gids `%s`", o->additional_gids[i]);
+        return ocirt_error_make (err, 0, "exec: invalid --additional-gids `%s`", o->additional_gids[i]);
       p->user->additional_gids[i] = (uint32_t) g;
     }
   return 0;
@@ -187,7 +187,7 @@ build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_e
     {
       if (strchr (o->env[i], '=') == NULL)
         {
-          ocirt_make_error (err, 0, "exec: invalid --env `%s`: expected KEY=VALUE", o->env[i]);
+          ocirt_error_make (err, 0, "exec: invalid --env `%s`: expected KEY=VALUE", o->env[i]);
           return NULL;
         }
       ocirt_process_setenv (p, o->env[i]);
@@ -197,7 +197,7 @@ build_process (const struct ocirt_exec_options *o, const oci_spec *spec, ocirt_e
   apply_privileges (o, p);
   if (p->cwd == NULL || p->cwd[0] != '/')
     {
-      ocirt_make_error (err, 0, "exec: cwd `%s` is not an absolute path", p->cwd ? p->cwd : "");
+      ocirt_error_make (err, 0, "exec: cwd `%s` is not an absolute path", p->cwd ? p->cwd : "");
       return NULL;
     }
   return steal_pointer (&p);
@@ -237,7 +237,7 @@ plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
           if (errno == ENOENT && access ("/proc/self/ns", F_OK) == 0 && stat (mine, &b) < 0)
             continue; /* the kernel lacks this namespace type */
           ocirt_ns_plan_release (plan);
-          return ocirt_make_error (err, errno, "stat `%s`", theirs);
+          return ocirt_error_make (err, errno, "stat `%s`", theirs);
         }
       if (stat (mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
         continue;
@@ -245,7 +245,7 @@ plan_namespaces (pid_t pid, struct ocirt_ns_plan *plan, ocirt_error_t *err)
       if (fd < 0)
         {
           ocirt_ns_plan_release (plan);
-          return ocirt_make_error (err, errno, "open `%s`", theirs);
+          return ocirt_error_make (err, errno, "open `%s`", theirs);
         }
       plan->join[plan->njoin].type = ns[i].flag;
       plan->join[plan->njoin++].fd = fd;
@@ -302,13 +302,13 @@ sub_cgroup_of (const struct ocirt_exec_options *o, const struct ocirt_cgroup_dir
       const char *path = colon ? colon + 1 : arg;
 
       if (colon && strchr (path, ':'))
-        return ocirt_make_error (err, 0, "exec: invalid --cgroup argument `%s`", arg);
+        return ocirt_error_make (err, 0, "exec: invalid --cgroup argument `%s`", arg);
       if (!colon && o->ncgroups != 1)
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "exec: invalid --cgroup argument `%s` (missing <controller>: prefix)",
                                  arg);
       if (strstr (path, ".."))
-        return ocirt_make_error (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup",
+        return ocirt_error_make (err, 0, "exec --cgroup `%s`: not a path below the container's cgroup",
                                  arg);
       if (!colon || (!dir->unified && names_hierarchy (arg, colon - arg, dir->controllers)))
         *sub = path;
@@ -414,10 +414,10 @@ fork_in_namespaces (struct exec_child *c, ocirt_error_t *err)
   if (ocirt_ns_join_pid (&c->ns, err) < 0 || ocirt_ns_join_in_child (&c->ns, err) < 0)
     return -1;
   if (pipe2 (pp, O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the exec process");
+    return ocirt_error_make (err, errno, "pipe for the exec process");
   pid = syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, NULL);
   if (pid < 0)
-    return ocirt_make_error (err, errno, "clone the exec process");
+    return ocirt_error_make (err, errno, "clone the exec process");
   if (pid > 0)
     {
       close (pp[0]);
@@ -445,8 +445,8 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
       close_fd (&c->console_fd);
     }
   else if (setsid () < 0 && errno != EPERM)
-    return ocirt_make_error (err, errno, "setsid");
-  if (ocirt_linux_attrs_apply (c->linux, err) < 0)
+    return ocirt_error_make (err, errno, "setsid");
+  if (ocirt_process_attrs_apply_linux (c->linux, err) < 0)
     return -1;
   /* The cgroup grants real-time runtime: be in it to ask for a policy.  */
   if (c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
@@ -456,7 +456,7 @@ exec_child_setup (struct exec_child *c, char **exe, char ***envp, ocirt_error_t 
   /* The runtime puts us in the container's cgroup meanwhile.  */
   if (!c->p->scheduler && ocirt_sync_expect (c->sync[1], OCIRT_SYNC_CGROUP, err) < 0)
     return -1;
-  return ocirt_exec_affinity_final (c->p, err);
+  return ocirt_process_attrs_exec_affinity_final (c->p, err);
 }
 
 static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
@@ -471,7 +471,7 @@ static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
      reach.  */
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
-      ocirt_make_error (&err, errno, "prctl PR_SET_DUMPABLE");
+      ocirt_error_make (&err, errno, "prctl PR_SET_DUMPABLE");
       ocirt_sync_send_error (c->sync[1], &err);
       _exit (1);
     }
@@ -488,7 +488,7 @@ static void __attribute__ ((noreturn)) exec_child_main (struct exec_child *c)
       _exit (1);
     }
   execve (exe, c->p->args, envp);
-  ocirt_make_error (&err, errno, "exec `%s`", c->p->args[0]);
+  ocirt_error_make (&err, errno, "exec `%s`", c->p->args[0]);
   ocirt_sync_send_error (c->sync[1], &err);
   _exit (127);
 }
@@ -516,11 +516,11 @@ check_status (int dirfd, const struct ocirt_container_state *st, const struct oc
   enum ocirt_status status = ocirt_state_status (dirfd, st);
 
   if (status == OCIRT_STATUS_STOPPED)
-    return ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
+    return ocirt_error_make (err, 0, "cannot exec in a stopped container `%s`", o->id);
   if (status == OCIRT_STATUS_CREATING)
-    return ocirt_make_error (err, 0, "cannot exec in container `%s`: it is being created", o->id);
+    return ocirt_error_make (err, 0, "cannot exec in container `%s`: it is being created", o->id);
   if (status == OCIRT_STATUS_PAUSED && !o->ignore_paused)
-    return ocirt_make_error (err, 0, "cannot exec in a paused container `%s` (use --ignore-paused)",
+    return ocirt_error_make (err, 0, "cannot exec in a paused container `%s` (use --ignore-paused)",
                              o->id);
   return 0;
 }
@@ -529,9 +529,9 @@ static int
 check_terminal (const struct ocirt_exec_options *o, const oci_process *p, ocirt_error_t *err)
 {
   if (p->terminal && o->console_socket == NULL)
-    return ocirt_make_error (err, 0, "exec: a terminal needs --console-socket");
+    return ocirt_error_make (err, 0, "exec: a terminal needs --console-socket");
   if (!p->terminal && o->console_socket)
-    return ocirt_make_error (err, 0, "exec: --console-socket given without --tty");
+    return ocirt_error_make (err, 0, "exec: --console-socket given without --tty");
   return 0;
 }
 
@@ -572,7 +572,7 @@ prepare_child (const struct ocirt_exec_options *o, const struct ocirt_container_
     return -1;
   /* The child must be as old as the init we checked: test it once more.  */
   if (!ocirt_state_process_alive (st))
-    return ocirt_make_error (err, 0, "cannot exec in a stopped container `%s`", o->id);
+    return ocirt_error_make (err, 0, "cannot exec in a stopped container `%s`", o->id);
   return 0;
 }
 
@@ -589,7 +589,7 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
   fflush (NULL);
   pid = syscall (SYS_clone, (unsigned long) SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
-    return ocirt_make_error (err, errno, "clone the exec process");
+    return ocirt_error_make (err, errno, "clone the exec process");
   if (pid == 0)
     exec_child_main (c);
   ocirt_seccomp_after_clone (c->seccomp);
@@ -597,8 +597,8 @@ spawn_exec (const struct ocirt_exec_options *o, const struct ocirt_container_sta
   close_fd (&c->console_fd);
   if (wait_exec_process (c->sync[0], &pid, err) < 0)
     return -1;
-  if (ocirt_exec_affinity_initial (c->p, pid, err) < 0 || join_cgroups (st, o, pid, err) < 0
-      || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
+  if (ocirt_process_attrs_exec_affinity_initial (c->p, pid, err) < 0
+      || join_cgroups (st, o, pid, err) < 0 || ocirt_sync_send (c->sync[0], OCIRT_SYNC_CGROUP, err) < 0
       || ocirt_sync_expect_exec (c->sync[0], err) < 0)
     return -1;
   if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, pid, err) < 0)
@@ -615,14 +615,14 @@ wait_exec (pid_t pid, int *exit_status, ocirt_error_t *err)
 
   ocirt_signals_forward_to (pid);
   if (ocirt_utils_waitpid (pid, &wstatus, 0) < 0)
-    return ocirt_make_error (err, errno, "wait for the exec process");
+    return ocirt_error_make (err, errno, "wait for the exec process");
   ocirt_signals_stop_forwarding ();
   *exit_status = WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : 128 + WTERMSIG (wstatus);
   return 0;
 }
 
 int
-ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err)
+ocirt_exec_in_container (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err)
 {
   cleanup_state struct ocirt_container_state st = { 0 };
   cleanup_spec oci_spec *spec = NULL;
@@ -637,7 +637,7 @@ ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocir
   dirfd = ocirt_state_open_read (o->root, o->id, false, &st, err);
   if (dirfd < 0 || check_status (dirfd, &st, o, err) < 0)
     return -1;
-  spec = ocirt_config_load (st.bundle, st.config, err);
+  spec = ocirt_bundle_load_config (st.bundle, st.config, err);
   if (spec == NULL || prepare_child (o, &st, spec, &c, err) < 0)
     return -1;
   pid = spawn_exec (o, &st, &c, err);

@@ -39,6 +39,6 @@ struct ocirt_exec_options
 
 /* Run the process; *EXIT_STATUS is its exit status (128+N for signal N;
    0 when detached).  */
-int ocirt_container_exec (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err);
+int ocirt_exec_in_container (const struct ocirt_exec_options *o, int *exit_status, ocirt_error_t *err);
 
 #endif

@@ -7,7 +7,7 @@
 
 #ifdef OCIRT_ENABLE_FAILPOINTS
 void
-ocirt_failpoint (const char *name)
+ocirt_failpoint_hit (const char *name)
 {
   const char *want = getenv ("OCIRT_FAILPOINT");
 

@@ -6,8 +6,8 @@
 #define OCIRT_FAILPOINT_H
 
 #ifdef OCIRT_ENABLE_FAILPOINTS
-void ocirt_failpoint (const char *name);
-#define OCIRT_FAILPOINT(name) ocirt_failpoint (name)
+void ocirt_failpoint_hit (const char *name);
+#define OCIRT_FAILPOINT(name) ocirt_failpoint_hit (name)
 #else
 #define OCIRT_FAILPOINT(name)                                                                           \
   do                                                                                                    \

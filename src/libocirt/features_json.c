@@ -86,10 +86,10 @@ memory_policy_features (void)
   size_t nm = 0, nf = 0, i;
 
   for (i = 0; i < ARRAY_SIZE (modes); i++)
-    if (ocirt_mempolicy_mode (modes[i]) >= 0)
+    if (ocirt_process_attrs_mempolicy_mode (modes[i]) >= 0)
       m[nm++] = modes[i];
   for (i = 0; i < ARRAY_SIZE (flags); i++)
-    if (ocirt_mempolicy_flag (flags[i]) >= 0)
+    if (ocirt_process_attrs_mempolicy_flag (flags[i]) >= 0)
       f[nf++] = flags[i];
   SET_STRV (p, modes, m, nm);
   SET_STRV (p, flags, f, nf);
@@ -110,8 +110,8 @@ linux_features (void)
   l->cgroup = cgroup_features ();
   l->seccomp = seccomp_features ();
   /* Profiles and labels are applied where the host has the module.  */
-  l->apparmor = NEW_ENABLED (oci_features_apparmor, ocirt_apparmor_enabled ());
-  l->selinux = NEW_ENABLED (oci_features_selinux, ocirt_selinux_enabled ());
+  l->apparmor = NEW_ENABLED (oci_features_apparmor, ocirt_lsm_apparmor_enabled ());
+  l->selinux = NEW_ENABLED (oci_features_selinux, ocirt_lsm_selinux_enabled ());
   l->intel_rdt = NEW_ENABLED (oci_features_intel_rdt, false);
   l->net_devices = NEW_ENABLED (oci_features_net_devices, true);
   l->memory_policy = memory_policy_features ();
@@ -194,12 +194,12 @@ ocirt_features_json (void)
   size_t nopts = 0;
   char *json, *out;
 
-  while (ocirt_known_mount_options[nopts])
+  while (ocirt_mount_options_known[nopts])
     nopts++;
   f->oci_version_min = xstrdup ("1.0.0");
   f->oci_version_max = xstrdup (OCI_SPEC_VERSION);
   SET_STRV (f, hooks, hooks, ARRAY_SIZE (hooks));
-  SET_STRV (f, mount_options, ocirt_known_mount_options, nopts);
+  SET_STRV (f, mount_options, ocirt_mount_options_known, nopts);
   f->linux = linux_features ();
   f->annotations = annotations ();
   SET_STRV (f, potentially_unsafe_config_annotations, unsafe, ARRAY_SIZE (unsafe));

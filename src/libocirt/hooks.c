@@ -96,7 +96,7 @@ wait_hook (pid_t pid, int timeout, int *status, ocirt_error_t *err)
   if (pidfd >= 0)
     close (pidfd);
   if (ocirt_utils_waitpid (pid, status, 0) < 0)
-    return ocirt_make_error (err, errno, "wait for hook");
+    return ocirt_error_make (err, errno, "wait for hook");
   return 0;
 }
 
@@ -108,10 +108,10 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state, o
   pid_t pid;
 
   if (h->path == NULL || h->path[0] != '/')
-    return ocirt_make_error (err, 0, "%s hook %zu: path `%s` is not absolute", kind, index,
+    return ocirt_error_make (err, 0, "%s hook %zu: path `%s` is not absolute", kind, index,
                              h->path ? h->path : "");
   if (pipe2 (in, O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "%s hook `%s`: pipe", kind, h->path);
+    return ocirt_error_make (err, errno, "%s hook `%s`: pipe", kind, h->path);
   ocirt_debug ("run %s hook %s", kind, h->path);
   fflush (NULL);
   pid = fork ();
@@ -119,7 +119,7 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state, o
     {
       close (in[0]);
       close (in[1]);
-      return ocirt_make_error (err, errno, "%s hook `%s`: fork", kind, h->path);
+      return ocirt_error_make (err, errno, "%s hook `%s`: fork", kind, h->path);
     }
   if (pid == 0)
     {
@@ -140,14 +140,14 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state, o
   if (wait_hook (pid, h->timeout_present ? h->timeout : 0, &status, err) < 0)
     {
       if (errno == ETIMEDOUT && (err == NULL || *err == NULL))
-        return ocirt_make_error (err, 0, "%s hook `%s` timed out after %d s", kind, h->path, h->timeout);
+        return ocirt_error_make (err, 0, "%s hook `%s` timed out after %d s", kind, h->path, h->timeout);
       return -1;
     }
   if (WIFSIGNALED (status))
-    return ocirt_make_error (err, 0, "%s hook `%s` was killed by signal %d", kind, h->path,
+    return ocirt_error_make (err, 0, "%s hook `%s` was killed by signal %d", kind, h->path,
                              WTERMSIG (status));
   if (WEXITSTATUS (status) != 0)
-    return ocirt_make_error (err, 0, "%s hook `%s` exited with status %d", kind, h->path,
+    return ocirt_error_make (err, 0, "%s hook `%s` exited with status %d", kind, h->path,
                              WEXITSTATUS (status));
   return 0;
 }

@@ -50,19 +50,19 @@ ocirt_idmap_validate (const oci_spec *spec, ocirt_error_t *err)
       if (!ocirt_idmap_wanted (m))
         continue;
       if (!m->uid_mappings_len != !m->gid_mappings_len)
-        return ocirt_make_error (
+        return ocirt_error_make (
             err, 0, "config.json: mounts[%zu] (%s): uidMappings and gidMappings must be given together",
             i, m->destination);
-      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      ocirt_mount_options_parse (m->options, m->options_len, &f);
       bind = mount_is_bind (m, &f);
       ocirt_mount_flags_release (&f);
       if (!bind)
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: mounts[%zu] (%s): idmapped mounts need a bind mount", i,
                                  m->destination);
       if (m->uid_mappings_len == 0
           && (lx == NULL || lx->uid_mappings_len == 0 || lx->gid_mappings_len == 0))
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: mounts[%zu] (%s): idmap without uidMappings/gidMappings "
                                  "needs the container's user namespace mappings",
                                  i, m->destination);
@@ -108,14 +108,14 @@ open_mapped_userns (pid_t pid, int ready_r, oci_id_mapping **uids, size_t nuid, 
   int fd;
 
   if (read (ready_r, &c, 1) != 1 || c != 'y')
-    return ocirt_make_error (err, EPERM, "unshare a user namespace for an idmapped mount");
+    return ocirt_error_make (err, EPERM, "unshare a user namespace for an idmapped mount");
   if (ocirt_ns_write_mapping (pid, "uid_map", uids, nuid, err) < 0
       || ocirt_ns_write_mapping (pid, "gid_map", gids, ngid, err) < 0)
     return -1;
   snprintf (path, sizeof (path), "/proc/%d/ns/user", pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open %s", path);
+    return ocirt_error_make (err, errno, "open %s", path);
   return fd;
 }
 
@@ -130,17 +130,17 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
   pid_t pid;
 
   if (pipe2 (pipes[0], O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the idmap user namespace");
+    return ocirt_error_make (err, errno, "pipe for the idmap user namespace");
   ready_r = pipes[0][0];
   ready_w = pipes[0][1];
   if (pipe2 (pipes[1], O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for the idmap user namespace");
+    return ocirt_error_make (err, errno, "pipe for the idmap user namespace");
   hold_r = pipes[1][0];
   hold_w = pipes[1][1];
 
   pid = fork ();
   if (pid < 0)
-    return ocirt_make_error (err, errno, "fork for the idmap user namespace");
+    return ocirt_error_make (err, errno, "fork for the idmap user namespace");
   if (pid == 0)
     userns_child (ready_w, hold_r, hold_w);
   close_fd (&ready_w);
@@ -180,15 +180,15 @@ idmap_error (ocirt_error_t *err, int status, int tree, bool recursive, const cha
   char buf[64];
 
   if (status == ENOSYS)
-    return ocirt_make_error (err, status,
+    return ocirt_error_make (err, status,
                              "idmapped mount of `%s` on %s: this kernel has no idmapped mounts "
                              "(mount_setattr, Linux 5.12)",
                              source, dest);
   if (status == EINVAL && fstatfs (tree, &sf) == 0)
-    return ocirt_make_error (err, status, "idmap the mount `%s` on %s: this kernel cannot idmap %s%s",
+    return ocirt_error_make (err, status, "idmap the mount `%s` on %s: this kernel cannot idmap %s%s",
                              source, dest, fs_name (sf.f_type, buf, sizeof (buf)),
                              recursive ? " or a filesystem mounted below it" : "");
-  return ocirt_make_error (err, status, "idmap the mount `%s` on %s", source, dest);
+  return ocirt_error_make (err, status, "idmap the mount `%s` on %s", source, dest);
 }
 
 /* A detached copy of SOURCE with the mapping of the user namespace USERNS
@@ -206,7 +206,7 @@ idmapped_tree (const char *source, bool rbind, bool recursive, int userns, const
   tree = syscall (SYS_open_tree, AT_FDCWD, source,
                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
   if (tree < 0)
-    return ocirt_make_error (err, errno, "open_tree `%s` for the idmapped mount on %s", source, dest);
+    return ocirt_error_make (err, errno, "open_tree `%s` for the idmapped mount on %s", source, dest);
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
                sizeof (attr))
       < 0)
@@ -280,7 +280,7 @@ idmapped_mount (const oci_mount *m, const oci_linux *lx, const char *bundle, str
   userns = userns_for (c, uids, nuid, gids, ngid, err);
   if (userns < 0)
     return -1;
-  ocirt_parse_mount_options (m->options, m->options_len, &f);
+  ocirt_mount_options_parse (m->options, m->options_len, &f);
   rbind = (f.flags & MS_REC) != 0;
   /* ridmap maps every mount of the tree; idmap the top one only.  A
      mapping without either option follows the bind.  */

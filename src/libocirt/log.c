@@ -95,7 +95,7 @@ write_formatted (int fd, enum ocirt_log_level level, const char *msg)
 }
 
 void
-ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
+ocirt_log_write (enum ocirt_log_level level, const char *fmt, ...)
 {
   char msg[4096];
   va_list ap;
@@ -128,11 +128,11 @@ ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
 }
 
 int
-ocirt_error_report (ocirt_error_t *err)
+ocirt_log_report (ocirt_error_t *err)
 {
   if (err == NULL || *err == NULL)
     return 1;
-  ocirt_log (OCIRT_LOG_ERROR, "%s", (*err)->msg);
+  ocirt_log_write (OCIRT_LOG_ERROR, "%s", (*err)->msg);
   ocirt_error_release (err);
   return 1;
 }

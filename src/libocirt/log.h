@@ -24,12 +24,12 @@ enum ocirt_log_format
 int ocirt_log_init (const char *path, enum ocirt_log_format format, bool debug);
 bool ocirt_log_debug_enabled (void);
 
-void ocirt_log (enum ocirt_log_level level, const char *fmt, ...)
+void ocirt_log_write (enum ocirt_log_level level, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 /* Print the error through the log channel and release it.  Returns the
    exit code a command should use (1).  */
-int ocirt_error_report (ocirt_error_t *err);
+int ocirt_log_report (ocirt_error_t *err);
 
 /* Log *ERR, if set, as a warning and release it: for a failure that must
    not stop what goes on (a clean-up step, say).  */
@@ -39,9 +39,9 @@ void ocirt_log_warn_release (ocirt_error_t *err);
   do                                                                                                    \
     {                                                                                                   \
       if (ocirt_log_debug_enabled ())                                                                   \
-        ocirt_log (OCIRT_LOG_DEBUG, __VA_ARGS__);                                                       \
+        ocirt_log_write (OCIRT_LOG_DEBUG, __VA_ARGS__);                                                 \
     }                                                                                                   \
   while (0)
-#define ocirt_warn(...) ocirt_log (OCIRT_LOG_WARNING, __VA_ARGS__)
+#define ocirt_warn(...) ocirt_log_write (OCIRT_LOG_WARNING, __VA_ARGS__)
 
 #endif

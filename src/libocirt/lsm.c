@@ -14,7 +14,7 @@
 #endif
 
 bool
-ocirt_apparmor_enabled (void)
+ocirt_lsm_apparmor_enabled (void)
 {
   cleanup_free char *v = NULL;
   ocirt_error_t err = NULL;
@@ -28,7 +28,7 @@ ocirt_apparmor_enabled (void)
 }
 
 bool
-ocirt_selinux_enabled (void)
+ocirt_lsm_selinux_enabled (void)
 {
   struct statfs sf;
 
@@ -38,16 +38,16 @@ ocirt_selinux_enabled (void)
 int
 ocirt_lsm_validate (const oci_process *p, const oci_linux *lx, ocirt_error_t *err)
 {
-  if (p && p->apparmor_profile && p->apparmor_profile[0] && !ocirt_apparmor_enabled ())
-    return ocirt_make_error (err, 0,
+  if (p && p->apparmor_profile && p->apparmor_profile[0] && !ocirt_lsm_apparmor_enabled ())
+    return ocirt_error_make (err, 0,
                              "apparmor profile `%s` requested, but AppArmor is not enabled on this host",
                              p->apparmor_profile);
-  if (p && p->selinux_label && p->selinux_label[0] && !ocirt_selinux_enabled ())
-    return ocirt_make_error (err, 0,
+  if (p && p->selinux_label && p->selinux_label[0] && !ocirt_lsm_selinux_enabled ())
+    return ocirt_error_make (err, 0,
                              "SELinux label `%s` requested, but SELinux is not enabled on this host",
                              p->selinux_label);
-  if (lx && lx->mount_label && lx->mount_label[0] && !ocirt_selinux_enabled ())
-    return ocirt_make_error (err, 0,
+  if (lx && lx->mount_label && lx->mount_label[0] && !ocirt_lsm_selinux_enabled ())
+    return ocirt_error_make (err, 0,
                              "linux.mountLabel `%s` requested, but SELinux is not enabled on this host",
                              lx->mount_label);
   return 0;
@@ -63,14 +63,14 @@ write_attr (const char *file, const char *value, ocirt_error_t *err)
   struct statfs sf;
 
   if (proc < 0)
-    return ocirt_make_error (err, errno, "open /proc");
+    return ocirt_error_make (err, errno, "open /proc");
   fd = openat (proc, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open /proc/%s", file);
+    return ocirt_error_make (err, errno, "open /proc/%s", file);
   if (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
-    return ocirt_make_error (err, EPERM, "/proc/%s is not on procfs", file);
+    return ocirt_error_make (err, EPERM, "/proc/%s is not on procfs", file);
   if (ocirt_utils_write_all (fd, value, strlen (value)) < 0)
-    return ocirt_make_error (err, errno, "write `%s` to /proc/%s", value, file);
+    return ocirt_error_make (err, errno, "write `%s` to /proc/%s", value, file);
   return 0;
 }
 

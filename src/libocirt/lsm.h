@@ -7,8 +7,8 @@
 #include "error.h"
 #include "oci_types.h"
 
-bool ocirt_apparmor_enabled (void);
-bool ocirt_selinux_enabled (void);
+bool ocirt_lsm_apparmor_enabled (void);
+bool ocirt_lsm_selinux_enabled (void);
 
 /* A profile or label asked for on a host without that LSM is an error, as
    with runc: running the container unconfined would be a silent downgrade. */

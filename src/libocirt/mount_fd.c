@@ -11,6 +11,6 @@ ocirt_mount_on_fd (const char *source, int target_fd, const char *fstype, unsign
   char target[64];
 
   if (mount (source, ocirt_path_of_fd (target, sizeof (target), target_fd), fstype, flags, data) < 0)
-    return ocirt_make_error (err, errno, "mount %s on %s", source && *source ? source : fstype, what);
+    return ocirt_error_make (err, errno, "mount %s on %s", source && *source ? source : fstype, what);
   return 0;
 }

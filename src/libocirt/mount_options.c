@@ -95,7 +95,7 @@ static const struct option_def
   { "tmpcopyup", OPT_EXTENSION, false, EXT_TMPCOPYUP },
 };
 
-const char *const ocirt_known_mount_options[] = {
+const char *const ocirt_mount_options_known[] = {
   "async",         "atime",        "bind",
   "defaults",      "dev",          "diratime",
   "dirsync",       "exec",         "idmap",
@@ -138,7 +138,7 @@ append_data (char **data, const char *opt)
 }
 
 void
-ocirt_parse_mount_options (char *const *options, size_t n, struct ocirt_mount_flags *out)
+ocirt_mount_options_parse (char *const *options, size_t n, struct ocirt_mount_flags *out)
 {
   size_t i, j;
 

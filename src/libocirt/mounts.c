@@ -73,7 +73,7 @@ bind_remount (int fd, unsigned long flags, const char *what, ocirt_error_t *err)
       if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | ((flags | keep) & REMOUNT_FLAGS), NULL) == 0)
         return 0;
     }
-  return ocirt_make_error (err, errno, "remount %s", what);
+  return ocirt_error_make (err, errno, "remount %s", what);
 }
 
 static int
@@ -84,7 +84,7 @@ set_propagation (int fd, unsigned long propagation, const char *what, ocirt_erro
   if (propagation == 0)
     return 0;
   if (mount (NULL, ocirt_path_of_fd (path, sizeof (path), fd), NULL, propagation, NULL) < 0)
-    return ocirt_make_error (err, errno, "set propagation of %s", what);
+    return ocirt_error_make (err, errno, "set propagation of %s", what);
   return 0;
 }
 
@@ -102,11 +102,11 @@ set_recursive_attrs (int fd, const struct ocirt_mount_flags *f, const char *what
     {
       /* No fallback: a remount per submount would race with the tree.  */
       if (errno == ENOSYS)
-        return ocirt_make_error (err, errno,
+        return ocirt_error_make (err, errno,
                                  "recursive mount options (rro, rnosuid, ...) on %s need "
                                  "mount_setattr, which this kernel lacks (Linux 5.12)",
                                  what);
-      return ocirt_make_error (err, errno, "mount_setattr %s", what);
+      return ocirt_error_make (err, errno, "mount_setattr %s", what);
     }
   return 0;
 }
@@ -128,7 +128,7 @@ attach_tree (int tree, int target, const char *what, ocirt_error_t *err)
 {
   if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
       < 0)
-    return ocirt_make_error (err, errno, "attach the idmapped mount on %s", what);
+    return ocirt_error_make (err, errno, "attach the idmapped mount on %s", what);
   return 0;
 }
 
@@ -153,14 +153,14 @@ check_special_target (int rootfd, const char *dest, const char *type, ocirt_erro
   struct stat sb;
 
   if (fd < 0)
-    return errno == ENOENT ? 0 : ocirt_make_error (err, errno, "open %s in the rootfs", dest);
+    return errno == ENOENT ? 0 : ocirt_error_make (err, errno, "open %s in the rootfs", dest);
   if (fstat (fd, &sb) < 0)
-    return ocirt_make_error (err, errno, "stat %s in the rootfs", dest);
+    return ocirt_error_make (err, errno, "stat %s in the rootfs", dest);
   if (S_ISLNK (sb.st_mode))
-    return ocirt_make_error (err, ELOOP, "mount %s on %s: the target is a symlink in the rootfs", type,
+    return ocirt_error_make (err, ELOOP, "mount %s on %s: the target is a symlink in the rootfs", type,
                              dest);
   if (!S_ISDIR (sb.st_mode))
-    return ocirt_make_error (err, ENOTDIR, "mount %s on %s", type, dest);
+    return ocirt_error_make (err, ENOTDIR, "mount %s on %s", type, dest);
   return 0;
 }
 
@@ -170,9 +170,9 @@ check_mounted_fs (int mounted, const char *dest, const char *type, long magic, o
   struct statfs sf;
 
   if (fstatfs (mounted, &sf) < 0)
-    return ocirt_make_error (err, errno, "statfs %s", dest);
+    return ocirt_error_make (err, errno, "statfs %s", dest);
   if (sf.f_type != magic)
-    return ocirt_make_error (err, EXDEV, "mount %s on %s: what is mounted there is not %s", type, dest,
+    return ocirt_error_make (err, EXDEV, "mount %s on %s: what is mounted there is not %s", type, dest,
                              type);
   return 0;
 }
@@ -215,7 +215,7 @@ mount_bind (int rootfd, const char *source, const char *dest, const struct ocirt
   struct stat sb;
 
   if (stat (source, &sb) < 0)
-    return ocirt_make_error (err, errno, "bind mount source `%s`", source);
+    return ocirt_error_make (err, errno, "bind mount source `%s`", source);
   target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
   if (target < 0)
     return -1;
@@ -263,7 +263,7 @@ finish_mount (int rootfd, const oci_mount *m, bool bind, const struct ocirt_moun
      mount.  */
   mounted = ocirt_path_open_in_root (rootfd, dest, O_PATH);
   if (mounted < 0)
-    return ocirt_make_error (err, errno, "open mount %s", dest);
+    return ocirt_error_make (err, errno, "open mount %s", dest);
   if (!bind && special_fs_magic (m->type)
       && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
     return -1;
@@ -284,12 +284,12 @@ do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idma
   const char *dest = m->destination;
   bool bind;
 
-  ocirt_parse_mount_options (m->options, m->options_len, &f);
+  ocirt_mount_options_parse (m->options, m->options_len, &f);
   bind = is_bind (m, &f);
   source = mount_source (ctx, m);
 
   if (dest == NULL || dest[0] == '\0')
-    return ocirt_make_error (err, 0, "mount without a destination");
+    return ocirt_error_make (err, 0, "mount without a destination");
   if (m->type && strcmp (m->type, "cgroup") == 0 && !bind)
     return ocirt_cgroup_mount (ctx->cgroup, rootfd, dest, f.flags, ctx->cgroupns, err);
   target = bind ? mount_bind (rootfd, source, dest, &f, idmap_tree, err)
@@ -335,7 +335,7 @@ mounts_dev (const oci_spec *spec)
 
       if (m->destination == NULL || strcmp (m->destination, "/dev") != 0)
         continue;
-      ocirt_parse_mount_options (m->options, m->options_len, &f);
+      ocirt_mount_options_parse (m->options, m->options_len, &f);
       bind = is_bind (m, &f);
       ocirt_mount_flags_release (&f);
       return bind;
@@ -351,23 +351,23 @@ pivot (const char *rootfs, ocirt_error_t *err)
 
   oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (oldroot < 0)
-    return ocirt_make_error (err, errno, "open /");
+    return ocirt_error_make (err, errno, "open /");
   newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (newroot < 0)
-    return ocirt_make_error (err, errno, "open rootfs `%s`", rootfs);
+    return ocirt_error_make (err, errno, "open rootfs `%s`", rootfs);
   if (fchdir (newroot) < 0)
-    return ocirt_make_error (err, errno, "chdir to rootfs");
+    return ocirt_error_make (err, errno, "chdir to rootfs");
   /* Stack the old root under the new one, then detach it.  */
   if (syscall (SYS_pivot_root, ".", ".") < 0)
-    return ocirt_make_error (err, errno, "pivot_root to `%s`", rootfs);
+    return ocirt_error_make (err, errno, "pivot_root to `%s`", rootfs);
   if (fchdir (oldroot) < 0)
-    return ocirt_make_error (err, errno, "chdir to the old root");
+    return ocirt_error_make (err, errno, "chdir to the old root");
   if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-    return ocirt_make_error (err, errno, "make the old root a slave");
+    return ocirt_error_make (err, errno, "make the old root a slave");
   if (umount2 (".", MNT_DETACH) < 0)
-    return ocirt_make_error (err, errno, "unmount the old root");
+    return ocirt_error_make (err, errno, "unmount the old root");
   if (chdir ("/") < 0)
-    return ocirt_make_error (err, errno, "chdir /");
+    return ocirt_error_make (err, errno, "chdir /");
   return 0;
 }
 
@@ -375,13 +375,13 @@ static int
 move_root (const char *rootfs, ocirt_error_t *err)
 {
   if (chdir (rootfs) < 0)
-    return ocirt_make_error (err, errno, "chdir to rootfs `%s`", rootfs);
+    return ocirt_error_make (err, errno, "chdir to rootfs `%s`", rootfs);
   if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
-    return ocirt_make_error (err, errno, "move rootfs `%s` to /", rootfs);
+    return ocirt_error_make (err, errno, "move rootfs `%s` to /", rootfs);
   if (chroot (".") < 0)
-    return ocirt_make_error (err, errno, "chroot to `%s`", rootfs);
+    return ocirt_error_make (err, errno, "chroot to `%s`", rootfs);
   if (chdir ("/") < 0)
-    return ocirt_make_error (err, errno, "chdir /");
+    return ocirt_error_make (err, errno, "chdir /");
   return 0;
 }
 
@@ -424,9 +424,9 @@ enter_scratch_mntns (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 {
   ctx->host_mntns = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   if (ctx->host_mntns < 0)
-    return ocirt_make_error (err, errno, "open /proc/self/ns/mnt");
+    return ocirt_error_make (err, errno, "open /proc/self/ns/mnt");
   if (unshare (CLONE_NEWNS) < 0)
-    return ocirt_make_error (err, errno, "unshare a scratch mount namespace");
+    return ocirt_error_make (err, errno, "unshare a scratch mount namespace");
   return 0;
 }
 
@@ -443,20 +443,20 @@ chroot_into_copy (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   ctx->copy_fd = syscall (SYS_open_tree, AT_FDCWD, ctx->rootfs,
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
   if (ctx->copy_fd < 0)
-    return ocirt_make_error (err, errno, "copy the mount tree of rootfs `%s`", ctx->rootfs);
+    return ocirt_error_make (err, errno, "copy the mount tree of rootfs `%s`", ctx->rootfs);
   if (setns (host, CLONE_NEWNS) < 0)
-    return ocirt_make_error (err, errno, "join the runtime's mount namespace");
+    return ocirt_error_make (err, errno, "join the runtime's mount namespace");
   if (fchdir (ctx->copy_fd) < 0)
-    return ocirt_make_error (err, errno, "chdir to the copy of rootfs `%s`", ctx->rootfs);
+    return ocirt_error_make (err, errno, "chdir to the copy of rootfs `%s`", ctx->rootfs);
   if (chroot (".") < 0)
-    return ocirt_make_error (err, errno, "chroot to the copy of rootfs `%s`", ctx->rootfs);
+    return ocirt_error_make (err, errno, "chroot to the copy of rootfs `%s`", ctx->rootfs);
   if (chdir ("/") < 0)
-    return ocirt_make_error (err, errno, "chdir /");
+    return ocirt_error_make (err, errno, "chdir /");
   return 0;
 }
 
 int
-ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
+ocirt_mounts_prepare_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 {
   const oci_spec *spec = ctx->spec;
   const oci_linux *lx = spec->linux;
@@ -470,13 +470,13 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
   /* Nothing mounted from here on may propagate back to the host.  */
   prop = propagation_flag (lx ? lx->rootfs_propagation : NULL, MS_SLAVE | MS_REC);
   if (prop == 0)
-    return ocirt_make_error (err, 0, "invalid rootfsPropagation `%s`", lx->rootfs_propagation);
+    return ocirt_error_make (err, 0, "invalid rootfsPropagation `%s`", lx->rootfs_propagation);
   /* The rootfs could not be bound from an unbindable tree: the root is
      made unbindable once it is in place (below).  */
   if (prop & MS_UNBINDABLE)
     prop = MS_PRIVATE | MS_REC;
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
-    return ocirt_make_error (err, errno, "set propagation of /");
+    return ocirt_error_make (err, errno, "set propagation of /");
 
   /* pivot_root refuses a new root that is shared or whose parent mount
      is, and the bind below is shared when the mount holding the rootfs
@@ -490,17 +490,17 @@ ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
       unsigned long parent_prop = prop & MS_SHARED ? MS_PRIVATE : MS_SLAVE;
 
       if (parent && mount (NULL, parent, NULL, parent_prop, NULL) < 0)
-        return ocirt_make_error (err, errno, "make `%s` %s", parent,
+        return ocirt_error_make (err, errno, "make `%s` %s", parent,
                                  parent_prop == MS_PRIVATE ? "private" : "a slave");
     }
 
   /* pivot_root needs the new root to be a mount point.  */
   if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return ocirt_make_error (err, errno, "bind mount rootfs `%s`", ctx->rootfs);
+    return ocirt_error_make (err, errno, "bind mount rootfs `%s`", ctx->rootfs);
 
   rootfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return ocirt_make_error (err, errno, "open rootfs `%s`", ctx->rootfs);
+    return ocirt_error_make (err, errno, "open rootfs `%s`", ctx->rootfs);
 
   for (i = 0; i < spec->mounts_len; i++)
     {
@@ -543,11 +543,11 @@ open_null_device (ocirt_error_t *err)
   struct stat sb;
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open /dev/null to mask paths");
+    return ocirt_error_make (err, errno, "open /dev/null to mask paths");
   if (fstat (fd, &sb) < 0)
-    return ocirt_make_error (err, errno, "stat /dev/null");
+    return ocirt_error_make (err, errno, "stat /dev/null");
   if (!S_ISCHR (sb.st_mode) || sb.st_rdev != makedev (1, 3))
-    return ocirt_make_error (err, EPERM,
+    return ocirt_error_make (err, EPERM,
                              "/dev/null is not the null device (char 1:3): no path is masked with it");
   return steal_fd (&fd);
 }
@@ -559,7 +559,7 @@ attach_detached (int tree, int target, const char *what, ocirt_error_t *err)
   if (syscall (SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
       == 0)
     return 0;
-  return ocirt_make_error (err, errno, "mount on %s", what);
+  return ocirt_error_make (err, errno, "mount on %s", what);
 }
 
 /* Every path is opened once, resolved inside the root without magic
@@ -570,7 +570,7 @@ static int
 check_absolute (const char *path, const char *what, ocirt_error_t *err)
 {
   if (path[0] != '/')
-    return ocirt_make_error (err, 0, "%s `%s` is not absolute", what, path);
+    return ocirt_error_make (err, 0, "%s `%s` is not absolute", what, path);
   return 0;
 }
 
@@ -587,10 +587,10 @@ mask_path (int rootfd, int *nullfd, const char *path, ocirt_error_t *err)
     {
       if (errno == ENOENT)
         return 0;
-      return ocirt_make_error (err, errno, "open masked path `%s`", path);
+      return ocirt_error_make (err, errno, "open masked path `%s`", path);
     }
   if (fstat (target, &sb) < 0)
-    return ocirt_make_error (err, errno, "stat masked path `%s`", path);
+    return ocirt_error_make (err, errno, "stat masked path `%s`", path);
   if (S_ISDIR (sb.st_mode))
     tree = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
                                                  | MOUNT_ATTR_NOEXEC);
@@ -601,7 +601,7 @@ mask_path (int rootfd, int *nullfd, const char *path, ocirt_error_t *err)
       tree = syscall (SYS_open_tree, *nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     }
   if (tree < 0)
-    return ocirt_make_error (err, errno, "mask `%s`", path);
+    return ocirt_error_make (err, errno, "mask `%s`", path);
   return attach_detached (tree, target, path, err);
 }
 
@@ -618,16 +618,16 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
     {
       if (errno == ENOENT)
         return 0;
-      return ocirt_make_error (err, errno, "open read-only path `%s`", path);
+      return ocirt_error_make (err, errno, "open read-only path `%s`", path);
     }
   tree = syscall (SYS_open_tree, target, "",
                   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
   if (tree < 0)
-    return ocirt_make_error (err, errno, "bind mount read-only path `%s`", path);
+    return ocirt_error_make (err, errno, "bind mount read-only path `%s`", path);
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) == 0)
     return attach_detached (tree, target, path, err);
   if (errno != ENOSYS)
-    return ocirt_make_error (err, errno, "make `%s` read-only", path);
+    return ocirt_error_make (err, errno, "make `%s` read-only", path);
   /* Before Linux 5.12 (no mount_setattr; only such kernels get here): a
      detached tree cannot be remounted, so attach it first, then remount
      its top read-only as runc does, keeping nosuid, nodev, noexec and the
@@ -648,12 +648,12 @@ make_root_readonly (int fd, ocirt_error_t *err)
   if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) == 0)
     return 0;
   if (errno != ENOSYS)
-    return ocirt_make_error (err, errno, "make / read-only");
+    return ocirt_error_make (err, errno, "make / read-only");
   return bind_remount (fd, locked_flags (fd) | MS_RDONLY, "/ read-only", err);
 }
 
 int
-ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
+ocirt_mounts_finalize_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
 {
   const oci_spec *spec = ctx->spec;
   const oci_linux *lx = spec->linux;
@@ -666,7 +666,7 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
     {
       rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (rootfd < 0)
-        return ocirt_make_error (err, errno, "open /");
+        return ocirt_error_make (err, errno, "open /");
     }
   for (i = 0; lx && i < lx->masked_paths_len; i++)
     if (check_absolute (lx->masked_paths[i], "masked path", err) < 0
@@ -682,7 +682,7 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
       cleanup_close int fd = open ("/", O_PATH | O_CLOEXEC);
 
       if (fd < 0)
-        return ocirt_make_error (err, errno, "open /");
+        return ocirt_error_make (err, errno, "open /");
       if (make_root_readonly (fd, err) < 0)
         return -1;
     }
@@ -698,7 +698,7 @@ ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err)
       unsigned long prop = propagation_flag (lx->rootfs_propagation, 0);
 
       if (mount (NULL, "/", NULL, prop, NULL) < 0)
-        return ocirt_make_error (err, errno, "set propagation of / to %s", lx->rootfs_propagation);
+        return ocirt_error_make (err, errno, "set propagation of / to %s", lx->rootfs_propagation);
     }
   return 0;
 }

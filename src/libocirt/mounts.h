@@ -33,9 +33,9 @@ struct ocirt_rootfs_ctx
    stays in the runtime's: its tree is built in a scratch namespace, and
    the container is chrooted into a detached copy of it, which the host
    never sees and which goes with the container's last process.  */
-int ocirt_rootfs_prepare (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
+int ocirt_mounts_prepare_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
 
 /* After pivot_root: masked and read-only paths, read-only root.  */
-int ocirt_rootfs_finalize (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
+int ocirt_mounts_finalize_rootfs (struct ocirt_rootfs_ctx *ctx, ocirt_error_t *err);
 
 #endif

@@ -51,7 +51,7 @@ ocirt_ns_name (int flag)
 }
 
 bool
-ocirt_config_has_ns (const oci_spec *spec, const char *type)
+ocirt_ns_in_config (const oci_spec *spec, const char *type)
 {
   size_t i;
 
@@ -88,12 +88,12 @@ ocirt_ns_plan_build (const oci_linux *linux_cfg, struct ocirt_ns_plan *plan, oci
       if (flag == 0)
         {
           ocirt_ns_plan_release (plan);
-          return ocirt_make_error (err, 0, "unknown namespace type `%s`", ns->type);
+          return ocirt_error_make (err, 0, "unknown namespace type `%s`", ns->type);
         }
       if (seen & flag)
         {
           ocirt_ns_plan_release (plan);
-          return ocirt_make_error (err, 0, "namespace `%s` is listed more than once", ns->type);
+          return ocirt_error_make (err, 0, "namespace `%s` is listed more than once", ns->type);
         }
       seen |= flag;
       if (ns->path == NULL || ns->path[0] == '\0')
@@ -106,7 +106,7 @@ ocirt_ns_plan_build (const oci_linux *linux_cfg, struct ocirt_ns_plan *plan, oci
         {
           int saved = errno;
           ocirt_ns_plan_release (plan);
-          return ocirt_make_error (err, saved, "open %s namespace `%s`", ns->type, ns->path);
+          return ocirt_error_make (err, saved, "open %s namespace `%s`", ns->type, ns->path);
         }
       actual = ioctl (fd, NS_GET_NSTYPE);
       if (actual != flag)
@@ -114,9 +114,9 @@ ocirt_ns_plan_build (const oci_linux *linux_cfg, struct ocirt_ns_plan *plan, oci
           close (fd);
           ocirt_ns_plan_release (plan);
           if (actual < 0)
-            return ocirt_make_error (err, 0, "%s namespace path `%s` is not a namespace", ns->type,
+            return ocirt_error_make (err, 0, "%s namespace path `%s` is not a namespace", ns->type,
                                      ns->path);
-          return ocirt_make_error (err, 0, "%s namespace path `%s` is a %s namespace", ns->type,
+          return ocirt_error_make (err, 0, "%s namespace path `%s` is a %s namespace", ns->type,
                                    ns->path, ocirt_ns_name (actual));
         }
       plan->join[plan->njoin].type = flag;
@@ -148,7 +148,7 @@ ocirt_ns_join_pid (struct ocirt_ns_plan *plan, ocirt_error_t *err)
 
   for (i = 0; i < plan->njoin; i++)
     if (plan->join[i].type == CLONE_NEWPID && setns (plan->join[i].fd, CLONE_NEWPID) < 0)
-      return ocirt_make_error (err, errno, "join pid namespace");
+      return ocirt_error_make (err, errno, "join pid namespace");
   return 0;
 }
 
@@ -186,7 +186,7 @@ join_type (struct ocirt_ns_plan *plan, int type, ocirt_error_t *err)
       if (plan->join[i].type != type || plan->join[i].fd < 0)
         continue;
       if (setns (plan->join[i].fd, type) < 0)
-        return ocirt_make_error (err, errno, "join %s namespace", ocirt_ns_name (type));
+        return ocirt_error_make (err, errno, "join %s namespace", ocirt_ns_name (type));
       close (plan->join[i].fd);
       plan->join[i].fd = -1;
     }
@@ -220,11 +220,11 @@ write_time_offsets (const oci_linux *linux_cfg, ocirt_error_t *err)
       const oci_time_offset *o = linux_cfg->time_offsets->values[i];
 
       if (strcmp (clock, "monotonic") != 0 && strcmp (clock, "boottime") != 0)
-        return ocirt_make_error (err, 0, "timeOffsets: unknown clock `%s`", clock);
+        return ocirt_error_make (err, 0, "timeOffsets: unknown clock `%s`", clock);
       n += snprintf (buf + n, sizeof (buf) - n, "%s %lld %u\n", clock, (long long) o->secs,
                      (unsigned) o->nanosecs);
       if (n >= sizeof (buf))
-        return ocirt_make_error (err, 0, "timeOffsets: too many entries");
+        return ocirt_error_make (err, 0, "timeOffsets: too many entries");
     }
   return ocirt_utils_write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, n, err);
 }
@@ -242,9 +242,9 @@ enter_new_time_ns (const oci_linux *linux_cfg, ocirt_error_t *err)
     return -1;
   fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open /proc/self/ns/time_for_children");
+    return ocirt_error_make (err, errno, "open /proc/self/ns/time_for_children");
   if (setns (fd, CLONE_NEWTIME) < 0)
-    return ocirt_make_error (err, errno, "enter the new time namespace");
+    return ocirt_error_make (err, errno, "enter the new time namespace");
   return 0;
 }
 
@@ -254,7 +254,7 @@ ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cf
   if (plan->unshare_flags == 0)
     return 0;
   if (unshare (plan->unshare_flags) < 0)
-    return ocirt_make_error (err, errno, "unshare namespaces");
+    return ocirt_error_make (err, errno, "unshare namespaces");
   if (plan->unshare_flags & CLONE_NEWTIME)
     return enter_new_time_ns (linux_cfg, err);
   return 0;
@@ -309,24 +309,24 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
     }
   /* Its complaint becomes part of our one error line.  */
   if (pipe2 (errpipe, O_CLOEXEC) < 0)
-    return ocirt_make_error (err, errno, "pipe for %s", helper);
+    return ocirt_error_make (err, errno, "pipe for %s", helper);
   err_r = errpipe[0];
   err_w = errpipe[1];
   child = fork ();
   if (child < 0)
-    return ocirt_make_error (err, errno, "fork for %s", helper);
+    return ocirt_error_make (err, errno, "fork for %s", helper);
   if (child == 0)
     exec_map_helper (helper, argv, err_w);
   close_fd (&err_w);
   read_first_line (err_r, msg, sizeof (msg));
   if (ocirt_utils_waitpid (child, &status, 0) < 0)
-    return ocirt_make_error (err, errno, "wait for %s", helper);
+    return ocirt_error_make (err, errno, "wait for %s", helper);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
-    return ocirt_make_error (err, ENOENT,
+    return ocirt_error_make (err, ENOENT,
                              "%s (Debian package uidmap) is needed to map these ids for uid %u", helper,
                              (unsigned) geteuid ());
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return ocirt_make_error (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s",
+    return ocirt_error_make (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s",
                              helper, pid, helper[3], msg[0] ? ": " : "", msg);
   return 0;
 }
@@ -347,28 +347,28 @@ ocirt_ns_id_map_text (const char *field, oci_id_mapping *const *maps, size_t n, 
 
   buf[0] = '\0';
   if (n > OCIRT_ID_MAP_MAX)
-    return ocirt_make_error (err, 0, "%s: %zu ranges, the kernel takes at most %d", field, n,
+    return ocirt_error_make (err, 0, "%s: %zu ranges, the kernel takes at most %d", field, n,
                              OCIRT_ID_MAP_MAX);
   for (i = 0; i < n; i++)
     {
       const oci_id_mapping *m = maps[i];
 
       if (m->size == 0)
-        return ocirt_make_error (err, 0, "%s[%zu]: size is 0", field, i);
+        return ocirt_error_make (err, 0, "%s[%zu]: size is 0", field, i);
       if ((uint64_t) m->container_id + m->size > (1ULL << 32))
-        return ocirt_make_error (err, 0, "%s[%zu]: containerID %u + size %u is past 2^32", field, i,
+        return ocirt_error_make (err, 0, "%s[%zu]: containerID %u + size %u is past 2^32", field, i,
                                  m->container_id, m->size);
       if ((uint64_t) m->host_id + m->size > (1ULL << 32))
-        return ocirt_make_error (err, 0, "%s[%zu]: hostID %u + size %u is past 2^32", field, i,
+        return ocirt_error_make (err, 0, "%s[%zu]: hostID %u + size %u is past 2^32", field, i,
                                  m->host_id, m->size);
       for (j = 0; j < i; j++)
         {
           if (ranges_overlap (m->container_id, m->size, maps[j]->container_id, maps[j]->size))
-            return ocirt_make_error (err, 0, "%s[%zu]: container ids %u..%llu overlap %s[%zu]", field, i,
+            return ocirt_error_make (err, 0, "%s[%zu]: container ids %u..%llu overlap %s[%zu]", field, i,
                                      m->container_id, (unsigned long long) m->container_id + m->size - 1,
                                      strrchr (field, '.') ? strrchr (field, '.') + 1 : field, j);
           if (ranges_overlap (m->host_id, m->size, maps[j]->host_id, maps[j]->size))
-            return ocirt_make_error (err, 0, "%s[%zu]: host ids %u..%llu overlap %s[%zu]", field, i,
+            return ocirt_error_make (err, 0, "%s[%zu]: host ids %u..%llu overlap %s[%zu]", field, i,
                                      m->host_id, (unsigned long long) m->host_id + m->size - 1,
                                      strrchr (field, '.') ? strrchr (field, '.') + 1 : field, j);
         }
@@ -376,7 +376,7 @@ ocirt_ns_id_map_text (const char *field, oci_id_mapping *const *maps, size_t n, 
       len += snprintf (buf + len, OCIRT_ID_MAP_TEXT_MAX - (size_t) len, "%u %u %u\n", m->container_id,
                        m->host_id, m->size);
       if (len >= OCIRT_ID_MAP_TEXT_MAX)
-        return ocirt_make_error (err, 0, "%s: the ranges take more than the %d bytes the kernel reads",
+        return ocirt_error_make (err, 0, "%s: the ranges take more than the %d bytes the kernel reads",
                                  field, OCIRT_ID_MAP_TEXT_MAX - 1);
     }
   return len;

@@ -32,7 +32,7 @@ int ocirt_ns_flag (const char *type);
 const char *ocirt_ns_name (int flag);
 
 /* Whether the config asks for namespace TYPE (new or joined).  */
-bool ocirt_config_has_ns (const oci_spec *spec, const char *type);
+bool ocirt_ns_in_config (const oci_spec *spec, const char *type);
 
 /* Check the namespaces of the config (known types, no duplicates, joined
    paths are namespaces of the right type) and open the joined ones.  */

@@ -123,8 +123,8 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
 
   if (m == NULL || m->len == 0)
     return 0;
-  if (!ocirt_config_has_ns (spec, "network"))
-    return ocirt_make_error (
+  if (!ocirt_ns_in_config (spec, "network"))
+    return ocirt_error_make (
         err, 0, "config.json: linux.netDevices needs a network namespace for the container");
   for (i = 0; i < m->len; i++)
     {
@@ -132,19 +132,19 @@ ocirt_netdev_validate (const oci_spec *spec, ocirt_error_t *err)
       const char *why = ocirt_netdev_name_problem (m->keys[i], false);
 
       if (why)
-        return ocirt_make_error (err, 0, "config.json: linux.netDevices: device name `%s` %s",
+        return ocirt_error_make (err, 0, "config.json: linux.netDevices: device name `%s` %s",
                                  m->keys[i], why);
       if (v && v->name && v->name[0] && (why = ocirt_netdev_name_problem (v->name, true)))
-        return ocirt_make_error (err, 0, "config.json: linux.netDevices.%s.name: `%s` %s", m->keys[i],
+        return ocirt_error_make (err, 0, "config.json: linux.netDevices.%s.name: `%s` %s", m->keys[i],
                                  v->name, why);
       for (j = 0; j < i; j++)
         {
           if (strcmp (m->keys[i], m->keys[j]) == 0)
-            return ocirt_make_error (err, 0, "config.json: linux.netDevices: `%s` is listed twice",
+            return ocirt_error_make (err, 0, "config.json: linux.netDevices: `%s` is listed twice",
                                      m->keys[i]);
           if (strchr (container_name (m, i), '%') == NULL
               && strcmp (container_name (m, i), container_name (m, j)) == 0)
-            return ocirt_make_error (
+            return ocirt_error_make (
                 err, 0,
                 "config.json: linux.netDevices: `%s` and `%s` would both be `%s` in the container",
                 m->keys[j], m->keys[i], container_name (m, i));
@@ -211,7 +211,7 @@ nl_socket (const char *where, ocirt_error_t *err)
   int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open an rtnetlink socket%s", where);
+    return ocirt_error_make (err, errno, "open an rtnetlink socket%s", where);
   /* The kernel's own words on a refusal, without our request echoed.  */
   (void) setsockopt (fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof (one));
   (void) setsockopt (fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof (one));
@@ -251,8 +251,8 @@ static int
 nl_error (ocirt_error_t *err, int e, const char *kmsg)
 {
   if (kmsg && kmsg[0])
-    return ocirt_make_error (err, e, "%s", kmsg);
-  ocirt_make_error (err, 0, "%s", strerror (e));
+    return ocirt_error_make (err, e, "%s", kmsg);
+  ocirt_error_make (err, 0, "%s", strerror (e));
   if (err && *err)
     (*err)->status = e;
   return -1;
@@ -588,9 +588,9 @@ check_other_netns (int host_ns, int joined, const char *path, ocirt_error_t *err
   struct stat a, b;
 
   if (fstat (joined, &a) < 0 || fstat (host_ns, &b) < 0)
-    return ocirt_make_error (err, errno, "stat the network namespace `%s`", path);
+    return ocirt_error_make (err, errno, "stat the network namespace `%s`", path);
   if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "linux.netDevices: the network namespace `%s` is the runtime's own: "
                              "the devices cannot be moved into it",
                              path);
@@ -607,14 +607,14 @@ netdev_look_up (int fd, struct netdev *dev, const char *host_name, const char *n
   if (link_get (fd, 0, dev->host_name, &dev->host_index, &dev->host_flags, NULL, err) < 0)
     {
       if ((*err)->status == ENODEV)
-        return ocirt_make_error (
+        return ocirt_error_make (
             err, 0,
             "linux.netDevices: network device `%s` does not exist in the runtime's network namespace",
             dev->host_name);
       return ocirt_error_prefix (err, "linux.netDevices: look up network device `%s`", dev->host_name);
     }
   if (dev->host_flags & IFF_LOOPBACK)
-    return ocirt_make_error (
+    return ocirt_error_make (
         err, 0, "linux.netDevices: `%s` is a loopback device, which cannot leave its network namespace",
         dev->host_name);
   return 0;
@@ -637,7 +637,7 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
   d->v = xmalloc0 (m->len * sizeof (*d->v));
   d->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (d->host_ns < 0)
-    return ocirt_make_error (err, errno, "open /proc/self/ns/net");
+    return ocirt_error_make (err, errno, "open /proc/self/ns/net");
   if (joined >= 0 && check_other_netns (d->host_ns, joined, netns_path (lx), err) < 0)
     return -1;
   d->host_nl = nl_socket ("", err);
@@ -657,11 +657,11 @@ nl_socket_in (int nsfd, int host_ns, ocirt_error_t *err)
   cleanup_close int fd = -1;
 
   if (setns (nsfd, CLONE_NEWNET) < 0)
-    return ocirt_make_error (err, errno, "join the container's network namespace");
+    return ocirt_error_make (err, errno, "join the container's network namespace");
   fd = nl_socket (" in the container's network namespace", err);
   /* Back first, whatever the socket's fate.  */
   if (setns (host_ns, CLONE_NEWNET) < 0)
-    return ocirt_make_error (err, errno, "return to the runtime's network namespace");
+    return ocirt_error_make (err, errno, "return to the runtime's network namespace");
   if (fd < 0)
     return -1;
   return steal_fd (&fd);
@@ -696,7 +696,7 @@ move_one (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
       if (link_exists (d->nl, dev->name, &taken, err) < 0)
         return ocirt_error_prefix (err, "linux.netDevices: look up `%s` in %s", dev->name, where);
       if (taken)
-        return ocirt_make_error (err, 0, "linux.netDevices: move `%s`: a device named `%s` exists in %s",
+        return ocirt_error_make (err, 0, "linux.netDevices: move `%s`: a device named `%s` exists in %s",
                                  dev->host_name, dev->name, where);
     }
   if (addrs_save (d->host_nl, dev, err) < 0)
@@ -747,7 +747,7 @@ ocirt_netdev_move (struct ocirt_netdevs *d, pid_t pid, const struct ocirt_ns_pla
       d->ns = open (path, O_RDONLY | O_CLOEXEC);
     }
   if (d->ns < 0)
-    return ocirt_make_error (err, errno, "open the container's network namespace");
+    return ocirt_error_make (err, errno, "open the container's network namespace");
   d->nl = nl_socket_in (d->ns, d->host_ns, err);
   if (d->nl < 0)
     return -1;
@@ -799,14 +799,14 @@ ocirt_netdev_loopback_up (ocirt_error_t *err)
   cleanup_close int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "socket to set `lo` up");
+    return ocirt_error_make (err, errno, "socket to set `lo` up");
   snprintf (ifr.ifr_name, sizeof ifr.ifr_name, "lo");
   if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
-    return ocirt_make_error (err, errno, "read the flags of `lo`");
+    return ocirt_error_make (err, errno, "read the flags of `lo`");
   if (ifr.ifr_flags & IFF_UP)
     return 0;
   ifr.ifr_flags |= IFF_UP;
   if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
-    return ocirt_make_error (err, errno, "set `lo` up");
+    return ocirt_error_make (err, errno, "set `lo` up");
   return 0;
 }

@@ -32,7 +32,7 @@ ocirt_notify_setup (const char *state_dir, oci_spec *spec, ocirt_error_t *err)
   oci_mount *m;
 
   if (mkdir (dir, 0755) < 0 && errno != EEXIST)
-    return ocirt_make_error (err, errno, "create `%s`", dir);
+    return ocirt_error_make (err, errno, "create `%s`", dir);
   m = xmalloc0 (sizeof (*m));
   m->destination = xstrdup (OCIRT_NOTIFY_CONTAINER_DIR);
   m->type = xstrdup ("bind");
@@ -73,16 +73,16 @@ ocirt_notify_listen (const char *state_dir, ocirt_error_t *err)
   cleanup_close int fd = -1;
 
   if (len == 0)
-    return ocirt_make_error (err, ENAMETOOLONG, "notify socket `%s`", path);
+    return ocirt_error_make (err, ENAMETOOLONG, "notify socket `%s`", path);
   fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "create notify socket");
+    return ocirt_error_make (err, errno, "create notify socket");
   unlink (path);
   if (bind (fd, (struct sockaddr *) &addr, len) < 0)
-    return ocirt_make_error (err, errno, "bind notify socket `%s`", path);
+    return ocirt_error_make (err, errno, "bind notify socket `%s`", path);
   /* Whatever user the container runs as may notify.  */
   if (chmod (path, 0777) < 0)
-    return ocirt_make_error (err, errno, "chmod `%s`", path);
+    return ocirt_error_make (err, errno, "chmod `%s`", path);
   return steal_fd (&fd);
 }
 
@@ -94,10 +94,10 @@ ocirt_notify_forward (int fd, const char *host_socket, int pidfd, ocirt_error_t 
   cleanup_close int out = -1;
 
   if (alen == 0)
-    return ocirt_make_error (err, ENAMETOOLONG, "NOTIFY_SOCKET `%s`", host_socket);
+    return ocirt_error_make (err, ENAMETOOLONG, "NOTIFY_SOCKET `%s`", host_socket);
   out = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (out < 0)
-    return ocirt_make_error (err, errno, "create socket");
+    return ocirt_error_make (err, errno, "create socket");
 
   for (;;)
     {
@@ -110,20 +110,20 @@ ocirt_notify_forward (int fd, const char *host_socket, int pidfd, ocirt_error_t 
         {
           if (errno == EINTR)
             continue;
-          return ocirt_make_error (err, errno, "wait for the container's notification");
+          return ocirt_error_make (err, errno, "wait for the container's notification");
         }
       if (!(fds[0].revents & POLLIN))
-        return ocirt_make_error (err, 0, "the container exited before it sent READY=1");
+        return ocirt_error_make (err, 0, "the container exited before it sent READY=1");
       n = recv (fd, buf, sizeof (buf) - 1, 0);
       if (n < 0)
         {
           if (errno == EINTR)
             continue;
-          return ocirt_make_error (err, errno, "read the container's notification");
+          return ocirt_error_make (err, errno, "read the container's notification");
         }
       buf[n] = '\0';
       if (sendto (out, buf, (size_t) n, MSG_NOSIGNAL, (struct sockaddr *) &addr, alen) < 0)
-        return ocirt_make_error (err, errno, "pass the notification to `%s`", host_socket);
+        return ocirt_error_make (err, errno, "pass the notification to `%s`", host_socket);
       if (strncmp (buf, "READY=1", 7) == 0 || strstr (buf, "\nREADY=1"))
         return 0;
     }

@@ -186,7 +186,7 @@ follow_dangling (int parent, const struct comps *c, size_t i, const char *prefix
   size_t j;
 
   if (len < 0)
-    return ocirt_make_error (err, errno, "readlink `%s` in the rootfs", sub);
+    return ocirt_error_make (err, errno, "readlink `%s` in the rootfs", sub);
   target[len] = '\0';
   p = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", prefix, target);
   for (j = i + 1; j < c->n; j++)
@@ -210,11 +210,11 @@ make_missing (int parent, const char *name, bool file, const char *sub, ocirt_er
                                      0644);
 
       if (fd < 0 && errno != EEXIST)
-        return ocirt_make_error (err, errno, "create `%s` in the rootfs", sub);
+        return ocirt_error_make (err, errno, "create `%s` in the rootfs", sub);
       return 0;
     }
   if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
-    return ocirt_make_error (err, errno, "mkdir `%s` in the rootfs", sub);
+    return ocirt_error_make (err, errno, "mkdir `%s` in the rootfs", sub);
   return 0;
 }
 
@@ -232,11 +232,11 @@ mkpath_step (int rootfd, int parent, const struct comps *c, size_t i, const char
   if (fd >= 0)
     {
       if (!last && (fstat (fd, &sb) < 0 || !S_ISDIR (sb.st_mode)))
-        return ocirt_make_error (err, ENOTDIR, "resolve `%s` in the rootfs", sub);
+        return ocirt_error_make (err, ENOTDIR, "resolve `%s` in the rootfs", sub);
       return steal_fd (&fd);
     }
   if (errno != ENOENT)
-    return ocirt_make_error (err, errno, "resolve `%s` in the rootfs", sub);
+    return ocirt_error_make (err, errno, "resolve `%s` in the rootfs", sub);
   /* Missing: a dangling symlink is followed, anything else created.  */
   if (fstatat (parent, c->v[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (sb.st_mode))
     return follow_dangling (parent, c, i, prefix, sub, next, err);
@@ -244,7 +244,7 @@ mkpath_step (int rootfd, int parent, const struct comps *c, size_t i, const char
     return -1;
   fd = openat (parent, c->v[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open `%s` in the rootfs", sub);
+    return ocirt_error_make (err, errno, "open `%s` in the rootfs", sub);
   return steal_fd (&fd);
 }
 
@@ -260,7 +260,7 @@ mkpath_walk (int rootfd, const char *want, bool last_is_file, char **next, ocirt
   size_t i;
 
   if (parent < 0)
-    return ocirt_make_error (err, errno, "dup");
+    return ocirt_error_make (err, errno, "dup");
   push_comps (&c, copy, false);
   for (i = 0; i < c.n; i++)
     {
@@ -294,6 +294,6 @@ ocirt_path_mkpath_in_root (int rootfd, const char *path, bool last_is_file, ocir
       free (want);
       want = next;
       if (++links > MAX_SYMLINKS)
-        return ocirt_make_error (err, ELOOP, "resolve `%s` in the rootfs", path);
+        return ocirt_error_make (err, ELOOP, "resolve `%s` in the rootfs", path);
     }
 }

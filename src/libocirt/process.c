@@ -61,26 +61,26 @@ ocirt_process_validate (const oci_process *p, ocirt_error_t *err)
   size_t i, j;
 
   if (p == NULL)
-    return ocirt_make_error (err, 0, "config.json: no process to run");
+    return ocirt_error_make (err, 0, "config.json: no process to run");
   if (p->args_len == 0 || p->args[0] == NULL || p->args[0][0] == '\0')
-    return ocirt_make_error (err, 0, "config.json: process.args must not be empty");
+    return ocirt_error_make (err, 0, "config.json: process.args must not be empty");
   if (p->cwd == NULL || p->cwd[0] != '/')
-    return ocirt_make_error (err, 0, "config.json: process.cwd `%s` is not an absolute path",
+    return ocirt_error_make (err, 0, "config.json: process.cwd `%s` is not an absolute path",
                              p->cwd ? p->cwd : "");
   for (i = 0; i < p->rlimits_len; i++)
     {
       const oci_rlimit *r = p->rlimits[i];
 
       if (ocirt_process_rlimit_resource (r->type) < 0)
-        return ocirt_make_error (err, 0, "config.json: process.rlimits[%zu]: unknown rlimit `%.128s`", i,
+        return ocirt_error_make (err, 0, "config.json: process.rlimits[%zu]: unknown rlimit `%.128s`", i,
                                  r->type);
       if (r->soft > r->hard)
-        return ocirt_make_error (
+        return ocirt_error_make (
             err, 0, "config.json: process.rlimits[%zu]: %s soft limit %llu exceeds hard limit %llu", i,
             r->type, (unsigned long long) r->soft, (unsigned long long) r->hard);
       for (j = 0; j < i; j++)
         if (strcmp (p->rlimits[j]->type, r->type) == 0)
-          return ocirt_make_error (err, 0,
+          return ocirt_error_make (err, 0,
                                    "config.json: process.rlimits[%zu]: %s is given more than once", i,
                                    r->type);
     }
@@ -98,7 +98,7 @@ ocirt_process_set_rlimits (const oci_process *p, ocirt_error_t *err)
       struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
 
       if (setrlimit (ocirt_process_rlimit_resource (r->type), &rl) < 0)
-        return ocirt_make_error (err, errno, "setrlimit %s (soft %llu, hard %llu)", r->type,
+        return ocirt_error_make (err, errno, "setrlimit %s (soft %llu, hard %llu)", r->type,
                                  (unsigned long long) r->soft, (unsigned long long) r->hard);
     }
   return 0;
@@ -134,7 +134,7 @@ give_stdio_pipes (uid_t uid, ocirt_error_t *err)
       if (fstat (fd, &sb) < 0 || !S_ISFIFO (sb.st_mode) || sb.st_uid == uid)
         continue;
       if (fchown (fd, uid, (gid_t) -1) < 0 && errno != EPERM && errno != EINVAL)
-        return ocirt_make_error (err, errno, "give the stdio pipe %d to uid %u", fd, (unsigned) uid);
+        return ocirt_error_make (err, errno, "give the stdio pipe %d to uid %u", fd, (unsigned) uid);
     }
   return 0;
 }
@@ -155,16 +155,16 @@ ocirt_process_set_user (const oci_process *p, const struct ocirt_caps *caps, uin
   if (u && u->additional_gids_len)
     {
       if (setgroups (u->additional_gids_len, (const gid_t *) u->additional_gids) < 0)
-        return ocirt_make_error (err, errno, "setgroups");
+        return ocirt_error_make (err, errno, "setgroups");
     }
   else if (setgroups (0, NULL) < 0 && errno != EPERM)
-    return ocirt_make_error (err, errno, "setgroups");
+    return ocirt_error_make (err, errno, "setgroups");
 
   /* The raw syscalls: glibc would broadcast to threads we do not have.  */
   if (syscall (SYS_setresgid, gid, gid, gid) < 0)
-    return ocirt_make_error (err, errno, "setgid %u", (unsigned) gid);
+    return ocirt_error_make (err, errno, "setgid %u", (unsigned) gid);
   if (syscall (SYS_setresuid, uid, uid, uid) < 0)
-    return ocirt_make_error (err, errno, "setuid %u", (unsigned) uid);
+    return ocirt_error_make (err, errno, "setuid %u", (unsigned) uid);
 
   return ocirt_caps_apply (caps, extra, err);
 }
@@ -205,7 +205,7 @@ ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err)
       e = errno == ENOENT || errno == ENOTDIR ? ENOENT : EACCES;
       /* Docker maps these words, lower case as runc writes them, to the
          shell's 127 and 126.  */
-      ocirt_make_error (err, 0, "exec `%s`: %s", arg0,
+      ocirt_error_make (err, 0, "exec `%s`: %s", arg0,
                         e == ENOENT ? "no such file or directory" : "permission denied");
       (*err)->status = e;
       return NULL;
@@ -220,7 +220,7 @@ ocirt_process_find_executable (const oci_process *p, ocirt_error_t *err)
         return candidate;
       free (candidate);
     }
-  ocirt_make_error (err, 0, "exec `%s`: executable file not found in $PATH", arg0);
+  ocirt_error_make (err, 0, "exec `%s`: executable file not found in $PATH", arg0);
   return NULL;
 }
 
@@ -236,7 +236,7 @@ ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err)
   /* Older kernels: walk /proc/self/fd.  */
   d = opendir ("/proc/self/fd");
   if (d == NULL)
-    return ocirt_make_error (err, errno, "open /proc/self/fd");
+    return ocirt_error_make (err, errno, "open /proc/self/fd");
   while ((de = readdir (d)))
     {
       int fd = atoi (de->d_name);
@@ -244,7 +244,7 @@ ocirt_process_cloexec_fds (int preserve_fds, ocirt_error_t *err)
       if (de->d_name[0] == '.' || fd < (int) first || fd == dirfd (d))
         continue;
       if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0)
-        return ocirt_make_error (err, errno, "set close-on-exec on fd %d", fd);
+        return ocirt_error_make (err, errno, "set close-on-exec on fd %d", fd);
     }
   return 0;
 }
@@ -255,10 +255,10 @@ ocirt_process_chdir (const oci_process *p, ocirt_error_t *err)
   char buf[PATH_MAX];
 
   if (chdir (p->cwd) < 0)
-    return ocirt_make_error (err, errno, "chdir to cwd `%s`", p->cwd);
+    return ocirt_error_make (err, errno, "chdir to cwd `%s`", p->cwd);
   /* A cwd reached through a leaked fd would be "(unreachable)/...".  */
   if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
-    return ocirt_make_error (err, errno ? errno : EPERM, "cwd `%s` is outside the container", p->cwd);
+    return ocirt_error_make (err, errno ? errno : EPERM, "cwd `%s` is outside the container", p->cwd);
   return 0;
 }
 
@@ -353,7 +353,7 @@ ocirt_process_prepare_exec (const oci_process *p, bool seccomp, int preserve_fds
       || ocirt_process_set_user (p, &caps, extra, err) < 0)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return ocirt_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+    return ocirt_error_make (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   if (ocirt_process_chdir (p, err) < 0)
     return -1;
   *exe = ocirt_process_find_executable (p, err);

@@ -126,37 +126,37 @@ lookup (const struct name_value *table, size_t n, const char *name)
 }
 
 int
-ocirt_sched_policy (const char *name)
+ocirt_process_attrs_sched_policy (const char *name)
 {
   return lookup (sched_policies, ARRAY_SIZE (sched_policies), name);
 }
 
 int
-ocirt_sched_flag (const char *name)
+ocirt_process_attrs_sched_flag (const char *name)
 {
   return lookup (sched_flags, ARRAY_SIZE (sched_flags), name);
 }
 
 int
-ocirt_ioprio_class (const char *name)
+ocirt_process_attrs_ioprio_class (const char *name)
 {
   return lookup (ioprio_classes, ARRAY_SIZE (ioprio_classes), name);
 }
 
 int
-ocirt_mempolicy_mode (const char *name)
+ocirt_process_attrs_mempolicy_mode (const char *name)
 {
   return lookup (mempolicy_modes, ARRAY_SIZE (mempolicy_modes), name);
 }
 
 int
-ocirt_mempolicy_flag (const char *name)
+ocirt_process_attrs_mempolicy_flag (const char *name)
 {
   return lookup (mempolicy_flags, ARRAY_SIZE (mempolicy_flags), name);
 }
 
 int
-ocirt_personality_domain (const char *name)
+ocirt_process_attrs_personality_domain (const char *name)
 {
   return lookup (personality_domains, ARRAY_SIZE (personality_domains), name);
 }
@@ -181,7 +181,7 @@ parse_id (const char *s, unsigned long limit, unsigned long *out)
 }
 
 int
-ocirt_parse_id_list (const char *s, unsigned long *bits, size_t nbits)
+ocirt_process_attrs_parse_id_list (const char *s, unsigned long *bits, size_t nbits)
 {
   int count = 0;
 
@@ -228,34 +228,34 @@ validate_scheduler (const oci_scheduler *s, ocirt_error_t *err)
   size_t i;
 
   if (s->policy == NULL)
-    return ocirt_make_error (err, 0, "config.json: process.scheduler.policy is required");
-  policy = ocirt_sched_policy (s->policy);
+    return ocirt_error_make (err, 0, "config.json: process.scheduler.policy is required");
+  policy = ocirt_process_attrs_sched_policy (s->policy);
   if (policy < 0)
-    return ocirt_make_error (err, 0, "config.json: process.scheduler.policy `%s` is not a known policy",
+    return ocirt_error_make (err, 0, "config.json: process.scheduler.policy `%s` is not a known policy",
                              s->policy);
   for (i = 0; i < s->flags_len; i++)
     {
-      int flag = ocirt_sched_flag (s->flags[i]);
+      int flag = ocirt_process_attrs_sched_flag (s->flags[i]);
 
       if (flag < 0)
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: process.scheduler.flags: `%s` is not a known flag",
                                  s->flags[i]);
       keep_policy |= flag == SCHED_FLAG_KEEP_POLICY;
     }
   if (s->nice < -20 || s->nice > 19)
-    return ocirt_make_error (err, 0, "config.json: process.scheduler.nice %d is out of range -20..19",
+    return ocirt_error_make (err, 0, "config.json: process.scheduler.nice %d is out of range -20..19",
                              s->nice);
   /* With KEEP_POLICY the kernel checks the values against the policy the
      process already has.  */
   if (keep_policy)
     return 0;
   if (rt_policy (policy) && (s->priority < 1 || s->priority > 99))
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "config.json: process.scheduler.priority %d is out of range 1..99 for %s",
                              s->priority, s->policy);
   if (!rt_policy (policy) && s->priority != 0)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "config.json: process.scheduler.priority %d is only for SCHED_FIFO and "
                              "SCHED_RR, not %s",
                              s->priority, s->policy);
@@ -265,14 +265,14 @@ validate_scheduler (const oci_scheduler *s, ocirt_error_t *err)
       uint64_t period = s->period ? s->period : s->deadline;
 
       if (s->runtime == 0 || s->runtime > s->deadline || s->deadline > period)
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: process.scheduler: SCHED_DEADLINE needs "
                                  "0 < runtime <= deadline <= period, not %llu, %llu, %llu",
                                  (unsigned long long) s->runtime, (unsigned long long) s->deadline,
                                  (unsigned long long) s->period);
     }
   else if (s->runtime || s->deadline || s->period)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "config.json: process.scheduler.runtime, deadline and period are only "
                              "for SCHED_DEADLINE, not %s",
                              s->policy);
@@ -283,12 +283,12 @@ static int
 validate_io_priority (const oci_io_priority *io, ocirt_error_t *err)
 {
   if (io->class_ == NULL)
-    return ocirt_make_error (err, 0, "config.json: process.ioPriority.class is required");
-  if (ocirt_ioprio_class (io->class_) < 0)
-    return ocirt_make_error (err, 0, "config.json: process.ioPriority.class `%s` is not a known class",
+    return ocirt_error_make (err, 0, "config.json: process.ioPriority.class is required");
+  if (ocirt_process_attrs_ioprio_class (io->class_) < 0)
+    return ocirt_error_make (err, 0, "config.json: process.ioPriority.class `%s` is not a known class",
                              io->class_);
   if (io->priority < 0 || io->priority > 7)
-    return ocirt_make_error (err, 0, "config.json: process.ioPriority.priority %d is out of range 0..7",
+    return ocirt_error_make (err, 0, "config.json: process.ioPriority.priority %d is out of range 0..7",
                              io->priority);
   return 0;
 }
@@ -298,8 +298,8 @@ validate_cpu_list (const char *field, const char *list, ocirt_error_t *err)
 {
   unsigned long bits[OCIRT_MAX_CPUS / BITS_PER_LONG];
 
-  if (list && ocirt_parse_id_list (list, bits, OCIRT_MAX_CPUS) < 0)
-    return ocirt_make_error (err, 0,
+  if (list && ocirt_process_attrs_parse_id_list (list, bits, OCIRT_MAX_CPUS) < 0)
+    return ocirt_error_make (err, 0,
                              "config.json: process.execCPUAffinity.%s `%s` is not a CPU list "
                              "such as 0-3,7",
                              field, list);
@@ -324,14 +324,14 @@ static int
 validate_personality (const oci_personality *pe, ocirt_error_t *err)
 {
   if (pe->domain == NULL)
-    return ocirt_make_error (err, 0, "config.json: linux.personality.domain is required");
-  if (ocirt_personality_domain (pe->domain) < 0)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0, "config.json: linux.personality.domain is required");
+  if (ocirt_process_attrs_personality_domain (pe->domain) < 0)
+    return ocirt_error_make (err, 0,
                              "config.json: linux.personality.domain `%s` is not LINUX or LINUX32",
                              pe->domain);
   /* The runtime-spec defines none yet.  */
   if (pe->flags_len)
-    return ocirt_make_error (err, 0, "config.json: linux.personality.flags: `%s` is not supported",
+    return ocirt_error_make (err, 0, "config.json: linux.personality.flags: `%s` is not supported",
                              pe->flags[0]);
   return 0;
 }
@@ -344,49 +344,49 @@ validate_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
   size_t i;
 
   if (mp->mode == NULL)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.mode is required");
-  mode = ocirt_mempolicy_mode (mp->mode);
+    return ocirt_error_make (err, 0, "config.json: linux.memoryPolicy.mode is required");
+  mode = ocirt_process_attrs_mempolicy_mode (mp->mode);
   if (mode < 0)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.mode `%s` is not a known mode",
+    return ocirt_error_make (err, 0, "config.json: linux.memoryPolicy.mode `%s` is not a known mode",
                              mp->mode);
-  if (mp->nodes && (nodes = ocirt_parse_id_list (mp->nodes, bits, OCIRT_MAX_NODES)) < 0)
-    return ocirt_make_error (err, 0,
+  if (mp->nodes && (nodes = ocirt_process_attrs_parse_id_list (mp->nodes, bits, OCIRT_MAX_NODES)) < 0)
+    return ocirt_error_make (err, 0,
                              "config.json: linux.memoryPolicy.nodes `%s` is not a node list "
                              "such as 0-3,7",
                              mp->nodes);
   for (i = 0; i < mp->flags_len; i++)
     {
-      int flag = ocirt_mempolicy_flag (mp->flags[i]);
+      int flag = ocirt_process_attrs_mempolicy_flag (mp->flags[i]);
 
       if (flag < 0)
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  "config.json: linux.memoryPolicy.flags: `%s` is not a known flag",
                                  mp->flags[i]);
       flags |= flag;
     }
   if ((flags & MPOL_F_STATIC_NODES) && (flags & MPOL_F_RELATIVE_NODES))
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "config.json: linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and "
                              "MPOL_F_RELATIVE_NODES exclude each other");
   if ((flags & MPOL_F_NUMA_BALANCING) && mode != MPOL_BIND && mode != MPOL_PREFERRED_MANY)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "config.json: linux.memoryPolicy.flags: MPOL_F_NUMA_BALANCING is for "
                              "MPOL_BIND and MPOL_PREFERRED_MANY, not %s",
                              mp->mode);
   if (mode == MPOL_LOCAL && (flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)))
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "config.json: linux.memoryPolicy.flags: MPOL_LOCAL takes no node flags");
   if ((mode == MPOL_DEFAULT || mode == MPOL_LOCAL) && nodes)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.nodes `%s`: %s takes no nodes",
+    return ocirt_error_make (err, 0, "config.json: linux.memoryPolicy.nodes `%s`: %s takes no nodes",
                              mp->nodes, mp->mode);
   if (mode != MPOL_DEFAULT && mode != MPOL_LOCAL && mode != MPOL_PREFERRED && nodes == 0)
-    return ocirt_make_error (err, 0, "config.json: linux.memoryPolicy.nodes: %s needs at least one node",
+    return ocirt_error_make (err, 0, "config.json: linux.memoryPolicy.nodes: %s needs at least one node",
                              mp->mode);
   return 0;
 }
 
 int
-ocirt_linux_attrs_validate (const oci_linux *l, ocirt_error_t *err)
+ocirt_process_attrs_validate_linux (const oci_linux *l, ocirt_error_t *err)
 {
   if (l == NULL)
     return 0;
@@ -404,8 +404,8 @@ static int
 error_with_hint (ocirt_error_t *err, int status, const char *what, const char *hint)
 {
   if (hint == NULL)
-    return ocirt_make_error (err, status, "%s", what);
-  ocirt_make_error (err, 0, "%s: %s (%s)", what, strerror (status), hint);
+    return ocirt_error_make (err, status, "%s", what);
+  ocirt_error_make (err, 0, "%s: %s (%s)", what, strerror (status), hint);
   (*err)->status = status;
   return -1;
 }
@@ -439,7 +439,7 @@ set_scheduler (const oci_scheduler *s, ocirt_error_t *err)
 {
   struct sched_attr_v1 attr = {
     .size = sizeof (attr),
-    .sched_policy = (uint32_t) ocirt_sched_policy (s->policy),
+    .sched_policy = (uint32_t) ocirt_process_attrs_sched_policy (s->policy),
     .sched_nice = s->nice,
     .sched_priority = (uint32_t) s->priority,
     .sched_runtime = s->runtime,
@@ -449,7 +449,7 @@ set_scheduler (const oci_scheduler *s, ocirt_error_t *err)
   size_t i;
 
   for (i = 0; i < s->flags_len; i++)
-    attr.sched_flags |= (uint64_t) ocirt_sched_flag (s->flags[i]);
+    attr.sched_flags |= (uint64_t) ocirt_process_attrs_sched_flag (s->flags[i]);
   /* The spec carries no clamp values: -1 asks for the kernel's default.  */
   if (attr.sched_flags & SCHED_FLAG_UTIL_CLAMP_MIN)
     attr.sched_util_min = UINT32_MAX;
@@ -477,7 +477,7 @@ set_scheduler (const oci_scheduler *s, ocirt_error_t *err)
 static int
 set_io_priority (const oci_io_priority *io, ocirt_error_t *err)
 {
-  int value = (ocirt_ioprio_class (io->class_) << IOPRIO_CLASS_SHIFT) | io->priority;
+  int value = (ocirt_process_attrs_ioprio_class (io->class_) << IOPRIO_CLASS_SHIFT) | io->priority;
 
   /* The process only: its children inherit it.  */
   if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, value) < 0)
@@ -487,7 +487,8 @@ set_io_priority (const oci_io_priority *io, ocirt_error_t *err)
                                            io->priority);
 
       return error_with_hint (err, status, what,
-                              status == EPERM && ocirt_ioprio_class (io->class_) == IOPRIO_CLASS_RT
+                              status == EPERM
+                                      && ocirt_process_attrs_ioprio_class (io->class_) == IOPRIO_CLASS_RT
                                   ? "the real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN in "
                                     "the host's user namespace"
                                   : NULL);
@@ -524,7 +525,7 @@ mempolicy_unknown_part (const oci_memory_policy *mp, int mode)
   if (syscall (SYS_set_mempolicy, mode, allowed, OCIRT_MAX_NODES + 1) < 0 && errno == EINVAL)
     return mp->mode;
   for (i = 0; i < mp->flags_len; i++)
-    if (syscall (SYS_set_mempolicy, mode | ocirt_mempolicy_flag (mp->flags[i]), allowed,
+    if (syscall (SYS_set_mempolicy, mode | ocirt_process_attrs_mempolicy_flag (mp->flags[i]), allowed,
                  OCIRT_MAX_NODES + 1)
             < 0
         && errno == EINVAL)
@@ -536,14 +537,14 @@ static int
 set_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
 {
   unsigned long bits[OCIRT_MAX_NODES / BITS_PER_LONG];
-  int mode = ocirt_mempolicy_mode (mp->mode), nodes = 0;
+  int mode = ocirt_process_attrs_mempolicy_mode (mp->mode), nodes = 0;
   char flags[128] = "";
   size_t i;
 
-  if (mp->nodes && (nodes = ocirt_parse_id_list (mp->nodes, bits, OCIRT_MAX_NODES)) < 0)
-    return ocirt_make_error (err, EINVAL, "linux.memoryPolicy.nodes `%s`", mp->nodes);
+  if (mp->nodes && (nodes = ocirt_process_attrs_parse_id_list (mp->nodes, bits, OCIRT_MAX_NODES)) < 0)
+    return ocirt_error_make (err, EINVAL, "linux.memoryPolicy.nodes `%s`", mp->nodes);
   for (i = 0; i < mp->flags_len; i++)
-    mode |= ocirt_mempolicy_flag (mp->flags[i]);
+    mode |= ocirt_process_attrs_mempolicy_flag (mp->flags[i]);
   /* The kernel reads one bit less than maxnode says.  */
   if (syscall (SYS_set_mempolicy, mode, nodes ? bits : NULL, nodes ? OCIRT_MAX_NODES + 1 : 0) < 0)
     {
@@ -555,25 +556,26 @@ set_memory_policy (const oci_memory_policy *mp, ocirt_error_t *err)
         snprintf (flags + strlen (flags), sizeof (flags) - strlen (flags), "%s%s", i ? "|" : ", flags ",
                   mp->flags[i]);
       if (unknown)
-        return ocirt_make_error (err, status,
+        return ocirt_error_make (err, status,
                                  "set linux.memoryPolicy (mode %s, nodes `%s`%s): this kernel does "
                                  "not support %s%s",
                                  mp->mode, mp->nodes ? mp->nodes : "", flags, unknown,
                                  unknown == mp->mode ? "" : " with this mode");
-      return ocirt_make_error (err, status, "set linux.memoryPolicy (mode %s, nodes `%s`%s)", mp->mode,
+      return ocirt_error_make (err, status, "set linux.memoryPolicy (mode %s, nodes `%s`%s)", mp->mode,
                                mp->nodes ? mp->nodes : "", flags);
     }
   return 0;
 }
 
 int
-ocirt_linux_attrs_apply (const oci_linux *l, ocirt_error_t *err)
+ocirt_process_attrs_apply_linux (const oci_linux *l, ocirt_error_t *err)
 {
   if (l == NULL)
     return 0;
   if (l->personality
-      && personality ((unsigned long) ocirt_personality_domain (l->personality->domain)) < 0)
-    return ocirt_make_error (err, errno, "set linux.personality domain %s", l->personality->domain);
+      && personality ((unsigned long) ocirt_process_attrs_personality_domain (l->personality->domain))
+             < 0)
+    return ocirt_error_make (err, errno, "set linux.personality domain %s", l->personality->domain);
   if (l->memory_policy && set_memory_policy (l->memory_policy, err) < 0)
     return -1;
   return 0;
@@ -585,19 +587,19 @@ set_affinity (pid_t pid, const char *field, const char *list, ocirt_error_t *err
   unsigned long bits[OCIRT_MAX_CPUS / BITS_PER_LONG];
   size_t last, len;
 
-  if (ocirt_parse_id_list (list, bits, OCIRT_MAX_CPUS) < 0)
-    return ocirt_make_error (err, EINVAL, "process.execCPUAffinity.%s `%s`", field, list);
+  if (ocirt_process_attrs_parse_id_list (list, bits, OCIRT_MAX_CPUS) < 0)
+    return ocirt_error_make (err, EINVAL, "process.execCPUAffinity.%s `%s`", field, list);
   /* Pass the words up to the last CPU named; the kernel clears the rest.  */
   for (last = ARRAY_SIZE (bits); last > 1 && bits[last - 1] == 0; last--)
     ;
   len = last * sizeof (unsigned long);
   if (sched_setaffinity (pid, len, (cpu_set_t *) bits) < 0)
-    return ocirt_make_error (err, errno, "set process.execCPUAffinity.%s `%s`", field, list);
+    return ocirt_error_make (err, errno, "set process.execCPUAffinity.%s `%s`", field, list);
   return 0;
 }
 
 int
-ocirt_exec_affinity_initial (const oci_process *p, pid_t pid, ocirt_error_t *err)
+ocirt_process_attrs_exec_affinity_initial (const oci_process *p, pid_t pid, ocirt_error_t *err)
 {
   const oci_exec_cpu_affinity *a = p->exec_cpu_affinity;
 
@@ -607,7 +609,7 @@ ocirt_exec_affinity_initial (const oci_process *p, pid_t pid, ocirt_error_t *err
 }
 
 int
-ocirt_exec_affinity_final (const oci_process *p, ocirt_error_t *err)
+ocirt_process_attrs_exec_affinity_final (const oci_process *p, ocirt_error_t *err)
 {
   const oci_exec_cpu_affinity *a = p->exec_cpu_affinity;
 

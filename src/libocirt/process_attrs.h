@@ -19,22 +19,22 @@
 
 /* The name tables: the value for a name of the runtime-spec, -1 when the
    name is unknown.  Flags are returned as their bit.  */
-int ocirt_sched_policy (const char *name);
-int ocirt_sched_flag (const char *name);
-int ocirt_ioprio_class (const char *name);
-int ocirt_mempolicy_mode (const char *name);
-int ocirt_mempolicy_flag (const char *name);
-int ocirt_personality_domain (const char *name);
+int ocirt_process_attrs_sched_policy (const char *name);
+int ocirt_process_attrs_sched_flag (const char *name);
+int ocirt_process_attrs_ioprio_class (const char *name);
+int ocirt_process_attrs_mempolicy_mode (const char *name);
+int ocirt_process_attrs_mempolicy_flag (const char *name);
+int ocirt_process_attrs_personality_domain (const char *name);
 
 /* Parse a list such as "0-3,7" into BITS, a bitmap of NBITS bits that is
    cleared first.  Only decimal ids and ranges A-B with A <= B, separated
    by single commas; "" is the empty set.  Returns the number of ids set,
    or -1 when the list is malformed or names an id >= NBITS.  */
-int ocirt_parse_id_list (const char *s, unsigned long *bits, size_t nbits);
+int ocirt_process_attrs_parse_id_list (const char *s, unsigned long *bits, size_t nbits);
 
 /* Checks of the fields, before anything is created.  */
 int ocirt_process_attrs_validate (const oci_process *p, ocirt_error_t *err);
-int ocirt_linux_attrs_validate (const oci_linux *l, ocirt_error_t *err);
+int ocirt_process_attrs_validate_linux (const oci_linux *l, ocirt_error_t *err);
 
 /* scheduler and ioPriority on the calling process.  Before the user switch:
    raising a priority needs CAP_SYS_NICE.  */
@@ -42,12 +42,12 @@ int ocirt_process_attrs_apply (const oci_process *p, ocirt_error_t *err);
 
 /* personality and memoryPolicy on the calling process, which keeps both
    across execve.  */
-int ocirt_linux_attrs_apply (const oci_linux *l, ocirt_error_t *err);
+int ocirt_process_attrs_apply_linux (const oci_linux *l, ocirt_error_t *err);
 
 /* execCPUAffinity, which is for exec'd processes only: "initial" set by the
    runtime on PID before PID joins the container's cgroups, "final" set by
    the process itself once it is in them.  */
-int ocirt_exec_affinity_initial (const oci_process *p, pid_t pid, ocirt_error_t *err);
-int ocirt_exec_affinity_final (const oci_process *p, ocirt_error_t *err);
+int ocirt_process_attrs_exec_affinity_initial (const oci_process *p, pid_t pid, ocirt_error_t *err);
+int ocirt_process_attrs_exec_affinity_final (const oci_process *p, ocirt_error_t *err);
 
 #endif

@@ -48,7 +48,7 @@ ocirt_procfs_open (const char *file, int flags, ocirt_error_t *err)
       if (fd >= 0 || errno != ENOSYS)
         {
           if (fd < 0)
-            return ocirt_make_error (err, errno, "open /proc/%s", file);
+            return ocirt_error_make (err, errno, "open /proc/%s", file);
           return fd;
         }
     }
@@ -57,11 +57,11 @@ ocirt_procfs_open (const char *file, int flags, ocirt_error_t *err)
   path = xasprintf ("/proc/%s", file);
   fd = open (path, flags | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open /proc/%s", file);
+    return ocirt_error_make (err, errno, "open /proc/%s", file);
   if (fstatfs (fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
     {
       close (fd);
-      return ocirt_make_error (err, EXDEV, "/proc/%s is not on procfs", file);
+      return ocirt_error_make (err, EXDEV, "/proc/%s is not on procfs", file);
     }
   return fd;
 }
@@ -74,6 +74,6 @@ ocirt_procfs_write (const char *file, const char *value, ocirt_error_t *err)
   if (fd < 0)
     return -1;
   if (ocirt_utils_write_all (fd, value, strlen (value)) < 0)
-    return ocirt_make_error (err, errno, "write `%s` to /proc/%s", value, file);
+    return ocirt_error_make (err, errno, "write `%s` to /proc/%s", value, file);
   return 0;
 }

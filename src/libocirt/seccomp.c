@@ -159,7 +159,7 @@ ocirt_seccomp_action (const char *name, bool has_errno, uint32_t errno_ret, uint
       if (!action_table[i].takes_errno)
         {
           if (has_errno)
-            return ocirt_make_error (err, 0, "action %s takes no errno", name);
+            return ocirt_error_make (err, 0, "action %s takes no errno", name);
           *action = action_table[i].action;
           return 0;
         }
@@ -167,11 +167,11 @@ ocirt_seccomp_action (const char *name, bool has_errno, uint32_t errno_ret, uint
         errno_ret = EPERM;
       /* The kernel keeps 16 bits of data in the action.  */
       if (errno_ret > 0xffff)
-        return ocirt_make_error (err, 0, "errno %u of %s is out of range", errno_ret, name);
+        return ocirt_error_make (err, 0, "errno %u of %s is out of range", errno_ret, name);
       *action = action_table[i].action | errno_ret;
       return 0;
     }
-  return ocirt_make_error (err, 0, "unknown action `%s`", name ? name : "");
+  return ocirt_error_make (err, 0, "unknown action `%s`", name ? name : "");
 }
 
 int
@@ -185,7 +185,7 @@ ocirt_seccomp_operator (const char *name, int *op, ocirt_error_t *err)
         *op = operator_table[i].op;
         return 0;
       }
-  return ocirt_make_error (err, 0, "unknown operator `%s`", name ? name : "");
+  return ocirt_error_make (err, 0, "unknown operator `%s`", name ? name : "");
 }
 
 int
@@ -199,7 +199,7 @@ ocirt_seccomp_arch (const char *name, uint32_t *arch, ocirt_error_t *err)
         *arch = arch_table[i].arch;
         return 0;
       }
-  return ocirt_make_error (err, 0, "unknown architecture `%s`", name ? name : "");
+  return ocirt_error_make (err, 0, "unknown architecture `%s`", name ? name : "");
 }
 
 int
@@ -213,7 +213,7 @@ ocirt_seccomp_flag (const char *name, unsigned int *flag, ocirt_error_t *err)
         *flag = flag_table[i].flag;
         return 0;
       }
-  return ocirt_make_error (err, 0, "unknown flag `%s`", name ? name : "");
+  return ocirt_error_make (err, 0, "unknown flag `%s`", name ? name : "");
 }
 
 bool
@@ -303,7 +303,7 @@ add_syscall (scmp_filter_ctx ctx, const oci_syscall *sys, size_t i, uint32_t def
       int op;
 
       if (a->index > 5)
-        return ocirt_make_error (err, 0, CONFIG ".syscalls[%zu].args[%zu]: index %u is not 0 to 5", i, j,
+        return ocirt_error_make (err, 0, CONFIG ".syscalls[%zu].args[%zu]: index %u is not 0 to 5", i, j,
                                  a->index);
       if (ocirt_seccomp_operator (a->op, &op, err) < 0)
         return ocirt_error_prefix (err, CONFIG ".syscalls[%zu].args[%zu]", i, j);
@@ -328,7 +328,7 @@ add_syscall (scmp_filter_ctx ctx, const oci_syscall *sys, size_t i, uint32_t def
       /* A trapped sendmsg or close would wait for the listener before it
          has the fd to answer.  */
       if (action == SCMP_ACT_NOTIFY && (strcmp (name, "sendmsg") == 0 || strcmp (name, "close") == 0))
-        return ocirt_make_error (err, 0,
+        return ocirt_error_make (err, 0,
                                  CONFIG ".syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for `%s`: "
                                         "the runtime needs it to hand over the notification fd",
                                  i, name);
@@ -344,7 +344,7 @@ add_syscall (scmp_filter_ctx ctx, const oci_syscall *sys, size_t i, uint32_t def
       for (j = 0; split && j < sys->args_len && ret == 0; j++)
         ret = seccomp_rule_add_array (ctx, action, nr, 1, &conds[j]);
       if (ret < 0)
-        return ocirt_make_error (err, -ret, CONFIG ".syscalls[%zu]: add the rule for `%s`", i, name);
+        return ocirt_error_make (err, -ret, CONFIG ".syscalls[%zu]: add the rule for `%s`", i, name);
     }
   if (action == SCMP_ACT_NOTIFY)
     *uses_notify = true;
@@ -360,19 +360,19 @@ export_program (scmp_filter_ctx ctx, struct ocirt_seccomp *sc, ocirt_error_t *er
   int ret;
 
   if (fd < 0)
-    return ocirt_make_error (err, errno, "memfd_create for the seccomp filter");
+    return ocirt_error_make (err, errno, "memfd_create for the seccomp filter");
   ret = seccomp_export_bpf (ctx, fd);
   if (ret < 0)
-    return ocirt_make_error (err, -ret, "generate the seccomp filter");
+    return ocirt_error_make (err, -ret, "generate the seccomp filter");
   if (fstat (fd, &sb) < 0)
-    return ocirt_make_error (err, errno, "stat the seccomp filter");
+    return ocirt_error_make (err, errno, "stat the seccomp filter");
   size = (size_t) sb.st_size;
   if (size == 0 || size % sizeof (struct sock_filter) != 0)
-    return ocirt_make_error (err, 0, "generate the seccomp filter: %zu bytes", size);
+    return ocirt_error_make (err, 0, "generate the seccomp filter: %zu bytes", size);
   sc->len = size / sizeof (struct sock_filter);
   /* Better said now than by EINVAL in the container.  */
   if (sc->len > BPF_MAXINSNS)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              "the seccomp filter has %zu instructions, the kernel takes at most %d",
                              sc->len, BPF_MAXINSNS);
   sc->insns = xmalloc0 (size);
@@ -383,7 +383,7 @@ export_program (scmp_filter_ctx ctx, struct ocirt_seccomp *sc, ocirt_error_t *er
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
-        return ocirt_make_error (err, n < 0 ? errno : EIO, "read the seccomp filter");
+        return ocirt_error_make (err, n < 0 ? errno : EIO, "read the seccomp filter");
       done += (size_t) n;
     }
   return 0;
@@ -404,7 +404,7 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
   /* Every syscall of the runtime after the load would wait for a listener
      that has not got the fd yet.  */
   if (def == SCMP_ACT_NOTIFY)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              CONFIG ".defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
 
   for (i = 0; i < cfg->flags_len; i++)
@@ -414,14 +414,14 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
       if (ocirt_seccomp_flag (cfg->flags[i], &flag, err) < 0)
         return ocirt_error_prefix (err, CONFIG ".flags");
       if (!ocirt_seccomp_flag_supported (flag))
-        return ocirt_make_error (err, 0, CONFIG ".flags: %s is not supported by the running kernel",
+        return ocirt_error_make (err, 0, CONFIG ".flags: %s is not supported by the running kernel",
                                  cfg->flags[i]);
       sc->flags |= flag;
     }
 
   ctx = seccomp_init (def);
   if (ctx == NULL)
-    return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0,
                              CONFIG ": create a filter with the default action %s: "
                                     "not supported by libseccomp or the kernel",
                              cfg->default_action);
@@ -462,7 +462,7 @@ compile (const oci_seccomp *cfg, struct ocirt_seccomp *sc, bool *uses_notify, oc
         }
       if (r < 0 && r != -EEXIST)
         {
-          ocirt_make_error (err, -r, CONFIG ".architectures: add %s", cfg->architectures[i]);
+          ocirt_error_make (err, -r, CONFIG ".architectures: add %s", cfg->architectures[i]);
           goto out;
         }
     }
@@ -617,7 +617,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
   if (cfg == NULL)
     return 0;
   if (cfg->listener_metadata && cfg->listener_path == NULL)
-    return ocirt_make_error (err, 0, CONFIG ": listenerMetadata is set without listenerPath");
+    return ocirt_error_make (err, 0, CONFIG ": listenerMetadata is set without listenerPath");
 
   sc = xmalloc0 (sizeof (*sc));
   sc->listener_fd = sc->procfd = -1;
@@ -628,7 +628,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
     {
       if (cfg->listener_path == NULL)
         {
-          ocirt_make_error (err, 0, CONFIG ": SCMP_ACT_NOTIFY is used but listenerPath is not set");
+          ocirt_error_make (err, 0, CONFIG ": SCMP_ACT_NOTIFY is used but listenerPath is not set");
           goto fail;
         }
       sc->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
@@ -647,7 +647,7 @@ ocirt_seccomp_prepare (const oci_spec *spec, const char *id, const char *bundle,
       sc->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (sc->procfd < 0)
         {
-          ocirt_make_error (err, errno, "open /proc");
+          ocirt_error_make (err, errno, "open /proc");
           goto fail;
         }
       sc->id = id;
@@ -718,13 +718,13 @@ listener_state (const struct ocirt_seccomp *sc, const char *status, ocirt_error_
   n = readlinkat (sc->procfd, "self", buf, sizeof (buf) - 1);
   if (n < 0)
     {
-      ocirt_make_error (err, errno, "read the pid of the container process");
+      ocirt_error_make (err, errno, "read the pid of the container process");
       return NULL;
     }
   buf[n] = '\0';
   if (!ocirt_utils_parse_ulong (buf, &pid) || pid == 0 || pid > INT_MAX)
     {
-      ocirt_make_error (err, 0, "read the pid of the container process: `%s`", buf);
+      ocirt_error_make (err, 0, "read the pid of the container process: `%s`", buf);
       return NULL;
     }
 
@@ -744,7 +744,7 @@ listener_state (const struct ocirt_seccomp *sc, const char *status, ocirt_error_
   cps.state = &st;
   json = oci_container_process_state_to_json (&cps, false, &jerr);
   if (json == NULL)
-    ocirt_make_error (err, 0, "write the container process state: %s", jerr ? jerr : "unknown error");
+    ocirt_error_make (err, 0, "write the container process state: %s", jerr ? jerr : "unknown error");
   free (jerr);
   return json;
 }
@@ -768,7 +768,7 @@ load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
     }
   ret = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, sc->flags, &prog);
   if (ret < 0)
-    return ocirt_make_error (err, errno, "load the seccomp filter");
+    return ocirt_error_make (err, errno, "load the seccomp filter");
   sc->loaded = true;
   if (sc->listener_fd < 0)
     return 0;
@@ -782,7 +782,7 @@ load (struct ocirt_seccomp *sc, const char *status, ocirt_error_t *err)
   close (sc->listener_fd);
   sc->listener_fd = -1;
   if (saved)
-    return ocirt_make_error (err, saved, "send the seccomp notification fd to the listener");
+    return ocirt_error_make (err, saved, "send the seccomp notification fd to the listener");
   return 0;
 }
 
@@ -805,7 +805,7 @@ ocirt_seccomp_set_cache_dir (const char *state_root)
 static int
 no_support (ocirt_error_t *err)
 {
-  return ocirt_make_error (err, 0, "seccomp requested but this build has no seccomp support");
+  return ocirt_error_make (err, 0, "seccomp requested but this build has no seccomp support");
 }
 
 int

@@ -116,7 +116,7 @@ ocirt_signals_hold (ocirt_error_t *err)
   for (i = 0; i < ARRAY_SIZE (forwarded); i++)
     sigaddset (&set, forwarded[i]);
   if (sigprocmask (SIG_BLOCK, &set, &caller_mask) < 0)
-    return ocirt_make_error (err, errno, "block the signals to forward");
+    return ocirt_error_make (err, errno, "block the signals to forward");
   held = true;
   return 0;
 }

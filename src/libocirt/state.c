@@ -14,7 +14,7 @@
 #include "utils.h"
 
 bool
-ocirt_id_valid (const char *id)
+ocirt_state_id_valid (const char *id)
 {
   size_t i, len;
 
@@ -50,7 +50,7 @@ static int
 lock_dir (int dirfd, const char *id, ocirt_error_t *err)
 {
   if (flock_retry (dirfd, LOCK_EX) < 0)
-    return ocirt_make_error (err, errno, "lock container `%s`", id);
+    return ocirt_error_make (err, errno, "lock container `%s`", id);
   return 0;
 }
 
@@ -60,36 +60,36 @@ ocirt_state_dir_create (const char *root, const char *id, ocirt_error_t *err)
   cleanup_close int rootfd = -1;
   int dirfd;
 
-  if (!ocirt_id_valid (id))
-    return ocirt_make_error (err, 0, "invalid container id `%s`", id);
+  if (!ocirt_state_id_valid (id))
+    return ocirt_error_make (err, 0, "invalid container id `%s`", id);
 
   if (mkdir (root, 0700) < 0 && errno != EEXIST)
     {
       if (errno != ENOENT || ocirt_utils_mkdir_p (root, 0700, err) < 0)
-        return ocirt_make_error (err, errno, "create state root `%s`", root);
+        return ocirt_error_make (err, errno, "create state root `%s`", root);
     }
   rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return ocirt_make_error (err, errno, "open state root `%s`", root);
+    return ocirt_error_make (err, errno, "open state root `%s`", root);
   /* Between mkdir and flock the directory is there, unlocked and empty:
      the root's lock (held until we return) covers that window, so that a
      forced delete can tell it from a create that died there.  */
   if (flock_retry (rootfd, LOCK_EX) < 0)
-    return ocirt_make_error (err, errno, "lock state root `%s`", root);
+    return ocirt_error_make (err, errno, "lock state root `%s`", root);
 
   /* mkdir is the atomic claim on the id: exactly one creator wins.  */
   if (mkdirat (rootfd, id, 0700) < 0)
     {
       if (errno == EEXIST)
-        return ocirt_make_error (err, 0, "container with id exists: %s", id);
-      return ocirt_make_error (err, errno, "create state directory `%s/%s`", root, id);
+        return ocirt_error_make (err, 0, "container with id exists: %s", id);
+      return ocirt_error_make (err, errno, "create state directory `%s/%s`", root, id);
     }
   dirfd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     {
       int saved = errno;
       unlinkat (rootfd, id, AT_REMOVEDIR);
-      return ocirt_make_error (err, saved, "open state directory `%s/%s`", root, id);
+      return ocirt_error_make (err, saved, "open state directory `%s/%s`", root, id);
     }
   if (lock_dir (dirfd, id, err) < 0)
     {
@@ -106,15 +106,15 @@ ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_error_t
   cleanup_free char *path = NULL;
   int dirfd;
 
-  if (!ocirt_id_valid (id))
-    return ocirt_make_error (err, 0, "invalid container id `%s`", id);
+  if (!ocirt_state_id_valid (id))
+    return ocirt_error_make (err, 0, "invalid container id `%s`", id);
   path = xasprintf ("%s/%s", root, id);
   dirfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     {
       if (errno == ENOENT)
-        return ocirt_make_error (err, 0, "container `%s` does not exist", id);
-      return ocirt_make_error (err, errno, "open state directory `%s`", path);
+        return ocirt_error_make (err, 0, "container `%s` does not exist", id);
+      return ocirt_error_make (err, errno, "open state directory `%s`", path);
     }
   if (lock && lock_dir (dirfd, id, err) < 0)
     {
@@ -128,7 +128,7 @@ ocirt_state_dir_open (const char *root, const char *id, bool lock, ocirt_error_t
       if (fstat (dirfd, &sb) == 0 && sb.st_nlink == 0)
         {
           close (dirfd);
-          return ocirt_make_error (err, 0, "container `%s` does not exist", id);
+          return ocirt_error_make (err, 0, "container `%s` does not exist", id);
         }
     }
   return dirfd;
@@ -228,8 +228,8 @@ ocirt_state_read (int dirfd, struct ocirt_container_state *st, ocirt_error_t *er
     return -1;
   ocirt_error_release (err);
   if (fstat (dirfd, &sb) == 0 && sb.st_nlink == 0)
-    return ocirt_make_error (err, 0, "it has been deleted");
-  return ocirt_make_error (err, 0,
+    return ocirt_error_make (err, 0, "it has been deleted");
+  return ocirt_error_make (err, 0,
                            "no state file: it is being created or deleted, or its "
                            "create was interrupted (delete --force removes it)");
 }
@@ -246,11 +246,11 @@ ocirt_state_read_file (int dirfd, const char *name, struct ocirt_container_state
   if (ocirt_utils_read_small_file_at (dirfd, name, &data, &len, err) < 0)
     return -1;
   if (ocirt_state_from_json (data, len, st, &why) < 0)
-    return ocirt_make_error (err, 0, "state file `%s` is corrupt: %s", name, why);
+    return ocirt_error_make (err, 0, "state file `%s` is corrupt: %s", name, why);
   if (st->id == NULL || st->bundle == NULL)
     {
       ocirt_state_free (st);
-      return ocirt_make_error (err, 0, "state file `%s` is corrupt: missing id or bundle", name);
+      return ocirt_error_make (err, 0, "state file `%s` is corrupt: missing id or bundle", name);
     }
   return 0;
 }
@@ -301,11 +301,11 @@ ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err)
     {
       if (errno == ENOENT)
         return 0;
-      return ocirt_make_error (err, errno, "open state directory `%s`", path);
+      return ocirt_error_make (err, errno, "open state directory `%s`", path);
     }
   /* Readers fall back to create.json without state.json: it goes first. */
   if (unlinkat (dirfd (d), OCIRT_CREATE_FILE, 0) < 0 && errno != ENOENT)
-    return ocirt_make_error (err, errno, "remove `%s/%s`", path, OCIRT_CREATE_FILE);
+    return ocirt_error_make (err, errno, "remove `%s/%s`", path, OCIRT_CREATE_FILE);
   while ((de = readdir (d)))
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
@@ -325,9 +325,9 @@ ocirt_state_dir_remove (const char *root, const char *id, ocirt_error_t *err)
           if (unlinkat (dirfd (d), de->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT)
             continue;
         }
-      return ocirt_make_error (err, errno, "remove `%s/%s`", path, de->d_name);
+      return ocirt_error_make (err, errno, "remove `%s/%s`", path, de->d_name);
     }
   if (rmdir (path) < 0 && errno != ENOENT)
-    return ocirt_make_error (err, errno, "remove state directory `%s`", path);
+    return ocirt_error_make (err, errno, "remove state directory `%s`", path);
   return 0;
 }

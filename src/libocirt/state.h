@@ -10,7 +10,7 @@
 #include "state_record.h"
 
 /* runc's rule: ^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$, at most OCIRT_ID_MAX bytes. */
-bool ocirt_id_valid (const char *id);
+bool ocirt_state_id_valid (const char *id);
 
 /* Create <root>/<id> (and root if needed) and lock it: fails when the id is
    taken.  Returns a directory fd.  */

@@ -133,7 +133,7 @@ state_output (const struct ocirt_container_state *st, enum ocirt_status status)
     .id = st->id,
     .pid = status == OCIRT_STATUS_STOPPED ? 0 : st->pid,
     .pid_present = true,
-    .status = (char *) ocirt_status_name (status),
+    .status = (char *) ocirt_state_status_name (status),
     .bundle = st->bundle,
     .rootfs = st->rootfs,
     .created = st->created,

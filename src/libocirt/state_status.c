@@ -17,7 +17,7 @@ static const char *const status_names[] = {
 };
 
 const char *
-ocirt_status_name (enum ocirt_status s)
+ocirt_state_status_name (enum ocirt_status s)
 {
   return status_names[s];
 }
@@ -58,7 +58,7 @@ read_proc_stat (pid_t pid, char *state, unsigned long long *start_time)
 }
 
 unsigned long long
-ocirt_process_start_time (pid_t pid)
+ocirt_state_pid_start_time (pid_t pid)
 {
   unsigned long long t;
   char state;

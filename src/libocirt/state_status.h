@@ -6,10 +6,10 @@
 
 #include "state_record.h"
 
-const char *ocirt_status_name (enum ocirt_status s);
+const char *ocirt_state_status_name (enum ocirt_status s);
 
 /* Start time of PID from /proc, 0 if it does not exist.  */
-unsigned long long ocirt_process_start_time (pid_t pid);
+unsigned long long ocirt_state_pid_start_time (pid_t pid);
 
 /* Whether the recorded process is still the container's (same start time,
    not a zombie).  */

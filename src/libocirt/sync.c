@@ -12,7 +12,7 @@ int
 ocirt_sync_pair (int fds[2], ocirt_error_t *err)
 {
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
-    return ocirt_make_error (err, errno, "socketpair");
+    return ocirt_error_make (err, errno, "socketpair");
   return 0;
 }
 
@@ -20,7 +20,7 @@ ocirt_sync_pair (int fds[2], ocirt_error_t *err)
 static int
 peer_gone (ocirt_error_t *err)
 {
-  return ocirt_make_error (err, 0, "container process exited during setup");
+  return ocirt_error_make (err, 0, "container process exited during setup");
 }
 
 static int
@@ -49,7 +49,7 @@ ocirt_sync_send_value (int fd, enum ocirt_sync_type type, int value, ocirt_error
     {
       if (errno == EPIPE || errno == ECONNRESET)
         return peer_gone (err);
-      return ocirt_make_error (err, errno, "sync with container process");
+      return ocirt_error_make (err, errno, "sync with container process");
     }
   return 0;
 }
@@ -98,12 +98,12 @@ recv_msg (int fd, struct ocirt_sync_msg *m, ocirt_error_t *err)
   if (r < 0 && errno == ECONNRESET)
     return peer_gone (err);
   if (r < 0)
-    return ocirt_make_error (err, errno, "sync with the container process");
+    return ocirt_error_make (err, errno, "sync with the container process");
   if (r > 0 && m->type == OCIRT_SYNC_ERROR)
     {
       m->msg[sizeof (m->msg) - 1] = '\0';
       /* The child's message already carries strerror.  */
-      ocirt_make_error (err, 0, "%s", m->msg);
+      ocirt_error_make (err, 0, "%s", m->msg);
       (*err)->status = m->status;
       return -1;
     }
@@ -121,7 +121,7 @@ ocirt_sync_expect_value (int fd, enum ocirt_sync_type expected, int *value, ocir
   if (r == 0)
     return peer_gone (err);
   if (m.type != (int) expected)
-    return ocirt_make_error (err, 0, "sync with container process: unexpected message %d", m.type);
+    return ocirt_error_make (err, 0, "sync with container process: unexpected message %d", m.type);
   if (value)
     *value = m.status;
   return 0;
@@ -135,5 +135,5 @@ ocirt_sync_expect_exec (int fd, ocirt_error_t *err)
 
   if (r <= 0)
     return (int) r;
-  return ocirt_make_error (err, 0, "sync with the process: unexpected message %d", m.type);
+  return ocirt_error_make (err, 0, "sync with the process: unexpected message %d", m.type);
 }

@@ -32,7 +32,7 @@
   X (sd_bus_slot_unref)                                                                                 \
   X (sd_bus_wait)
 
-#define OCIRT_SD_DECLARE(f) extern __typeof__ (f) *ocirt_dl_##f;
+#define OCIRT_SD_DECLARE(f) extern __typeof__ (f) *ocirt_systemd_dl_##f;
 OCIRT_SD_FUNCS (OCIRT_SD_DECLARE)
 #undef OCIRT_SD_DECLARE
 
@@ -40,26 +40,26 @@ OCIRT_SD_FUNCS (OCIRT_SD_DECLARE)
 int ocirt_systemd_load (ocirt_error_t *err);
 
 #ifndef OCIRT_SYSTEMD_DL_IMPL
-#define sd_bus_call (*ocirt_dl_sd_bus_call)
-#define sd_bus_call_method (*ocirt_dl_sd_bus_call_method)
-#define sd_bus_error_free (*ocirt_dl_sd_bus_error_free)
-#define sd_bus_error_has_name (*ocirt_dl_sd_bus_error_has_name)
-#define sd_bus_error_is_set (*ocirt_dl_sd_bus_error_is_set)
-#define sd_bus_flush_close_unref (*ocirt_dl_sd_bus_flush_close_unref)
-#define sd_bus_get_property_string (*ocirt_dl_sd_bus_get_property_string)
-#define sd_bus_match_signal (*ocirt_dl_sd_bus_match_signal)
-#define sd_bus_message_append (*ocirt_dl_sd_bus_message_append)
-#define sd_bus_message_append_array (*ocirt_dl_sd_bus_message_append_array)
-#define sd_bus_message_close_container (*ocirt_dl_sd_bus_message_close_container)
-#define sd_bus_message_new_method_call (*ocirt_dl_sd_bus_message_new_method_call)
-#define sd_bus_message_open_container (*ocirt_dl_sd_bus_message_open_container)
-#define sd_bus_message_read (*ocirt_dl_sd_bus_message_read)
-#define sd_bus_message_unref (*ocirt_dl_sd_bus_message_unref)
-#define sd_bus_open_system (*ocirt_dl_sd_bus_open_system)
-#define sd_bus_path_encode (*ocirt_dl_sd_bus_path_encode)
-#define sd_bus_process (*ocirt_dl_sd_bus_process)
-#define sd_bus_slot_unref (*ocirt_dl_sd_bus_slot_unref)
-#define sd_bus_wait (*ocirt_dl_sd_bus_wait)
+#define sd_bus_call (*ocirt_systemd_dl_sd_bus_call)
+#define sd_bus_call_method (*ocirt_systemd_dl_sd_bus_call_method)
+#define sd_bus_error_free (*ocirt_systemd_dl_sd_bus_error_free)
+#define sd_bus_error_has_name (*ocirt_systemd_dl_sd_bus_error_has_name)
+#define sd_bus_error_is_set (*ocirt_systemd_dl_sd_bus_error_is_set)
+#define sd_bus_flush_close_unref (*ocirt_systemd_dl_sd_bus_flush_close_unref)
+#define sd_bus_get_property_string (*ocirt_systemd_dl_sd_bus_get_property_string)
+#define sd_bus_match_signal (*ocirt_systemd_dl_sd_bus_match_signal)
+#define sd_bus_message_append (*ocirt_systemd_dl_sd_bus_message_append)
+#define sd_bus_message_append_array (*ocirt_systemd_dl_sd_bus_message_append_array)
+#define sd_bus_message_close_container (*ocirt_systemd_dl_sd_bus_message_close_container)
+#define sd_bus_message_new_method_call (*ocirt_systemd_dl_sd_bus_message_new_method_call)
+#define sd_bus_message_open_container (*ocirt_systemd_dl_sd_bus_message_open_container)
+#define sd_bus_message_read (*ocirt_systemd_dl_sd_bus_message_read)
+#define sd_bus_message_unref (*ocirt_systemd_dl_sd_bus_message_unref)
+#define sd_bus_open_system (*ocirt_systemd_dl_sd_bus_open_system)
+#define sd_bus_path_encode (*ocirt_systemd_dl_sd_bus_path_encode)
+#define sd_bus_process (*ocirt_systemd_dl_sd_bus_process)
+#define sd_bus_slot_unref (*ocirt_systemd_dl_sd_bus_slot_unref)
+#define sd_bus_wait (*ocirt_systemd_dl_sd_bus_wait)
 
 /* Through the pointer: sd-bus.h's own sd_bus_message_unrefp would call
    the function, which is not linked in.  */

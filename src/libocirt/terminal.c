@@ -32,7 +32,7 @@ int
 ocirt_terminal_send_fd (int sockfd, int fd, const char *name, ocirt_error_t *err)
 {
   if (ocirt_utils_send_fd (sockfd, fd, name, strlen (name)) < 0)
-    return ocirt_make_error (err, errno, "send the terminal to the console socket");
+    return ocirt_error_make (err, errno, "send the terminal to the console socket");
   return 0;
 }
 
@@ -50,16 +50,16 @@ console_target (ocirt_error_t *err)
     {
       int made = open ("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (made < 0)
-        return ocirt_make_error (err, errno, "create /dev/console");
+        return ocirt_error_make (err, errno, "create /dev/console");
       close (made);
       fd = open ("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
     }
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open /dev/console");
+    return ocirt_error_make (err, errno, "open /dev/console");
   if (fstat (fd, &sb) < 0)
-    return ocirt_make_error (err, errno, "stat /dev/console");
+    return ocirt_error_make (err, errno, "stat /dev/console");
   if (S_ISLNK (sb.st_mode))
-    return ocirt_make_error (err, ELOOP,
+    return ocirt_error_make (err, ELOOP,
                              "bind the terminal on /dev/console: it is a symlink in the rootfs");
   return steal_fd (&fd);
 }
@@ -77,7 +77,7 @@ bind_console (int slave, ocirt_error_t *err)
   if (mount (slave_path, ocirt_path_of_fd (target_path, sizeof (target_path), console_fd), NULL, MS_BIND,
              NULL)
       < 0)
-    return ocirt_make_error (err, errno, "mount the terminal on /dev/console");
+    return ocirt_error_make (err, errno, "mount the terminal on /dev/console");
   return 0;
 }
 
@@ -90,39 +90,39 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
-    return ocirt_make_error (err, errno, "open /dev/ptmx");
+    return ocirt_error_make (err, errno, "open /dev/ptmx");
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0)
-    return ocirt_make_error (err, errno, "unlock pty");
+    return ocirt_error_make (err, errno, "unlock pty");
   /* Open the peer through the master: no path the container could swap. */
   slave = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0)
-    return ocirt_make_error (err, errno, "open pty peer");
+    return ocirt_error_make (err, errno, "open pty peer");
 
   /* The process's user owns its terminal, as with runc: a process that
      is not root can then reopen it (/dev/stdout, /proc/self/fd/0).  The
      group stays devpts's (tty).  */
   if (p->user && fchown (slave, p->user->uid, (gid_t) -1) < 0)
-    return ocirt_make_error (err, errno, "give the terminal to uid %u", (unsigned) p->user->uid);
+    return ocirt_error_make (err, errno, "give the terminal to uid %u", (unsigned) p->user->uid);
 
   if (p->console_size)
     {
       struct winsize ws = { .ws_row = p->console_size->height, .ws_col = p->console_size->width };
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
-        return ocirt_make_error (err, errno, "set terminal size");
+        return ocirt_error_make (err, errno, "set terminal size");
     }
 
   if (ocirt_terminal_send_fd (sockfd, master, "/dev/ptmx", err) < 0)
     return -1;
 
   if (setsid () < 0 && errno != EPERM)
-    return ocirt_make_error (err, errno, "setsid");
+    return ocirt_error_make (err, errno, "setsid");
 
   if (console && bind_console (slave, err) < 0)
     return -1;
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return ocirt_make_error (err, errno, "make the terminal the controlling terminal");
+    return ocirt_error_make (err, errno, "make the terminal the controlling terminal");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
-    return ocirt_make_error (err, errno, "dup the terminal onto stdio");
+    return ocirt_error_make (err, errno, "dup the terminal onto stdio");
   return 0;
 }
 
@@ -133,9 +133,9 @@ ocirt_terminal_recv_fd (int sockfd, ocirt_error_t *err)
   int fd = ocirt_utils_recv_fd (sockfd, name, sizeof (name));
 
   if (fd < 0 && errno == ENOMSG)
-    return ocirt_make_error (err, 0, "receive the terminal: no file descriptor");
+    return ocirt_error_make (err, 0, "receive the terminal: no file descriptor");
   if (fd < 0)
-    return ocirt_make_error (err, errno, "receive the terminal");
+    return ocirt_error_make (err, errno, "receive the terminal");
   return fd;
 }
 
@@ -185,11 +185,11 @@ ocirt_terminal_proxy (int master, bool size_given, ocirt_error_t *err)
   if (tty)
     {
       if (tcgetattr (STDIN_FILENO, &saved) < 0)
-        return ocirt_make_error (err, errno, "read the terminal settings");
+        return ocirt_error_make (err, errno, "read the terminal settings");
       raw = saved;
       cfmakeraw (&raw);
       if (tcsetattr (STDIN_FILENO, TCSANOW, &raw) < 0)
-        return ocirt_make_error (err, errno, "set the terminal to raw mode");
+        return ocirt_error_make (err, errno, "set the terminal to raw mode");
       if (!size_given)
         copy_window_size (STDIN_FILENO, master);
       sigemptyset (&sa.sa_mask);

@@ -92,7 +92,7 @@ read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_re
 
   fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open `%s`", path);
+    return ocirt_error_make (err, errno, "open `%s`", path);
 
   /* Not zeroed: only what is read is used, and it is terminated.  */
   buf = xmalloc (alloc);
@@ -104,7 +104,7 @@ read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_re
         {
           char *n = realloc (buf, alloc * 2);
           if (n == NULL)
-            return ocirt_make_error (err, ENOMEM, "read `%s`", path);
+            return ocirt_error_make (err, ENOMEM, "read `%s`", path);
           buf = n;
           alloc *= 2;
         }
@@ -113,7 +113,7 @@ read_file_how (int dirfd, const char *path, char **out, size_t *len, bool one_re
         {
           if (errno == EINTR)
             continue;
-          return ocirt_make_error (err, errno, "read `%s`", path);
+          return ocirt_error_make (err, errno, "read `%s`", path);
         }
       if (r == 0)
         break;
@@ -147,9 +147,9 @@ ocirt_utils_write_file_at (int dirfd, const char *path, const char *data, size_t
 
   fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "open `%s`", path);
+    return ocirt_error_make (err, errno, "open `%s`", path);
   if (ocirt_utils_write_all (fd, data, len) < 0)
-    return ocirt_make_error (err, errno, "write `%s`", path);
+    return ocirt_error_make (err, errno, "write `%s`", path);
   return 0;
 }
 
@@ -168,14 +168,14 @@ ocirt_utils_write_file_staged_at (int dirfd, const char *path, const char *data,
 
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "create `%s`", tmp);
+    return ocirt_error_make (err, errno, "create `%s`", tmp);
   /* No fsync: the rename makes the update atomic for every reader, and a
      state root lives on tmpfs (/run), which a power cut empties anyway.  */
   if (ocirt_utils_write_all (fd, data, len) < 0)
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);
-      return ocirt_make_error (err, saved, "write `%s`", tmp);
+      return ocirt_error_make (err, saved, "write `%s`", tmp);
     }
   return 0;
 }
@@ -189,7 +189,7 @@ ocirt_utils_commit_staged_at (int dirfd, const char *path, ocirt_error_t *err)
     {
       int saved = errno;
       unlinkat (dirfd, tmp, 0);
-      return ocirt_make_error (err, saved, "rename `%s` to `%s`", tmp, path);
+      return ocirt_error_make (err, saved, "rename `%s` to `%s`", tmp, path);
     }
   return 0;
 }
@@ -215,11 +215,11 @@ ocirt_utils_mkdir_p (const char *path, mode_t mode, ocirt_error_t *err)
         continue;
       *p = '\0';
       if (mkdir (copy, mode) < 0 && errno != EEXIST)
-        return ocirt_make_error (err, errno, "mkdir `%s`", copy);
+        return ocirt_error_make (err, errno, "mkdir `%s`", copy);
       *p = '/';
     }
   if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return ocirt_make_error (err, errno, "mkdir `%s`", copy);
+    return ocirt_error_make (err, errno, "mkdir `%s`", copy);
   return 0;
 }
 
@@ -230,13 +230,13 @@ ocirt_utils_unix_connect (const char *path, const char *what, ocirt_error_t *err
   cleanup_close int fd = -1;
 
   if (strlen (path) >= sizeof (addr.sun_path))
-    return ocirt_make_error (err, ENAMETOOLONG, "%s `%s`", what, path);
+    return ocirt_error_make (err, ENAMETOOLONG, "%s `%s`", what, path);
   strcpy (addr.sun_path, path);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return ocirt_make_error (err, errno, "create a socket for the %s", what);
+    return ocirt_error_make (err, errno, "create a socket for the %s", what);
   if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
-    return ocirt_make_error (err, errno, "connect to the %s `%s`", what, path);
+    return ocirt_error_make (err, errno, "connect to the %s `%s`", what, path);
   return steal_fd (&fd);
 }
 

@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     abort ();
   for (p = strtok_r (s, ",", &save); p && n < 64; p = strtok_r (NULL, ",", &save))
     opts[n++] = p;
-  ocirt_parse_mount_options (opts, n, &f);
+  ocirt_mount_options_parse (opts, n, &f);
   ocirt_mount_flags_release (&f);
   free (s);
   return 0;

@@ -1,5 +1,5 @@
 /* libFuzzer harness: config.json through the parser and every check that
-   create makes before anything is created (ocirt_config_validate and the
+   create makes before anything is created (ocirt_bundle_validate_config and the
    linux attributes).  A refusal must say why; the checks must not crash
    on whatever the parser lets through.  */
 #include <stddef.h>
@@ -26,7 +26,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       free (perr);
       return 0;
     }
-  if (ocirt_config_validate (spec, &err) < 0 || ocirt_linux_attrs_validate (spec->linux, &err) < 0)
+  if (ocirt_bundle_validate_config (spec, &err) < 0
+      || ocirt_process_attrs_validate_linux (spec->linux, &err) < 0)
     {
       if (err == NULL || err->msg == NULL || err->msg[0] == '\0')
         abort ();

@@ -169,7 +169,7 @@ Test (parse, update_resources_document)
                     "\"cpu\":{\"shares\":0,\"cpus\":\"\"},\"unified\":{\"pids.max\":\"5\"},"
                     "\"somethingNew\":1}";
   ocirt_error_t err = NULL;
-  oci_resources *r = ocirt_resources_parse (doc, strlen (doc), &err);
+  oci_resources *r = ocirt_container_parse_resources (doc, strlen (doc), &err);
 
   cr_assert_not_null (r, "%s", err ? err->msg : "");
   cr_assert (r->memory->limit_present && r->memory->limit == 123);
@@ -178,15 +178,15 @@ Test (parse, update_resources_document)
   cr_assert_eq (r->unified->len, 1);
   free_oci_resources (r);
 
-  r = ocirt_resources_parse ("{\"memory\":{\"limit\":\"x\"}}", 24, &err);
+  r = ocirt_container_parse_resources ("{\"memory\":{\"limit\":\"x\"}}", 24, &err);
   cr_assert_null (r);
   cr_assert (strncmp (err->msg, "resources.memory.limit", 22) == 0, "%s", err->msg);
   ocirt_error_release (&err);
-  cr_assert_null (ocirt_resources_parse ("[]", 2, &err));
+  cr_assert_null (ocirt_container_parse_resources ("[]", 2, &err));
   ocirt_error_release (&err);
-  cr_assert_null (ocirt_resources_parse ("", 0, &err));
+  cr_assert_null (ocirt_container_parse_resources ("", 0, &err));
   ocirt_error_release (&err);
-  r = ocirt_resources_parse (" {} ", 4, &err);
+  r = ocirt_container_parse_resources (" {} ", 4, &err);
   cr_assert_not_null (r);
   free_oci_resources (r);
 }
@@ -255,7 +255,7 @@ static oci_resources *
 resources (const char *json)
 {
   ocirt_error_t err = NULL;
-  oci_resources *r = ocirt_resources_parse (json, strlen (json), &err);
+  oci_resources *r = ocirt_container_parse_resources (json, strlen (json), &err);
 
   cr_assert_not_null (r, "%s", err ? err->msg : "");
   return r;

@@ -94,12 +94,12 @@ build (const char *const *rules)
     {
       bool allow = rules[i][0] == '+';
 
-      if (ocirt_dev_rules_add (&r, allow, rules[i] + 1, &err) < 0)
+      if (ocirt_cgroup_devices_rules_add (&r, allow, rules[i] + 1, &err) < 0)
         cr_assert_fail ("%s: %s", rules[i], err->msg);
     }
-  if (ocirt_dev_rules_to_bpf (&r, &p.insns, &p.len, &err) < 0)
+  if (ocirt_cgroup_devices_rules_to_bpf (&r, &p.insns, &p.len, &err) < 0)
     cr_assert_fail ("%s", err->msg);
-  ocirt_dev_rules_release (&r);
+  ocirt_cgroup_devices_rules_release (&r);
   return p;
 }
 
@@ -112,7 +112,7 @@ verify (const struct prog *p)
 
   if (geteuid () != 0)
     return;
-  fd = ocirt_dev_bpf_load (p->insns, p->len, &err);
+  fd = ocirt_cgroup_devices_bpf_load (p->insns, p->len, &err);
   if (fd < 0 && (err->status == EPERM || err->status == ENOSYS))
     {
       ocirt_error_release (&err);
@@ -255,7 +255,7 @@ Test (devices_bpf, bad_rules)
     {
       ocirt_error_t err = NULL;
 
-      cr_assert_eq (ocirt_dev_rules_add (&r, true, bad[i], &err), -1, "%s", bad[i]);
+      cr_assert_eq (ocirt_cgroup_devices_rules_add (&r, true, bad[i], &err), -1, "%s", bad[i]);
       cr_assert (strstr (err->msg, bad[i]) != NULL, "%s", err->msg);
       ocirt_error_release (&err);
     }
@@ -270,7 +270,7 @@ Test (devices_bpf, kernel_refusal_is_explained)
 
   if (geteuid () != 0)
     cr_skip_test ("needs root to load programs");
-  cr_assert_eq (ocirt_dev_bpf_load (prog, 1, &err), -1);
+  cr_assert_eq (ocirt_cgroup_devices_bpf_load (prog, 1, &err), -1);
   if (err->status == EPERM || err->status == ENOSYS)
     cr_skip_test ("the kernel loads no programs here: %s", err->msg);
   cr_assert_eq (err->status, EACCES, "%s", err->msg);

@@ -18,7 +18,7 @@ Test (log, warn_release_logs_and_frees)
   cr_assert_geq (fd, 0);
   close (fd);
   cr_assert_eq (ocirt_log_init (path, OCIRT_LOG_FORMAT_JSON, false), 0);
-  ocirt_make_error (&err, 0, "remove `x`");
+  ocirt_error_make (&err, 0, "remove `x`");
   ocirt_log_warn_release (&err);
   cr_assert_null (err);
   /* No error, nothing logged.  */

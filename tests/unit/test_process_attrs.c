@@ -38,64 +38,64 @@ ids_of (const unsigned long *bits)
 
 Test (names, sched_policies)
 {
-  cr_assert_eq (ocirt_sched_policy ("SCHED_OTHER"), SCHED_OTHER);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_FIFO"), SCHED_FIFO);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_RR"), SCHED_RR);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_BATCH"), SCHED_BATCH);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_ISO"), 4);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_IDLE"), SCHED_IDLE);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_DEADLINE"), 6);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_NORMAL"), -1);
-  cr_assert_eq (ocirt_sched_policy ("sched_fifo"), -1);
-  cr_assert_eq (ocirt_sched_policy ("SCHED_FIFO "), -1);
-  cr_assert_eq (ocirt_sched_policy (""), -1);
-  cr_assert_eq (ocirt_sched_policy (NULL), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_OTHER"), SCHED_OTHER);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_FIFO"), SCHED_FIFO);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_RR"), SCHED_RR);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_BATCH"), SCHED_BATCH);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_ISO"), 4);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_IDLE"), SCHED_IDLE);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_DEADLINE"), 6);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_NORMAL"), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("sched_fifo"), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_policy ("SCHED_FIFO "), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_policy (""), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_policy (NULL), -1);
 }
 
 Test (names, sched_flags)
 {
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_RESET_ON_FORK"), 0x01);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_RECLAIM"), 0x02);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_DL_OVERRUN"), 0x04);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_KEEP_POLICY"), 0x08);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_KEEP_PARAMS"), 0x10);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_UTIL_CLAMP_MIN"), 0x20);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_UTIL_CLAMP_MAX"), 0x40);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_FLAG_UTIL_CLAMP"), -1);
-  cr_assert_eq (ocirt_sched_flag ("SCHED_RESET_ON_FORK"), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_RESET_ON_FORK"), 0x01);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_RECLAIM"), 0x02);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_DL_OVERRUN"), 0x04);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_KEEP_POLICY"), 0x08);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_KEEP_PARAMS"), 0x10);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_UTIL_CLAMP_MIN"), 0x20);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_UTIL_CLAMP_MAX"), 0x40);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_FLAG_UTIL_CLAMP"), -1);
+  cr_assert_eq (ocirt_process_attrs_sched_flag ("SCHED_RESET_ON_FORK"), -1);
 }
 
 Test (names, ioprio_classes)
 {
-  cr_assert_eq (ocirt_ioprio_class ("IOPRIO_CLASS_RT"), 1);
-  cr_assert_eq (ocirt_ioprio_class ("IOPRIO_CLASS_BE"), 2);
-  cr_assert_eq (ocirt_ioprio_class ("IOPRIO_CLASS_IDLE"), 3);
-  cr_assert_eq (ocirt_ioprio_class ("IOPRIO_CLASS_NONE"), -1);
-  cr_assert_eq (ocirt_ioprio_class ("RT"), -1);
+  cr_assert_eq (ocirt_process_attrs_ioprio_class ("IOPRIO_CLASS_RT"), 1);
+  cr_assert_eq (ocirt_process_attrs_ioprio_class ("IOPRIO_CLASS_BE"), 2);
+  cr_assert_eq (ocirt_process_attrs_ioprio_class ("IOPRIO_CLASS_IDLE"), 3);
+  cr_assert_eq (ocirt_process_attrs_ioprio_class ("IOPRIO_CLASS_NONE"), -1);
+  cr_assert_eq (ocirt_process_attrs_ioprio_class ("RT"), -1);
 }
 
 Test (names, mempolicy_modes_and_flags)
 {
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_DEFAULT"), 0);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_PREFERRED"), 1);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_BIND"), 2);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_INTERLEAVE"), 3);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_LOCAL"), 4);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_PREFERRED_MANY"), 5);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_WEIGHTED_INTERLEAVE"), 6);
-  cr_assert_eq (ocirt_mempolicy_mode ("MPOL_MAX"), -1);
-  cr_assert_eq (ocirt_mempolicy_flag ("MPOL_F_NUMA_BALANCING"), 1 << 13);
-  cr_assert_eq (ocirt_mempolicy_flag ("MPOL_F_RELATIVE_NODES"), 1 << 14);
-  cr_assert_eq (ocirt_mempolicy_flag ("MPOL_F_STATIC_NODES"), 1 << 15);
-  cr_assert_eq (ocirt_mempolicy_flag ("MPOL_F_NODE"), -1);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_DEFAULT"), 0);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_PREFERRED"), 1);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_BIND"), 2);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_INTERLEAVE"), 3);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_LOCAL"), 4);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_PREFERRED_MANY"), 5);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_WEIGHTED_INTERLEAVE"), 6);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_mode ("MPOL_MAX"), -1);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_flag ("MPOL_F_NUMA_BALANCING"), 1 << 13);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_flag ("MPOL_F_RELATIVE_NODES"), 1 << 14);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_flag ("MPOL_F_STATIC_NODES"), 1 << 15);
+  cr_assert_eq (ocirt_process_attrs_mempolicy_flag ("MPOL_F_NODE"), -1);
 }
 
 Test (names, personality_domains)
 {
-  cr_assert_eq (ocirt_personality_domain ("LINUX"), PER_LINUX);
-  cr_assert_eq (ocirt_personality_domain ("LINUX32"), PER_LINUX32);
-  cr_assert_eq (ocirt_personality_domain ("LINUX64"), -1);
-  cr_assert_eq (ocirt_personality_domain ("linux"), -1);
+  cr_assert_eq (ocirt_process_attrs_personality_domain ("LINUX"), PER_LINUX);
+  cr_assert_eq (ocirt_process_attrs_personality_domain ("LINUX32"), PER_LINUX32);
+  cr_assert_eq (ocirt_process_attrs_personality_domain ("LINUX64"), -1);
+  cr_assert_eq (ocirt_process_attrs_personality_domain ("linux"), -1);
 }
 
 /* ---- id lists ------------------------------------------------------- */
@@ -106,7 +106,7 @@ assert_list (const char *list, int count, const char *ids)
   unsigned long bits[WORDS];
 
   memset (bits, 0xff, sizeof (bits));
-  cr_assert_eq (ocirt_parse_id_list (list, bits, NBITS), count, "`%s`: count", list);
+  cr_assert_eq (ocirt_process_attrs_parse_id_list (list, bits, NBITS), count, "`%s`: count", list);
   cr_assert_str_eq (ids_of (bits), ids, "`%s`", list);
 }
 
@@ -115,7 +115,8 @@ assert_bad_list (const char *list)
 {
   unsigned long bits[WORDS];
 
-  cr_assert_eq (ocirt_parse_id_list (list, bits, NBITS), -1, "`%s` should be refused", list);
+  cr_assert_eq (ocirt_process_attrs_parse_id_list (list, bits, NBITS), -1, "`%s` should be refused",
+                list);
 }
 
 Test (id_list, single_ids_and_ranges)
@@ -136,7 +137,7 @@ Test (id_list, whole_range)
   unsigned long bits[WORDS];
   size_t i;
 
-  cr_assert_eq (ocirt_parse_id_list ("0-255", bits, NBITS), 256);
+  cr_assert_eq (ocirt_process_attrs_parse_id_list ("0-255", bits, NBITS), 256);
   for (i = 0; i < WORDS; i++)
     cr_assert_eq (bits[i], ~0UL);
 }
@@ -173,7 +174,7 @@ Test (id_list, cleared_first)
   unsigned long bits[WORDS];
 
   memset (bits, 0xff, sizeof (bits));
-  cr_assert_eq (ocirt_parse_id_list ("3", bits, NBITS), 1);
+  cr_assert_eq (ocirt_process_attrs_parse_id_list ("3", bits, NBITS), 1);
   cr_assert_str_eq (ids_of (bits), "3");
 }
 
@@ -199,7 +200,7 @@ validate_linux (oci_linux *l)
   ocirt_error_t err = NULL;
   char *msg = NULL;
 
-  if (ocirt_linux_attrs_validate (l, &err) < 0)
+  if (ocirt_process_attrs_validate_linux (l, &err) < 0)
     {
       msg = xstrdup (err->msg);
       ocirt_error_release (&err);

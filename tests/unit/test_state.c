@@ -15,22 +15,22 @@ Test (ids, runc_rule)
 {
   char longid[OCIRT_ID_MAX + 2];
 
-  cr_assert (ocirt_id_valid ("a"));
-  cr_assert (ocirt_id_valid ("web-1_2.3+x"));
-  cr_assert (ocirt_id_valid ("0abc"));
-  cr_assert_not (ocirt_id_valid (""));
-  cr_assert_not (ocirt_id_valid (NULL));
-  cr_assert_not (ocirt_id_valid ("-a"));
-  cr_assert_not (ocirt_id_valid (".a"));
-  cr_assert_not (ocirt_id_valid ("../x"));
-  cr_assert_not (ocirt_id_valid ("a/b"));
-  cr_assert_not (ocirt_id_valid ("a b"));
-  cr_assert_not (ocirt_id_valid ("a\n"));
+  cr_assert (ocirt_state_id_valid ("a"));
+  cr_assert (ocirt_state_id_valid ("web-1_2.3+x"));
+  cr_assert (ocirt_state_id_valid ("0abc"));
+  cr_assert_not (ocirt_state_id_valid (""));
+  cr_assert_not (ocirt_state_id_valid (NULL));
+  cr_assert_not (ocirt_state_id_valid ("-a"));
+  cr_assert_not (ocirt_state_id_valid (".a"));
+  cr_assert_not (ocirt_state_id_valid ("../x"));
+  cr_assert_not (ocirt_state_id_valid ("a/b"));
+  cr_assert_not (ocirt_state_id_valid ("a b"));
+  cr_assert_not (ocirt_state_id_valid ("a\n"));
   memset (longid, 'a', sizeof (longid) - 1);
   longid[sizeof (longid) - 1] = '\0';
-  cr_assert_not (ocirt_id_valid (longid));
+  cr_assert_not (ocirt_state_id_valid (longid));
   longid[OCIRT_ID_MAX] = '\0';
-  cr_assert (ocirt_id_valid (longid));
+  cr_assert (ocirt_state_id_valid (longid));
 }
 
 /* state.json: what ocirt_state_write writes, ocirt_state_read gives back;
