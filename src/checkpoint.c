@@ -174,7 +174,7 @@ ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv)
   struct ocirt_restore_options o = { .c = { .root = g->root, .criu = g->criu },
                                      .systemd_cgroup = g->systemd_cgroup };
   cleanup_error ocirt_error_t err = NULL;
-  int c, r;
+  int c, r, status;
 
   opterr = 0;
   argc = ocirt_cli_bool_forms (argc, argv, shortopts, options);
@@ -219,8 +219,7 @@ ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv)
   if (!ocirt_cli_positional ("restore", "[options] CONTAINER_ID", argc, argv, optind, 1, 1))
     return 1;
   o.c.id = argv[optind];
-  r = ocirt_criu_restore (&o, &err);
-  if (r < 0)
+  if (ocirt_criu_restore (&o, &status, &err) < 0)
     return ocirt_log_report (&err);
-  return r;
+  return status;
 }

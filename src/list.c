@@ -7,6 +7,8 @@
 
 #include "libocirt/container.h"
 #include "libocirt/log.h"
+#include "libocirt/state_json.h"
+#include "libocirt/state_status.h"
 #include "ocirt.h"
 #include "libocirt/utils.h"
 

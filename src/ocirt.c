@@ -204,7 +204,10 @@ ocirt_cli_parse_id (const char *cmd, int argc, char **argv)
 
   opterr = 0;
   if (getopt_long_only (argc, argv, "", none, NULL) != -1)
-    return -ocirt_cli_fail ("%s: unknown option `%s`", cmd, argv[optind - 1]);
+    {
+      ocirt_cli_fail ("%s: unknown option `%s`", cmd, argv[optind - 1]);
+      return -1;
+    }
   if (!ocirt_cli_positional (cmd, "CONTAINER_ID", argc, argv, optind, 1, 1))
     return -1;
   return optind;

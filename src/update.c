@@ -12,6 +12,7 @@
 #include "ocirt.h"
 #include "libocirt/utils.h"
 
+/* The resource options first, OPT_BLKIO_WEIGHT to OPT_PIDS_LIMIT.  */
 enum
 {
   OPT_BLKIO_WEIGHT = 256,
@@ -142,6 +143,97 @@ resources_from_file (const char *path, ocirt_error_t *err)
   return ocirt_container_parse_resources (data, len, err);
 }
 
+/* Set the resource of the option C (not -r, not the RDT ones) from
+   OPTARG; false when OPTARG is not a value it takes.  */
+static bool
+set_resource (oci_resources *res, int c, const char *optarg)
+{
+  uint64_t u;
+  int64_t i;
+  bool ok;
+
+  switch (c)
+    {
+    case OPT_BLKIO_WEIGHT:
+      ok = parse_u64 (optarg, &u) && (u == 0 || (u >= 10 && u <= 1000));
+      if (ok && u)
+        {
+          if (res->block_io == NULL)
+            res->block_io = xmalloc0 (sizeof (*res->block_io));
+          res->block_io->weight = (uint16_t) u;
+          res->block_io->weight_present = true;
+        }
+      return ok;
+    case OPT_CPU_PERIOD:
+      if ((ok = parse_u64 (optarg, &u)))
+        cpu (res)->period = u, cpu (res)->period_present = true;
+      return ok;
+    case OPT_CPU_QUOTA:
+      if ((ok = parse_i64 (optarg, &i)))
+        cpu (res)->quota = i, cpu (res)->quota_present = true;
+      return ok;
+    case OPT_CPU_BURST:
+      if ((ok = parse_u64 (optarg, &u)))
+        cpu (res)->burst = u, cpu (res)->burst_present = true;
+      return ok;
+    case OPT_CPU_IDLE:
+      if ((ok = parse_i64 (optarg, &i)))
+        cpu (res)->idle = i, cpu (res)->idle_present = true;
+      return ok;
+    case OPT_CPU_SHARE:
+      if ((ok = parse_u64 (optarg, &u)))
+        cpu (res)->shares = u, cpu (res)->shares_present = true;
+      return ok;
+    case OPT_CPU_RT_PERIOD:
+      if ((ok = parse_u64 (optarg, &u)))
+        cpu (res)->realtime_period = u, cpu (res)->realtime_period_present = true;
+      return ok;
+    case OPT_CPU_RT_RUNTIME:
+      if ((ok = parse_i64 (optarg, &i)))
+        cpu (res)->realtime_runtime = i, cpu (res)->realtime_runtime_present = true;
+      return ok;
+    case OPT_CPUSET_CPUS:
+      free (cpu (res)->cpus);
+      cpu (res)->cpus = xstrdup (optarg);
+      return true;
+    case OPT_CPUSET_MEMS:
+      free (cpu (res)->mems);
+      cpu (res)->mems = xstrdup (optarg);
+      return true;
+    case OPT_KERNEL_MEMORY:
+      if ((ok = parse_size (optarg, &i)))
+        mem (res)->kernel = i, mem (res)->kernel_present = true;
+      return ok;
+    case OPT_KERNEL_MEMORY_TCP:
+      if ((ok = parse_size (optarg, &i)))
+        mem (res)->kernel_tcp = i, mem (res)->kernel_tcp_present = true;
+      return ok;
+    case OPT_MEMORY:
+      if ((ok = parse_size (optarg, &i)))
+        mem (res)->limit = i, mem (res)->limit_present = true;
+      return ok;
+    case OPT_MEMORY_RESERVATION:
+      if ((ok = parse_size (optarg, &i)))
+        mem (res)->reservation = i, mem (res)->reservation_present = true;
+      return ok;
+    case OPT_MEMORY_SWAP:
+      if ((ok = parse_size (optarg, &i)))
+        mem (res)->swap = i, mem (res)->swap_present = true;
+      return ok;
+    case OPT_PIDS_LIMIT:
+      /* Given is given: 0 is a limit (spec 1.3), negative none.  */
+      if ((ok = parse_i64 (optarg, &i)))
+        {
+          if (res->pids == NULL)
+            res->pids = xmalloc0 (sizeof (*res->pids));
+          res->pids->limit = i;
+          res->pids->limit_present = true;
+        }
+      return ok;
+    }
+  return false;
+}
+
 int
 ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
 {
@@ -168,138 +260,39 @@ ocirt_cmd_update (struct ocirt_global *g, int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   cleanup_error ocirt_error_t err = NULL;
-  oci_resources *res = xmalloc0 (sizeof (*res));
+  cleanup_resources oci_resources *res = xmalloc0 (sizeof (*res));
   const char *file = NULL, *rdt = NULL;
-  int c, li, ret = 1;
+  int c, li;
 
   opterr = 0;
   while ((li = -1, c = getopt_long_only (argc, argv, "r:", options, &li)) != -1)
     {
       cleanup_free char *name = li >= 0 ? xasprintf ("--%s", options[li].name)
                                         : xstrdup (c == 'r' ? "-r" : argv[optind - 1]);
-      uint64_t u;
-      int64_t i;
-      bool ok = true;
 
-      switch (c)
-        {
-        case 'r':
-          file = optarg;
-          break;
-        case OPT_BLKIO_WEIGHT:
-          ok = parse_u64 (optarg, &u) && (u == 0 || (u >= 10 && u <= 1000));
-          if (ok && u)
-            {
-              if (res->block_io == NULL)
-                res->block_io = xmalloc0 (sizeof (*res->block_io));
-              res->block_io->weight = (uint16_t) u;
-              res->block_io->weight_present = true;
-            }
-          break;
-        case OPT_CPU_PERIOD:
-          if ((ok = parse_u64 (optarg, &u)))
-            cpu (res)->period = u, cpu (res)->period_present = true;
-          break;
-        case OPT_CPU_QUOTA:
-          if ((ok = parse_i64 (optarg, &i)))
-            cpu (res)->quota = i, cpu (res)->quota_present = true;
-          break;
-        case OPT_CPU_BURST:
-          if ((ok = parse_u64 (optarg, &u)))
-            cpu (res)->burst = u, cpu (res)->burst_present = true;
-          break;
-        case OPT_CPU_IDLE:
-          if ((ok = parse_i64 (optarg, &i)))
-            cpu (res)->idle = i, cpu (res)->idle_present = true;
-          break;
-        case OPT_CPU_SHARE:
-          if ((ok = parse_u64 (optarg, &u)))
-            cpu (res)->shares = u, cpu (res)->shares_present = true;
-          break;
-        case OPT_CPU_RT_PERIOD:
-          if ((ok = parse_u64 (optarg, &u)))
-            cpu (res)->realtime_period = u, cpu (res)->realtime_period_present = true;
-          break;
-        case OPT_CPU_RT_RUNTIME:
-          if ((ok = parse_i64 (optarg, &i)))
-            cpu (res)->realtime_runtime = i, cpu (res)->realtime_runtime_present = true;
-          break;
-        case OPT_CPUSET_CPUS:
-          free (cpu (res)->cpus);
-          cpu (res)->cpus = xstrdup (optarg);
-          break;
-        case OPT_CPUSET_MEMS:
-          free (cpu (res)->mems);
-          cpu (res)->mems = xstrdup (optarg);
-          break;
-        case OPT_KERNEL_MEMORY:
-          if ((ok = parse_size (optarg, &i)))
-            mem (res)->kernel = i, mem (res)->kernel_present = true;
-          break;
-        case OPT_KERNEL_MEMORY_TCP:
-          if ((ok = parse_size (optarg, &i)))
-            mem (res)->kernel_tcp = i, mem (res)->kernel_tcp_present = true;
-          break;
-        case OPT_MEMORY:
-          if ((ok = parse_size (optarg, &i)))
-            mem (res)->limit = i, mem (res)->limit_present = true;
-          break;
-        case OPT_MEMORY_RESERVATION:
-          if ((ok = parse_size (optarg, &i)))
-            mem (res)->reservation = i, mem (res)->reservation_present = true;
-          break;
-        case OPT_MEMORY_SWAP:
-          if ((ok = parse_size (optarg, &i)))
-            mem (res)->swap = i, mem (res)->swap_present = true;
-          break;
-        case OPT_PIDS_LIMIT:
-          /* Given is given: 0 is a limit (spec 1.3), negative none.  */
-          if ((ok = parse_i64 (optarg, &i)))
-            {
-              if (res->pids == NULL)
-                res->pids = xmalloc0 (sizeof (*res->pids));
-              res->pids->limit = i;
-              res->pids->limit_present = true;
-            }
-          break;
-        case OPT_L3_CACHE:
-        case OPT_MEM_BW:
-          rdt = options[li].name;
-          break;
-        default:
-          ocirt_cli_fail ("update: unknown or incomplete option `%s`", name);
-          goto out;
-        }
-      if (!ok)
-        {
-          ocirt_cli_fail ("update: invalid value `%s` for %s", optarg, name);
-          goto out;
-        }
+      if (c == 'r')
+        file = optarg;
+      else if (c == OPT_L3_CACHE || c == OPT_MEM_BW)
+        rdt = options[li].name;
+      else if (c < OPT_BLKIO_WEIGHT || c > OPT_PIDS_LIMIT)
+        return ocirt_cli_fail ("update: unknown or incomplete option `%s`", name);
+      else if (!set_resource (res, c, optarg))
+        return ocirt_cli_fail ("update: invalid value `%s` for %s", optarg, name);
     }
   if (!ocirt_cli_positional ("update", "[-r FILE|-] [resource options] CONTAINER_ID", argc, argv, optind,
                              1, 1))
-    goto out;
+    return 1;
   if (file)
     {
       /* As runc: the document replaces every other option.  */
       free_oci_resources (res);
       res = resources_from_file (file, &err);
       if (res == NULL)
-        {
-          ret = ocirt_log_report (&err);
-          goto out;
-        }
+        return ocirt_log_report (&err);
     }
   else if (rdt)
-    {
-      ocirt_cli_fail ("update: --%s: Intel RDT is not supported by this runtime", rdt);
-      goto out;
-    }
+    return ocirt_cli_fail ("update: --%s: Intel RDT is not supported by this runtime", rdt);
   if (ocirt_container_update (g->root, argv[optind], res, &err) < 0)
-    ret = ocirt_log_report (&err);
-  else
-    ret = 0;
-out:
-  free_oci_resources (res);
-  return ret;
+    return ocirt_log_report (&err);
+  return 0;
 }

@@ -102,6 +102,11 @@ void ocirt_cgroup_release (struct ocirt_cgroup *cg);
 /* Record the created directories and the leaves in the state.  */
 void ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_state *st);
 
+/* The same as create.json records it: of the directories, only those
+   still to be made (what a delete --force of a create that died half way
+   removes).  */
+void ocirt_cgroup_to_state_missing (const struct ocirt_cgroup *cg, struct ocirt_container_state *st);
+
 /* Free what ocirt_cgroup_to_state put in ST, and only that.  */
 void ocirt_cgroup_state_release (struct ocirt_container_state *st);
 

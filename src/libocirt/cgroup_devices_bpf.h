@@ -31,6 +31,7 @@ int ocirt_cgroup_devices_rules_add (struct ocirt_dev_rules *r, bool allow, const
                                     ocirt_error_t *err);
 
 void ocirt_cgroup_devices_rules_release (struct ocirt_dev_rules *r);
+#define cleanup_dev_rules __attribute__ ((cleanup (ocirt_cgroup_devices_rules_release)))
 
 /* The program for R: the last rule that matches decides, as with v1's
    whitelist; what no rule matches is allowed unless an "a" rule said

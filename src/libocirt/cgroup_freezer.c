@@ -11,7 +11,7 @@
 #include "cgroup.h"
 #include "cgroup_files.h"
 #include "log.h"
-#include "state.h"
+#include "state_record.h"
 #include "utils.h"
 
 /* Which freezer a hierarchy offers.  v1 uses the freezer hierarchy; v2, or

@@ -7,7 +7,7 @@
 
 #include "cgroup.h"
 #include "cgroup_files.h"
-#include "state.h"
+#include "state_record.h"
 #include "utils.h"
 
 struct pid_list

@@ -3,7 +3,7 @@
 
 #include "cgroup.h"
 #include "cgroup_files.h"
-#include "state.h"
+#include "state_record.h"
 #include "utils.h"
 
 void
@@ -24,6 +24,18 @@ ocirt_cgroup_to_state (const struct ocirt_cgroup *cg, struct ocirt_container_sta
       st->cgroup_leaves[i].controllers = xstrdup (cg->dirs[i].controllers);
       st->cgroup_leaves[i].path = xstrdup (cg->dirs[i].path);
     }
+}
+
+void
+ocirt_cgroup_to_state_missing (const struct ocirt_cgroup *cg, struct ocirt_container_state *st)
+{
+  size_t i;
+
+  ocirt_cgroup_to_state (cg, st);
+  for (i = 0; i < st->cgroup_dirs_len; i++)
+    free (st->cgroup_dirs[i]);
+  free (st->cgroup_dirs);
+  st->cgroup_dirs_len = ocirt_cgroup_missing (cg, &st->cgroup_dirs);
 }
 
 void

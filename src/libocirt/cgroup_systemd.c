@@ -175,8 +175,8 @@ connect_bus (sd_bus **bus, ocirt_error_t *err)
 static int
 check_systemd (sd_bus *bus, ocirt_error_t *err)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  char *version = NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_free char *version = NULL;
   int r;
 
   r = sd_bus_get_property_string (bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
@@ -184,14 +184,11 @@ check_systemd (sd_bus *bus, ocirt_error_t *err)
   if (r < 0)
     {
       if (sd_bus_error_is_set (&e) && e.message)
-        ocirt_error_make (err, 0, WHAT ": systemd is not reachable on the system bus: %s", e.message);
-      else
-        ocirt_error_make (err, -r, WHAT ": systemd is not reachable on the system bus");
-      sd_bus_error_free (&e);
-      return -1;
+        return ocirt_error_make (err, 0, WHAT ": systemd is not reachable on the system bus: %s",
+                                 e.message);
+      return ocirt_error_make (err, -r, WHAT ": systemd is not reachable on the system bus");
     }
   ocirt_debug ("systemd: version %s", version);
-  free (version);
   return 0;
 }
 
@@ -413,6 +410,12 @@ struct dev_state
 };
 
 static void
+dev_state_release (struct dev_state *s)
+{
+  free (s->ex);
+}
+
+static void
 dev_state_apply (struct dev_state *s, const struct ocirt_dev_rule *r)
 {
   size_t i;
@@ -486,6 +489,30 @@ device_allow (sd_bus_message *m, const struct ocirt_dev_rule *x)
   return sd_bus_message_append (m, "(ss)", path, perms);
 }
 
+#define DEVICE_PROPS_FAILED WHAT ": build the unit's device properties"
+
+/* DevicePolicy and DeviceAllow for ST.  */
+static int
+append_device_props (sd_bus_message *m, const struct dev_state *st, ocirt_error_t *err)
+{
+  size_t i;
+  int r;
+
+  if ((r = prop_str (m, "DevicePolicy", st->default_allow ? "auto" : "strict")) < 0
+      || (r = sd_bus_message_open_container (m, 'r', "sv")) < 0
+      || (r = sd_bus_message_append (m, "s", "DeviceAllow")) < 0
+      || (r = sd_bus_message_open_container (m, 'v', "a(ss)")) < 0
+      || (r = sd_bus_message_open_container (m, 'a', "(ss)")) < 0)
+    return ocirt_error_make (err, -r, DEVICE_PROPS_FAILED);
+  for (i = 0; i < st->n; i++)
+    if ((r = device_allow (m, &st->ex[i])) < 0)
+      return ocirt_error_make (err, -r, DEVICE_PROPS_FAILED);
+  if ((r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0
+      || (r = sd_bus_message_close_container (m)) < 0)
+    return ocirt_error_make (err, -r, DEVICE_PROPS_FAILED);
+  return 0;
+}
+
 /* DevicePolicy and DeviceAllow from the rules the cgroupfs code writes (or
    compiles on v2).  systemd has allow lists only: rules that end up
    denying by default are "strict" with their exceptions; rules that allow
@@ -493,42 +520,19 @@ device_allow (sd_bus_message *m, const struct ocirt_dev_rule *x)
 static int
 device_props (sd_bus_message *m, const oci_linux *lx, ocirt_error_t *err)
 {
-  struct ocirt_dev_rules rules = { NULL, 0 };
-  struct dev_state st = { true, NULL, 0 };
+  cleanup_dev_rules struct ocirt_dev_rules rules = { NULL, 0 };
+  __attribute__ ((cleanup (dev_state_release))) struct dev_state st = { true, NULL, 0 };
   size_t i;
-  int r, ret = -1;
 
   if (lx == NULL || lx->resources == NULL || lx->resources->devices_len == 0)
     return 0;
   if (ocirt_cgroup_device_rules (lx, collect_rule, &rules, err) < 0)
-    {
-      ocirt_error_prefix (err, "linux.resources.devices");
-      goto out;
-    }
+    return ocirt_error_prefix (err, "linux.resources.devices");
   for (i = 0; i < rules.n; i++)
     dev_state_apply (&st, &rules.rules[i]);
   if (st.default_allow)
     st.n = 0;
-  if ((r = prop_str (m, "DevicePolicy", st.default_allow ? "auto" : "strict")) < 0
-      || (r = sd_bus_message_open_container (m, 'r', "sv")) < 0
-      || (r = sd_bus_message_append (m, "s", "DeviceAllow")) < 0
-      || (r = sd_bus_message_open_container (m, 'v', "a(ss)")) < 0
-      || (r = sd_bus_message_open_container (m, 'a', "(ss)")) < 0)
-    goto bus_fail;
-  for (i = 0; i < st.n; i++)
-    if ((r = device_allow (m, &st.ex[i])) < 0)
-      goto bus_fail;
-  if ((r = sd_bus_message_close_container (m)) < 0 || (r = sd_bus_message_close_container (m)) < 0
-      || (r = sd_bus_message_close_container (m)) < 0)
-    goto bus_fail;
-  ret = 0;
-  goto out;
-bus_fail:
-  ocirt_error_make (err, -r, WHAT ": build the unit's device properties");
-out:
-  free (st.ex);
-  ocirt_cgroup_devices_rules_release (&rules);
-  return ret;
+  return append_device_props (m, &st, err);
 }
 
 static bool
@@ -686,6 +690,40 @@ now_usec (void)
   return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static void
+job_wait_release (struct job_wait *w)
+{
+  free (w->path);
+  free (w->result);
+}
+
+/* Run the bus until the job W->path has ended, for JOB_TIMEOUT_USEC at
+   most.  */
+static int
+wait_job (sd_bus *bus, struct job_wait *w, const char *unit, ocirt_error_t *err)
+{
+  uint64_t deadline = now_usec () + JOB_TIMEOUT_USEC;
+
+  while (w->result == NULL)
+    {
+      uint64_t now;
+      int r;
+
+      r = sd_bus_process (bus, NULL);
+      if (r < 0)
+        return bus_error (err, r, NULL, "wait for the job of `%s`", unit);
+      if (r > 0)
+        continue;
+      now = now_usec ();
+      if (now >= deadline)
+        return ocirt_error_make (err, ETIMEDOUT, WHAT ": wait for the job of `%s`", unit);
+      r = sd_bus_wait (bus, deadline - now);
+      if (r < 0)
+        return bus_error (err, r, NULL, "wait for the job of `%s`", unit);
+    }
+  return 0;
+}
+
 /* Send M, a method that returns a job, and wait for the job to end.
    Returns 1 when the call failed with NOT_FOUND (a D-Bus error name the
    caller accepts), 0 when the job is done.  */
@@ -693,80 +731,38 @@ static int
 call_job (sd_bus *bus, sd_bus_message *m, const char *what, const char *unit, const char *not_found,
           ocirt_error_t *err)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_message *reply = NULL;
-  sd_bus_slot *slot = NULL;
-  struct job_wait w = { 0 };
+  /* Declared before the slot, so that the slot goes first.  */
+  __attribute__ ((cleanup (job_wait_release))) struct job_wait w = { 0 };
+  cleanup_bus_slot sd_bus_slot *slot = NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_bus_message sd_bus_message *reply = NULL;
   const char *path;
-  uint64_t deadline;
-  int r, ret = -1;
+  int r;
 
   /* The match goes first, or the signal could come before it.  */
   r = sd_bus_match_signal (bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                            "org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
   if (r < 0)
-    {
-      bus_error (err, r, NULL, "watch the jobs of `%s`", unit);
-      goto out;
-    }
+    return bus_error (err, r, NULL, "watch the jobs of `%s`", unit);
   r = sd_bus_call (bus, m, JOB_TIMEOUT_USEC, &e, &reply);
   if (r < 0)
     {
+      cleanup_free char *msg = NULL;
+
       if (not_found && sd_bus_error_has_name (&e, not_found))
-        ret = 1;
-      else
-        {
-          cleanup_free char *msg = xasprintf ("%s `%%s`", what);
-          bus_error (err, r, &e, msg, unit);
-        }
-      goto out;
+        return 1;
+      msg = xasprintf ("%s `%%s`", what);
+      return bus_error (err, r, &e, msg, unit);
     }
   r = sd_bus_message_read (reply, "o", &path);
   if (r < 0)
-    {
-      bus_error (err, r, NULL, "read the job of `%s`", unit);
-      goto out;
-    }
+    return bus_error (err, r, NULL, "read the job of `%s`", unit);
   w.path = xstrdup (path);
-  deadline = now_usec () + JOB_TIMEOUT_USEC;
-  while (w.result == NULL)
-    {
-      uint64_t now;
-
-      r = sd_bus_process (bus, NULL);
-      if (r < 0)
-        {
-          bus_error (err, r, NULL, "wait for the job of `%s`", unit);
-          goto out;
-        }
-      if (r > 0)
-        continue;
-      now = now_usec ();
-      if (now >= deadline)
-        {
-          ocirt_error_make (err, ETIMEDOUT, WHAT ": wait for the job of `%s`", unit);
-          goto out;
-        }
-      r = sd_bus_wait (bus, deadline - now);
-      if (r < 0)
-        {
-          bus_error (err, r, NULL, "wait for the job of `%s`", unit);
-          goto out;
-        }
-    }
+  if (wait_job (bus, &w, unit, err) < 0)
+    return -1;
   if (strcmp (w.result, "done") != 0)
-    {
-      ocirt_error_make (err, 0, WHAT ": %s `%s`: job %s", what, unit, w.result);
-      goto out;
-    }
-  ret = 0;
-out:
-  sd_bus_error_free (&e);
-  sd_bus_message_unref (reply);
-  sd_bus_slot_unref (slot);
-  free (w.path);
-  free (w.result);
-  return ret;
+    return ocirt_error_make (err, 0, WHAT ": %s `%s`: job %s", what, unit, w.result);
+  return 0;
 }
 
 static int
@@ -786,7 +782,7 @@ new_manager_call (sd_bus *bus, sd_bus_message **m, const char *method, const cha
 static int
 scope_cgroup (sd_bus *bus, const char *unit, char **out, ocirt_error_t *err)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_free char *path = NULL;
   int r;
 
@@ -797,11 +793,7 @@ scope_cgroup (sd_bus *bus, const char *unit, char **out, ocirt_error_t *err)
   r = sd_bus_get_property_string (bus, "org.freedesktop.systemd1", path,
                                   "org.freedesktop.systemd1.Scope", "ControlGroup", &e, out);
   if (r < 0)
-    {
-      bus_error (err, r, &e, "read the ControlGroup of `%s`", unit);
-      sd_bus_error_free (&e);
-      return -1;
-    }
+    return bus_error (err, r, &e, "read the ControlGroup of `%s`", unit);
   if ((*out)[0] != '/')
     {
       free (*out);
@@ -851,7 +843,7 @@ ocirt_cgroup_systemd_enter (struct ocirt_cgroup *cg, pid_t pid, ocirt_error_t *e
 static int
 stop_unit (sd_bus *bus, const char *unit, ocirt_error_t *err)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
   cleanup_bus_message sd_bus_message *m = NULL;
   int r;
 
@@ -872,7 +864,6 @@ stop_unit (sd_bus *bus, const char *unit, ocirt_error_t *err)
     {
       ocirt_debug ("systemd: reset-failed %s: %s", unit, e.message ? e.message : strerror (-r));
     }
-  sd_bus_error_free (&e);
   return 0;
 }
 
@@ -906,9 +897,8 @@ state_unit (const struct ocirt_container_state *st, const char **unit, ocirt_err
 int
 ocirt_cgroup_systemd_destroy_state (const struct ocirt_container_state *st, ocirt_error_t *err)
 {
+  cleanup_bus sd_bus *bus = NULL;
   const char *unit;
-  sd_bus *bus = NULL;
-  int ret;
 
   if (!st->systemd_cgroup || st->cgroup_path == NULL)
     return 0;
@@ -916,20 +906,18 @@ ocirt_cgroup_systemd_destroy_state (const struct ocirt_container_state *st, ocir
     return -1;
   if (connect_bus (&bus, err) < 0)
     return -1;
-  ret = stop_unit (bus, unit, err);
-  sd_bus_flush_close_unref (bus);
-  return ret;
+  return stop_unit (bus, unit, err);
 }
 
 int
 ocirt_cgroup_systemd_update (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg,
                              const oci_resources *res, ocirt_error_t *err)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_message *m = NULL;
-  sd_bus *bus = NULL;
+  cleanup_bus sd_bus *bus = NULL;
+  cleanup_bus_message sd_bus_message *m = NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
   const char *unit;
-  int r, ret = -1;
+  int r;
 
   if (!st->systemd_cgroup || st->cgroup_path == NULL || res == NULL)
     return 0;
@@ -937,34 +925,20 @@ ocirt_cgroup_systemd_update (const struct ocirt_container_state *st, const struc
     return -1;
   ocirt_debug ("systemd: set the properties of %s", unit);
   if (new_manager_call (bus, &m, "SetUnitProperties", unit, err) < 0)
-    goto out;
+    return -1;
   /* Runtime: a drop-in under /run, which a daemon-reload reads again
      (without one it would put back the values the unit started with). */
   if ((r = sd_bus_message_append (m, "sb", unit, 1)) < 0
       || (r = sd_bus_message_open_container (m, 'a', "(sv)")) < 0)
-    {
-      bus_error (err, r, NULL, "prepare the properties of `%s`", unit);
-      goto out;
-    }
+    return bus_error (err, r, NULL, "prepare the properties of `%s`", unit);
   if (resource_props (m, res, cg->mode, cg, err) < 0)
-    goto out;
+    return -1;
   if ((r = sd_bus_message_close_container (m)) < 0)
-    {
-      bus_error (err, r, NULL, "prepare the properties of `%s`", unit);
-      goto out;
-    }
+    return bus_error (err, r, NULL, "prepare the properties of `%s`", unit);
   r = sd_bus_call (bus, m, JOB_TIMEOUT_USEC, &e, NULL);
   if (r < 0)
-    {
-      bus_error (err, r, &e, "set the properties of `%s`", unit);
-      goto out;
-    }
-  ret = 0;
-out:
-  sd_bus_error_free (&e);
-  sd_bus_message_unref (m);
-  sd_bus_flush_close_unref (bus);
-  return ret;
+    return bus_error (err, r, &e, "set the properties of `%s`", unit);
+  return 0;
 }
 
 #endif

@@ -11,7 +11,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "oci_types.h"
-#include "state.h"
+#include "state_record.h"
 
 /* The default slice and prefix when the config names no cgroupsPath.  */
 #define OCIRT_SYSTEMD_SLICE "system.slice"

@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "state.h"
+#include "state_record.h"
 
 struct ocirt_create_options
 {

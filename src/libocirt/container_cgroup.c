@@ -15,6 +15,7 @@
 #include "container_cgroup.h"
 #include "log.h"
 #include "state.h"
+#include "state_status.h"
 #include "utils.h"
 
 /* The container's state and cgroup, with its status.  */
@@ -239,36 +240,108 @@ stats_event (const struct ocirt_cgroup *cg, const char *id, FILE *out, ocirt_err
   return print_event (out, "stats", id, json, err);
 }
 
+/* The OOM-kill counter, 0 when it cannot be read.  */
+static uint64_t
+oom_kills (const struct ocirt_cgroup *cg)
+{
+  cleanup_error ocirt_error_t tmp = NULL;
+  uint64_t n;
+
+  if (ocirt_cgroup_oom_kills (cg, &n, &tmp) < 0)
+    return 0;
+  return n;
+}
+
 /* One "oom" line each time the counter has moved.  */
 static int
 check_oom (const struct ocirt_cgroup *cg, const char *id, uint64_t *last, FILE *out, ocirt_error_t *err)
 {
-  ocirt_error_t tmp = NULL;
-  uint64_t n;
+  uint64_t n = oom_kills (cg);
 
-  if (ocirt_cgroup_oom_kills (cg, &n, &tmp) < 0)
-    {
-      ocirt_error_release (&tmp);
-      return 0;
-    }
   if (n <= *last)
     return 0;
   *last = n;
   return print_event (out, "oom", id, NULL, err);
 }
 
+/* Wait until the process ends (*GONE), an OOM event comes or the time is
+   NEXT.  */
+static int
+wait_events (const struct ocirt_container_state *st, const char *id, int pidfd, int oomfd, uint64_t next,
+             bool *gone, ocirt_error_t *err)
+{
+  struct pollfd pfds[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = oomfd, .events = POLLIN } };
+  uint64_t now = now_ns ();
+  int timeout = now >= next ? 0 : (int) ((next - now + 999999) / 1000000);
+  int r;
+
+  /* Without a pidfd, look at the process at least every 100ms.  */
+  if (pidfd < 0 && timeout > 100)
+    timeout = 100;
+  r = poll (pfds, 2, timeout);
+  if (r < 0 && errno != EINTR)
+    return ocirt_error_make (err, errno, "wait for events of `%s`", id);
+  if (r > 0 && (pfds[1].revents & POLLIN))
+    {
+      char buf[4096];
+
+      /* Only the counter matters, not what woke us.  */
+      while (read (oomfd, buf, sizeof (buf)) > 0)
+        ;
+    }
+  *gone = pidfd >= 0 ? r > 0 && (pfds[0].revents & POLLIN) : !ocirt_state_process_alive (st);
+  return 0;
+}
+
+/* "oom" lines as they come and "stats" every INTERVAL_NS, until the
+   container's process ends.  */
+static int
+stream_events (const struct ocirt_container_state *st, const struct ocirt_cgroup *cg, const char *id,
+               uint64_t interval_ns, FILE *out, ocirt_error_t *err)
+{
+  cleanup_close int pidfd = syscall (SYS_pidfd_open, st->pid, 0);
+  cleanup_close int oomfd = -1;
+  uint64_t last, next;
+
+  if (pidfd >= 0 && !ocirt_state_process_alive (st))
+    return 0;
+  oomfd = ocirt_cgroup_oom_fd (cg);
+  last = oom_kills (cg);
+  next = now_ns () + interval_ns;
+  for (;;)
+    {
+      bool gone;
+
+      if (wait_events (st, id, pidfd, oomfd, next, &gone, err) < 0)
+        return -1;
+      /* An OOM kill of the init must be told before the end.  */
+      if (check_oom (cg, id, &last, out, err) < 0)
+        return -1;
+      if (gone)
+        return 0;
+      if (now_ns () >= next)
+        {
+          cleanup_error ocirt_error_t tmp = NULL;
+
+          if (stats_event (cg, id, out, &tmp) < 0)
+            {
+              /* The container went away between two looks.  */
+              ocirt_debug ("%s", tmp->msg);
+              return 0;
+            }
+          next += interval_ns;
+        }
+    }
+}
+
 int
 ocirt_container_events (const char *root, const char *id, bool once, uint64_t interval_ns, FILE *out,
                         ocirt_error_t *err)
 {
-  struct ocirt_container_state st;
-  struct ocirt_cgroup cg;
+  cleanup_state struct ocirt_container_state st = { 0 };
+  cleanup_cgroup struct ocirt_cgroup cg = { 0 };
   enum ocirt_status status;
-  cleanup_close int pidfd = -1;
-  cleanup_close int oomfd = -1;
-  uint64_t last = 0, next;
-  ocirt_error_t tmp = NULL;
-  int dirfd, ret = 0;
+  int dirfd;
 
   dirfd = open_cgroup (root, id, false, &st, &cg, &status, err);
   if (dirfd < 0)
@@ -276,65 +349,8 @@ ocirt_container_events (const char *root, const char *id, bool once, uint64_t in
   /* Not held while streaming: other commands need the state dir.  */
   close (dirfd);
   if (status == OCIRT_STATUS_STOPPED)
-    {
-      ret = ocirt_error_make (err, 0, "cannot watch container `%s`: container not running", id);
-      goto out;
-    }
+    return ocirt_error_make (err, 0, "cannot watch container `%s`: container not running", id);
   if (once)
-    {
-      ret = stats_event (&cg, id, out, err);
-      goto out;
-    }
-  pidfd = syscall (SYS_pidfd_open, st.pid, 0);
-  if (pidfd >= 0 && !ocirt_state_process_alive (&st))
-    goto out;
-  oomfd = ocirt_cgroup_oom_fd (&cg);
-  if (ocirt_cgroup_oom_kills (&cg, &last, &tmp) < 0)
-    ocirt_error_release (&tmp);
-  next = now_ns () + interval_ns;
-  for (;;)
-    {
-      struct pollfd pfds[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = oomfd, .events = POLLIN } };
-      uint64_t now = now_ns ();
-      int timeout = now >= next ? 0 : (int) ((next - now + 999999) / 1000000);
-      bool gone;
-      int r;
-
-      /* Without a pidfd, look at the process at least every 100ms.  */
-      if (pidfd < 0 && timeout > 100)
-        timeout = 100;
-      r = poll (pfds, 2, timeout);
-      if (r < 0 && errno != EINTR)
-        {
-          ret = ocirt_error_make (err, errno, "wait for events of `%s`", id);
-          break;
-        }
-      if (r > 0 && (pfds[1].revents & POLLIN))
-        {
-          char buf[4096];
-
-          /* Only the counter matters, not what woke us.  */
-          while (read (oomfd, buf, sizeof (buf)) > 0)
-            ;
-        }
-      gone = pidfd >= 0 ? r > 0 && (pfds[0].revents & POLLIN) : !ocirt_state_process_alive (&st);
-      /* An OOM kill of the init must be told before the end.  */
-      if ((ret = check_oom (&cg, id, &last, out, err)) < 0 || gone)
-        break;
-      if (now_ns () >= next)
-        {
-          if (stats_event (&cg, id, out, &tmp) < 0)
-            {
-              /* The container went away between two looks.  */
-              ocirt_debug ("%s", tmp->msg);
-              ocirt_error_release (&tmp);
-              break;
-            }
-          next += interval_ns;
-        }
-    }
-out:
-  ocirt_cgroup_release (&cg);
-  ocirt_state_free (&st);
-  return ret;
+    return stats_event (&cg, id, out, err);
+  return stream_events (&st, &cg, id, interval_ns, out, err);
 }

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "oci_types.h"
+#include "utils.h"
 
 int ocirt_container_pause (const char *root, const char *id, ocirt_error_t *err);
 int ocirt_container_resume (const char *root, const char *id, ocirt_error_t *err);
@@ -23,6 +24,8 @@ int ocirt_container_update (const char *root, const char *id, const oci_resource
 
 /* Parse a linux.resources JSON document, as `update -r` takes it.  */
 oci_resources *ocirt_container_parse_resources (const char *data, size_t len, ocirt_error_t *err);
+DEFINE_TRIVIAL_CLEANUP_FUNC (oci_resources *, free_oci_resources)
+#define cleanup_resources __attribute__ ((cleanup (free_oci_resourcesp)))
 
 /* Print {"type":"stats",...} lines to OUT: once with ONCE, else every
    INTERVAL_NS with {"type":"oom"} lines between, until the container is

@@ -31,6 +31,7 @@
 #include "process_attrs.h"
 #include "signals.h"
 #include "state.h"
+#include "state_status.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"
@@ -69,16 +70,6 @@ spawn_release (struct ocirt_spawn *s)
   ocirt_netdev_free (s->netdevs);
   if (s->have_cgroup)
     ocirt_cgroup_release (&s->cg);
-}
-
-static char *
-rfc3339_now (void)
-{
-  struct timespec ts;
-  char buf[OCIRT_RFC3339_SIZE];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  return xstrdup (ocirt_utils_rfc3339 (&ts, buf, sizeof (buf)));
 }
 
 static char *
@@ -123,22 +114,13 @@ write_state (struct ocirt_spawn *s, bool record, ocirt_error_t *err)
   st.config = s->config_path;
   st.notify_socket = (char *) s->notify_socket;
   st.rootfs = s->rootfs;
-  st.created = rfc3339_now ();
+  st.created = ocirt_utils_rfc3339_now ();
   st.owner = geteuid ();
   st.systemd_cgroup = s->opts->systemd_cgroup;
-  if (s->have_cgroup)
-    {
-      size_t i;
-
-      ocirt_cgroup_to_state (&s->cg, &st);
-      if (record)
-        {
-          for (i = 0; i < st.cgroup_dirs_len; i++)
-            free (st.cgroup_dirs[i]);
-          free (st.cgroup_dirs);
-          st.cgroup_dirs_len = ocirt_cgroup_missing (&s->cg, &st.cgroup_dirs);
-        }
-    }
+  if (s->have_cgroup && record)
+    ocirt_cgroup_to_state_missing (&s->cg, &st);
+  else if (s->have_cgroup)
+    ocirt_cgroup_to_state (&s->cg, &st);
   if (ann && ann->len)
     {
       st.annotation_keys = ann->keys;

@@ -6,7 +6,7 @@
 
 #include "error.h"
 #include "oci_types.h"
-#include "state.h"
+#include "state_record.h"
 
 /* Whether SPEC has hooks the runtime runs while the container process
    waits before pivot_root (prestart, createRuntime).  */

@@ -18,6 +18,8 @@
 #include "log.h"
 #include "notify.h"
 #include "state.h"
+#include "state_json.h"
+#include "state_status.h"
 #include "utils.h"
 
 static int

@@ -52,9 +52,10 @@ bool ocirt_criu_available (void);
 
 int ocirt_criu_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *err);
 
-/* Restore into a new container.  Detached: 0 once it runs; else the exit
-   status of its process for the shell (128+N for signal N).  -1 on
-   error, with nothing left behind.  */
-int ocirt_criu_restore (const struct ocirt_restore_options *o, ocirt_error_t *err);
+/* Restore into a new container.  Detached: returns once it runs, with
+   *EXIT_STATUS 0; else *EXIT_STATUS is the exit status of its process
+   for the shell (128+N for signal N).  -1 on error, with nothing left
+   behind.  */
+int ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err);
 
 #endif

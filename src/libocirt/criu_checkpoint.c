@@ -15,6 +15,7 @@
 #include "criu_internal.h"
 #include "log.h"
 #include "state.h"
+#include "state_status.h"
 #include "utils.h"
 
 int

@@ -527,9 +527,10 @@ ocirt_criu_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *
 }
 
 int
-ocirt_criu_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
+ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
 {
   (void) o;
+  *exit_status = 0;
   return ocirt_error_make (err, 0, "restore: ocirt is built without CRIU support (--disable-criu)");
 }
 

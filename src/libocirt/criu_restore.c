@@ -26,6 +26,7 @@
 #include "log.h"
 #include "signals.h"
 #include "state.h"
+#include "state_status.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -53,35 +54,6 @@ struct restore
 /* libcriu's notify callback has no argument of ours.  */
 static struct restore *current;
 
-/* RFC 3339 with nanoseconds, UTC, as create records the time.  */
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char day[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  strftime (day, sizeof (day), "%FT%T", gmtime_r (&ts.tv_sec, &tm));
-  return xasprintf ("%s.%09ldZ", day, ts.tv_nsec);
-}
-
-/* The cgroups in ST: with RECORD only those still to be made, which a
-   delete --force of a restore that died half way removes.  */
-static void
-state_cgroups (const struct restore *r, bool record, struct ocirt_container_state *st)
-{
-  size_t i;
-
-  ocirt_cgroup_to_state (&r->cg, st);
-  if (!record)
-    return;
-  for (i = 0; i < st->cgroup_dirs_len; i++)
-    free (st->cgroup_dirs[i]);
-  free (st->cgroup_dirs);
-  st->cgroup_dirs_len = ocirt_cgroup_missing (&r->cg, &st->cgroup_dirs);
-}
-
 /* create.json before anything is made (RECORD), or state.json once the
    container runs; as create writes them.  */
 static int
@@ -105,10 +77,12 @@ write_state (struct restore *r, bool record, ocirt_error_t *err)
   st.bundle = r->bundle;
   st.config = r->config_path;
   st.rootfs = r->rootfs;
-  st.created = now_rfc3339 ();
+  st.created = ocirt_utils_rfc3339_now ();
   st.owner = geteuid ();
-  if (r->have_cgroup)
-    state_cgroups (r, record, &st);
+  if (r->have_cgroup && record)
+    ocirt_cgroup_to_state_missing (&r->cg, &st);
+  else if (r->have_cgroup)
+    ocirt_cgroup_to_state (&r->cg, &st);
   if (ann && ann->len)
     {
       st.annotation_keys = ann->keys;
@@ -383,15 +357,13 @@ abort_restore (struct restore *r)
   if (r->pid > 0)
     {
       kill (r->pid, SIGKILL);
-      while (waitpid (r->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+      ocirt_utils_waitpid (r->pid, NULL, 0);
     }
   umount_criu_root (r);
   if (r->have_cgroup && ocirt_cgroup_remove_dirs (r->cg.created, r->cg.ncreated, &err) < 0)
-    ocirt_warn ("%s", err->msg);
-  ocirt_error_release (&err);
+    ocirt_log_warn_release (&err);
   if (r->dirfd >= 0 && ocirt_state_dir_remove (r->o->c.root, r->o->c.id, &err) < 0)
-    ocirt_warn ("%s", err->msg);
+    ocirt_log_warn_release (&err);
 }
 
 static void
@@ -415,51 +387,45 @@ release (struct restore *r)
 }
 
 /* Attached: wait for the restored process, then the container goes, as
-   after `run`.  */
+   after `run`.  *EXIT_STATUS: the process's exit status for the shell.  */
 static int
-wait_container (struct restore *r, ocirt_error_t *err)
+wait_container (struct restore *r, int *exit_status, ocirt_error_t *err)
 {
   int status;
 
-  close (r->dirfd);
-  r->dirfd = -1;
+  close_fd (&r->dirfd);
   ocirt_signals_forward_to (r->pid);
-  while (waitpid (r->pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return ocirt_error_make (err, errno, "wait for the container process");
+  if (ocirt_utils_waitpid (r->pid, &status, 0) < 0)
+    return ocirt_error_make (err, errno, "wait for the container process");
   ocirt_signals_stop_forwarding ();
-  if (ocirt_container_delete (r->o->c.root, r->o->c.id, true, err) < 0)
-    return -1;
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  return ocirt_container_delete (r->o->c.root, r->o->c.id, true, err);
 }
 
 int
-ocirt_criu_restore (const struct ocirt_restore_options *o, ocirt_error_t *err)
+ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, ocirt_error_t *err)
 {
-  struct restore r = { .o = o,
-                       .dirfd = -1,
-                       .console_fd = -1,
-                       .netns_fd = -1,
-                       .s = { .images_fd = -1, .work_fd = -1, .config_fd = -1 } };
-  int cg_mode, ret;
+  __attribute__ ((cleanup (
+      release))) struct restore r = { .o = o,
+                                      .dirfd = -1,
+                                      .console_fd = -1,
+                                      .netns_fd = -1,
+                                      .s = { .images_fd = -1, .work_fd = -1, .config_fd = -1 } };
+  int cg_mode;
 
+  *exit_status = 0;
   if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0)
     return -1;
-  ret = ocirt_signals_hold (err);
-  if (ret == 0)
-    ret = prepare (&r, cg_mode, err);
-  if (ret < 0)
+  if (ocirt_signals_hold (err) < 0 || prepare (&r, cg_mode, err) < 0)
     {
       /* Only what this restore claimed: an id in use stays as it is.  */
       if (r.dirfd >= 0)
         abort_restore (&r);
       ocirt_criu_images_undo (&r.s);
-      release (&r);
       return -1;
     }
-  if (!o->detach)
-    ret = wait_container (&r, err);
-  release (&r);
-  return ret;
+  if (o->detach)
+    return 0;
+  return wait_container (&r, exit_status, err);
 }
 #endif

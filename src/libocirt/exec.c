@@ -21,6 +21,7 @@
 #include "seccomp.h"
 #include "signals.h"
 #include "state.h"
+#include "state_status.h"
 #include "sync.h"
 #include "terminal.h"
 #include "utils.h"

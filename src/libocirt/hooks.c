@@ -12,7 +12,8 @@
 #include "hooks.h"
 #include "signals.h"
 #include "log.h"
-#include "state.h"
+#include "state_record.h"
+#include "state_json.h"
 #include "utils.h"
 
 bool

@@ -85,6 +85,41 @@ same_mappings (oci_id_mapping **a, size_t na, oci_id_mapping **b, size_t nb)
   return true;
 }
 
+/* The child of userns_with_mapping: report whether unshare worked, then
+   wait until the runtime holds the namespace.  */
+static void __attribute__ ((noreturn)) userns_child (int ready_w, int hold_r, int hold_w)
+{
+  char c = unshare (CLONE_NEWUSER) == 0 ? 'y' : 'n';
+
+  if (write (ready_w, &c, 1) != 1)
+    _exit (1);
+  close (hold_w);
+  if (read (hold_r, &c, 1) < 0)
+    _exit (1);
+  _exit (0);
+}
+
+/* Once the child PID says it has unshared: write its maps and open its
+   user namespace.  */
+static int
+open_mapped_userns (pid_t pid, int ready_r, oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids,
+                    size_t ngid, ocirt_error_t *err)
+{
+  char path[64], c = 0;
+  int fd;
+
+  if (read (ready_r, &c, 1) != 1 || c != 'y')
+    return ocirt_error_make (err, EPERM, "unshare a user namespace for an idmapped mount");
+  if (ocirt_ns_write_mapping (pid, "uid_map", uids, nuid, err) < 0
+      || ocirt_ns_write_mapping (pid, "gid_map", gids, ngid, err) < 0)
+    return -1;
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_error_make (err, errno, "open %s", path);
+  return fd;
+}
+
 /* A user namespace holding the mapping: a short-lived child unshares it,
    the runtime writes the maps and keeps the namespace open by fd.  */
 static int
@@ -92,8 +127,7 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
                      ocirt_error_t *err)
 {
   cleanup_close int ready_r = -1, ready_w = -1, hold_r = -1, hold_w = -1;
-  char path[64], c = 0;
-  int pipes[2][2], fd = -1, status;
+  int pipes[2][2], fd;
   pid_t pid;
 
   if (pipe2 (pipes[0], O_CLOEXEC) < 0)
@@ -109,34 +143,13 @@ userns_with_mapping (oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids, 
   if (pid < 0)
     return ocirt_error_make (err, errno, "fork for the idmap user namespace");
   if (pid == 0)
-    {
-      /* Report whether unshare worked, then wait until the runtime holds
-         the namespace.  */
-      c = unshare (CLONE_NEWUSER) == 0 ? 'y' : 'n';
-      if (write (ready_w, &c, 1) != 1)
-        _exit (1);
-      close (hold_w);
-      if (read (hold_r, &c, 1) < 0)
-        _exit (1);
-      _exit (0);
-    }
+    userns_child (ready_w, hold_r, hold_w);
   close_fd (&ready_w);
   close_fd (&hold_r);
-  if (read (ready_r, &c, 1) != 1 || c != 'y')
-    {
-      ocirt_error_make (err, EPERM, "unshare a user namespace for an idmapped mount");
-      goto reap;
-    }
-  if (ocirt_ns_write_mapping (pid, "uid_map", uids, nuid, err) < 0
-      || ocirt_ns_write_mapping (pid, "gid_map", gids, ngid, err) < 0)
-    goto reap;
-  snprintf (path, sizeof (path), "/proc/%d/ns/user", pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    ocirt_error_make (err, errno, "open %s", path);
-reap:
+  fd = open_mapped_userns (pid, ready_r, uids, nuid, gids, ngid, err);
+  /* The child ends when the pipe closes.  */
   close_fd (&hold_w);
-  ocirt_utils_waitpid (pid, &status, 0);
+  ocirt_utils_waitpid (pid, NULL, 0);
   return fd;
 }
 
@@ -208,72 +221,107 @@ ocirt_idmap_release (int *fds, size_t n)
   ocirt_mount_fds_release (fds, n);
 }
 
+/* The user namespace of the last mapping: mounts sharing a mapping share
+   one.  */
+struct userns_cache
+{
+  int fd;
+  oci_id_mapping **uids, **gids;
+  size_t nuid, ngid;
+};
+
+static void
+userns_cache_release (struct userns_cache *c)
+{
+  close_fd (&c->fd);
+}
+
+static int
+userns_for (struct userns_cache *c, oci_id_mapping **uids, size_t nuid, oci_id_mapping **gids,
+            size_t ngid, ocirt_error_t *err)
+{
+  if (c->fd >= 0 && same_mappings (uids, nuid, c->uids, c->nuid)
+      && same_mappings (gids, ngid, c->gids, c->ngid))
+    return c->fd;
+  close_fd (&c->fd);
+  c->fd = userns_with_mapping (uids, nuid, gids, ngid, err);
+  if (c->fd < 0)
+    return -1;
+  c->uids = uids, c->nuid = nuid, c->gids = gids, c->ngid = ngid;
+  return c->fd;
+}
+
+/* The idmapped tree of the mount M, for a user namespace from C.  */
+static int
+idmapped_mount (const oci_mount *m, const oci_linux *lx, const char *bundle, struct userns_cache *c,
+                ocirt_error_t *err)
+{
+  oci_id_mapping **uids = m->uid_mappings, **gids = m->gid_mappings;
+  size_t nuid = m->uid_mappings_len, ngid = m->gid_mappings_len;
+  cleanup_free char *source = NULL;
+  struct ocirt_mount_flags f;
+  bool rbind, recursive;
+  int userns;
+
+  if (nuid == 0)
+    {
+      /* Validated: the container's own mappings exist.  */
+      uids = lx->uid_mappings;
+      nuid = lx->uid_mappings_len;
+      gids = lx->gid_mappings;
+      ngid = lx->gid_mappings_len;
+    }
+  userns = userns_for (c, uids, nuid, gids, ngid, err);
+  if (userns < 0)
+    return -1;
+  ocirt_mount_options_parse (m->options, m->options_len, &f);
+  rbind = (f.flags & MS_REC) != 0;
+  /* ridmap maps every mount of the tree; idmap the top one only.  A
+     mapping without either option follows the bind.  */
+  recursive = f.ridmap || (!f.idmap && rbind);
+  ocirt_mount_flags_release (&f);
+  source = m->source && m->source[0] == '/' ? xstrdup (m->source)
+                                            : xasprintf ("%s/%s", bundle, m->source ? m->source : "");
+  return idmapped_tree (source, rbind, recursive, userns, m->destination, err);
+}
+
+/* What ocirt_idmap_prepare has made so far.  */
+struct idmap_fds
+{
+  int *fds;
+  size_t n;
+};
+
+static void
+idmap_fds_release (struct idmap_fds *f)
+{
+  ocirt_idmap_release (f->fds, f->n);
+}
+
 int
 ocirt_idmap_prepare (const oci_spec *spec, const char *bundle, int **fds_out, ocirt_error_t *err)
 {
-  const oci_linux *lx = spec->linux;
-  oci_id_mapping **last_uids = NULL, **last_gids = NULL;
-  size_t last_nuid = 0, last_ngid = 0, i;
-  cleanup_close int userns = -1;
-  int *fds = NULL;
+  __attribute__ ((cleanup (userns_cache_release))) struct userns_cache cache = { .fd = -1 };
+  __attribute__ ((cleanup (idmap_fds_release))) struct idmap_fds made = { NULL, spec->mounts_len };
+  size_t i, j;
 
   *fds_out = NULL;
   for (i = 0; i < spec->mounts_len; i++)
     {
-      const oci_mount *m = spec->mounts[i];
-      oci_id_mapping **uids = m->uid_mappings, **gids = m->gid_mappings;
-      size_t nuid = m->uid_mappings_len, ngid = m->gid_mappings_len;
-      cleanup_free char *source = NULL;
-      struct ocirt_mount_flags f;
-      bool rbind, recursive;
-
-      if (!ocirt_idmap_wanted (m))
+      if (!ocirt_idmap_wanted (spec->mounts[i]))
         continue;
-      if (fds == NULL)
+      if (made.fds == NULL)
         {
-          size_t j;
-
-          fds = xmalloc0 (spec->mounts_len * sizeof (*fds));
+          made.fds = xmalloc0 (spec->mounts_len * sizeof (*made.fds));
           for (j = 0; j < spec->mounts_len; j++)
-            fds[j] = -1;
+            made.fds[j] = -1;
         }
-      if (nuid == 0)
-        {
-          /* Validated: the container's own mappings exist.  */
-          uids = lx->uid_mappings;
-          nuid = lx->uid_mappings_len;
-          gids = lx->gid_mappings;
-          ngid = lx->gid_mappings_len;
-        }
-      /* Mounts sharing a mapping share one user namespace.  */
-      if (userns < 0 || !same_mappings (uids, nuid, last_uids, last_nuid)
-          || !same_mappings (gids, ngid, last_gids, last_ngid))
-        {
-          close_fd (&userns);
-          userns = userns_with_mapping (uids, nuid, gids, ngid, err);
-          if (userns < 0)
-            goto fail;
-          last_uids = uids, last_nuid = nuid, last_gids = gids, last_ngid = ngid;
-        }
-
-      ocirt_mount_options_parse (m->options, m->options_len, &f);
-      rbind = (f.flags & MS_REC) != 0;
-      /* ridmap maps every mount of the tree; idmap the top one only.  A
-         mapping without either option follows the bind.  */
-      recursive = f.ridmap || (!f.idmap && rbind);
-      ocirt_mount_flags_release (&f);
-      source = m->source && m->source[0] == '/'
-                   ? xstrdup (m->source)
-                   : xasprintf ("%s/%s", bundle, m->source ? m->source : "");
-      fds[i] = idmapped_tree (source, rbind, recursive, userns, m->destination, err);
-      if (fds[i] < 0)
-        goto fail;
+      made.fds[i] = idmapped_mount (spec->mounts[i], spec->linux, bundle, &cache, err);
+      if (made.fds[i] < 0)
+        return -1;
     }
-  *fds_out = fds;
+  *fds_out = steal_pointer (&made.fds);
   return 0;
-fail:
-  ocirt_idmap_release (fds, spec->mounts_len);
-  return -1;
 }
 
 int
@@ -283,7 +331,7 @@ ocirt_idmap_kernel_can (bool tmpfs)
   oci_id_mapping gid = { .container_id = 0, .host_id = getgid (), .size = 1 };
   oci_id_mapping *uids[] = { &uid }, *gids[] = { &gid };
   cleanup_close int tree = -1, userns = -1;
-  ocirt_error_t err = NULL;
+  cleanup_error ocirt_error_t err = NULL;
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
 
   /* Without mount_setattr (before Linux 5.12) ENOSYS, else a complaint
@@ -296,7 +344,6 @@ ocirt_idmap_kernel_can (bool tmpfs)
   tree = ocirt_utils_fsmount_new ("tmpfs", 0);
   if (tree >= 0)
     userns = userns_with_mapping (uids, 1, gids, 1, &err);
-  ocirt_error_release (&err);
   if (userns < 0)
     return -1;
   attr.userns_fd = (uint64_t) userns;

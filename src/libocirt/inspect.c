@@ -15,6 +15,7 @@
 #include "inspect_proc.h"
 #include "log.h"
 #include "state.h"
+#include "state_status.h"
 
 /* A directory fd of /proc/PID that is the container's init: opened, then
    the start time checked, so that what is read through it is the init's

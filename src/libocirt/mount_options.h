@@ -20,6 +20,7 @@ struct ocirt_mount_flags
    the spec asks.  Free with ocirt_mount_flags_release.  */
 void ocirt_mount_options_parse (char *const *options, size_t n, struct ocirt_mount_flags *out);
 void ocirt_mount_flags_release (struct ocirt_mount_flags *f);
+#define cleanup_mount_flags __attribute__ ((cleanup (ocirt_mount_flags_release)))
 
 /* The names this build understands, for `features`.  NULL-terminated.  */
 extern const char *const ocirt_mount_options_known[];

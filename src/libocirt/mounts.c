@@ -311,104 +311,111 @@ new_fs_data (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const
   return steal_pointer (&base);
 }
 
+/* A bind mount of SOURCE (or of SOURCE_FD, the source the runtime opened
+   for us, which we may not reach; or of IDMAP_TREE, the tree idmapped
+   already) on DEST.  Returns the fd of the covered target.  */
+static int
+mount_bind (int rootfd, const char *source, int source_fd, const char *dest,
+            const struct ocirt_mount_flags *f, int idmap_tree, ocirt_error_t *err)
+{
+  cleanup_close int target = -1;
+  char fd_path[64];
+  struct stat sb;
+
+  if (source_fd >= 0 ? fstat (source_fd, &sb) < 0 : stat (source, &sb) < 0)
+    return ocirt_error_make (err, errno, "bind mount source `%s`", source);
+  if (source_fd >= 0)
+    source = ocirt_path_of_fd (fd_path, sizeof (fd_path), source_fd);
+  target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
+  if (target < 0)
+    return -1;
+  if (idmap_tree >= 0)
+    {
+      if (ocirt_mount_attach (idmap_tree, target, dest, err) < 0)
+        return -1;
+    }
+  else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f->flags & MS_REC), NULL, dest, err) < 0)
+    return -1;
+  return steal_fd (&target);
+}
+
+/* A new filesystem of M's type on its destination; sysfs, which the
+   kernel refuses in a user namespace without a network namespace of its
+   own, falls back to the host's.  Returns the fd of the covered target.  */
+static int
+mount_new_fs (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, const char *source,
+              const struct ocirt_mount_flags *f, ocirt_error_t *err)
+{
+  cleanup_free char *data = new_fs_data (ctx, rootfd, m, f->data);
+  cleanup_close int target = -1;
+  const char *dest = m->destination;
+
+  if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
+    return -1;
+  target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
+  if (target < 0)
+    return -1;
+  if (ocirt_mount_on_fd (source, target, m->type, f->flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data,
+                         dest, err)
+      < 0)
+    {
+      if (!(ctx->userns && (*err)->status == EPERM && special_fs_magic (m->type) == SYSFS_MAGIC))
+        return -1;
+      ocirt_error_release (err);
+      if (bind_host_sysfs (rootfd, target, f->flags, dest, err) < 0)
+        return -1;
+    }
+  return steal_fd (&target);
+}
+
+/* What M's options ask of the mount once it is there.  */
+static int
+finish_mount (int rootfd, const oci_mount *m, bool bind, const struct ocirt_mount_flags *f,
+              ocirt_error_t *err)
+{
+  const char *dest = m->destination;
+  cleanup_close int mounted = -1;
+
+  /* The target's fd still names the covered directory: reopen the new
+     mount.  */
+  mounted = ocirt_path_open_in_root (rootfd, dest, O_PATH);
+  if (mounted < 0)
+    return ocirt_error_make (err, errno, "open mount %s", dest);
+  if (!bind && special_fs_magic (m->type)
+      && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
+    return -1;
+  if (bind && (f->flags & OCIRT_REMOUNT_FLAGS)
+      && ocirt_mount_bind_remount (mounted, f->flags, dest, err) < 0)
+    return -1;
+  if (set_propagation (mounted, f->propagation, dest, err) < 0)
+    return -1;
+  return set_recursive_attrs (mounted, f, dest, err);
+}
+
 static int
 do_mount (struct ocirt_rootfs_ctx *ctx, int rootfd, const oci_mount *m, int idmap_tree, int source_fd,
           ocirt_error_t *err)
 {
-  struct ocirt_mount_flags f;
+  cleanup_mount_flags struct ocirt_mount_flags f;
   cleanup_free char *source = NULL;
   cleanup_close int target = -1;
-  cleanup_close int mounted = -1;
   const char *dest = m->destination;
   bool bind;
-  int ret = -1;
 
   ocirt_mount_options_parse (m->options, m->options_len, &f);
   bind = is_bind (m, &f);
   source = mount_source (ctx->bundle, m);
-
   if (dest == NULL || dest[0] == '\0')
-    {
-      ocirt_error_make (err, 0, "mount without a destination");
-      goto out;
-    }
-
+    return ocirt_error_make (err, 0, "mount without a destination");
   if (m->type && strcmp (m->type, "cgroup") == 0 && !bind)
-    {
-      ret = ocirt_cgroup_mount (ctx->cgroup, rootfd, dest, f.flags, ctx->cgroupns, err);
-      goto out;
-    }
-
+    return ocirt_cgroup_mount (ctx->cgroup, rootfd, dest, f.flags, ctx->cgroupns, err);
   if (bind)
-    {
-      struct stat sb;
-      char fd_path[64];
-
-      /* The source the runtime opened for us, which we may not reach.  */
-      if (source_fd >= 0 ? fstat (source_fd, &sb) < 0 : stat (source, &sb) < 0)
-        {
-          ocirt_error_make (err, errno, "bind mount source `%s`", source);
-          goto out;
-        }
-      if (source_fd >= 0)
-        {
-          free (source);
-          source = xstrdup (ocirt_path_of_fd (fd_path, sizeof (fd_path), source_fd));
-        }
-      target = ocirt_path_mkpath_in_root (rootfd, dest, !S_ISDIR (sb.st_mode), err);
-      if (target < 0)
-        goto out;
-      if (idmap_tree >= 0)
-        {
-          if (ocirt_mount_attach (idmap_tree, target, dest, err) < 0)
-            goto out;
-        }
-      else if (ocirt_mount_on_fd (source, target, NULL, MS_BIND | (f.flags & MS_REC), NULL, dest, err)
-               < 0)
-        goto out;
-    }
+    target = mount_bind (rootfd, source, source_fd, dest, &f, idmap_tree, err);
   else
-    {
-      cleanup_free char *data = new_fs_data (ctx, rootfd, m, f.data);
-
-      if (special_fs_magic (m->type) && check_special_target (rootfd, dest, m->type, err) < 0)
-        goto out;
-      target = ocirt_path_mkpath_in_root (rootfd, dest, false, err);
-      if (target < 0)
-        goto out;
-      if (ocirt_mount_on_fd (source, target, m->type, f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data,
-                             dest, err)
-          < 0)
-        {
-          if (!(ctx->userns && (*err)->status == EPERM && special_fs_magic (m->type) == SYSFS_MAGIC))
-            goto out;
-          ocirt_error_release (err);
-          if (bind_host_sysfs (rootfd, target, f.flags, dest, err) < 0)
-            goto out;
-        }
-    }
-
-  /* The fd still names the covered directory: reopen the new mount.  */
-  mounted = ocirt_path_open_in_root (rootfd, dest, O_PATH);
-  if (mounted < 0)
-    {
-      ocirt_error_make (err, errno, "open mount %s", dest);
-      goto out;
-    }
-  if (!bind && special_fs_magic (m->type)
-      && check_mounted_fs (mounted, dest, m->type, special_fs_magic (m->type), err) < 0)
-    goto out;
-  if (bind && (f.flags & OCIRT_REMOUNT_FLAGS)
-      && ocirt_mount_bind_remount (mounted, f.flags, dest, err) < 0)
-    goto out;
-  if (set_propagation (mounted, f.propagation, dest, err) < 0)
-    goto out;
-  if (set_recursive_attrs (mounted, &f, dest, err) < 0)
-    goto out;
-  ret = 0;
-out:
-  ocirt_mount_flags_release (&f);
-  return ret;
+    target = mount_new_fs (ctx, rootfd, m, source, &f, err);
+  if (target < 0)
+    return -1;
+  return finish_mount (rootfd, m, bind, &f, err);
 }
 
 static unsigned long

@@ -260,18 +260,39 @@ ocirt_ns_unshare_in_child (struct ocirt_ns_plan *plan, const oci_linux *linux_cf
   return 0;
 }
 
+static void __attribute__ ((noreturn)) exec_map_helper (const char *helper, char **argv, int err_w)
+{
+  dup2 (err_w, STDERR_FILENO);
+  ocirt_signals_child_reset ();
+  execvp (helper, argv);
+  _exit (errno == ENOENT ? 127 : 126);
+}
+
+/* The first line of what comes through FD until its end, in MSG.  */
+static void
+read_first_line (int fd, char *msg, size_t size)
+{
+  size_t len = 0;
+  ssize_t got;
+
+  while ((got = read (fd, msg + len, size - 1 - len)) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0)
+      len += got;
+  msg[len] = '\0';
+  msg[strcspn (msg, "\n")] = '\0';
+}
+
 /* newuidmap/newgidmap PID ID HOSTID SIZE...: the setuid helpers that map
    the ranges /etc/subuid and /etc/subgid grant an ordinary user.  */
 static int
 run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, ocirt_error_t *err)
 {
   cleanup_free char **argv = xmalloc0 ((2 + 3 * n + 1) * sizeof (char *));
-  char (*num)[16] = xmalloc0 ((1 + 3 * n) * sizeof (*num));
-  int errpipe[2] = { -1, -1 };
+  cleanup_free char (*num)[16] = xmalloc0 ((1 + 3 * n) * sizeof (*num));
+  cleanup_close int err_r = -1, err_w = -1;
+  int errpipe[2], status;
   char msg[512];
-  size_t i, k = 0, len = 0;
-  ssize_t got;
-  int status, ret = -1;
+  size_t i, k = 0;
   pid_t child;
 
   argv[k] = (char *) helper;
@@ -288,50 +309,26 @@ run_map_helper (pid_t pid, const char *helper, oci_id_mapping **maps, size_t n, 
     }
   /* Its complaint becomes part of our one error line.  */
   if (pipe2 (errpipe, O_CLOEXEC) < 0)
-    {
-      ocirt_error_make (err, errno, "pipe for %s", helper);
-      goto out;
-    }
+    return ocirt_error_make (err, errno, "pipe for %s", helper);
+  err_r = errpipe[0];
+  err_w = errpipe[1];
   child = fork ();
   if (child < 0)
-    {
-      ocirt_error_make (err, errno, "fork for %s", helper);
-      goto out;
-    }
+    return ocirt_error_make (err, errno, "fork for %s", helper);
   if (child == 0)
-    {
-      dup2 (errpipe[1], STDERR_FILENO);
-      ocirt_signals_child_reset ();
-      execvp (helper, argv);
-      _exit (errno == ENOENT ? 127 : 126);
-    }
-  close (errpipe[1]);
-  errpipe[1] = -1;
-  while ((got = read (errpipe[0], msg + len, sizeof (msg) - 1 - len)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0)
-      len += got;
-  msg[len] = '\0';
-  msg[strcspn (msg, "\n")] = '\0';
+    exec_map_helper (helper, argv, err_w);
+  close_fd (&err_w);
+  read_first_line (err_r, msg, sizeof (msg));
   if (ocirt_utils_waitpid (child, &status, 0) < 0)
-    {
-      ocirt_error_make (err, errno, "wait for %s", helper);
-      goto out;
-    }
+    return ocirt_error_make (err, errno, "wait for %s", helper);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
-    ocirt_error_make (err, ENOENT, "%s (Debian package uidmap) is needed to map these ids for uid %u",
-                      helper, (unsigned) geteuid ());
-  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    ocirt_error_make (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s", helper, pid,
-                      helper[3], msg[0] ? ": " : "", msg);
-  else
-    ret = 0;
-out:
-  if (errpipe[0] >= 0)
-    close (errpipe[0]);
-  if (errpipe[1] >= 0)
-    close (errpipe[1]);
-  free (num);
-  return ret;
+    return ocirt_error_make (err, ENOENT,
+                             "%s (Debian package uidmap) is needed to map these ids for uid %u", helper,
+                             (unsigned) geteuid ());
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return ocirt_error_make (err, 0, "%s %d failed (are the ranges granted in /etc/sub%cid?)%s%s",
+                             helper, pid, helper[3], msg[0] ? ": " : "", msg);
+  return 0;
 }
 
 static bool

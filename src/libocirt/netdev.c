@@ -203,14 +203,15 @@ nl_put_str (union nl_req *r, unsigned short type, const char *s)
   nl_put (r, type, s, strlen (s) + 1);
 }
 
+/* An rtnetlink socket; WHERE ends the error message.  */
 static int
-nl_socket (void)
+nl_socket (const char *where, ocirt_error_t *err)
 {
   int one = 1;
   int fd = socket (AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
   if (fd < 0)
-    return -1;
+    return ocirt_error_make (err, errno, "open an rtnetlink socket%s", where);
   /* The kernel's own words on a refusal, without our request echoed.  */
   (void) setsockopt (fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof (one));
   (void) setsockopt (fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof (one));
@@ -243,16 +244,28 @@ nl_ext_ack (const struct nlmsghdr *h, char *msg, size_t cap)
       }
 }
 
+/* The error E of a request, after the kernel's explanation KMSG if it
+   gave one; the caller prefixes what it asked.  The status is E either
+   way, for the caller to test.  */
+static int
+nl_error (ocirt_error_t *err, int e, const char *kmsg)
+{
+  if (kmsg && kmsg[0])
+    return ocirt_error_make (err, e, "%s", kmsg);
+  ocirt_error_make (err, 0, "%s", strerror (e));
+  if (err && *err)
+    (*err)->status = e;
+  return -1;
+}
+
 /* Read the answers to the request SEQ until its acknowledgement or the end
-   of a dump, handing every other message to ON_MSG.  Returns 0 or a
-   negative errno; MSG gets the kernel's explanation, if any.  */
+   of a dump, handing every other message to ON_MSG.  */
 static int
 nl_receive (int fd, uint32_t seq, void (*on_msg) (const struct nlmsghdr *, void *), void *data,
-            char *msg, size_t msgcap)
+            ocirt_error_t *err)
 {
   cleanup_free char *buf = xmalloc0 (NL_REPLY_SIZE);
 
-  msg[0] = '\0';
   for (;;)
     {
       ssize_t n = recv (fd, buf, NL_REPLY_SIZE, MSG_TRUNC);
@@ -262,9 +275,9 @@ nl_receive (int fd, uint32_t seq, void (*on_msg) (const struct nlmsghdr *, void 
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return -errno;
+        return nl_error (err, errno, NULL);
       if (n > NL_REPLY_SIZE)
-        return -EMSGSIZE;
+        return nl_error (err, EMSGSIZE, NULL);
       left = (size_t) n;
       for (h = (struct nlmsghdr *) buf; NLMSG_OK (h, left); h = NLMSG_NEXT (h, left))
         {
@@ -275,12 +288,14 @@ nl_receive (int fd, uint32_t seq, void (*on_msg) (const struct nlmsghdr *, void 
           if (h->nlmsg_type == NLMSG_ERROR)
             {
               const struct nlmsgerr *e = NLMSG_DATA (h);
+              char msg[256];
 
               if (h->nlmsg_len < NLMSG_LENGTH (sizeof (*e)))
-                return -EBADMSG;
-              if (e->error)
-                nl_ext_ack (h, msg, msgcap);
-              return e->error;
+                return nl_error (err, EBADMSG, NULL);
+              if (e->error == 0)
+                return 0;
+              nl_ext_ack (h, msg, sizeof (msg));
+              return nl_error (err, -e->error, msg);
             }
           if (on_msg)
             on_msg (h, data);
@@ -310,41 +325,39 @@ keep_reply (const struct nlmsghdr *h, void *data)
 /* Send R and wait for its acknowledgement.  With REPLY (NL_REPLY_SIZE
    bytes), the first answer of type REPLY_TYPE is copied there.  */
 static int
-nl_talk (int fd, union nl_req *r, struct nlmsghdr *reply, uint16_t reply_type, char *msg, size_t msgcap)
+nl_talk (int fd, union nl_req *r, struct nlmsghdr *reply, uint16_t reply_type, ocirt_error_t *err)
 {
   struct nl_reply keep = { .h = reply, .type = reply_type };
-  int ret;
 
-  msg[0] = '\0';
   r->h.nlmsg_flags |= NLM_F_ACK;
   if (send (fd, r, r->h.nlmsg_len, 0) < 0)
-    return -errno;
-  ret = nl_receive (fd, r->h.nlmsg_seq, reply ? keep_reply : NULL, &keep, msg, msgcap);
-  if (ret == 0 && reply && !keep.got)
-    return -EBADMSG;
-  return ret;
+    return nl_error (err, errno, NULL);
+  if (nl_receive (fd, r->h.nlmsg_seq, reply ? keep_reply : NULL, &keep, err) < 0)
+    return -1;
+  if (reply && !keep.got)
+    return nl_error (err, EBADMSG, NULL);
+  return 0;
 }
 
-/* A link by index (INDEX > 0) or by name: its index, flags and name.  */
+/* A link by index (INDEX > 0) or by name: its index, flags and name.  The
+   error's status is ENODEV when there is none.  */
 static int
-link_get (int fd, int index, const char *name, int *out_index, unsigned *flags, char out_name[IFNAMSIZ])
+link_get (int fd, int index, const char *name, int *out_index, unsigned *flags, char out_name[IFNAMSIZ],
+          ocirt_error_t *err)
 {
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
   cleanup_free struct nlmsghdr *reply = xmalloc0 (NL_REPLY_SIZE);
   const struct ifinfomsg *got;
   const struct rtattr *rta;
   union nl_req r;
-  char msg[256];
   size_t len;
-  int ret;
 
   nl_init (&r, RTM_GETLINK, 0, &ifi, sizeof (ifi));
   if (index <= 0)
     nl_put_str (&r, IFLA_IFNAME, name);
   nl_put_u32 (&r, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-  ret = nl_talk (fd, &r, reply, RTM_NEWLINK, msg, sizeof (msg));
-  if (ret < 0)
-    return ret;
+  if (nl_talk (fd, &r, reply, RTM_NEWLINK, err) < 0)
+    return -1;
   got = NLMSG_DATA (reply);
   if (out_index)
     *out_index = got->ifi_index;
@@ -362,7 +375,7 @@ link_get (int fd, int index, const char *name, int *out_index, unsigned *flags, 
 }
 
 static int
-link_set_up (int fd, int index, char *msg, size_t cap)
+link_set_up (int fd, int index, ocirt_error_t *err)
 {
   struct ifinfomsg ifi = {
     .ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = IFF_UP, .ifi_change = IFF_UP
@@ -370,13 +383,13 @@ link_set_up (int fd, int index, char *msg, size_t cap)
   union nl_req r;
 
   nl_init (&r, RTM_NEWLINK, 0, &ifi, sizeof (ifi));
-  return nl_talk (fd, &r, NULL, 0, msg, cap);
+  return nl_talk (fd, &r, NULL, 0, err);
 }
 
 /* Move link INDEX (of FD's namespace) into the namespace NSFD, named NAME
    there when NAME is not NULL, at NEW_INDEX when it is not 0.  */
 static int
-link_move (int fd, int index, int nsfd, const char *name, int new_index, char *msg, size_t cap)
+link_move (int fd, int index, int nsfd, const char *name, int new_index, ocirt_error_t *err)
 {
   struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
   union nl_req r;
@@ -387,7 +400,7 @@ link_move (int fd, int index, int nsfd, const char *name, int new_index, char *m
     nl_put_str (&r, IFLA_IFNAME, name);
   if (new_index)
     nl_put_u32 (&r, IFLA_NEW_IFINDEX, (uint32_t) new_index);
-  return nl_talk (fd, &r, NULL, 0, msg, cap);
+  return nl_talk (fd, &r, NULL, 0, err);
 }
 
 static void
@@ -456,17 +469,16 @@ save_addr_msg (const struct nlmsghdr *h, void *data)
 
 /* The addresses of DEV the move would lose.  */
 static int
-addrs_save (int fd, struct netdev *dev, char *msg, size_t cap)
+addrs_save (int fd, struct netdev *dev, ocirt_error_t *err)
 {
   struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
   union nl_req r;
 
-  msg[0] = '\0';
   dev->naddrs = 0;
   nl_init (&r, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof (ifa));
   if (send (fd, &r, r.h.nlmsg_len, 0) < 0)
-    return -errno;
-  return nl_receive (fd, r.h.nlmsg_seq, save_addr_msg, dev, msg, cap);
+    return nl_error (err, errno, NULL);
+  return nl_receive (fd, r.h.nlmsg_seq, save_addr_msg, dev, err);
 }
 
 static void
@@ -486,7 +498,7 @@ addr_text (const struct saved_addr *a, char *out, size_t cap)
 }
 
 static int
-addr_add (int fd, int index, const struct saved_addr *a, char *msg, size_t cap)
+addr_add (int fd, int index, const struct saved_addr *a, ocirt_error_t *err)
 {
   struct ifaddrmsg ifa = a->ifa;
   union nl_req r;
@@ -494,33 +506,28 @@ addr_add (int fd, int index, const struct saved_addr *a, char *msg, size_t cap)
   ifa.ifa_index = (unsigned) index;
   nl_init (&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, &ifa, sizeof (ifa));
   if (NLMSG_ALIGN (r.h.nlmsg_len) + a->len > sizeof (r.buf))
-    return -EMSGSIZE;
+    return nl_error (err, EMSGSIZE, NULL);
   memcpy (r.buf + NLMSG_ALIGN (r.h.nlmsg_len), a->attrs, a->len);
   r.h.nlmsg_len = NLMSG_ALIGN (r.h.nlmsg_len) + a->len;
-  return nl_talk (fd, &r, NULL, 0, msg, cap);
+  return nl_talk (fd, &r, NULL, 0, err);
 }
 
 /* Addresses back and the device up, in the namespace of FD.  */
 static int
 restore (int fd, struct netdev *dev, int index, bool up, const char *where, ocirt_error_t *err)
 {
-  char msg[256], text[INET6_ADDRSTRLEN + 8];
+  char text[INET6_ADDRSTRLEN + 8];
   size_t i;
-  int ret;
 
   for (i = 0; i < dev->naddrs; i++)
-    {
-      ret = addr_add (fd, index, &dev->addrs[i], msg, sizeof (msg));
-      if (ret < 0)
-        {
-          addr_text (&dev->addrs[i], text, sizeof (text));
-          return ocirt_error_make (err, -ret, "linux.netDevices: add address %s to `%s` in %s%s%s", text,
-                                   dev->host_name, where, msg[0] ? ": " : "", msg);
-        }
-    }
-  if (up && (ret = link_set_up (fd, index, msg, sizeof (msg))) < 0)
-    return ocirt_error_make (err, -ret, "linux.netDevices: set `%s` up in %s%s%s", dev->host_name, where,
-                             msg[0] ? ": " : "", msg);
+    if (addr_add (fd, index, &dev->addrs[i], err) < 0)
+      {
+        addr_text (&dev->addrs[i], text, sizeof (text));
+        return ocirt_error_prefix (err, "linux.netDevices: add address %s to `%s` in %s", text,
+                                   dev->host_name, where);
+      }
+  if (up && link_set_up (fd, index, err) < 0)
+    return ocirt_error_prefix (err, "linux.netDevices: set `%s` up in %s", dev->host_name, where);
   return 0;
 }
 
@@ -573,12 +580,52 @@ ocirt_netdev_free (struct ocirt_netdevs *d)
   free (d);
 }
 
+/* The runtime's network namespace and the one the config names by PATH,
+   joined as JOINED, are two.  */
+static int
+check_other_netns (int host_ns, int joined, const char *path, ocirt_error_t *err)
+{
+  struct stat a, b;
+
+  if (fstat (joined, &a) < 0 || fstat (host_ns, &b) < 0)
+    return ocirt_error_make (err, errno, "stat the network namespace `%s`", path);
+  if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+    return ocirt_error_make (err, 0,
+                             "linux.netDevices: the network namespace `%s` is the runtime's own: "
+                             "the devices cannot be moved into it",
+                             path);
+  return 0;
+}
+
+/* The device HOST_NAME of the runtime's namespace, for the container as
+   NAME.  */
+static int
+netdev_look_up (int fd, struct netdev *dev, const char *host_name, const char *name, ocirt_error_t *err)
+{
+  dev->host_name = xstrdup (host_name);
+  dev->name = xstrdup (name);
+  if (link_get (fd, 0, dev->host_name, &dev->host_index, &dev->host_flags, NULL, err) < 0)
+    {
+      if ((*err)->status == ENODEV)
+        return ocirt_error_make (
+            err, 0,
+            "linux.netDevices: network device `%s` does not exist in the runtime's network namespace",
+            dev->host_name);
+      return ocirt_error_prefix (err, "linux.netDevices: look up network device `%s`", dev->host_name);
+    }
+  if (dev->host_flags & IFF_LOOPBACK)
+    return ocirt_error_make (
+        err, 0, "linux.netDevices: `%s` is a loopback device, which cannot leave its network namespace",
+        dev->host_name);
+  return 0;
+}
+
 int
 ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, struct ocirt_netdevs **out,
                       ocirt_error_t *err)
 {
   const oci_map_net_device *m = lx ? lx->net_devices : NULL;
-  struct ocirt_netdevs *d;
+  cleanup_netdevs struct ocirt_netdevs *d = NULL;
   int joined = joined_netns_fd (plan);
   size_t i;
 
@@ -590,65 +637,16 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
   d->v = xmalloc0 (m->len * sizeof (*d->v));
   d->host_ns = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   if (d->host_ns < 0)
-    {
-      ocirt_error_make (err, errno, "open /proc/self/ns/net");
-      ocirt_netdev_free (d);
-      return -1;
-    }
-  if (joined >= 0)
-    {
-      struct stat a, b;
-
-      if (fstat (joined, &a) < 0 || fstat (d->host_ns, &b) < 0)
-        {
-          ocirt_error_make (err, errno, "stat the network namespace `%s`", netns_path (lx));
-          ocirt_netdev_free (d);
-          return -1;
-        }
-      if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-        {
-          ocirt_netdev_free (d);
-          return ocirt_error_make (err, 0,
-                                   "linux.netDevices: the network namespace `%s` is the runtime's own: "
-                                   "the devices cannot be moved into it",
-                                   netns_path (lx));
-        }
-    }
-  d->host_nl = nl_socket ();
+    return ocirt_error_make (err, errno, "open /proc/self/ns/net");
+  if (joined >= 0 && check_other_netns (d->host_ns, joined, netns_path (lx), err) < 0)
+    return -1;
+  d->host_nl = nl_socket ("", err);
   if (d->host_nl < 0)
-    {
-      ocirt_error_make (err, errno, "open an rtnetlink socket");
-      ocirt_netdev_free (d);
-      return -1;
-    }
+    return -1;
   for (i = 0; i < m->len; i++)
-    {
-      struct netdev *dev = &d->v[d->n++];
-      int ret;
-
-      dev->host_name = xstrdup (m->keys[i]);
-      dev->name = xstrdup (container_name (m, i));
-      ret = link_get (d->host_nl, 0, dev->host_name, &dev->host_index, &dev->host_flags, NULL);
-      if (ret == -ENODEV)
-        ret = ocirt_error_make (
-            err, 0,
-            "linux.netDevices: network device `%s` does not exist in the runtime's network namespace",
-            dev->host_name);
-      else if (ret < 0)
-        ret = ocirt_error_make (err, -ret, "linux.netDevices: look up network device `%s`",
-                                dev->host_name);
-      else if (dev->host_flags & IFF_LOOPBACK)
-        ret = ocirt_error_make (
-            err, 0,
-            "linux.netDevices: `%s` is a loopback device, which cannot leave its network namespace",
-            dev->host_name);
-      if (ret < 0)
-        {
-          ocirt_netdev_free (d);
-          return -1;
-        }
-    }
-  *out = d;
+    if (netdev_look_up (d->host_nl, &d->v[d->n++], m->keys[i], container_name (m, i), err) < 0)
+      return -1;
+  *out = steal_pointer (&d);
   return 0;
 }
 
@@ -656,23 +654,30 @@ ocirt_netdev_prepare (const oci_linux *lx, const struct ocirt_ns_plan *plan, str
 static int
 nl_socket_in (int nsfd, int host_ns, ocirt_error_t *err)
 {
-  int fd, saved;
+  cleanup_close int fd = -1;
 
   if (setns (nsfd, CLONE_NEWNET) < 0)
     return ocirt_error_make (err, errno, "join the container's network namespace");
-  fd = nl_socket ();
-  saved = errno;
+  fd = nl_socket (" in the container's network namespace", err);
+  /* Back first, whatever the socket's fate.  */
   if (setns (host_ns, CLONE_NEWNET) < 0)
-    {
-      saved = errno;
-      if (fd >= 0)
-        close (fd);
-      return ocirt_error_make (err, saved, "return to the runtime's network namespace");
-    }
+    return ocirt_error_make (err, errno, "return to the runtime's network namespace");
   if (fd < 0)
-    return ocirt_error_make (err, saved,
-                             "open an rtnetlink socket in the container's network namespace");
-  return fd;
+    return -1;
+  return steal_fd (&fd);
+}
+
+/* Whether a link named NAME is in the namespace of FD.  */
+static int
+link_exists (int fd, const char *name, bool *exists, ocirt_error_t *err)
+{
+  *exists = link_get (fd, 0, name, NULL, NULL, NULL, err) == 0;
+  if (*exists)
+    return 0;
+  if ((*err)->status != ENODEV)
+    return -1;
+  ocirt_error_release (err);
+  return 0;
 }
 
 static int
@@ -681,47 +686,43 @@ move_one (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
   const char *where = "the container's network namespace";
   bool template = strchr (dev->name, '%') != NULL;
   bool rename = strcmp (dev->name, dev->host_name) != 0;
-  char msg[256], got[IFNAMSIZ];
-  int ret;
+  char got[IFNAMSIZ];
+  bool taken;
 
   /* The kernel moves, then renames: a name taken in the container would
      fail only once the device is there.  */
   if (!template)
     {
-      ret = link_get (d->nl, 0, dev->name, NULL, NULL, NULL);
-      if (ret == 0)
+      if (link_exists (d->nl, dev->name, &taken, err) < 0)
+        return ocirt_error_prefix (err, "linux.netDevices: look up `%s` in %s", dev->name, where);
+      if (taken)
         return ocirt_error_make (err, 0, "linux.netDevices: move `%s`: a device named `%s` exists in %s",
                                  dev->host_name, dev->name, where);
-      if (ret != -ENODEV)
-        return ocirt_error_make (err, -ret, "linux.netDevices: look up `%s` in %s", dev->name, where);
     }
-  ret = addrs_save (d->host_nl, dev, msg, sizeof (msg));
-  if (ret < 0)
-    return ocirt_error_make (err, -ret, "linux.netDevices: read the addresses of `%s`%s%s",
-                             dev->host_name, msg[0] ? ": " : "", msg);
+  if (addrs_save (d->host_nl, dev, err) < 0)
+    return ocirt_error_prefix (err, "linux.netDevices: read the addresses of `%s`", dev->host_name);
 
   /* A template gets its number in the container only: the index is kept
      so that the device can be found there.  */
-  ret = link_move (d->host_nl, dev->host_index, d->ns, rename ? dev->name : NULL,
-                   template ? dev->host_index : 0, msg, sizeof (msg));
-  if (ret < 0)
+  if (link_move (d->host_nl, dev->host_index, d->ns, rename ? dev->name : NULL,
+                 template ? dev->host_index : 0, err)
+      < 0)
     {
+      cleanup_error ocirt_error_t tmp = NULL;
       int idx;
 
-      if (link_get (d->nl, 0, dev->host_name, &idx, NULL, NULL) == 0)
+      if (link_get (d->nl, 0, dev->host_name, &idx, NULL, NULL, &tmp) == 0)
         {
           dev->index = idx;
           dev->moved = true;
         }
-      return ocirt_error_make (err, -ret, "linux.netDevices: move `%s` into %s%s%s%s%s", dev->host_name,
-                               where, rename ? " as " : "", rename ? dev->name : "", msg[0] ? ": " : "",
-                               msg);
+      return ocirt_error_prefix (err, "linux.netDevices: move `%s` into %s%s%s", dev->host_name, where,
+                                 rename ? " as " : "", rename ? dev->name : "");
     }
   dev->moved = true;
   dev->index = dev->host_index;
-  ret = link_get (d->nl, template ? dev->host_index : 0, dev->name, &dev->index, NULL, got);
-  if (ret < 0)
-    return ocirt_error_make (err, -ret, "linux.netDevices: find `%s` in %s", dev->name, where);
+  if (link_get (d->nl, template ? dev->host_index : 0, dev->name, &dev->index, NULL, got, err) < 0)
+    return ocirt_error_prefix (err, "linux.netDevices: find `%s` in %s", dev->name, where);
   ocirt_debug ("network device `%s` moved into the container as `%s` (index %d, %zu addresses)",
                dev->host_name, got, dev->index, dev->naddrs);
   return restore (d->nl, dev, dev->index, true, where, err);
@@ -756,6 +757,21 @@ ocirt_netdev_move (struct ocirt_netdevs *d, pid_t pid, const struct ocirt_ns_pla
   return 0;
 }
 
+/* Move DEV back to the runtime's namespace, with its name, addresses and
+   state.  */
+static int
+move_back (struct ocirt_netdevs *d, struct netdev *dev, ocirt_error_t *err)
+{
+  const char *where = "the runtime's network namespace";
+  int idx;
+
+  if (link_move (d->nl, dev->index, d->host_ns, dev->host_name, 0, err) < 0)
+    return ocirt_error_prefix (err, "linux.netDevices: move `%s` back to %s", dev->host_name, where);
+  if (link_get (d->host_nl, 0, dev->host_name, &idx, NULL, NULL, err) < 0)
+    return ocirt_error_prefix (err, "linux.netDevices: find `%s` back in %s", dev->host_name, where);
+  return restore (d->host_nl, dev, idx, (dev->host_flags & IFF_UP) != 0, where, err);
+}
+
 void
 ocirt_netdev_undo (struct ocirt_netdevs *d)
 {
@@ -767,29 +783,11 @@ ocirt_netdev_undo (struct ocirt_netdevs *d)
     {
       struct netdev *dev = &d->v[i];
       cleanup_error ocirt_error_t err = NULL;
-      char msg[256];
-      int ret, idx;
 
       if (!dev->moved)
         continue;
       dev->moved = false;
-      ret = link_move (d->nl, dev->index, d->host_ns, dev->host_name, 0, msg, sizeof (msg));
-      if (ret < 0)
-        {
-          ocirt_warn ("linux.netDevices: move `%s` back to the runtime's network namespace: %s%s%s",
-                      dev->host_name, strerror (-ret), msg[0] ? ": " : "", msg);
-          continue;
-        }
-      ret = link_get (d->host_nl, 0, dev->host_name, &idx, NULL, NULL);
-      if (ret < 0)
-        {
-          ocirt_warn ("linux.netDevices: find `%s` back in the runtime's network namespace: %s",
-                      dev->host_name, strerror (-ret));
-          continue;
-        }
-      if (restore (d->host_nl, dev, idx, (dev->host_flags & IFF_UP) != 0,
-                   "the runtime's network namespace", &err)
-          < 0)
+      if (move_back (d, dev, &err) < 0)
         ocirt_log_warn_release (&err);
     }
 }

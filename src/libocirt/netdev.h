@@ -9,6 +9,7 @@
 #include "error.h"
 #include "namespaces.h"
 #include "oci_types.h"
+#include "utils.h"
 
 struct ocirt_netdevs;
 
@@ -38,6 +39,8 @@ int ocirt_netdev_move (struct ocirt_netdevs *d, pid_t pid, const struct ocirt_ns
 void ocirt_netdev_undo (struct ocirt_netdevs *d);
 
 void ocirt_netdev_free (struct ocirt_netdevs *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC (struct ocirt_netdevs *, ocirt_netdev_free)
+#define cleanup_netdevs __attribute__ ((cleanup (ocirt_netdev_freep)))
 
 /* Set `lo` of the caller's network namespace up, as runc and crun do in a
    namespace they make.  */

@@ -173,106 +173,127 @@ ocirt_path_open_in_root (int rootfd, const char *path, int flags)
   return ocirt_path_open_in_root_fallback (rootfd, path, flags);
 }
 
+/* The path to make instead of the components of C when the one at I,
+   below PARENT (SUB from the root, PREFIX its parent), is a dangling
+   symlink: its target with the components after it.  Returns -1 either
+   way: the walk stops there.  */
+static int
+follow_dangling (int parent, const struct comps *c, size_t i, const char *prefix, const char *sub,
+                 char **next, ocirt_error_t *err)
+{
+  char target[PATH_MAX], *p;
+  ssize_t len = readlinkat (parent, c->v[i], target, sizeof (target) - 1);
+  size_t j;
+
+  if (len < 0)
+    return ocirt_error_make (err, errno, "readlink `%s` in the rootfs", sub);
+  target[len] = '\0';
+  p = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", prefix, target);
+  for (j = i + 1; j < c->n; j++)
+    {
+      char *n = xasprintf ("%s/%s", p, c->v[j]);
+      free (p);
+      p = n;
+    }
+  *next = p;
+  return -1;
+}
+
+/* NAME below PARENT (SUB from the root) made: a file with FILE, else a
+   directory; one there already is fine.  */
+static int
+make_missing (int parent, const char *name, bool file, const char *sub, ocirt_error_t *err)
+{
+  if (file)
+    {
+      cleanup_close int fd = openat (parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                     0644);
+
+      if (fd < 0 && errno != EEXIST)
+        return ocirt_error_make (err, errno, "create `%s` in the rootfs", sub);
+      return 0;
+    }
+  if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
+    return ocirt_error_make (err, errno, "mkdir `%s` in the rootfs", sub);
+  return 0;
+}
+
+/* The component I of C, below PARENT (SUB from the root), opened or made.
+   A dangling symlink there sets *NEXT, the path to make instead, and
+   returns -1 without an error.  */
+static int
+mkpath_step (int rootfd, int parent, const struct comps *c, size_t i, const char *prefix,
+             const char *sub, bool last_is_file, char **next, ocirt_error_t *err)
+{
+  bool last = i + 1 == c->n;
+  cleanup_close int fd = ocirt_path_open_in_root (rootfd, sub, O_PATH);
+  struct stat sb;
+
+  if (fd >= 0)
+    {
+      if (!last && (fstat (fd, &sb) < 0 || !S_ISDIR (sb.st_mode)))
+        return ocirt_error_make (err, ENOTDIR, "resolve `%s` in the rootfs", sub);
+      return steal_fd (&fd);
+    }
+  if (errno != ENOENT)
+    return ocirt_error_make (err, errno, "resolve `%s` in the rootfs", sub);
+  /* Missing: a dangling symlink is followed, anything else created.  */
+  if (fstatat (parent, c->v[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (sb.st_mode))
+    return follow_dangling (parent, c, i, prefix, sub, next, err);
+  if (make_missing (parent, c->v[i], last && last_is_file, sub, err) < 0)
+    return -1;
+  fd = openat (parent, c->v[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return ocirt_error_make (err, errno, "open `%s` in the rootfs", sub);
+  return steal_fd (&fd);
+}
+
+/* One walk of ocirt_path_mkpath_in_root over WANT; see mkpath_step for
+ *NEXT.  */
+static int
+mkpath_walk (int rootfd, const char *want, bool last_is_file, char **next, ocirt_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (want);
+  cleanup_close int parent = dup (rootfd);
+  struct comps c = { .n = 0 };
+  char prefix[PATH_MAX] = "";
+  size_t i;
+
+  if (parent < 0)
+    return ocirt_error_make (err, errno, "dup");
+  push_comps (&c, copy, false);
+  for (i = 0; i < c.n; i++)
+    {
+      char sub[PATH_MAX];
+      int fd;
+
+      snprintf (sub, sizeof (sub), "%s%s%s", prefix, prefix[0] ? "/" : "", c.v[i]);
+      fd = mkpath_step (rootfd, parent, &c, i, prefix, sub, last_is_file, next, err);
+      if (fd < 0)
+        return -1;
+      close (parent);
+      parent = fd;
+      snprintf (prefix, sizeof (prefix), "%s", sub);
+    }
+  return steal_fd (&parent);
+}
+
 int
 ocirt_path_mkpath_in_root (int rootfd, const char *path, bool last_is_file, ocirt_error_t *err)
 {
   cleanup_free char *want = xstrdup (path);
   int links = 0;
 
-restart:
-  {
-    cleanup_free char *copy = xstrdup (want);
-    struct comps c = { .n = 0 };
-    char prefix[PATH_MAX] = "";
-    size_t i;
-    int parent = dup (rootfd);
+  for (;;)
+    {
+      char *next = NULL;
+      int fd = mkpath_walk (rootfd, want, last_is_file, &next, err);
 
-    if (parent < 0)
-      return ocirt_error_make (err, errno, "dup");
-    push_comps (&c, copy, false);
-    if (c.n == 0)
-      return parent;
-
-    for (i = 0; i < c.n; i++)
-      {
-        bool last = i + 1 == c.n;
-        char sub[PATH_MAX], target[PATH_MAX];
-        struct stat sb;
-        ssize_t len;
-        int fd;
-
-        snprintf (sub, sizeof (sub), "%s%s%s", prefix, prefix[0] ? "/" : "", c.v[i]);
-        fd = ocirt_path_open_in_root (rootfd, sub, O_PATH);
-        if (fd >= 0)
-          {
-            if (!last && (fstat (fd, &sb) < 0 || !S_ISDIR (sb.st_mode)))
-              {
-                close (fd);
-                close (parent);
-                return ocirt_error_make (err, ENOTDIR, "resolve `%s` in the rootfs", sub);
-              }
-            close (parent);
-            parent = fd;
-            snprintf (prefix, sizeof (prefix), "%s", sub);
-            continue;
-          }
-        if (errno != ENOENT)
-          {
-            int saved = errno;
-            close (parent);
-            return ocirt_error_make (err, saved, "resolve `%s` in the rootfs", sub);
-          }
-
-        /* Missing: a dangling symlink is followed, anything else created.  */
-        if (fstatat (parent, c.v[i], &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (sb.st_mode))
-          {
-            size_t j;
-            char *next;
-
-            len = readlinkat (parent, c.v[i], target, sizeof (target) - 1);
-            close (parent);
-            if (len < 0)
-              return ocirt_error_make (err, errno, "readlink `%s` in the rootfs", sub);
-            if (++links > MAX_SYMLINKS)
-              return ocirt_error_make (err, ELOOP, "resolve `%s` in the rootfs", path);
-            target[len] = '\0';
-            next = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", prefix, target);
-            for (j = i + 1; j < c.n; j++)
-              {
-                char *n = xasprintf ("%s/%s", next, c.v[j]);
-                free (next);
-                next = n;
-              }
-            free (want);
-            want = next;
-            goto restart;
-          }
-
-        if (last && last_is_file)
-          {
-            fd = openat (parent, c.v[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-            if (fd < 0 && errno != EEXIST)
-              {
-                int saved = errno;
-                close (parent);
-                return ocirt_error_make (err, saved, "create `%s` in the rootfs", sub);
-              }
-            if (fd >= 0)
-              close (fd);
-          }
-        else if (mkdirat (parent, c.v[i], 0755) < 0 && errno != EEXIST)
-          {
-            int saved = errno;
-            close (parent);
-            return ocirt_error_make (err, saved, "mkdir `%s` in the rootfs", sub);
-          }
-        fd = openat (parent, c.v[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        close (parent);
-        if (fd < 0)
-          return ocirt_error_make (err, errno, "open `%s` in the rootfs", sub);
-        parent = fd;
-        snprintf (prefix, sizeof (prefix), "%s", sub);
-      }
-    return parent;
-  }
+      if (next == NULL)
+        return fd;
+      free (want);
+      want = next;
+      if (++links > MAX_SYMLINKS)
+        return ocirt_error_make (err, ELOOP, "resolve `%s` in the rootfs", path);
+    }
 }

@@ -7,9 +7,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "state_json.h"
 #include "state_record.h"
-#include "state_status.h"
 
 /* runc's rule: ^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$, at most OCIRT_ID_MAX bytes. */
 bool ocirt_state_id_valid (const char *id);

@@ -13,6 +13,15 @@
 /* The writers below borrow the strings of the state: the generated
    structs they fill are never freed with free_oci_*.  */
 
+/* The fields state.json shares with the record under the same name, for
+   both directions: strings (lent on the way out, taken on the way in) and
+   values copied.  */
+#define STORE_STRINGS(X)                                                                                \
+  X (id) X (bundle) X (config) X (notify_socket) X (rootfs) X (created) X (cgroup_path)
+#define STORE_VALUES(X)                                                                                 \
+  X (pid)                                                                                               \
+  X (start_time) X (runtime_pid) X (runtime_start_time) X (owner) X (systemd_cgroup) X (hooks_saved)
+
 char *
 ocirt_state_to_json (const struct ocirt_container_state *st)
 {
@@ -21,28 +30,6 @@ ocirt_state_to_json (const struct ocirt_container_state *st)
   cleanup_free oci_store_cgroup *leaves = xmalloc0 (sizeof (*leaves) * (st->cgroup_leaves_len + 1));
   cleanup_free oci_store_cgroup **leafp = xmalloc0 (sizeof (*leafp) * (st->cgroup_leaves_len + 1));
   oci_store_state s = {
-    .id = st->id,
-    .pid = st->pid,
-    .pid_present = true,
-    .start_time = st->start_time,
-    .start_time_present = true,
-    /* Only while create runs: what tells creating from stopped.  */
-    .runtime_pid = st->runtime_pid,
-    .runtime_pid_present = st->runtime_pid > 0,
-    .runtime_start_time = st->runtime_start_time,
-    .runtime_start_time_present = st->runtime_pid > 0,
-    .bundle = st->bundle,
-    .config = st->config,
-    .notify_socket = st->notify_socket,
-    .rootfs = st->rootfs,
-    .created = st->created,
-    .owner = st->owner,
-    .owner_present = true,
-    .systemd_cgroup = st->systemd_cgroup,
-    .systemd_cgroup_present = true,
-    .hooks_saved = st->hooks_saved,
-    .hooks_saved_present = true,
-    .cgroup_path = st->cgroup_path,
     .cgroup_dirs = st->cgroup_dirs ? st->cgroup_dirs : no_dirs,
     .cgroup_dirs_len = st->cgroup_dirs_len,
     .cgroup_leaves = leafp,
@@ -52,6 +39,14 @@ ocirt_state_to_json (const struct ocirt_container_state *st)
   char *json;
   size_t i;
 
+#define LEND_STRING(f) s.f = st->f;
+#define COPY_VALUE(f) s.f = st->f, s.f##_present = true;
+  STORE_STRINGS (LEND_STRING)
+  STORE_VALUES (COPY_VALUE)
+#undef LEND_STRING
+#undef COPY_VALUE
+  /* Only while create runs: what tells creating from stopped.  */
+  s.runtime_pid_present = s.runtime_start_time_present = st->runtime_pid > 0;
   for (i = 0; i < st->cgroup_leaves_len; i++)
     {
       leaves[i].controllers = st->cgroup_leaves[i].controllers;
@@ -103,20 +98,12 @@ ocirt_state_from_json (const char *data, size_t len, struct ocirt_container_stat
   memset (st, 0, sizeof (*st));
   if (s == NULL)
     return -1;
-  st->id = steal_pointer (&s->id);
-  st->pid = s->pid;
-  st->start_time = s->start_time;
-  st->runtime_pid = s->runtime_pid;
-  st->runtime_start_time = s->runtime_start_time;
-  st->bundle = steal_pointer (&s->bundle);
-  st->config = steal_pointer (&s->config);
-  st->notify_socket = steal_pointer (&s->notify_socket);
-  st->rootfs = steal_pointer (&s->rootfs);
-  st->created = steal_pointer (&s->created);
-  st->owner = s->owner;
-  st->systemd_cgroup = s->systemd_cgroup;
-  st->hooks_saved = s->hooks_saved;
-  st->cgroup_path = steal_pointer (&s->cgroup_path);
+#define TAKE_STRING(f) st->f = steal_pointer (&s->f);
+#define TAKE_VALUE(f) st->f = s->f;
+  STORE_STRINGS (TAKE_STRING)
+  STORE_VALUES (TAKE_VALUE)
+#undef TAKE_STRING
+#undef TAKE_VALUE
   st->cgroup_dirs_len = s->cgroup_dirs_len;
   st->cgroup_dirs = steal_pointer (&s->cgroup_dirs);
   s->cgroup_dirs_len = 0;
@@ -137,11 +124,11 @@ state_output_json (const oci_state_output *o, bool pretty)
   return json;
 }
 
-char *
-ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status, bool pretty)
+/* What the OCI state and a `list` entry both say of ST.  */
+static oci_state_output
+state_output (const struct ocirt_container_state *st, enum ocirt_status status)
 {
-  oci_map_string annotations = { st->annotation_keys, st->annotation_values, st->annotations_len };
-  oci_state_output o = {
+  return (oci_state_output){
     .oci_version = (char *) OCI_SPEC_VERSION,
     .id = st->id,
     .pid = status == OCIRT_STATUS_STOPPED ? 0 : st->pid,
@@ -150,12 +137,20 @@ ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_stat
     .bundle = st->bundle,
     .rootfs = st->rootfs,
     .created = st->created,
-    /* runc's owner is always empty in `state`.  */
-    .owner = (char *) "",
-    .annotations = st->annotations_len ? &annotations : NULL,
   };
-  char *json = state_output_json (&o, pretty);
+}
 
+char *
+ocirt_state_to_oci_json (const struct ocirt_container_state *st, enum ocirt_status status, bool pretty)
+{
+  oci_map_string annotations = { st->annotation_keys, st->annotation_values, st->annotations_len };
+  oci_state_output o = state_output (st, status);
+  char *json;
+
+  /* runc's owner is always empty in `state`.  */
+  o.owner = (char *) "";
+  o.annotations = st->annotations_len ? &annotations : NULL;
+  json = state_output_json (&o, pretty);
   if (pretty)
     {
       /* Ends with a newline, as it always has.  */
@@ -171,17 +166,10 @@ char *
 ocirt_state_to_list_json (const struct ocirt_container_state *st, enum ocirt_status status,
                           const char *owner)
 {
-  oci_state_output o = {
-    .oci_version = (char *) OCI_SPEC_VERSION,
-    .id = st->id,
-    .pid = status == OCIRT_STATUS_STOPPED ? 0 : st->pid,
-    .pid_present = true,
-    .status = (char *) ocirt_state_status_name (status),
-    .bundle = st->bundle,
-    .rootfs = st->rootfs ? st->rootfs : (char *) "",
-    .created = st->created ? st->created : (char *) "",
-    .owner = (char *) owner,
-  };
+  oci_state_output o = state_output (st, status);
 
+  o.rootfs = st->rootfs ? st->rootfs : (char *) "";
+  o.created = st->created ? st->created : (char *) "";
+  o.owner = (char *) owner;
   return state_output_json (&o, false);
 }

@@ -70,6 +70,32 @@ cleanup_bus_messagep (sd_bus_message **m)
     sd_bus_message_unref (*m);
 }
 #define cleanup_bus_message __attribute__ ((cleanup (cleanup_bus_messagep)))
+
+static inline void
+cleanup_bus_slotp (sd_bus_slot **s)
+{
+  if (*s)
+    sd_bus_slot_unref (*s);
+}
+#define cleanup_bus_slot __attribute__ ((cleanup (cleanup_bus_slotp)))
+
+static inline void
+cleanup_busp (sd_bus **bus)
+{
+  if (*bus)
+    sd_bus_flush_close_unref (*bus);
+}
+#define cleanup_bus __attribute__ ((cleanup (cleanup_busp)))
+
+/* For an sd_bus_error that starts as SD_BUS_ERROR_NULL; one never set
+   needs no call (libsystemd may not be loaded yet).  */
+static inline void
+cleanup_bus_errorp (sd_bus_error *e)
+{
+  if (e->name || e->message)
+    sd_bus_error_free (e);
+}
+#define cleanup_bus_error __attribute__ ((cleanup (cleanup_bus_errorp)))
 #endif
 
 #endif

@@ -64,13 +64,28 @@ console_target (ocirt_error_t *err)
   return steal_fd (&fd);
 }
 
+/* /dev/console is the same terminal as SLAVE.  */
+static int
+bind_console (int slave, ocirt_error_t *err)
+{
+  cleanup_close int console_fd = console_target (err);
+  char slave_path[64], target_path[64];
+
+  if (console_fd < 0)
+    return -1;
+  snprintf (slave_path, sizeof (slave_path), "/proc/self/fd/%d", slave);
+  if (mount (slave_path, ocirt_path_of_fd (target_path, sizeof (target_path), console_fd), NULL, MS_BIND,
+             NULL)
+      < 0)
+    return ocirt_error_make (err, errno, "mount the terminal on /dev/console");
+  return 0;
+}
+
 int
 ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_error_t *err)
 {
   cleanup_close int master = -1;
   cleanup_close int slave = -1;
-  cleanup_close int console_fd = -1;
-  char slave_path[64], target_path[64];
   int unlock = 0;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -102,19 +117,8 @@ ocirt_terminal_setup (int sockfd, const oci_process *p, bool console, ocirt_erro
   if (setsid () < 0 && errno != EPERM)
     return ocirt_error_make (err, errno, "setsid");
 
-  /* /dev/console is the same terminal.  */
-  if (!console)
-    goto ctty;
-  console_fd = console_target (err);
-  if (console_fd < 0)
+  if (console && bind_console (slave, err) < 0)
     return -1;
-  snprintf (slave_path, sizeof (slave_path), "/proc/self/fd/%d", slave);
-  if (mount (slave_path, ocirt_path_of_fd (target_path, sizeof (target_path), console_fd), NULL, MS_BIND,
-             NULL)
-      < 0)
-    return ocirt_error_make (err, errno, "mount the terminal on /dev/console");
-
-ctty:
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return ocirt_error_make (err, errno, "make the terminal the controlling terminal");
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)

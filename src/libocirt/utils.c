@@ -407,3 +407,13 @@ ocirt_utils_rfc3339 (const struct timespec *ts, char *buf, size_t size)
   snprintf (buf + n, size - n, ".%09ldZ", ts->tv_nsec);
   return buf;
 }
+
+char *
+ocirt_utils_rfc3339_now (void)
+{
+  struct timespec ts;
+  char buf[OCIRT_RFC3339_SIZE];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return xstrdup (ocirt_utils_rfc3339 (&ts, buf, sizeof (buf)));
+}

@@ -184,6 +184,8 @@ int ocirt_utils_write_pid_file (const char *path, pid_t pid, ocirt_error_t *err)
    OCIRT_RFC3339_SIZE); returns BUF.  */
 #define OCIRT_RFC3339_SIZE 64
 char *ocirt_utils_rfc3339 (const struct timespec *ts, char *buf, size_t size);
+/* The time now, so written, malloc'd.  */
+char *ocirt_utils_rfc3339_now (void);
 
 /* A new filesystem of type FSTYPE, detached, with the mount attributes
    ATTRS (MOUNT_ATTR_*): its fd, or -1 with errno set.  */
