@@ -10,6 +10,7 @@ import stat
 import pytest
 
 from lib.host import find_mount, read_mountinfo
+from lib.kernel import detached_clone_unsupported, older_than
 from lib.runtime import create_running, run_output
 
 HOST_ID = 100000
@@ -58,6 +59,9 @@ def _bind_shm(bundle, source, *options):
 @pytest.mark.parametrize("options", [("rbind", "rw"), ("bind", "ro")])
 def test_bind_source_the_user_namespace_cannot_reach(runtime, bundle, host_dir,
                                                      options):
+    if runtime.name == "runc" and options == ("bind", "ro") and older_than(5, 12):
+        pytest.xfail("runc 1.1 on 5.10 fails the read-only remount of the "
+                     "bind: operation not permitted")
     _userns(bundle)
     _bind_shm(bundle, _locked_source(host_dir), *options)
     res = run_output(runtime, bundle, "cat /dev/shm/hello")
@@ -90,6 +94,9 @@ def test_missing_bind_source_still_named(runtime, bundle, host_dir):
 @pytest.mark.parametrize("runtime", [
     "ocirt", _xfail_runc("it binds the host's node, and there is none")],
     indirect=True)
+@pytest.mark.skipif(detached_clone_unsupported() is not None,
+                    reason=f"{detached_clone_unsupported()}: the runtime "
+                    "binds the host's node, and there is none")
 def test_device_missing_on_the_host(runtime, bundle):
     path = "/dev/ocirt-userns-null"
     assert not os.path.exists(path)

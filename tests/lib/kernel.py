@@ -15,6 +15,8 @@ _libc.syscall.restype = ctypes.c_long
 
 # x86_64 and the generic table share these numbers
 SYS_open_tree, SYS_mount_setattr = 428, 442
+SYS_fsopen, SYS_fsconfig, SYS_fsmount = 430, 431, 432
+FSCONFIG_CMD_CREATE = 6
 SYS_set_mempolicy = 238
 SYS_seccomp = 317
 SECCOMP_SET_MODE_FILTER = 1
@@ -85,6 +87,37 @@ def mount_setattr_missing():
     if r < 0 and err == errno.ENOSYS:
         return "this kernel has no mount_setattr (Linux 5.12)"
     return None
+
+
+def detached_clone_unsupported():
+    """Whether the kernel cannot clone a file of a mount that is attached
+    nowhere (open_tree(OPEN_TREE_CLONE) on a tmpfs fresh from fsmount):
+    how the runtime hands a user namespace the device nodes it made.
+    Older kernels refuse it with EINVAL; the runtime then binds the host's
+    node."""
+    ctx, err = _syscall(SYS_fsopen, b"tmpfs", 1)  # FSOPEN_CLOEXEC
+    if ctx < 0:
+        return f"no fsopen here: {os.strerror(err)}"
+    try:
+        r, err = _syscall(SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, None, None, 0)
+        if r < 0:
+            return f"fsconfig of a tmpfs: {os.strerror(err)}"
+        mnt, err = _syscall(SYS_fsmount, ctx, 1, 0)  # FSMOUNT_CLOEXEC
+        if mnt < 0:
+            return f"fsmount of a tmpfs: {os.strerror(err)}"
+    finally:
+        os.close(ctx)
+    try:
+        fd = os.open("node", os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600, dir_fd=mnt)
+        os.close(fd)
+        tree, err = _syscall(SYS_open_tree, mnt, b"node", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
+        if tree < 0:
+            return ("this kernel cannot clone a file of a detached mount "
+                    f"(open_tree: {os.strerror(err)})")
+        os.close(tree)
+        return None
+    finally:
+        os.close(mnt)
 
 
 _idmap_cache = {}
