@@ -24,6 +24,7 @@ static const struct
   const char *help;
   const char *synopsis;
   bool enters_container; /* runs a process that joins a container */
+  bool needs_criu;       /* absent from a build without CRIU */
 } commands[] = {
   { "create", ocirt_cmd_create, "create a container",
     "[--bundle DIR] [--console-socket PATH] [--pid-file FILE] [--pidfd-socket PATH] [--no-pivot] "
@@ -62,11 +63,13 @@ static const struct
   { "checkpoint", ocirt_cmd_checkpoint, "checkpoint a running container with CRIU",
     "[--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running] [--pre-dump] "
     "[--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--auto-dedup] "
-    "[--page-server ADDR:PORT] [--manage-cgroups-mode soft|full|strict|ignore] CONTAINER_ID" },
+    "[--page-server ADDR:PORT] [--manage-cgroups-mode soft|full|strict|ignore] CONTAINER_ID",
+    false, true },
   { "restore", ocirt_cmd_restore, "restore a container from a checkpoint",
     "[--image-path DIR] [--work-path DIR] [--bundle DIR] [--detach] [--pid-file FILE] "
     "[--console-socket PATH] [--no-subreaper] [--no-pivot] [--tcp-established] [--ext-unix-sk] "
-    "[--shell-job] [--file-locks] [--auto-dedup] [--manage-cgroups-mode MODE] CONTAINER_ID" },
+    "[--shell-job] [--file-locks] [--auto-dedup] [--manage-cgroups-mode MODE] CONTAINER_ID",
+    false, true },
 };
 
 /* `ocirt help CMD`, `ocirt CMD --help`: the command's synopsis; the man
@@ -414,6 +417,14 @@ main (int argc, char **argv)
       {
         argv += optind;
         argc -= optind;
+#ifndef HAVE_CRIU
+        /* Not even its help: podman takes a zero exit of `checkpoint
+           --help` for a runtime that can checkpoint.  */
+        if (commands[i].needs_criu)
+          return ocirt_cli_fail (
+              "%s: this ocirt is built without checkpoint and restore (--disable-criu)",
+              commands[i].name);
+#endif
         if (asks_help (argc, argv))
           return command_help (i);
         if (commands[i].enters_container)
