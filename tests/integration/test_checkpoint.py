@@ -599,3 +599,15 @@ def test_features_and_version_report_checkpoint(rt):
     assert "+CRIU" in rt("--version", check=True).out
     # what podman asks before it offers checkpointing
     assert rt("checkpoint", "--help", root=False).rc == 0
+
+
+def test_a_build_without_criu_refuses_even_the_help(rt):
+    """podman offers checkpointing when `checkpoint --help` exits 0: a
+    build without CRIU (configure --disable-criu) must not."""
+    if "+CRIU" in rt("--version", check=True).out:
+        pytest.skip("this build has CRIU (the test above covers it)")
+    for cmd in ("checkpoint", "restore"):
+        res = rt(cmd, "--help", root=False)
+        assert res.rc != 0, res
+        line = assert_single_line_error(res, cmd, "--disable-criu")
+        assert "built without checkpoint and restore" in line
