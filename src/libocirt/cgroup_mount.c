@@ -60,6 +60,30 @@ v1_read_only_each (const struct ocirt_cgroup *cg, int dirfd, int target, const c
   return remount_read_only (target, flags, dest, err);
 }
 
+/* A cgroup2 mount of the container's cgroup namespace on DEST, open at
+   TARGET.  Where the host's cgroup2 is there already (the config binds
+   the host's /sys, as a rootless one does), the kernel refuses the same
+   filesystem on the root of one of its mounts (EBUSY): an empty
+   read-only tmpfs in between hides the host's, as runc and crun do.  */
+static int
+mount_cgroup2 (int rootfd, int target, const char *dest, unsigned long flags, ocirt_error_t *err)
+{
+  cleanup_close int above = -1;
+
+  if (ocirt_mount_on_fd ("cgroup2", target, "cgroup2", flags, NULL, dest, err) == 0)
+    return 0;
+  if ((*err)->status != EBUSY)
+    return -1;
+  ocirt_error_release (err);
+  if (ocirt_mount_on_fd ("tmpfs", target, "tmpfs", flags | MS_RDONLY, "mode=755", dest, err) < 0)
+    return -1;
+  /* TARGET still names the covered directory: the tmpfs is above it.  */
+  above = ocirt_path_open_in_root (rootfd, dest, O_PATH);
+  if (above < 0)
+    return ocirt_error_make (err, errno, "open %s", dest);
+  return ocirt_mount_on_fd ("cgroup2", above, "cgroup2", flags, NULL, dest, err);
+}
+
 int
 ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest, unsigned long flags,
                     bool cgroupns, ocirt_error_t *err)
@@ -79,8 +103,7 @@ ocirt_cgroup_mount (const struct ocirt_cgroup *cg, int rootfd, const char *dest,
   if (cg->mode == OCIRT_CGROUP_V2)
     {
       if (cgroupns)
-        return ocirt_mount_on_fd ("cgroup2", target, "cgroup2", base | (flags & MS_RDONLY), NULL, dest,
-                                  err);
+        return mount_cgroup2 (rootfd, target, dest, base | (flags & MS_RDONLY), err);
       if (ocirt_mount_on_fd (cg->dirs[0].path, target, NULL, MS_BIND, NULL, dest, err) < 0)
         return -1;
       if (flags & MS_RDONLY)
