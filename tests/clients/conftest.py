@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lib.bundle import BUSYBOX  # noqa: E402
-from lib.clients import (CG_TOP, HOST_DROPPINGS, OCIRT, RUNC, RUNTIMES,  # noqa: E402
+from lib.clients import (CG_TOP, busybox_rootfs, HOST_DROPPINGS, OCIRT, RUNC, RUNTIMES,  # noqa: E402
                          Runtime, mounts_below, prune_dropping, remove_cgroup_tree)
 from lib.hostproc import xfail_where  # noqa: E402
 
@@ -84,20 +83,7 @@ def rt(request, runtimes):
 @pytest.fixture(scope="session")
 def rootfs(session_dir):
     """A busybox rootfs directory (read by the containers, never written)."""
-    root = session_dir / "rootfs"
-    for d in ("bin", "etc", "dev", "proc", "sys", "tmp", "root", "run", "var"):
-        (root / d).mkdir(parents=True, exist_ok=True)
-    (root / "tmp").chmod(0o1777)
-    shutil.copy2(BUSYBOX, root / "bin" / "busybox")
-    applets = subprocess.run([BUSYBOX, "--list"], stdout=subprocess.PIPE,
-                             text=True, check=True).stdout.split()
-    for a in applets:
-        if a != "busybox" and not (root / "bin" / a).exists():
-            os.symlink("busybox", root / "bin" / a)
-    (root / "etc" / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
-    (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
-    return root
+    return busybox_rootfs(session_dir / "rootfs")
 
 
 @pytest.fixture(scope="session")

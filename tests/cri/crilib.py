@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from lib.clients import (Daemon, Runtime, hierarchies, mounts_below,  # noqa: E402
+from lib.clients import (Daemon, Runtime, busybox_rootfs, hierarchies, mounts_below,  # noqa: E402
                        processes_of, prune_dropping, remove_cgroup_tree, sh,
                        wait_for)
 
@@ -150,22 +150,6 @@ def build_image(out_tar, name, rootfs, entrypoint, cmd=(), env=None):
             t.add(p, arcname=str(p.relative_to(layout)), recursive=False)
     shutil.rmtree(layout)
     return out_tar
-
-
-def busybox_rootfs(root, busybox="/bin/busybox"):
-    """A busybox-static rootfs with an applet link for each command."""
-    for d in ("bin", "etc", "dev", "proc", "sys", "tmp", "root", "run", "var"):
-        (root / d).mkdir(parents=True, exist_ok=True)
-    (root / "tmp").chmod(0o1777)
-    shutil.copy2(busybox, root / "bin" / "busybox")
-    applets = sh([busybox, "--list"]).out.split()
-    for a in applets:
-        if a != "busybox" and not (root / "bin" / a).exists():
-            os.symlink("busybox", root / "bin" / a)
-    (root / "etc" / "passwd").write_text(
-        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
-    (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
-    return root
 
 
 # --------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import termios
 import time
 from pathlib import Path
 
+from lib.bundle import BUSYBOX
 from lib.waiting import poll
 
 REPO = Path(__file__).resolve().parents[2]
@@ -564,3 +565,20 @@ SECCOMP_NO_MKDIR = {
 def write_json(path, obj):
     Path(path).write_text(json.dumps(obj, indent=2))
     return str(path)
+
+
+def busybox_rootfs(root, busybox=BUSYBOX):
+    """A busybox-static rootfs with an applet link for each command: the
+    image every client suite builds."""
+    for d in ("bin", "etc", "dev", "proc", "sys", "tmp", "root", "run", "var"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    shutil.copy2(busybox, root / "bin" / "busybox")
+    applets = sh([busybox, "--list"]).out.split()
+    for a in applets:
+        if a != "busybox" and not (root / "bin" / a).exists():
+            os.symlink("busybox", root / "bin" / a)
+    (root / "etc" / "passwd").write_text(
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
+    (root / "etc" / "group").write_text("root:x:0:\nnogroup:x:65534:\n")
+    return root
