@@ -22,7 +22,7 @@ LAYERS = [
      "error failpoint utils log path procfs units"),
     ("kernel", "one kernel interface or config section each",
      "signals sync systemd_dl criu_dl mount_fd mount_options lsm capabilities process_attrs seccomp "
-     "terminal exe_guard exe_remap spec_default namespaces idmap netdev devices cgroup_devices_bpf "
+     "terminal exe_guard exe_remap spec_default namespaces idmap netdev devices devices_userns cgroup_devices_bpf "
      "inspect_proc inspect_ns inspect_mounts"),
     ("cgroup", "the container's cgroup, both drivers, and the state record it is kept in",
      "state state_record state_json state_status cgroup cgroup_files cgroup_layout cgroup_enter cgroup_state cgroup_pids "

@@ -34,6 +34,31 @@ in_time() {
     OCIRT="$build/src/ocirt" "$@"
 }
 
+# watched LOG COMMAND...: COMMAND with its output on stdout and in LOG;
+# when it prints nothing for STALL_MINUTES (default 10: no test takes
+# that long in a VM), it and what it started are killed.  A guest kernel
+# that locks up (soft lockups of 5.10 were seen in CI) prints nothing
+# more, and its VM would otherwise hold the lane until its timeout.
+watched() {
+  local log=$1 pid size=-1 now quiet=0 stall=$((${STALL_MINUTES:-10} * 60))
+  shift
+  "$@" > >(tee "$log") 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    now=$(stat -c %s "$log" 2>/dev/null || echo 0)
+    if [ "$now" != "$size" ]; then
+      size=$now
+      quiet=0
+    elif [ $((quiet += 5)) -ge "$stall" ]; then
+      echo "run-all: nothing printed for $((stall / 60)) minutes: the VM is stopped"
+      kill_tree "$pid"
+      break
+    fi
+  done
+  wait "$pid"
+}
+
 # vm_lane TITLE SCRIPT [ARGS...]: one lane in a VM.  The VM is emulated and
 # slow: when the lane fails, the tests that failed (pytest -ra's FAILED and
 # ERROR lines) run once more (with at least 5 minutes, whatever the clock
@@ -44,7 +69,7 @@ vm_lane() {
   shift
   log=$(mktemp)
   echo "run-all: $title"
-  if in_time "$(time_left)" "$@" 2>&1 | tee "$log"; then
+  if watched "$log" in_time "$(time_left)" "$@"; then
     rm -f "$log"
     echo "run-all: $title: passed in $((SECONDS - t0))s"
     return 0
@@ -58,10 +83,12 @@ vm_lane() {
   fi
   [ "$left" -ge 300 ] || left=300
   echo "run-all: $title failed, running ${failed:-the whole lane} again"
-  if ! LANE_TESTS=$failed in_time "$left" "$@"; then
+  if ! LANE_TESTS=$failed watched "$log" in_time "$left" "$@"; then
+    rm -f "$log"
     echo "run-all: $title failed again"
     return 1
   fi
+  rm -f "$log"
   echo "run-all: $title: passed on the second try, $((SECONDS - t0))s in all"
 }
 

@@ -137,8 +137,8 @@ make_device (int rootfd, const char *path, mode_t type, int major, int minor, mo
   return 0;
 }
 
-static int
-device_type (const char *t, mode_t *out)
+int
+ocirt_devices_type (const char *t, mode_t *out)
 {
   if (t == NULL)
     return -1;
@@ -151,74 +151,6 @@ device_type (const char *t, mode_t *out)
   else
     return -1;
   return 0;
-}
-
-/* The host id that container id ID maps to, or the kernel's overflow id
-   (nobody) when it is not mapped.  */
-static unsigned int
-host_id (oci_id_mapping **maps, size_t n, unsigned int id)
-{
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    if (id >= maps[i]->container_id && id - maps[i]->container_id < maps[i]->size)
-      return maps[i]->host_id + (id - maps[i]->container_id);
-  return 65534;
-}
-
-/* linux.devices[I] made on the tmpfs open at TMP, as a detached mount of
-   its own; -1 with errno set.  */
-static int
-precreate_one (int tmp, size_t i, const oci_linux *lx)
-{
-  const oci_device *d = lx->devices[i];
-  mode_t type, perm = d->file_mode_present ? (d->file_mode & 07777) : 0666;
-  char name[32];
-
-  if (device_type (d->type, &type) < 0)
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  snprintf (name, sizeof (name), "%zu", i);
-  if (mknodat (tmp, name, type | perm, makedev (d->major, d->minor)) < 0
-      || fchownat (tmp, name,
-                   host_id (lx->uid_mappings, lx->uid_mappings_len, d->uid_present ? d->uid : 0),
-                   host_id (lx->gid_mappings, lx->gid_mappings_len, d->gid_present ? d->gid : 0),
-                   AT_SYMLINK_NOFOLLOW)
-             < 0
-      /* mknod is subject to the umask; the config's mode is exact.  */
-      || fchmodat (tmp, name, perm, 0) < 0)
-    return -1;
-  return syscall (SYS_open_tree, tmp, name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-}
-
-void
-ocirt_devices_precreate (const oci_linux *lx, int **fds_out)
-{
-  cleanup_close int tmp = -1;
-  int *fds;
-  size_t i;
-
-  *fds_out = NULL;
-  if (lx == NULL || lx->devices_len == 0)
-    return;
-  /* Seen by nobody: only the nodes' own mounts keep it.  */
-  tmp = ocirt_utils_fsmount_new ("tmpfs", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-  if (tmp < 0)
-    {
-      ocirt_debug ("no tmpfs for the devices of the user namespace: %s", strerror (errno));
-      return;
-    }
-  fds = xmalloc (lx->devices_len * sizeof (*fds));
-  for (i = 0; i < lx->devices_len; i++)
-    {
-      fds[i] = precreate_one (tmp, i, lx);
-      if (fds[i] < 0)
-        ocirt_debug ("make device `%s` for the user namespace: %s", lx->devices[i]->path,
-                     strerror (errno));
-    }
-  *fds_out = fds;
 }
 
 int
@@ -248,7 +180,7 @@ ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, const
       cleanup_free char *path = NULL;
       mode_t type;
 
-      if (device_type (d->type, &type) < 0)
+      if (ocirt_devices_type (d->type, &type) < 0)
         return ocirt_error_make (err, 0, "device `%s`: invalid type `%s`", d->path,
                                  d->type ? d->type : "");
       if (d->path == NULL || d->path[0] != '/')

@@ -3,6 +3,7 @@
 #define OCIRT_DEVICES_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "oci_types.h"
@@ -15,10 +16,14 @@
 int ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, const int *device_fds,
                           ocirt_error_t *err);
 
+/* The file type of a linux.devices type ("c", "u", "b", "p") in *OUT;
+   -1 for anything else.  */
+int ocirt_devices_type (const char *type, mode_t *out);
+
 /* In the runtime, before the container process is cloned into a user
    namespace: each node of linux.devices made on a tmpfs of its own
    (nosuid, noexec), owned by the host ids its uid and gid map to, as a
-   detached mount.  *FDS gets devices_len entries, -1 where a node could
+   detached mount (devices_userns.c).  *FDS gets devices_len entries, -1 where a node could
    not be made (the container binds the host's node then), or stays NULL
    when there are none, or the runtime may not make nodes (rootless).
    ocirt_mount_fds_release frees it.  */

@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from lib.host import find_mount, read_mountinfo
-from lib.kernel import detached_clone_unsupported, older_than
+from lib.kernel import older_than
 from lib.runtime import create_running, run_output
 
 HOST_ID = 100000
@@ -94,9 +94,6 @@ def test_missing_bind_source_still_named(runtime, bundle, host_dir):
 @pytest.mark.parametrize("runtime", [
     "ocirt", _xfail_runc("it binds the host's node, and there is none")],
     indirect=True)
-@pytest.mark.skipif(detached_clone_unsupported() is not None,
-                    reason=f"{detached_clone_unsupported()}: the runtime "
-                    "binds the host's node, and there is none")
 def test_device_missing_on_the_host(runtime, bundle):
     path = "/dev/ocirt-userns-null"
     assert not os.path.exists(path)

@@ -89,40 +89,6 @@ def mount_setattr_missing():
     return None
 
 
-def detached_clone_unsupported():
-    """Whether the kernel cannot clone a file of a mount that is attached
-    nowhere (open_tree(OPEN_TREE_CLONE) on a tmpfs fresh from fsmount):
-    how the runtime hands a user namespace the device nodes it made.
-    Older kernels refuse it with EINVAL; the runtime then binds the host's
-    node."""
-    ctx, err = _syscall(SYS_fsopen, b"tmpfs", 1)  # FSOPEN_CLOEXEC
-    if ctx < 0:
-        return f"no fsopen here: {os.strerror(err)}"
-    try:
-        r, err = _syscall(SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, None, None, 0)
-        if r < 0:
-            return f"fsconfig of a tmpfs: {os.strerror(err)}"
-        mnt, err = _syscall(SYS_fsmount, ctx, 1, 0)  # FSMOUNT_CLOEXEC
-        if mnt < 0:
-            return f"fsmount of a tmpfs: {os.strerror(err)}"
-    finally:
-        os.close(ctx)
-    try:
-        fd = os.open("node", os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600, dir_fd=mnt)
-        os.close(fd)
-        tree, err = _syscall(SYS_open_tree, mnt, b"node", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
-        if tree < 0:
-            return ("this kernel cannot clone a file of a detached mount "
-                    f"(open_tree: {os.strerror(err)})")
-        os.close(tree)
-        return None
-    finally:
-        os.close(mnt)
-
-
-_idmap_cache = {}
-
-
 def idmap_unsupported(path, recursive=False):
     """Whether the kernel cannot make an idmapped mount of PATH (of every
     mount below it too with RECURSIVE): mount_setattr came in Linux 5.12,
