@@ -1,5 +1,6 @@
 /* ocirt checkpoint [options] ID */
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 
 #include "libocirt/criu.h"
@@ -28,6 +29,7 @@ enum
   OPT_DETACH,
   OPT_PID_FILE,
   OPT_CONSOLE_SOCKET,
+  OPT_PIDFD_SOCKET,
   OPT_NO_SUBREAPER,
   OPT_NO_PIVOT,
   OPT_LSM_PROFILE,
@@ -92,9 +94,8 @@ ocirt_criu_common_option (const char *cmd, int c, struct ocirt_criu_options *o)
       o->empty_net = true;
       return 1;
     case OPT_LAZY_PAGES:
-      /* libcriu 3.17 has no call for it.  */
-      ocirt_cli_fail ("%s: `--lazy-pages` is not supported", cmd);
-      return -1;
+      o->lazy_pages = true;
+      return 1;
     default:
       return 0;
     }
@@ -112,7 +113,8 @@ ocirt_cmd_checkpoint (struct ocirt_global *g, int argc, char **argv)
     { "status-fd", required_argument, NULL, OPT_STATUS_FD },
     { NULL, 0, NULL, 0 },
   };
-  struct ocirt_checkpoint_options o = { .c = { .root = g->root, .criu = g->criu } };
+  struct ocirt_checkpoint_options o = { .c = { .root = g->root, .criu = g->criu }, .status_fd = -1 };
+  unsigned long long fd;
   cleanup_error ocirt_error_t err = NULL;
   int c, r;
 
@@ -141,7 +143,9 @@ ocirt_cmd_checkpoint (struct ocirt_global *g, int argc, char **argv)
           o.page_server = optarg;
           break;
         case OPT_STATUS_FD:
-          /* Only lazy pages write to it, which are refused above.  */
+          if (!ocirt_utils_parse_ulong (optarg, &fd) || fd > INT_MAX)
+            return ocirt_cli_fail ("checkpoint: invalid --status-fd `%s`", optarg);
+          o.status_fd = (int) fd;
           break;
         default:
           return ocirt_cli_fail ("checkpoint: unknown or incomplete option `%s`", argv[optind - 1]);
@@ -164,6 +168,7 @@ ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv)
     { "detach", no_argument, NULL, OPT_DETACH },
     { "pid-file", required_argument, NULL, OPT_PID_FILE },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+    { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
     { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
     { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
     { "lsm-profile", required_argument, NULL, OPT_LSM_PROFILE },
@@ -201,6 +206,9 @@ ocirt_cmd_restore (struct ocirt_global *g, int argc, char **argv)
           break;
         case OPT_CONSOLE_SOCKET:
           o.console_socket = optarg;
+          break;
+        case OPT_PIDFD_SOCKET:
+          o.pidfd_socket = optarg;
           break;
         case OPT_NO_SUBREAPER:
           o.no_subreaper = true;

@@ -21,7 +21,8 @@ struct ocirt_criu_options
   bool shell_job;
   bool file_locks;
   bool auto_dedup;
-  bool empty_net; /* --empty-ns network: the network namespace without its contents */
+  bool empty_net;  /* --empty-ns network: the network namespace without its contents */
+  bool lazy_pages; /* memory served on demand (userfaultfd), not in the images */
 };
 
 struct ocirt_checkpoint_options
@@ -29,6 +30,7 @@ struct ocirt_checkpoint_options
   struct ocirt_criu_options c;
   const char *parent_path; /* pre-dump images, relative to the image path */
   const char *page_server; /* ADDRESS:PORT */
+  int status_fd;           /* with lazy_pages: gets a 0 byte once the pages are served; -1 */
   bool leave_running;
   bool pre_dump;
 };
@@ -39,6 +41,7 @@ struct ocirt_restore_options
   const char *bundle; /* NULL: the current directory */
   const char *pid_file;
   const char *console_socket;
+  const char *pidfd_socket; /* gets a pidfd of the restored process, as at create */
   bool detach;
   bool no_subreaper;
   bool no_pivot;

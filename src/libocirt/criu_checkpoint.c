@@ -145,6 +145,46 @@ freezer (const struct ocirt_container_state *st)
   return unified;
 }
 
+/* --status-fd of a lazy dump: libcriu's notify callback has no argument
+   of ours.  */
+static int lazy_status_fd = -1;
+
+/* CRIU says "status-ready" once its page server waits for the restore to
+   ask for the pages: as runc, a 0 byte on --status-fd, then it is closed. */
+static int
+notify (char *action, ocirt_criu_notify_arg na)
+{
+  (void) na;
+  if (strcmp (action, "status-ready") != 0 || lazy_status_fd < 0)
+    return 0;
+  if (ocirt_utils_write_all (lazy_status_fd, "", 1) < 0)
+    ocirt_warn ("write to --status-fd %d: %s", lazy_status_fd, strerror (errno));
+  close_fd (&lazy_status_fd);
+  return 0;
+}
+
+/* --lazy-pages and --status-fd, checked before anything is done: the
+   pages stay with the page server of this dump (CRIU's option comes in
+   the configuration, see ocirt_criu_config_file).  */
+static int
+check_lazy_options (const struct ocirt_checkpoint_options *o, ocirt_error_t *err)
+{
+  int flags;
+
+  if (!o->c.lazy_pages)
+    return 0;
+  if (o->pre_dump)
+    return ocirt_error_make (err, 0, "--lazy-pages and --pre-dump cannot go together");
+  if (o->status_fd < 0)
+    return 0;
+  flags = fcntl (o->status_fd, F_GETFL);
+  if (flags < 0)
+    return ocirt_error_make (err, errno, "invalid --status-fd %d", o->status_fd);
+  if ((flags & O_ACCMODE) == O_RDONLY)
+    return ocirt_error_make (err, 0, "invalid --status-fd %d: not open for writing", o->status_fd);
+  return 0;
+}
+
 static int
 set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_options *o,
                   const struct ocirt_container_state *st, const oci_spec *spec, int cg_mode,
@@ -169,8 +209,8 @@ set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_op
       if (colon == NULL || !ocirt_utils_parse_ulong (colon + 1, &port) || port == 0 || port > 65535)
         return ocirt_error_make (err, 0, "invalid --page-server `%s` (ADDRESS:PORT)", o->page_server);
       *colon = '\0';
-      if (ocirt_criu_dl_criu_local_set_page_server_address_port (s->opts, addr, (int) port) < 0)
-        return ocirt_error_make (err, ENOMEM, "CRIU options");
+      /* libcriu 3.17 returns -ENOMEM even when it worked: nothing to check. */
+      ocirt_criu_dl_criu_local_set_page_server_address_port (s->opts, addr, (int) port);
     }
   if (st->rootfs && ocirt_criu_dl_criu_local_set_root (s->opts, st->rootfs) < 0)
     return ocirt_error_make (err, ENOMEM, "CRIU options");
@@ -178,6 +218,11 @@ set_dump_options (struct ocirt_criu_session *s, const struct ocirt_checkpoint_op
   ocirt_criu_dl_criu_local_set_manage_cgroups_mode (s->opts, cg_mode);
   if (fz && ocirt_criu_dl_criu_local_set_freeze_cgroup (s->opts, fz) < 0)
     return ocirt_error_make (err, ENOMEM, "CRIU options");
+  if (o->c.lazy_pages)
+    {
+      lazy_status_fd = o->status_fd;
+      ocirt_criu_dl_criu_local_set_notify_cb (s->opts, notify);
+    }
   if (ocirt_criu_external_mounts (s, spec, proc_root, false, err) < 0)
     return -1;
   return external_ns (s, spec, err);
@@ -209,7 +254,7 @@ dump (const struct ocirt_checkpoint_options *o, int dirfd, const struct ocirt_co
     return ocirt_error_prefix (err, "container `%s`", st->id);
   if (ocirt_criu_dirs_open (&s, &o->c, true, o->pre_dump ? "pre-dump.log" : "dump.log", err) < 0)
     goto out;
-  if (ocirt_criu_config_file (&s, spec, o->c.empty_net, err) < 0 || ocirt_criu_start (&s, &o->c, err) < 0
+  if (ocirt_criu_config_file (&s, spec, &o->c, err) < 0 || ocirt_criu_start (&s, &o->c, err) < 0
       || set_dump_options (&s, o, st, spec, cg_mode, err) < 0 || save_descriptors (&s, st->pid, err) < 0)
     goto undo;
   ocirt_debug ("criu %s of %d into %s", o->pre_dump ? "pre-dump" : "dump", st->pid, s.image_path);
@@ -234,7 +279,8 @@ ocirt_criu_checkpoint (const struct ocirt_checkpoint_options *o, ocirt_error_t *
   struct ocirt_container_state st;
   int dirfd, cg_mode, ret;
 
-  if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0)
+  if (ocirt_criu_cg_mode (o->c.manage_cgroups_mode, &cg_mode, err) < 0
+      || check_lazy_options (o, err) < 0)
     return -1;
   dirfd = ocirt_state_open_read (o->c.root, o->c.id, true, &st, err);
   if (dirfd < 0)

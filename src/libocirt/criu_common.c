@@ -377,12 +377,22 @@ config_path (const oci_spec *spec)
   return getenv ("CRIU_CONFIG_FILE");
 }
 
-/* A memfd with the lines of PATH (CRIU skips a missing file: so does
-   this) and then `empty-ns net`, the last word.  */
-static int
-config_with_empty_net (struct ocirt_criu_session *s, const char *path, ocirt_error_t *err)
+/* The lines CRIU reads after those of the configuration file, for what
+   libcriu 3.17 has no call: --empty-ns network, --lazy-pages.  NULL when
+   there are none.  */
+static char *
+config_extra (const struct ocirt_criu_options *o)
 {
-  static const char line[] = "\nempty-ns net\n";
+  if (!o->empty_net && !o->lazy_pages)
+    return NULL;
+  return xasprintf ("\n%s%s", o->empty_net ? "empty-ns net\n" : "", o->lazy_pages ? "lazy-pages\n" : "");
+}
+
+/* A memfd with the lines of PATH (CRIU skips a missing file: so does
+   this) and then EXTRA, the last word.  */
+static int
+config_with (struct ocirt_criu_session *s, const char *path, const char *extra, ocirt_error_t *err)
+{
   cleanup_free char *text = NULL;
   size_t len = 0;
 
@@ -392,20 +402,21 @@ config_with_empty_net (struct ocirt_criu_session *s, const char *path, ocirt_err
   s->config_fd = memfd_create ("criu-config", MFD_CLOEXEC);
   if (s->config_fd < 0)
     return ocirt_error_make (err, errno, "memfd_create for CRIU's configuration");
-  if ((len && write (s->config_fd, text, len) != (ssize_t) len)
-      || write (s->config_fd, line, sizeof (line) - 1) != sizeof (line) - 1)
+  if (ocirt_utils_write_all (s->config_fd, text ? text : "", len) < 0
+      || ocirt_utils_write_all (s->config_fd, extra, strlen (extra)) < 0)
     return ocirt_error_make (err, errno, "write CRIU's configuration");
   return 0;
 }
 
 int
-ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec, bool empty_net,
-                        ocirt_error_t *err)
+ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec,
+                        const struct ocirt_criu_options *o, ocirt_error_t *err)
 {
   const char *path = config_path (spec);
+  cleanup_free char *extra = config_extra (o);
   cleanup_free char *fd_path = NULL;
 
-  if (!empty_net)
+  if (extra == NULL)
     {
       if (path)
         setenv ("CRIU_CONFIG_FILE", path, 1);
@@ -413,7 +424,7 @@ ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec, bool
         unsetenv ("CRIU_CONFIG_FILE");
       return 0;
     }
-  if (config_with_empty_net (s, path, err) < 0)
+  if (config_with (s, path, extra, err) < 0)
     return -1;
   /* The criu binary is a child: it opens the memfd through this process. */
   fd_path = xasprintf ("/proc/%d/fd/%d", (int) getpid (), s->config_fd);

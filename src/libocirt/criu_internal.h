@@ -63,11 +63,12 @@ int ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *sp
 #define OCIRT_CRIU_DEFAULT_CONFIG "/etc/criu/ocirt.conf"
 
 /* Point the criu binary at the configuration file SPEC asks for, through
-   CRIU_CONFIG_FILE (libcriu 3.17 has no call for it).  With EMPTY_NET
-   (--empty-ns network, for which libcriu has no call either) that is a
-   copy of the file with `empty-ns net` added.  Before ocirt_criu_start.  */
-int ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec, bool empty_net,
-                            ocirt_error_t *err);
+   CRIU_CONFIG_FILE (libcriu 3.17 has no call for it).  With what libcriu
+   has no call for either in O (--empty-ns network, --lazy-pages), that
+   is a copy of the file with those options added.  Before
+   ocirt_criu_start.  */
+int ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec,
+                            const struct ocirt_criu_options *o, ocirt_error_t *err);
 
 /* --manage-cgroups-mode NAME (NULL: soft) as CRIU's mode.  */
 int ocirt_criu_cg_mode (const char *name, int *mode, ocirt_error_t *err);

@@ -46,6 +46,7 @@ struct restore
   bool have_cgroup;
   bool criu_root_mounted;
   int console_fd;
+  int pidfd_sock;
   int netns_fd;
   pid_t pid;
   ocirt_error_t hook_err; /* what failed in the notify callback */
@@ -323,13 +324,21 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   r->dirfd = ocirt_state_dir_create (o->c.root, o->c.id, err);
   if (r->dirfd < 0)
     return -1;
-  if (ocirt_criu_config_file (&r->s, r->spec, o->c.empty_net, err) < 0 || write_state (r, true, err) < 0
+  if (ocirt_criu_config_file (&r->s, r->spec, &o->c, err) < 0 || write_state (r, true, err) < 0
       || ocirt_criu_start (&r->s, &o->c, err) < 0)
     return -1;
   if (o->console_socket)
     {
       r->console_fd = ocirt_terminal_console_socket_connect (o->console_socket, err);
       if (r->console_fd < 0)
+        return -1;
+    }
+  /* Connected before CRIU runs, as create does: one that cannot be
+     reached fails the restore.  */
+  if (o->pidfd_socket)
+    {
+      r->pidfd_sock = ocirt_utils_pidfd_socket_connect (o->pidfd_socket, err);
+      if (r->pidfd_sock < 0)
         return -1;
     }
   if (make_cgroup (r, err) < 0 || mount_criu_root (r, err) < 0)
@@ -344,6 +353,8 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
   if (write_state (r, false, err) < 0)
     return -1;
   if (o->pid_file && ocirt_utils_write_pid_file (o->pid_file, r->pid, err) < 0)
+    return -1;
+  if (r->pidfd_sock >= 0 && ocirt_utils_send_pidfd (r->pidfd_sock, r->pid, "standard", err) < 0)
     return -1;
   return 0;
 }
@@ -381,6 +392,8 @@ release (struct restore *r)
     close (r->dirfd);
   if (r->console_fd >= 0)
     close (r->console_fd);
+  if (r->pidfd_sock >= 0)
+    close (r->pidfd_sock);
   if (r->netns_fd >= 0)
     close (r->netns_fd);
   ocirt_error_release (&r->hook_err);
@@ -409,6 +422,7 @@ ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, oci
       release))) struct restore r = { .o = o,
                                       .dirfd = -1,
                                       .console_fd = -1,
+                                      .pidfd_sock = -1,
                                       .netns_fd = -1,
                                       .s = { .images_fd = -1, .work_fd = -1, .config_fd = -1 } };
   int cg_mode;

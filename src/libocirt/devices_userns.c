@@ -86,8 +86,7 @@ clone_node (int tmp, size_t i)
    namespace of its own, where the kernel lets it clone the nodes, and
    sends each clone (or "n" for a node MADE says is not there).  Exits
    with an errno.  */
-static void __attribute__ ((noreturn))
-send_clones (int tmp, const bool *made, size_t n, int sock)
+static void __attribute__ ((noreturn)) send_clones (int tmp, const bool *made, size_t n, int sock)
 {
   size_t i;
 

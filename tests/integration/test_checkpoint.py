@@ -8,7 +8,10 @@ The failure paths run everywhere: one error line, and nothing left behind.
 import fcntl
 import json
 import os
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lib.cgroups import cgroup_dirs, cgroup_dirs_for
-from lib.console import ConsoleReceiver, read_until
+from lib.console import ConsoleReceiver, FdReceiver, pidfd_pid, read_until
 from lib.criu import criu_binary, criu_problem
 from lib.host import HostSnapshot
 from lib.runtime import assert_single_line_error, create_running, created, unique_id
@@ -341,6 +344,97 @@ def test_tcp_connection(runtime, bundle, env, stdio):
     assert numbers == list(range(1, len(numbers) + 1)), "lines lost or repeated"
 
 
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_page_server(runtime, bundle, env, stdio):
+    """--page-server: the memory goes to a CRIU page server (here one that
+    writes it beside the other images), and the images restore."""
+    cid = start_counter(runtime, bundle, stdio)
+    images = env.base / "images"
+    images.mkdir()
+    port = _free_port()
+    # -d: in the background once it listens; it ends with its one client
+    subprocess.run([criu_binary(), "page-server", "-d", "--address", "127.0.0.1", "--port",
+                    str(port), "--images-dir", images], check=True, timeout=120)
+    checkpoint(runtime, cid, images, "--page-server", f"127.0.0.1:{port}")
+    assert gone(runtime, cid)
+    assert list(images.glob("pages-*.img")), sorted(os.listdir(images))
+    at = count(bundle)
+    restore(runtime, stdio, cid, bundle, images)
+    keeps_counting(bundle, at)
+
+
+def _read_byte(fd, timeout):
+    ready, _, _ = select.select([fd], [], [], timeout)
+    return os.read(fd, 1) if ready else None
+
+
+def test_lazy_pages(runtime, bundle, env, stdio):
+    """--lazy-pages: checkpoint says on --status-fd when its page server is
+    ready, a `criu lazy-pages` daemon takes the pages from it for a
+    restore --lazy-pages, and checkpoint returns once they have all gone
+    (runc's scenario)."""
+    cid = start_counter(runtime, bundle, stdio)
+    images = env.base / "images"
+    port = _free_port()
+    status_r, status_w = os.pipe()
+    dump = runtime.popen("checkpoint", "--lazy-pages", "--page-server", f"127.0.0.1:{port}",
+                         "--status-fd", str(status_w), "--image-path", images, cid,
+                         pass_fds=(status_w,))
+    os.close(status_w)
+    daemon = None
+    try:
+        got = _read_byte(status_r, 120)
+        assert got == b"\0", (got, runtime.wait(dump, timeout=5) if dump.poll() is not None else "")
+        assert (images / "inventory.img").exists()
+        daemon = subprocess.Popen([criu_binary(), "lazy-pages", "--page-server", "--address",
+                                   "127.0.0.1", "--port", str(port), "-D", images])
+        at = count(bundle)
+        new = unique_id("lazy")
+        restore(runtime, stdio, new, bundle, images, "--lazy-pages")
+        res = runtime.wait(dump, timeout=300)
+        assert res.rc == 0, res
+        assert daemon.wait(timeout=120) == 0
+        assert gone(runtime, cid)
+        keeps_counting(bundle, at)
+    finally:
+        os.close(status_r)
+        for p in (dump, daemon):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def test_restore_pidfd_socket(rt, bundle, env, stdio, criu):
+    """restore --pidfd-socket sends a pidfd of the restored process, as
+    create does; one nobody listens on fails the restore, leaving nothing.
+    (runc 1.2 has the option, Debian's runc 1.1.5 not: ocirt only.)"""
+    cid = start_counter(rt, bundle, stdio)
+    images = env.base / "images"
+    checkpoint(rt, cid, images)
+    snap = HostSnapshot(rt)
+    bad = env.base / "nobody-listens.sock"
+    rc, out = detached(rt, stdio, "restore", "-d", "--image-path", images, "--bundle", bundle,
+                       "--pidfd-socket", bad, cid)
+    assert rc != 0 and "pidfd socket" in out and str(bad) in out, out
+    assert_nothing_left(snap, cid)
+    recv = FdReceiver(env.base / "pidfd.sock")
+    try:
+        pid = restore(rt, stdio, cid, bundle, images, "--pidfd-socket", recv.path)
+        fd = recv.wait()
+        assert recv.data == b"standard"
+        assert pidfd_pid(fd) == pid
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+        assert select.select([fd], [], [], 30)[0] == [fd]
+        rt.wait_status(cid, "stopped")
+    finally:
+        recv.close()
+
+
 def _lo(pid):
     """The addresses of lo in PID's network namespace (none while down)."""
     return subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", "ip", "-o", "addr", "show",
@@ -589,6 +683,28 @@ def test_bad_empty_ns(rt, bundle, env):
     assert_single_line_error(res, "mount", "only network")
     assert rt.status(cid) == "running"
     assert not images.exists()
+
+
+def test_bad_lazy_pages_options(rt, bundle, env):
+    """Refused before anything is done, whatever CRIU can do here."""
+    if "+CRIU" not in rt("--version", check=True).out:
+        pytest.skip("a build without CRIU refuses checkpoint altogether")
+    cid, pid = create_running(rt, bundle)
+    images = env.base / "images"
+    r, w = os.pipe()
+    try:
+        for extra, words in ((["--pre-dump"], ("--lazy-pages", "--pre-dump")),
+                             (["--status-fd", "987"], ("--status-fd 987", "Bad file descriptor")),
+                             (["--status-fd", str(r)], (f"--status-fd {r}", "not open for writing")),
+                             (["--status-fd", "x"], ("--status-fd", "`x`"))):
+            res = rt.popen("checkpoint", "--lazy-pages", *extra, "--image-path", images, cid,
+                           pass_fds=(r, w))
+            assert_single_line_error(rt.wait(res), *words)
+            assert rt.status(cid) == "running" and rt.pid(cid) == pid
+            assert not images.exists()
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def test_features_and_version_report_checkpoint(rt):
