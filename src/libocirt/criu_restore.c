@@ -47,6 +47,8 @@ struct restore
   bool criu_root_mounted;
   int console_fd;
   int pidfd_sock;
+  pid_t placeholder;    /* holds the systemd scope until CRIU's tasks are in it */
+  int placeholder_hold; /* closed: the placeholder ends */
   int netns_fd;
   pid_t pid;
   ocirt_error_t hook_err; /* what failed in the notify callback */
@@ -80,6 +82,7 @@ write_state (struct restore *r, bool record, ocirt_error_t *err)
   st.rootfs = r->rootfs;
   st.created = ocirt_utils_rfc3339_now ();
   st.owner = geteuid ();
+  st.systemd_cgroup = r->o->systemd_cgroup;
   if (r->have_cgroup && record)
     ocirt_cgroup_to_state_missing (&r->cg, &st);
   else if (r->have_cgroup)
@@ -273,12 +276,67 @@ set_restore_options (struct restore *r, int cg_mode, ocirt_error_t *err)
   return ocirt_criu_external_mounts (&r->s, r->spec, r->rootfs, true, err);
 }
 
+/* A process that waits until the restore is over: systemd starts a scope
+   only with a process in it, and CRIU's tasks do not exist yet.  It ends
+   when *HOLD is closed (or the runtime dies).  */
+static pid_t
+placeholder (int *hold, ocirt_error_t *err)
+{
+  int fds[2];
+  pid_t pid;
+  char c;
+
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return ocirt_error_make (err, errno, "pipe for the placeholder of the systemd scope");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return ocirt_error_make (err, errno, "fork the placeholder of the systemd scope");
+    }
+  if (pid == 0)
+    {
+      close (fds[1]);
+      prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      while (read (fds[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (fds[0]);
+  *hold = fds[1];
+  return pid;
+}
+
+static void
+end_placeholder (pid_t *pid, int *hold)
+{
+  close_fd (hold);
+  if (*pid > 0)
+    ocirt_utils_waitpid (*pid, NULL, 0);
+  *pid = 0;
+}
+
+/* The container's scope, started around a placeholder process; the
+   restored tasks join its cgroup (cgroup_roots).  */
+static int
+make_systemd_scope (struct restore *r, ocirt_error_t *err)
+{
+  r->placeholder = placeholder (&r->placeholder_hold, err);
+  if (r->placeholder < 0)
+    {
+      r->placeholder = 0;
+      return -1;
+    }
+  return ocirt_cgroup_systemd_enter (&r->cg, r->placeholder, err);
+}
+
 static int
 make_cgroup (struct restore *r, ocirt_error_t *err)
 {
   if (!r->have_cgroup)
     return 0;
-  if (ocirt_cgroup_make (&r->cg, err) < 0)
+  if (r->cg.systemd ? make_systemd_scope (r, err) < 0 : ocirt_cgroup_make (&r->cg, err) < 0)
     return -1;
   return ocirt_cgroup_apply_resources (&r->cg, r->spec->linux, err);
 }
@@ -315,11 +373,11 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
     return -1;
   if (ocirt_criu_dirs_open (&r->s, &o->c, false, "restore.log", err) < 0 || check_images (r, err) < 0)
     return -1;
-  if (o->systemd_cgroup)
-    return ocirt_error_make (err, 0, "restore with the systemd cgroup driver is not supported");
   r->have_cgroup = true;
-  if (ocirt_cgroup_resolve (r->spec->linux ? r->spec->linux->cgroups_path : NULL, o->c.id, &r->cg, err)
-      < 0)
+  if (o->systemd_cgroup ? ocirt_cgroup_systemd_create (r->spec, o->c.id, &r->cg, err) < 0
+                        : ocirt_cgroup_resolve (r->spec->linux ? r->spec->linux->cgroups_path : NULL,
+                                                o->c.id, &r->cg, err)
+                              < 0)
     return -1;
   r->dirfd = ocirt_state_dir_create (o->c.root, o->c.id, err);
   if (r->dirfd < 0)
@@ -349,6 +407,7 @@ prepare (struct restore *r, int cg_mode, ocirt_error_t *err)
     return ocirt_error_make (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   if (run_criu (r, err) < 0)
     return -1;
+  end_placeholder (&r->placeholder, &r->placeholder_hold);
   umount_criu_root (r);
   if (write_state (r, false, err) < 0)
     return -1;
@@ -370,8 +429,11 @@ abort_restore (struct restore *r)
       kill (r->pid, SIGKILL);
       ocirt_utils_waitpid (r->pid, NULL, 0);
     }
+  end_placeholder (&r->placeholder, &r->placeholder_hold);
   umount_criu_root (r);
   if (r->have_cgroup && ocirt_cgroup_remove_dirs (r->cg.created, r->cg.ncreated, &err) < 0)
+    ocirt_log_warn_release (&err);
+  if (r->have_cgroup && ocirt_cgroup_systemd_destroy (&r->cg, &err) < 0)
     ocirt_log_warn_release (&err);
   if (r->dirfd >= 0 && ocirt_state_dir_remove (r->o->c.root, r->o->c.id, &err) < 0)
     ocirt_log_warn_release (&err);
@@ -423,6 +485,7 @@ ocirt_criu_restore (const struct ocirt_restore_options *o, int *exit_status, oci
                                       .dirfd = -1,
                                       .console_fd = -1,
                                       .pidfd_sock = -1,
+                                      .placeholder_hold = -1,
                                       .netns_fd = -1,
                                       .s = { .images_fd = -1, .work_fd = -1, .config_fd = -1 } };
   int cg_mode;

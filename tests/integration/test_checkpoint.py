@@ -23,6 +23,7 @@ from lib.console import ConsoleReceiver, FdReceiver, pidfd_pid, read_until
 from lib.criu import criu_binary, criu_problem
 from lib.host import HostSnapshot
 from lib.runtime import assert_single_line_error, create_running, created, unique_id
+from lib.systemd import cgroup_of, show, systemd_running, tracked, unit_loaded
 from lib.waiting import wait_for
 
 
@@ -95,21 +96,23 @@ def stdio():
         s.close()
 
 
-def detached(r, stdio, *args, bundle=None, cid=None, timeout=120):
+def detached(r, stdio, *args, bundle=None, cid=None, timeout=120, global_args=()):
     """Run `r ARGS` with its stdio on pipes; returns (rc, what it wrote)."""
     if bundle is not None:
         r._prepare(cid, bundle)
-        r._place_in_suite_cgroup(args, (), None)
+        r._place_in_suite_cgroup(args, global_args, None)
     s = stdio()
-    p = subprocess.Popen(r.argv(*args), stdin=s.in_r, stdout=s.out_w, stderr=s.out_w)
+    p = subprocess.Popen(r.argv(*args, global_args=global_args), stdin=s.in_r, stdout=s.out_w,
+                         stderr=s.out_w)
     rc = p.wait(timeout=timeout)
     return rc, s.output()
 
 
-def start_counter(r, bundle, stdio, cid=None, script=COUNTER):
+def start_counter(r, bundle, stdio, cid=None, script=COUNTER, global_args=()):
     cid = cid or unique_id()
     bundle.sh(script)
-    rc, out = detached(r, stdio, "run", "-d", "--bundle", bundle, cid, bundle=bundle, cid=cid)
+    rc, out = detached(r, stdio, "run", "-d", "--bundle", bundle, cid, bundle=bundle, cid=cid,
+                       global_args=global_args)
     assert rc == 0, out
     r._record(cid)
     wait_for(lambda: count(bundle) >= 3, 60, what="the counter to count")
@@ -129,10 +132,10 @@ def checkpoint(r, cid, images, *extra, timeout=300):
     return res
 
 
-def restore(r, stdio, cid, bundle, images, *extra):
+def restore(r, stdio, cid, bundle, images, *extra, global_args=()):
     r.ids.add(cid)
     rc, out = detached(r, stdio, "restore", "-d", "--image-path", images, "--bundle", bundle,
-                       *extra, cid)
+                       *extra, cid, global_args=global_args)
     assert rc == 0, out
     r._record(cid)
     return r.pid(cid)
@@ -244,6 +247,40 @@ def test_restore_with_cgroup_limits(runtime, bundle, env, stdio):
     assert int(Path(mem).read_text()) == 64 << 20
     assert Path(pids).read_text().strip() == "50"
     keeps_counting(bundle, 0)
+
+
+def test_restore_with_the_systemd_driver(runtime, bundle, env, stdio):
+    """--systemd-cgroup (what podman asks for on a systemd host): the
+    restored container gets a scope of its own with the config's limits,
+    and delete stops it."""
+    if not systemd_running():
+        pytest.skip("systemd as PID 1 needed (tests/criu/run.sh --systemd)")
+    sd = ["--systemd-cgroup"]
+    cid = unique_id()
+    prefix = "runc" if runtime.name == "runc" else "ocirt"
+    unit = f"{prefix}-{cid}.scope"
+    bundle.linux["cgroupsPath"] = f"system.slice:{prefix}:{cid}"
+    bundle.linux["resources"] = {"pids": {"limit": 50}}
+    start_counter(runtime, bundle, stdio, cid=cid, global_args=sd)
+    checkpoint(runtime, cid, env.base / "images")
+    assert gone(runtime, cid)
+    wait_for(lambda: not unit_loaded(unit), 30, what=f"{unit} to go")
+    at = count(bundle)
+    pid = restore(runtime, stdio, cid, bundle, env.base / "images", global_args=sd)
+    keeps_counting(bundle, at)
+    p = show(unit, "ActiveState", "ControlGroup", "TasksMax")
+    assert p["ActiveState"] == "active", p
+    assert p["ControlGroup"] == f"/system.slice/{unit}", p
+    assert p["TasksMax"] == "50", p
+    assert cgroup_of(pid) == p["ControlGroup"]
+    # nothing but the container's own processes in it (no helper of the
+    # runtime's, which would be in the host's pid namespace)
+    with open(tracked(p["ControlGroup"]) + "/cgroup.procs") as f:
+        procs = [int(x) for x in f.read().split()]
+    pidns = os.readlink(f"/proc/{pid}/ns/pid")
+    assert pid in procs and all(os.readlink(f"/proc/{x}/ns/pid") == pidns for x in procs), procs
+    runtime.delete(cid, force=True)
+    wait_for(lambda: not unit_loaded(unit), 30, what=f"{unit} to go")
 
 
 def test_open_files(runtime, bundle, env, stdio):

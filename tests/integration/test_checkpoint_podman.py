@@ -24,6 +24,7 @@ from lib.clients import (CONTRIB, HOST_DROPPINGS, Runtime as Wrapped, check_and_
                          prune_dropping, sh, state_left)
 from lib.criu import criu_problem
 from lib.runtime import OCIRT, REFERENCE_RUNTIME, unique_id
+from lib.systemd import cgroup_of, show, systemd_running, unit_loaded
 from lib.waiting import wait_for
 
 IMAGE = "localhost/busybox-ckpt:latest"
@@ -65,10 +66,12 @@ class Podman:
     def inspect(self, name, fmt):
         return self("inspect", "--format", fmt, name).out.strip()
 
-    def counter(self):
-        """A running container that counts in /tmp/count: its name."""
+    def counter(self, *global_args):
+        """A running container that counts in /tmp/count: its name.  With
+        GLOBAL_ARGS (podman's), in the cgroup podman then chooses."""
         name = unique_id("count")
-        self("run", "-d", "--name", name, "--network", "none", "--cgroup-parent", self.cgroup,
+        where = () if global_args else ("--cgroup-parent", self.cgroup)
+        self(*global_args, "run", "-d", "--name", name, "--network", "none", *where,
              IMAGE, "sh", "-c", COUNTER)
         upper = self.upper(name)
         wait_for(lambda: count(upper) >= 3, 60, what="the counter to count")
@@ -163,3 +166,25 @@ def test_checkpoint_restore_export_import(podman):
     podman("container", "restore", "--import", archive)
     assert podman.inspect(name, "{{.State.Status}} {{.State.Restored}}") == "running true"
     keeps_counting(podman.upper(name), at)
+
+
+def test_checkpoint_restore_with_the_systemd_manager(podman):
+    """podman's default on a systemd host: --cgroup-manager systemd, so the
+    runtime gets --systemd-cgroup, at restore too."""
+    if not systemd_running():
+        pytest.skip("systemd as PID 1 needed (tests/criu/run.sh)")
+    sd = ("--cgroup-manager", "systemd")
+    name = podman.counter(*sd)
+    upper = podman.upper(name)
+    mark = podman.runtime.mark("podman")
+    podman(*sd, "container", "checkpoint", name)
+    at = stopped_at(upper)
+    podman(*sd, "container", "restore", name)
+    assert podman.inspect(name, "{{.State.Status}} {{.State.Restored}}") == "running true"
+    keeps_counting(upper, at)
+    pid = int(podman.inspect(name, "{{.State.Pid}}"))
+    unit = cgroup_of(pid).rsplit("/", 1)[-1]
+    assert unit.endswith(".scope") and show(unit, "ActiveState")["ActiveState"] == "active", unit
+    assert {"checkpoint", "restore"} <= set(podman.calls(mark))
+    podman(*sd, "rm", "--force", "--time", "0", name)
+    wait_for(lambda: not unit_loaded(unit), 30, what=f"{unit} to go")

@@ -19,27 +19,12 @@ import tempfile
 import pytest
 
 from lib.host import HostSnapshot
+from lib.systemd import CG, V2, cgroup_of, show, systemd_running, tracked, unit_loaded
 from lib.runtime import assert_single_line_error, runc_diff, runtime_is_runc, unique_id
 from lib.waiting import wait_for
 
-CG = "/sys/fs/cgroup"
-V2 = os.path.exists(os.path.join(CG, "cgroup.controllers"))
 MiB = 1024 * 1024
 SD = ["--systemd-cgroup"]
-
-
-def systemd_running():
-    """systemd is PID 1 and answers (running or degraded)."""
-    if shutil.which("systemctl") is None:
-        return False
-    try:
-        p = subprocess.run(["systemctl", "is-system-running"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           timeout=20)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    state = p.stdout.decode().strip()
-    return state in ("running", "degraded", "starting", "initializing")
 
 
 HAVE_SYSTEMD = systemd_running()
@@ -47,17 +32,6 @@ needs_systemd = pytest.mark.skipif(not HAVE_SYSTEMD,
                                    reason="systemd as PID 1 needed")
 no_systemd = pytest.mark.skipif(HAVE_SYSTEMD,
                                 reason="checks the error without systemd")
-
-
-def show(unit, *props):
-    p = subprocess.run(["systemctl", "show", unit, "-p", ",".join(props)],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=30, check=True)
-    out = {}
-    for line in p.stdout.decode().splitlines():
-        k, _, v = line.partition("=")
-        out[k] = v
-    return out
 
 
 def show_all(unit, prop):
@@ -89,29 +63,6 @@ def limit(cgpath, name):
     v1 = {"memory.max": "memory.limit_in_bytes", "pids.max": "pids.max",
           "cpu.weight": "cpu.shares"}[name]
     return read_cg(d, v1)
-
-
-def tracked(cgpath):
-    """CGPATH in the hierarchy where systemd keeps its units' processes."""
-    if V2:
-        return CG + cgpath
-    if os.path.exists(os.path.join(CG, "unified", "cgroup.procs")):
-        return os.path.join(CG, "unified") + cgpath
-    return os.path.join(CG, "systemd") + cgpath
-
-
-def unit_loaded(unit):
-    return show(unit, "LoadState")["LoadState"] == "loaded"
-
-
-def cgroup_of(pid):
-    with open(f"/proc/{pid}/cgroup") as f:
-        for line in f:
-            h, ctrls, path = line.rstrip("\n").split(":", 2)
-            # the hierarchy systemd tracks processes in
-            if h == "0" or ctrls == "name=systemd":
-                return path
-    raise AssertionError(f"no unified or name=systemd cgroup for {pid}")
 
 
 # --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ with tests/ on sys.path; each suite's conftest.py puts it there):
 - ``conformance``, ``clients``: what only those suites use;
 - ``hostproc``, ``kernel``: /proc/<pid>/status, xfail markers by
   parameter, and what the running kernel can do.
-- ``criu``: CRIU's binary and whether it works here (``criu check``).
+- ``criu``: CRIU's binary and whether it works here (``criu check``);
+- ``systemd``: systemd as PID 1, its units and their cgroups.
 
 The conftest.py files hold only fixtures and hooks."""
