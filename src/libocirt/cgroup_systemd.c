@@ -19,6 +19,14 @@
 #define WHAT "systemd cgroup driver"
 #define ANNOTATION_PREFIX OCIRT_SYSTEMD_PROPERTY_ANNOTATION
 
+/* Whose systemd holds the containers: the system's for root, else the
+   caller's own instance, on its user bus, as rootless podman uses it.  */
+static bool
+user_manager (void)
+{
+  return geteuid () != 0;
+}
+
 int
 ocirt_cgroup_systemd_parse_path (const char *cgroups_path, const char *id, char **slice, char **unit,
                                  ocirt_error_t *err)
@@ -29,7 +37,7 @@ ocirt_cgroup_systemd_parse_path (const char *cgroups_path, const char *id, char 
   *slice = *unit = NULL;
   if (cgroups_path == NULL || cgroups_path[0] == '\0')
     {
-      *slice = xstrdup (OCIRT_SYSTEMD_SLICE);
+      *slice = xstrdup (user_manager () ? OCIRT_SYSTEMD_USER_SLICE : OCIRT_SYSTEMD_SLICE);
       *unit = xasprintf ("%s-%s.scope", OCIRT_SYSTEMD_PREFIX, id);
       return 0;
     }
@@ -58,7 +66,7 @@ ocirt_cgroup_systemd_parse_path (const char *cgroups_path, const char *id, char 
                              WHAT ": linux.cgroupsPath `%s`: a slice as the container's unit is "
                                   "not supported",
                              cgroups_path);
-  *slice = xstrdup (s[0] ? s : OCIRT_SYSTEMD_SLICE);
+  *slice = xstrdup (s[0] ? s : user_manager () ? OCIRT_SYSTEMD_USER_SLICE : OCIRT_SYSTEMD_SLICE);
   *unit = prefix[0] ? xasprintf ("%s-%s.scope", prefix, name) : xasprintf ("%s.scope", name);
   return 0;
 }
@@ -152,6 +160,12 @@ bus_error (ocirt_error_t *err, int r, const sd_bus_error *e, const char *fmt, co
   return ocirt_error_make (err, r < 0 ? -r : EIO, WHAT ": %s", what);
 }
 
+static const char *
+bus_name (void)
+{
+  return user_manager () ? "user" : "system";
+}
+
 static int
 connect_bus (sd_bus **bus, ocirt_error_t *err)
 {
@@ -160,12 +174,11 @@ connect_bus (sd_bus **bus, ocirt_error_t *err)
   *bus = NULL;
   if (ocirt_systemd_load (err) < 0)
     return -1;
-  r = sd_bus_open_system (bus);
-
+  r = user_manager () ? sd_bus_open_user (bus) : sd_bus_open_system (bus);
   if (r < 0)
     {
       *bus = NULL;
-      return ocirt_error_make (err, -r, WHAT ": connect to the system bus");
+      return ocirt_error_make (err, -r, WHAT ": connect to the %s bus", bus_name ());
     }
   return 0;
 }
@@ -184,9 +197,9 @@ check_systemd (sd_bus *bus, ocirt_error_t *err)
   if (r < 0)
     {
       if (sd_bus_error_is_set (&e) && e.message)
-        return ocirt_error_make (err, 0, WHAT ": systemd is not reachable on the system bus: %s",
-                                 e.message);
-      return ocirt_error_make (err, -r, WHAT ": systemd is not reachable on the system bus");
+        return ocirt_error_make (err, 0, WHAT ": systemd is not reachable on the %s bus: %s",
+                                 bus_name (), e.message);
+      return ocirt_error_make (err, -r, WHAT ": systemd is not reachable on the %s bus", bus_name ());
     }
   ocirt_debug ("systemd: version %s", version);
   return 0;

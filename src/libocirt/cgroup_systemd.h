@@ -15,6 +15,8 @@
 
 /* The default slice and prefix when the config names no cgroupsPath.  */
 #define OCIRT_SYSTEMD_SLICE "system.slice"
+/* An ordinary user's containers, in its own systemd instance.  */
+#define OCIRT_SYSTEMD_USER_SLICE "user.slice"
 #define OCIRT_SYSTEMD_PREFIX "ocirt"
 /* Annotations with this prefix set properties of the unit: an engine
    should not pass them on from untrusted users (see features).  */

@@ -27,6 +27,7 @@
   X (sd_bus_message_read)                                                                               \
   X (sd_bus_message_unref)                                                                              \
   X (sd_bus_open_system)                                                                                \
+  X (sd_bus_open_user)                                                                                  \
   X (sd_bus_path_encode)                                                                                \
   X (sd_bus_process)                                                                                    \
   X (sd_bus_slot_unref)                                                                                 \
@@ -56,6 +57,7 @@ int ocirt_systemd_load (ocirt_error_t *err);
 #define sd_bus_message_read (*ocirt_systemd_dl_sd_bus_message_read)
 #define sd_bus_message_unref (*ocirt_systemd_dl_sd_bus_message_unref)
 #define sd_bus_open_system (*ocirt_systemd_dl_sd_bus_open_system)
+#define sd_bus_open_user (*ocirt_systemd_dl_sd_bus_open_user)
 #define sd_bus_path_encode (*ocirt_systemd_dl_sd_bus_path_encode)
 #define sd_bus_process (*ocirt_systemd_dl_sd_bus_process)
 #define sd_bus_slot_unref (*ocirt_systemd_dl_sd_bus_slot_unref)

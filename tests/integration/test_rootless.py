@@ -13,6 +13,8 @@ import pytest
 
 from lib.hostproc import proc_status
 from lib.runtime import assert_single_line_error, create_refused, OCIRT, runc_diff, Runtime, unique_id
+from lib.systemd import cgroup_of, systemd_running, tracked
+from lib.waiting import wait_for
 
 # runc keeps a rootless state under $XDG_RUNTIME_DIR/runc, refuses
 # additionalGids even with newgidmap, ignores limits it cannot set, and
@@ -86,11 +88,12 @@ class UserRuntime(Runtime):
         super().__init__(binary, env, root=os.path.join(xdg, "ocirt"))
         self.default_root = False
         self.join_cgroup = None
+        self.extra_env = []
 
     def argv(self, *args, global_args=(), root=True, prefix=()):
         argv = ["setpriv", f"--reuid={self.pw.pw_uid}", f"--regid={self.pw.pw_gid}",
                 "--clear-groups", "--reset-env", "env", f"XDG_RUNTIME_DIR={self.xdg}",
-                "PATH=/usr/sbin:/usr/bin:/sbin:/bin", self.binary]
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin", *self.extra_env, self.binary]
         # with default_root the runtime must find $XDG_RUNTIME_DIR/ocirt itself
         if root and not self.default_root:
             argv += ["--root", self.root]
@@ -292,3 +295,40 @@ def test_rootless_uses_a_delegated_cgroup(urt, ubundle, user, delegated):
     assert open(f"{ctr}/pids.max").read().strip() == "42"
     urt.delete(cid, force=True)
     assert not os.path.exists(ctr)
+
+
+@pytest.fixture
+def user_manager(user):
+    """USER's own systemd instance, as a login starts it: its runtime
+    directory, which holds its bus."""
+    if not systemd_running():
+        pytest.skip("systemd as PID 1 needed (the systemd VM lanes)")
+    unit = f"user@{user.pw_uid}.service"
+    subprocess.run(["systemctl", "start", unit], check=True, timeout=120)
+    run = f"/run/user/{user.pw_uid}"
+    try:
+        wait_for(lambda: os.path.exists(f"{run}/bus"), 60, what=f"the bus of {unit}")
+        yield run
+    finally:
+        subprocess.run(["systemctl", "stop", unit], timeout=120, check=False)
+
+
+def test_rootless_systemd_driver_uses_the_users_own_systemd(urt, ubundle, user, user_manager):
+    """--systemd-cgroup as an ordinary user (rootless podman's default on a
+    systemd host): the container's scope is started by the user's own
+    systemd, on its user bus, in its user.slice, with the limits of the
+    controllers it delegates; delete stops it."""
+    uid = user.pw_uid
+    urt.extra_env = [f"DBUS_SESSION_BUS_ADDRESS=unix:path={user_manager}/bus"]
+    cid = unique_id()
+    # no cgroupsPath: the user's user.slice, ocirt-<id>.scope
+    ubundle.linux.pop("cgroupsPath", None)
+    ubundle.linux.setdefault("resources", {}).update({"pids": {"limit": 42}})
+    ubundle.config["process"]["args"] = ["sleep", "30"]
+    urt.create(cid, ubundle, global_args=["--systemd-cgroup"])
+    pid = urt.pid(cid)
+    scope = f"/user.slice/user-{uid}.slice/user@{uid}.service/user.slice/ocirt-{cid}.scope"
+    assert cgroup_of(pid) == scope
+    assert open(tracked(scope) + "/pids.max").read().strip() == "42"
+    urt.delete(cid, force=True)
+    wait_for(lambda: not os.path.exists(tracked(scope)), 30, what=f"{scope} to go")
