@@ -15,8 +15,6 @@ _libc.syscall.restype = ctypes.c_long
 
 # x86_64 and the generic table share these numbers
 SYS_open_tree, SYS_mount_setattr = 428, 442
-SYS_fsopen, SYS_fsconfig, SYS_fsmount = 430, 431, 432
-FSCONFIG_CMD_CREATE = 6
 SYS_set_mempolicy = 238
 SYS_seccomp = 317
 SECCOMP_SET_MODE_FILTER = 1
@@ -87,6 +85,9 @@ def mount_setattr_missing():
     if r < 0 and err == errno.ENOSYS:
         return "this kernel has no mount_setattr (Linux 5.12)"
     return None
+
+
+_idmap_cache = {}
 
 
 def idmap_unsupported(path, recursive=False):
