@@ -31,7 +31,7 @@ LAYERS = [
      "mounts process notify hooks bundle"),
     ("container", "the operations on a container",
      "container_spawn container_hooks container_child container_create container_ops "
-     "container container_cgroup exec criu criu_internal criu_common criu_checkpoint criu_restore features_json "
+     "container container_cgroup exec criu criu_internal criu_common criu_checkpoint criu_restore criu_userns features_json "
      "inspect inspect_table"),
     ("cli", "the command line (src/*.c)", "cli"),
 ]

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "criu_internal.h"
+#include "devices.h"
 #include "log.h"
+#include "namespaces.h"
 #include "path.h"
 #include "utils.h"
 
@@ -462,6 +464,26 @@ make_mountpoint (int rootfd, const oci_mount *m, ocirt_error_t *err)
   return 0;
 }
 
+/* In a user namespace every device node is a bind mount (of the host's
+   node, or of one the runtime made): CRIU is told they are external, by
+   their path, and binds the host's node of that path at restore.  */
+static int
+external_devices (struct ocirt_criu_session *s, const oci_spec *spec, ocirt_error_t *err)
+{
+  size_t i, n;
+  char **paths = ocirt_devices_paths (spec->linux, &n);
+  int ret = 0;
+
+  for (i = 0; i < n; i++)
+    {
+      if (ret == 0 && ocirt_criu_dl_criu_local_add_ext_mount (s->opts, paths[i], paths[i]) < 0)
+        ret = ocirt_error_make (err, ENOMEM, "CRIU external mount `%s`", paths[i]);
+      free (paths[i]);
+    }
+  free (paths);
+  return ret;
+}
+
 int
 ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, const char *rootfs,
                             bool restore, ocirt_error_t *err)
@@ -502,6 +524,8 @@ ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *spec, 
       if (ocirt_criu_dl_criu_local_add_ext_mount (s->opts, lx->masked_paths[i], "/dev/null") < 0)
         return ocirt_error_make (err, ENOMEM, "CRIU external mount `%s`", lx->masked_paths[i]);
     }
+  if (ocirt_ns_in_config (spec, "user"))
+    return external_devices (s, spec, err); /* /dev/null among them */
   if (masked_file && ocirt_criu_dl_criu_local_add_ext_mount (s->opts, "/dev/null", "/dev/null") < 0)
     return ocirt_error_make (err, ENOMEM, "CRIU external mount /dev/null");
   return 0;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "criu.h"
 #include "criu_dl.h"
@@ -69,6 +70,29 @@ int ocirt_criu_external_mounts (struct ocirt_criu_session *s, const oci_spec *sp
    ocirt_criu_start.  */
 int ocirt_criu_config_file (struct ocirt_criu_session *s, const oci_spec *spec,
                             const struct ocirt_criu_options *o, ocirt_error_t *err);
+
+/* The image files lent to the root of a restored user namespace
+   (criu_userns.c): who owned each before.  */
+struct ocirt_criu_lent
+{
+  int dirfd; /* the image directory, the session's */
+  char **names;
+  struct
+  {
+    uid_t uid;
+    gid_t gid;
+  } * owners;
+  size_t n;
+};
+
+/* For a SPEC with a user namespace: the image directory of S and its
+   files owned by the host ids of the container's root, for the restore,
+   which opens some of them from inside.  */
+int ocirt_criu_images_lend (struct ocirt_criu_session *s, const oci_spec *spec,
+                            struct ocirt_criu_lent *l, ocirt_error_t *err);
+
+/* Back to the owners they had.  */
+void ocirt_criu_images_give_back (struct ocirt_criu_lent *l);
 
 /* --manage-cgroups-mode NAME (NULL: soft) as CRIU's mode.  */
 int ocirt_criu_cg_mode (const char *name, int *mode, ocirt_error_t *err);

@@ -344,13 +344,20 @@ make_cgroup (struct restore *r, ocirt_error_t *err)
 static int
 run_criu (struct restore *r, ocirt_error_t *err)
 {
+  struct ocirt_criu_lent lent = { .dirfd = -1 };
   int pid;
 
+  if (ocirt_criu_images_lend (&r->s, r->spec, &lent, err) < 0)
+    {
+      ocirt_criu_images_give_back (&lent);
+      return -1;
+    }
   current = r;
   ocirt_debug ("criu restore of `%s` from %s", r->o->c.id, r->s.image_path);
   fflush (NULL);
   pid = ocirt_criu_dl_criu_local_restore_child (r->s.opts);
   current = NULL;
+  ocirt_criu_images_give_back (&lent);
   if (pid > 0)
     {
       r->pid = pid;

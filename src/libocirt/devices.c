@@ -153,6 +153,29 @@ ocirt_devices_type (const char *t, mode_t *out)
   return 0;
 }
 
+char **
+ocirt_devices_paths (const oci_linux *lx, size_t *n)
+{
+  char **paths = xmalloc ((ARRAY_SIZE (default_devices) + (lx ? lx->devices_len : 0)) * sizeof (*paths));
+  size_t i, j;
+
+  *n = 0;
+  for (i = 0; i < ARRAY_SIZE (default_devices); i++)
+    {
+      bool overridden = false;
+
+      for (j = 0; lx && j < lx->devices_len; j++)
+        if (lx->devices[j]->path && same_device_path (lx->devices[j]->path, default_devices[i].path))
+          overridden = true;
+      if (!overridden)
+        paths[(*n)++] = xstrdup (default_devices[i].path);
+    }
+  for (j = 0; lx && j < lx->devices_len; j++)
+    if (lx->devices[j]->path)
+      paths[(*n)++] = device_path (lx->devices[j]->path);
+  return paths;
+}
+
 int
 ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, const int *device_fds,
                       ocirt_error_t *err)

@@ -16,6 +16,11 @@
 int ocirt_devices_create (int rootfd, const oci_linux *linux_cfg, bool userns, const int *device_fds,
                           ocirt_error_t *err);
 
+/* The paths of the device nodes ocirt_devices_create makes, the default
+   ones the config does not override and those of linux.devices (without
+   trailing slashes); *N of them, each and the array to free.  */
+char **ocirt_devices_paths (const oci_linux *linux_cfg, size_t *n);
+
 /* The file type of a linux.devices type ("c", "u", "b", "p") in *OUT;
    -1 for anything else.  */
 int ocirt_devices_type (const char *type, mode_t *out);

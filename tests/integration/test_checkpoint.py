@@ -283,6 +283,37 @@ def test_restore_with_the_systemd_driver(runtime, bundle, env, stdio):
     wait_for(lambda: not unit_loaded(unit), 30, what=f"{unit} to go")
 
 
+def test_user_namespace(runtime, bundle, env, stdio):
+    """A container with a user namespace (root mapped to 100000) keeps its
+    mappings and goes on counting after restore."""
+    bundle.set_namespace("user")
+    for key in ("uidMappings", "gidMappings"):
+        bundle.linux[key] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    cid = start_counter(runtime, bundle, stdio)
+    images = env.base / "images"
+    checkpoint(runtime, cid, images)
+    owners = {p.name: (p.lstat().st_uid, p.lstat().st_gid) for p in [images, *images.iterdir()]}
+    at = count(bundle)
+    if runtime.name == "runc":
+        runtime.ids.add(cid)
+        rc, out = detached(runtime, stdio, "restore", "-d", "--image-path", images,
+                           "--bundle", bundle, cid)
+        if rc != 0 and "type NOTIFY" in out:
+            pytest.xfail("runc 1.1.5 fails this restore in a notify callback of CRIU's "
+                         "(CRIU cannot read the images from inside the user namespace)")
+        assert rc == 0, out
+        pid = runtime.pid(cid)
+    else:
+        pid = restore(runtime, stdio, cid, bundle, images)
+    keeps_counting(bundle, at)
+    # the images were lent to the container's root, and given back
+    assert {p.name: (p.lstat().st_uid, p.lstat().st_gid)
+            for p in [images, *images.iterdir()] if p.name in owners} == owners
+    with open(f"/proc/{pid}/uid_map") as f:
+        assert f.read().split() == ["0", "100000", "65536"]
+    assert os.readlink(f"/proc/{pid}/ns/user") != os.readlink("/proc/self/ns/user")
+
+
 def test_open_files(runtime, bundle, env, stdio):
     script = ("exec 3>>/tmp/log; i=0; while :; do i=$((i+1)); echo $i >&3; "
               "echo $i > /tmp/count; sleep 0.1; done")
