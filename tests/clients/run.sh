@@ -17,15 +17,7 @@ t0=$(date +%s)
 t1=$(date +%s)
 echo "clients: install took $((t1 - t0))s"
 
-ocirt=${OCIRT:-${BUILD_DIR:-$top/build}/src/ocirt}
-if [ -z "${OCIRT:-}" ] && [ ! -x "$ocirt" ]; then
-  "$top/contrib/build.sh"
-fi
-if [ ! -x "$ocirt" ]; then
-  echo "${0##*/}: $ocirt is not built" >&2
-  exit 1
-fi
-ocirt=$(realpath "$ocirt")
+. "$top/tests/lib/find-ocirt.sh"
 
 cd "$here"
 # SIGINT on time-out: pytest then still stops the daemons it started

@@ -15,7 +15,8 @@ import tomllib
 import pytest
 
 from lib.capabilities import cap_eff, cap_mask
-from lib.clients import (CG_TOP, cgroup_dir, cgroup_limits, check_and_clean, CONTRIB, Daemon,
+from lib.clients import (CG_TOP, cgroup_dir, cgroup_limits, check_and_clean, CONTRIB,
+                         containerd_base_config, Daemon,
                          frozen, run_in_pty, sh, state_left, TRAP_TERM, TTY_SCRIPT, wait_for)
 from lib.hostproc import proc_status
 
@@ -34,28 +35,7 @@ CTR_DEFAULT_CAPS = ("CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID "
 
 
 def private_config(d, extra=""):
-    return f"""version = 2
-root = "{d}/root"
-state = "{d}/state"
-disabled_plugins = [
-  "io.containerd.grpc.v1.cri",
-  "io.containerd.internal.v1.opt",
-  "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.tracing.processor.v1.otlp",
-]
-{extra}
-[grpc]
-  address = "{d}/containerd.sock"
-[ttrpc]
-  address = "{d}/containerd.sock.ttrpc"
-[debug]
-  level = "info"
-[cgroup]
-  path = ""
-"""
+    return containerd_base_config(d, cri=False, extra=extra)
 
 
 class Containerd:

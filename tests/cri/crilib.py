@@ -23,7 +23,6 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -32,9 +31,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from lib.clients import (Daemon, Runtime, busybox_rootfs, hierarchies, mounts_below,  # noqa: E402
-                       processes_of, prune_dropping, remove_cgroup_tree, sh,
-                       wait_for)
+from lib.clients import (Daemon, Runtime, busybox_rootfs, check_and_clean,  # noqa: E402
+                         containerd_base_config,
+                         hierarchies, mounts_below, processes_of, prune_dropping,
+                         sh, wait_for)
 
 
 def _compile_proto():
@@ -171,26 +171,7 @@ def containerd_config(d, wrappers):
   Root = "{d}/runtime-state/{name}"
   SystemdCgroup = false
 """
-    return f"""version = 2
-root = "{d}/root"
-state = "{d}/state"
-disabled_plugins = [
-  "io.containerd.internal.v1.opt",
-  "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.tracing.processor.v1.otlp",
-]
-[grpc]
-  address = "{d}/containerd.sock"
-[ttrpc]
-  address = "{d}/containerd.sock.ttrpc"
-[debug]
-  level = "info"
-[cgroup]
-  path = ""
-
+    return containerd_base_config(d, cri=True) + f"""
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "{PAUSE_IMAGE}"
   # root here lacks CAP_SYS_RESOURCE: clamp oom_score_adj to containerd's
@@ -353,11 +334,6 @@ def cleanup(d, cgroup):
     """Stop what is left of the lane in d: containerd (by its pid file),
     its shims and the containers in its cgroup; unmount what is mounted
     below d, remove its cgroups; returns what was left."""
-    problems = []
-
-    def procs():
-        return processes_of(str(d), cgroup)
-
     pidfile = Path(d, "containerd.pid")
     if pidfile.exists():
         pid = int(pidfile.read_text())
@@ -369,26 +345,7 @@ def cleanup(d, cgroup):
                          timeout=20, what="containerd to exit")
         except (OSError, AssertionError):
             pass
-    try:
-        wait_for(lambda: not procs(), timeout=15, what="the shims to exit")
-    except AssertionError:
-        left = procs()
-        problems.append(f"processes left: {left}")
-        for pid, _ in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        time.sleep(0.5)
-    ms = mounts_below(d)
-    if ms:
-        problems.append(f"mounts left: {ms}")
-        for m in ms:
-            subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
-    stuck = remove_cgroup_tree(cgroup)
-    if stuck:
-        problems.append(f"cgroups that cannot be removed: {stuck}")
-    return problems
+    return check_and_clean("containerd", [d], cgroup)
 
 
 # --------------------------------------------------------------------------

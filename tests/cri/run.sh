@@ -19,15 +19,7 @@ t0=$(date +%s)
 "$here/install.sh"
 echo "cri: install took $(($(date +%s) - t0))s"
 
-ocirt=${OCIRT:-${BUILD_DIR:-$top/build}/src/ocirt}
-if [ -z "${OCIRT:-}" ] && [ ! -x "$ocirt" ]; then
-  "$top/contrib/build.sh"
-fi
-if [ ! -x "$ocirt" ]; then
-  echo "${0##*/}: $ocirt is not built" >&2
-  exit 1
-fi
-ocirt=$(realpath "$ocirt")
+. "$top/tests/lib/find-ocirt.sh"
 
 lane=$(mktemp -d /tmp/ocirt-cri-XXXXXXXX)
 # pytest removes the lane at its end; this is for when it could not

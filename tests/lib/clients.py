@@ -444,6 +444,34 @@ def state_left(root):
     return [f"state left in {root}: {left}"] if left else []
 
 
+def containerd_base_config(d, cri, extra=""):
+    """containerd 1.6's config (version 2) with everything below d: root,
+    state, the gRPC and ttrpc sockets; the snapshotters that would probe
+    the host disabled, and the CRI plugin unless CRI (its settings go in
+    EXTRA).  EXTRA goes after the top-level keys."""
+    plugins = ['"io.containerd.internal.v1.opt"', '"io.containerd.snapshotter.v1.aufs"',
+               '"io.containerd.snapshotter.v1.btrfs"', '"io.containerd.snapshotter.v1.devmapper"',
+               '"io.containerd.snapshotter.v1.zfs"', '"io.containerd.tracing.processor.v1.otlp"']
+    if not cri:
+        plugins.insert(0, '"io.containerd.grpc.v1.cri"')
+    disabled = "".join(f"  {p},\n" for p in plugins)
+    return f"""version = 2
+root = "{d}/root"
+state = "{d}/state"
+disabled_plugins = [
+{disabled}]
+{extra}
+[grpc]
+  address = "{d}/containerd.sock"
+[ttrpc]
+  address = "{d}/containerd.sock.ttrpc"
+[debug]
+  level = "info"
+[cgroup]
+  path = ""
+"""
+
+
 def check_and_clean(what, dirs, cgroup):
     """After a client has been stopped: nothing of it may be left.
 
