@@ -377,16 +377,20 @@ def test_no_mount_namespace_refuses_masks_as_runc(rt, ref, env):
 def test_new_network_namespace_has_loopback_up(rt, ref, env):
     """As runc and crun: 127.0.0.1 works in a network namespace of the
     container's own, with nothing else set up."""
-    # the listener may start late on a loaded machine: the client tries
-    # again, and the reader waits for what came
+    # the listener may start late on a loaded machine: the client waits
+    # until it listens (port 4711 is 0x1267, 0A is LISTEN) and tries again,
+    # and the reader waits for what came
     script = ("cat /sys/class/net/lo/flags; "
               "nc -l -p 4711 > /tmp/got & "
+              "for i in $(seq 300); do cat /proc/net/tcp /proc/net/tcp6 | grep ':1267 ' | "
+              "grep -q ' 0A ' && break; sleep 0.1; done; "
               "for i in $(seq 100); do echo hello | nc -w 2 127.0.0.1 4711 && break; sleep 0.1; done; "
-              "for i in $(seq 100); do [ -s /tmp/got ] && break; sleep 0.1; done; cat /tmp/got")
+              "for i in $(seq 300); do [ -s /tmp/got ] && break; sleep 0.1; done; cat /tmp/got")
     for r in [rt] + ([ref] if ref else []):
         b = env.bundle()
-        res = run_output(r, b, script)
+        res = run_output(r, b, script, timeout=120)
         assert res.rc == 0, (r.name, res)
+        assert len(res.out.split()) == 2, (r.name, res)
         flags, got = res.out.split()
         assert int(flags, 16) & 0x1, (r.name, res.out)  # IFF_UP
         assert got == "hello", (r.name, res.out)
