@@ -677,6 +677,8 @@ run_start (struct ocirt_spawn *s, ocirt_error_t *err)
   if (notify_fd < 0)
     return 0;
   pidfd = syscall (SYS_pidfd_open, s->pid, 0);
+  if (pidfd < 0)
+    return ocirt_error_make (err, errno, "watch the container process %d", (int) s->pid);
   return ocirt_notify_forward (notify_fd, s->notify_socket, pidfd, err);
 }
 

@@ -131,18 +131,23 @@ ocirt_container_start (const char *root, const char *id, ocirt_error_t *err)
       if (notify_fd < 0)
         return -1;
     }
+  /* The pidfd first: once the fifo is open for reading the process goes
+     on, and a short-lived one may be gone before a pidfd could be had.  */
+  pidfd = pidfd_open_checked (&st);
   fifo = openat (dirfd, OCIRT_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return ocirt_error_make (err, errno, "open exec fifo of `%s`", id);
-  pidfd = pidfd_open_checked (&st);
   if (release_exec_fifo (dirfd, fifo, pidfd, &st, id, err) < 0)
     return -1;
   if (ocirt_container_hooks_poststart (&st, hooks, err) < 0)
     return delete_after_poststart (root, id, &dirfd);
-  /* As with runc, start returns once the container said it is ready.  */
-  if (notify_fd >= 0)
-    return ocirt_notify_forward (notify_fd, st.notify_socket, pidfd, err);
-  return 0;
+  /* As with runc, start returns once the container said it is ready, or
+     exited, which only the pidfd tells.  */
+  if (notify_fd < 0)
+    return 0;
+  if (pidfd < 0)
+    return ocirt_error_make (err, ESRCH, "container `%s`: watch its process %d", id, (int) st.pid);
+  return ocirt_notify_forward (notify_fd, st.notify_socket, pidfd, err);
 }
 
 char *
