@@ -23,9 +23,9 @@ files=()
 # What depends on the kernel: namespaces, rootfs and mounts, the process and
 # its attributes, exec, the terminal, security and escapes (the binary's
 # protection among them), seccomp, idmapped mounts, the mounts and devices of
-# a user namespace.
+# a user namespace, inspect.
 for t in namespaces mounts process process_attrs exec terminal security escapes binary_overwrite \
-	seccomp idmap userns_mounts; do
+	seccomp idmap userns_mounts inspect; do
 	files+=("tests/integration/test_$t.py")
 done
 # The emulated VM is slow: a generous timeout.
