@@ -379,9 +379,11 @@ def test_new_network_namespace_has_loopback_up(rt, ref, env):
     container's own, with nothing else set up."""
     # the listener may start late on a loaded machine: the client waits
     # until it listens (port 4711 is 0x1267, 0A is LISTEN) and tries again,
-    # and the reader waits for what came
+    # and the reader waits for what came; the listener's stdin never ends
+    # (a background job's is /dev/null, and busybox nc may close the
+    # connection at its end before it read what came)
     script = ("cat /sys/class/net/lo/flags; "
-              "nc -l -p 4711 > /tmp/got & "
+              "sleep 1000000 | nc -l -p 4711 > /tmp/got & "
               "for i in $(seq 300); do cat /proc/net/tcp /proc/net/tcp6 | grep ':1267 ' | "
               "grep -q ' 0A ' && break; sleep 0.1; done; "
               "for i in $(seq 100); do echo hello | nc -w 2 127.0.0.1 4711 && break; sleep 0.1; done; "
