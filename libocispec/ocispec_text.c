@@ -304,6 +304,7 @@ struct ocispec_tree
   size_t depth;
   const char *key; /* the key whose value comes next */
   yajl_val root;
+  bool bad_escape; /* a \u escape that is no character (a lone surrogate) */
 };
 
 static void *
@@ -402,10 +403,26 @@ tree_number (void *ctx, const char *s, size_t n)
   return tree_add (ctx, v);
 }
 
+/* The input is strict UTF-8 (ocispec_tree_parse checks), but yajl
+   decodes a \u escape of a lone UTF-16 surrogate to bytes that are not:
+   such a string could be read but not written back.  */
+static bool
+escape_ok (struct ocispec_tree *t, const unsigned char *s, size_t n)
+{
+  if (utf8_invalid (s, n) == n)
+    return true;
+  t->bad_escape = true;
+  return false;
+}
+
 static int
 tree_string (void *ctx, const unsigned char *s, size_t n)
 {
-  yajl_val v = tree_node (ctx, yajl_t_string);
+  yajl_val v;
+
+  if (!escape_ok (ctx, s, n))
+    return 0;
+  v = tree_node (ctx, yajl_t_string);
 
   v->u.string = arena_strndup (ctx, s, n);
   return tree_add (ctx, v);
@@ -416,6 +433,8 @@ tree_key (void *ctx, const unsigned char *s, size_t n)
 {
   struct ocispec_tree *t = ctx;
 
+  if (!escape_ok (t, s, n))
+    return 0;
   t->key = arena_strndup (t, s, n);
   return 1;
 }
@@ -559,11 +578,15 @@ ocispec_tree_parse (const char *data, size_t len, char **err)
   tree->top = tree->cap = tree->depth = 0;
   tree->key = NULL;
   tree->root = NULL;
+  tree->bad_escape = false;
   ebuf[0] = '\0';
   if (!tree_parse (tree, data, len, ebuf, sizeof (ebuf)))
     {
+      if (tree->bad_escape)
+        ocispec_set_err (err, "invalid JSON: a \\u escape of a lone UTF-16 surrogate in a string");
+      else
+        ocispec_set_err (err, "invalid JSON: %s", ebuf[0] ? ebuf : "parse error");
       ocispec_tree_free (tree);
-      ocispec_set_err (err, "invalid JSON: %s", ebuf[0] ? ebuf : "parse error");
       return NULL;
     }
   return tree;

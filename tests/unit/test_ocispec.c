@@ -1686,6 +1686,30 @@ Test (hostile, gigantic_string)
   free (json);
 }
 
+/* yajl decodes a \u escape of a lone low surrogate to bytes that are
+   not UTF-8: such a document would read but not write back.  (A lone high
+   surrogate it reads as `?`.)  A pair is one character.  */
+Test (hostile, lone_surrogate_escape)
+{
+  static const char *const bad[] = { "\\udddd", "a\\ude00x", "\\ude00\\ud83d" };
+  static const char want[] = "invalid JSON: a \\u escape of a lone UTF-16 surrogate in a string";
+  char json[128];
+  oci_spec *s;
+  size_t i;
+
+  for (i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      snprintf (json, sizeof (json), "{\"ociVersion\": \"1.0.0\", \"hostname\": \"%s\"}", bad[i]);
+      expect_spec_error (json, want);
+      snprintf (json, sizeof (json), "{\"ociVersion\": \"1.0.0\", \"annotations\": {\"%s\": \"x\"}}",
+                bad[i]);
+      expect_spec_error (json, want);
+    }
+  s = expect_spec ("{\"ociVersion\": \"1.0.0\", \"hostname\": \"\\ud83d\\ude00\"}");
+  cr_assert_str_eq (s->hostname, "\xf0\x9f\x98\x80");
+  free_oci_spec (s);
+}
+
 Test (hostile, invalid_utf8)
 {
   static const char *const bad[] = {
