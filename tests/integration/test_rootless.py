@@ -304,7 +304,14 @@ def user_manager(user):
     if not systemd_running():
         pytest.skip("systemd as PID 1 needed (the systemd VM lanes)")
     unit = f"user@{user.pw_uid}.service"
-    subprocess.run(["systemctl", "start", unit], check=True, timeout=120)
+    # an emulated VM may start it slower than systemd waits: try again
+    for attempt in range(3):
+        p = subprocess.run(["systemctl", "start", unit], timeout=300)
+        if p.returncode == 0:
+            break
+        subprocess.run(["systemctl", "reset-failed", unit], timeout=60, check=False)
+    else:
+        raise AssertionError(f"systemctl start {unit} failed three times")
     run = f"/run/user/{user.pw_uid}"
     try:
         wait_for(lambda: os.path.exists(f"{run}/bus"), 60, what=f"the bus of {unit}")
